@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := ACCORD_ENV=development $(BIN)/flask --app wsgi
+HTMX := static/vendor/htmx.min.js
+
+.PHONY: run test test-postgres install assets bench clean
+
+run: install assets
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	@echo ""
+	@echo "Accord is running at http://127.0.0.1:5000  (Ctrl+C to stop)"
+	@$(FLASK) demo sign-ins
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install assets
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== The suite again, against $$TEST_DATABASE_URL =="; \
+		$(BIN)/python -m pytest -p no:cacheprovider; \
+	fi
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+assets: $(HTMX)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(HTMX): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -1,0 +1,47 @@
+"""Accord: the application factory. Nothing happens at import time."""
+
+import logging
+
+from flask import Flask
+
+from config import config_from_env, development_secret_key
+
+
+def create_app(config=None):
+    """Build the app from a config class (or mapping); ACCORD_ENV picks one when none is given."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_object(config or config_from_env())
+    _ensure_secret_key(app)
+
+    from portal import auth, db, errors, htmx, labels, security
+    db.init_database(app.config["DATABASE_URL"])
+    db.register_request_hooks(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    labels.init_app(app)
+    _register_blueprints(app)
+
+    from portal import cli
+    cli.init_app(app)
+    app.logger.setLevel(logging.INFO)
+    return app
+
+
+def _ensure_secret_key(app):
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV_NAME"] == "development":
+        app.config["SECRET_KEY"] = development_secret_key(app.config["INSTANCE_DIR"])
+        return
+    raise RuntimeError("SECRET_KEY must be set outside development (see README, Configuration).")
+
+
+def _register_blueprints(app):
+    from portal import admin, cases, home
+    from portal.auth import routes as auth_routes
+    app.register_blueprint(auth_routes.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(cases.bp)

@@ -1,0 +1,41 @@
+"""Forms for inviting people and managing their accounts."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from portal import policy
+from portal.models import User
+
+ROLE_CHOICES = [
+    (policy.PARTY, "Party (a person taking part in a case)"),
+    (policy.COACH, "Coach or mediator"),
+    (policy.COORDINATOR, "Coordinator"),
+]
+
+
+class InviteForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter the person's full name."),
+                                                Length(max=200, message="Use at most 200 characters.")])
+    email = EmailField("Email", validators=[
+        DataRequired("Enter the person's email address."),
+        Email("Enter an email address like name@example.org.", check_deliverability=False),
+        Length(max=254),
+    ])
+    role = RadioField("Role", choices=ROLE_CHOICES,
+                      validators=[DataRequired("Choose the person's role.")])
+    safeguarding_lead = BooleanField("Safeguarding lead (coordinators only)")
+    admin = BooleanField("Administrator: can invite and deactivate people (coordinators only)")
+    submit = SubmitField("Send invitation")
+
+    def validate_email(self, field):
+        if User.by_email(field.data).exists():
+            raise ValidationError("Someone with this email address already has an account.")
+
+    def validate_safeguarding_lead(self, field):
+        if field.data and self.role.data != policy.COORDINATOR:
+            raise ValidationError("Only a coordinator can be the safeguarding lead.")
+
+    def validate_admin(self, field):
+        if field.data and self.role.data != policy.COORDINATOR:
+            raise ValidationError("Only a coordinator can be an administrator.")

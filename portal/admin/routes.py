@@ -1,0 +1,89 @@
+"""People: the administrator invites, re-invites, deactivates and reactivates accounts."""
+
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal import accounts, policy, queries
+from portal.access import current_actor, require
+from portal.admin.forms import InviteForm
+from portal.forms import ConfirmForm
+from portal.htmx import redirect_to
+from portal.models import User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _administrators_only():
+    require(policy.can_administer_users(current_actor()))
+
+
+def load_user(user_id):
+    return queries.get_or_404(queries.users_visible_to(current_user).where(User.id == user_id))
+
+
+@bp.get("/people")
+def people():
+    """Everyone with an account, with invitation and active state."""
+    return render_template("admin/people.html", people=list(queries.users_visible_to(current_user)),
+                           confirm=ConfirmForm())
+
+
+@bp.route("/people/invite", methods=["GET", "POST"])
+def invite():
+    """Invite a person by email, with a role."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        is_coordinator = form.role.data == policy.COORDINATOR
+        accounts.invite(
+            name=form.name.data, email=form.email.data, role=form.role.data,
+            invited_by=current_user._get_current_object(),
+            safeguarding_lead=is_coordinator and form.safeguarding_lead.data,
+            admin=is_coordinator and form.admin.data,
+            remote_addr=request.remote_addr,
+        )
+        flash(f"Invitation sent to {form.email.data.strip().lower()}.", "success")
+        return redirect_to(url_for("admin.people"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/invite.html", form=form), status
+
+
+def _confirmed_action(user_id):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return load_user(user_id)
+
+
+@bp.post("/people/<int:user_id>/deactivate")
+def deactivate(user_id):
+    """Deactivate an account: it can no longer sign in, and its sessions end now."""
+    user = _confirmed_action(user_id)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account.", "error")
+    else:
+        accounts.deactivate(user, by=current_user._get_current_object(), remote_addr=request.remote_addr)
+        flash(f"{user.name} has been deactivated.", "success")
+    return redirect_to(url_for("admin.people"))
+
+
+@bp.post("/people/<int:user_id>/reactivate")
+def reactivate(user_id):
+    """Let a deactivated account sign in again."""
+    user = _confirmed_action(user_id)
+    accounts.reactivate(user, by=current_user._get_current_object(), remote_addr=request.remote_addr)
+    flash(f"{user.name} can sign in again.", "success")
+    return redirect_to(url_for("admin.people"))
+
+
+@bp.post("/people/<int:user_id>/reinvite")
+def reinvite(user_id):
+    """Send a new invitation link to someone who has not set a password yet."""
+    user = _confirmed_action(user_id)
+    if user.password_hash is not None:
+        flash(f"{user.name} has already set a password.", "error")
+    else:
+        accounts.reinvite(user, invited_by=current_user._get_current_object(),
+                          remote_addr=request.remote_addr)
+        flash(f"A new invitation has been sent to {user.email}.", "success")
+    return redirect_to(url_for("admin.people"))

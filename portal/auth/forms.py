@@ -1,0 +1,59 @@
+"""Forms for signing in and for setting, resetting and changing a password."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from portal import passwords
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email address."),
+                                            Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    submit = SubmitField("Sign in")
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, checked against the rules and against the person's own name and email."""
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired("Enter a new password.")],
+        description=f"At least {passwords.MIN_LENGTH} characters. A few unrelated words is a good choice.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired("Repeat the new password."),
+                    EqualTo("password", "The two passwords are not the same.")],
+    )
+    submit = SubmitField("Set password")
+
+    def __init__(self, *args, owner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._owner = owner
+
+    def validate_password(self, field):
+        problems = passwords.password_problems(
+            field.data or "",
+            email=self._owner.email if self._owner else "",
+            name=self._owner.name if self._owner else "",
+        )
+        if problems:
+            raise ValidationError(" ".join(problems))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField("Current password",
+                                     validators=[DataRequired("Enter your current password.")])
+    submit = SubmitField("Change password")
+
+    def validate_current_password(self, field):
+        if not passwords.verify_password(self._owner.password_hash, field.data or ""):
+            raise ValidationError("Your current password is not right.")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email address."),
+                                            Length(max=254)])
+    submit = SubmitField("Send me a link")
+

@@ -1,0 +1,121 @@
+"""Signing in and out, accepting an invitation, and resetting or changing a password."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal import accounts, audit
+from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm
+from portal.forms import ConfirmForm
+from portal.htmx import redirect_to
+from portal.models import AccountToken, User, utcnow
+
+bp = Blueprint("auth", __name__)
+
+SIGN_IN_FAILED = "The email or password is not right. Check them and try again."
+
+
+def _safe_next(target):
+    """Only a path on this site: never another host (open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _start_session(user):
+    # A fresh session at sign-in: nothing from before it carries over.
+    session.clear()
+    login_user(user)
+    User.update(last_sign_in_at=utcnow()).where(User.id == user.id).execute()
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """The sign-in form; the same message for a wrong password and an unknown email."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            _start_session(user)
+            audit.record("auth.signed_in", actor=user, record=user, remote_addr=request.remote_addr)
+            return redirect_to(_safe_next(request.args.get("next")) or url_for("home.index"))
+        known = User.by_email(form.email.data).first()
+        audit.record("auth.sign_in_failed", record=known, remote_addr=request.remote_addr)
+        form.form_errors.append(SIGN_IN_FAILED)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    """Ends this session and every other session of the user."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    accounts.end_all_sessions(user)
+    audit.record("auth.signed_out", actor=user, record=user, remote_addr=request.remote_addr)
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect_to(url_for("auth.sign_in"))
+
+
+def _set_password_with_token(token_value, purpose, template, done_message):
+    token = accounts.find_usable_token(token_value, purpose)
+    if token is None:
+        return render_template("auth/link_not_valid.html"), 404
+    form = NewPasswordForm(owner=token.user)
+    if form.validate_on_submit():
+        user = accounts.use_token_to_set_password(token, form.password.data, request.remote_addr)
+        if user is None:
+            return render_template("auth/link_not_valid.html"), 404
+        _start_session(user)
+        flash(done_message, "success")
+        return redirect_to(url_for("home.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, user=token.user), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    """An invited person chooses their password; the link works once."""
+    return _set_password_with_token(token, AccountToken.INVITATION, "auth/accept_invitation.html",
+                                    "Welcome. Your password is set and you are signed in.")
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Asks for an email; always answers the same, whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data, remote_addr=request.remote_addr)
+        return render_template("auth/reset_sent.html")
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password from an emailed single-use link."""
+    return _set_password_with_token(token, AccountToken.PASSWORD_RESET, "auth/reset_password.html",
+                                    "Your password has been changed and you are signed in.")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; every other session of the user ends."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(owner=user)
+    if form.validate_on_submit():
+        accounts.set_password(user, form.password.data)
+        audit.record("account.password_changed", actor=user, record=user,
+                     remote_addr=request.remote_addr)
+        _start_session(user)
+        flash("Your password has been changed. You have been signed out everywhere else.", "success")
+        return redirect_to(url_for("home.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,128 @@
+"""Demonstration data: a small service with staff, parties, two cases and notes of every audience.
+
+Used by `make run` on a new database, and by the browser tests. Everything here is invented.
+"""
+
+from datetime import date, datetime, timedelta
+
+from portal import passwords, policy
+from portal.db import database
+from portal.models import (
+    ActionPoint, Case, CaseParty, CaseSession, CoachAllocation, ConsentEvent, Goal, Note,
+    NoteShare, SessionAttendee, SessionCoach, User, utcnow,
+)
+
+DEMO_PASSWORD = "demo-accord-2026"
+
+# (email, name, role, safeguarding lead, administrator)
+PEOPLE = [
+    ("coordinator@example.org", "Cara Osei", policy.COORDINATOR, True, True),
+    ("coordinator2@example.org", "Dev Patel", policy.COORDINATOR, False, False),
+    ("coach@example.org", "Priya Shah", policy.COACH, False, False),
+    ("coach2@example.org", "Tom Reed", policy.COACH, False, False),
+    ("coach3@example.org", "Una Byrne", policy.COACH, False, False),
+    ("alex@example.org", "Alex Morgan", policy.PARTY, False, False),
+    ("bea@example.org", "Bea Lewis", policy.PARTY, False, False),
+]
+
+SIGN_INS = [
+    ("coordinator@example.org", "coordinator, safeguarding lead and administrator"),
+    ("coordinator2@example.org", "coordinator"),
+    ("coach@example.org", "coach on both cases"),
+    ("coach2@example.org", "coach on the mediation case"),
+    ("coach3@example.org", "coach with no cases"),
+    ("alex@example.org", "party on both cases"),
+    ("bea@example.org", "party on the mediation case"),
+]
+
+
+def has_users():
+    return User.select().exists()
+
+
+def load():
+    """Create the demo service in one transaction."""
+    password_hash = passwords.hash_password(DEMO_PASSWORD)
+    with database.atomic():
+        users = {
+            email: User.create(name=name, email=email, role=role, is_safeguarding_lead=lead,
+                               is_admin=admin, password_hash=password_hash)
+            for email, name, role, lead, admin in PEOPLE
+        }
+        _mediation_case(users)
+        _coaching_case(users)
+
+
+def _at(days, hour):
+    """A UTC time `days` from today at `hour`:00."""
+    day = date.today() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour)
+
+
+def _party(case, user, phone, address, coordinator):
+    party = CaseParty.create(case=case, user=user, name=user.name, email=user.email, phone=phone,
+                             address=address, consent_state=CaseParty.GIVEN)
+    ConsentEvent.create(party=party, state=CaseParty.GIVEN, method="phone",
+                        occurred_on=date.today() - timedelta(days=20), recorded_by=coordinator)
+    return party
+
+
+def _session(case, kind, starts_at, coaches, parties, mode="face_to_face", location="Accord office"):
+    session = CaseSession.create(case=case, kind=kind, starts_at=starts_at, mode=mode,
+                                 location=location, created_by=coaches[0])
+    for coach in coaches:
+        SessionCoach.create(session=session, coach=coach)
+    for party in parties:
+        SessionAttendee.create(session=session, party=party)
+    return session
+
+
+def _note(case, author, audience, body, shared_with=(), source=None):
+    note = Note.create(case=case, author=author, audience=audience, body=body, source_party=source)
+    for party in shared_with:
+        NoteShare.create(note=note, party=party,
+                         state=policy.share_state_for(source.id if source else None, party.id))
+    return note
+
+
+def _mediation_case(users):
+    coordinator, priya, tom = (users["coordinator@example.org"], users["coach@example.org"],
+                               users["coach2@example.org"])
+    case = Case.create(reference=Case.next_reference(utcnow().year), kind=Case.MEDIATION,
+                       dispute_type="neighbour", funding="funded", funding_scheme="Housing association")
+    for coach in (priya, tom):
+        CoachAllocation.create(case=case, coach=coach, allocated_by=coordinator)
+    alex = _party(case, users["alex@example.org"], "07700 900101", "1 Elm Road", coordinator)
+    bea = _party(case, users["bea@example.org"], "07700 900202", "3 Elm Road", coordinator)
+    _session(case, "pre_mediation", _at(-10, 10), [priya], [alex])
+    _session(case, "pre_mediation", _at(-9, 14), [priya], [bea])
+    joint = _session(case, "joint_mediation", _at(7, 11), [priya, tom], [alex, bea],
+                     location="Elm Road Community Centre")
+    _note(case, priya, policy.PRIVATE, "My own reminder: check the hedge photos before the joint session.")
+    _note(case, priya, policy.CASE_TEAM, "For Tom: Alex gets anxious in large rooms; sit near the door.")
+    _note(case, priya, policy.STAFF, "Both parties confirmed they can attend the joint session.")
+    _note(case, priya, policy.PARTIES,
+          "Summary of your meeting: you would like quiet hours after 10pm agreed in writing.",
+          shared_with=[alex], source=alex)
+    _note(case, priya, policy.PARTIES,
+          "Alex is willing to trim the hedge in spring if the noise stops after 10pm.",
+          shared_with=[bea], source=alex)
+    Note.update(session=joint).where(Note.case == case, Note.audience == policy.STAFF).execute()
+    ActionPoint.create(case=case, party=alex, text="Note the dates and times of any late noise",
+                       due_on=date.today() + timedelta(days=5), created_by=priya)
+    ActionPoint.create(case=case, party=bea, text="Think about which evenings you have visitors",
+                       due_on=date.today() + timedelta(days=5), created_by=priya)
+    Goal.create(case=case, party=alex, text="Sleep through the night on weekdays", created_by=priya)
+
+
+def _coaching_case(users):
+    coordinator, priya = users["coordinator@example.org"], users["coach@example.org"]
+    case = Case.create(reference=Case.next_reference(utcnow().year), kind=Case.COACHING,
+                       dispute_type="workplace", funding="self_funded")
+    CoachAllocation.create(case=case, coach=priya, allocated_by=coordinator)
+    alex = _party(case, users["alex@example.org"], "07700 900101", "1 Elm Road", coordinator)
+    CaseParty.update(fee_pence=4500).where(CaseParty.id == alex.id).execute()
+    _session(case, "coaching", _at(3, 16), [priya], [alex], mode="online", location="")
+    _note(case, priya, policy.STAFF, "First coaching session booked; workplace conflict with a manager.")
+    ActionPoint.create(case=case, party=alex, text="Write down what a good outcome would look like",
+                       due_on=date.today() - timedelta(days=1), created_by=priya)

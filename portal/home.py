@@ -1,0 +1,60 @@
+"""Each role's home page, and the front door that sends a user to theirs."""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal import policy, queries
+from portal.access import current_actor, role_required
+from portal.models import Case, Referral, SafeguardingConcern, utcnow
+
+bp = Blueprint("home", __name__)
+
+HOME_ENDPOINTS = {
+    policy.PARTY: "home.party",
+    policy.COACH: "home.coach",
+    policy.COORDINATOR: "home.coordinator",
+}
+
+
+@bp.get("/")
+def index():
+    """Signed in: your home page. Otherwise: the sign-in page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    return redirect(url_for(HOME_ENDPOINTS[policy.home_role(current_actor())]))
+
+
+@bp.get("/party")
+@role_required(policy.PARTY)
+def party():
+    """Your sessions and action points."""
+    now = utcnow()
+    sessions = list(queries.party_sessions(current_user))
+    return render_template(
+        "home/party.html",
+        upcoming=[s for s in sessions if s.starts_at >= now],
+        past=[s for s in sessions if s.starts_at < now][::-1],
+        action_points=list(queries.party_action_points(current_user)),
+        today=now.date(),
+    )
+
+
+@bp.get("/coach")
+@role_required(policy.COACH)
+def coach():
+    """Your cases."""
+    return render_template("home/coach.html", cases=list(queries.coach_case_list(current_user)))
+
+
+@bp.get("/coordinator")
+@role_required(policy.COORDINATOR)
+def coordinator():
+    """Referrals, cases and safeguarding at a glance."""
+    return render_template(
+        "home/coordinator.html",
+        new_referrals=queries.referrals_visible_to(current_user).where(Referral.status == "new").count(),
+        open_cases=list(queries.cases_visible_to(current_user)
+                    .where(Case.status == Case.OPEN).order_by(Case.created_at.desc()).limit(20)),
+        open_concerns=queries.concerns_visible_to(current_user)
+        .where(SafeguardingConcern.state.in_(policy.UNRESOLVED_CONCERN_STATES)).count(),
+    )

@@ -1,0 +1,53 @@
+"""Sending email: through SMTP when MAIL_SERVER is set, otherwise into an outbox folder.
+
+Emails never carry confidential content: they say that something is waiting and link to it.
+Callers pass plain text only.
+"""
+
+import smtplib
+import uuid
+from datetime import timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import current_app
+
+from portal.models import utcnow
+
+
+def build_message(to, subject, body, sender):
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(utcnow().replace(tzinfo=timezone.utc))
+    message["Message-ID"] = make_msgid(domain="accord.invalid")
+    message.set_content(body)
+    return message
+
+
+def send(to, subject, body):
+    """Send one plain-text email with the app's mail settings."""
+    config = current_app.config
+    message = build_message(to, subject, body, config["MAIL_FROM"])
+    if config.get("MAIL_SERVER"):
+        _send_smtp(message, config)
+    else:
+        _write_to_outbox(message, config["MAIL_OUTBOX_DIR"])
+    return message
+
+
+def _send_smtp(message, config):
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+
+
+def _write_to_outbox(message, outbox_dir):
+    outbox_dir.mkdir(parents=True, exist_ok=True)
+    # The file name says when, never who or what.
+    name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
+    (outbox_dir / name).write_bytes(message.as_bytes())

@@ -1,0 +1,55 @@
+"""Schema migrations, numbered, applied in order with peewee's playhouse.migrate.
+
+A new database gets every table from the models at once and is stamped with every migration
+(the models are the current schema). An existing database gets only the migrations it has not
+had yet, so it upgrades in place. Each migration module has NAME and `upgrade(db, migrator)`.
+
+To change the schema: change the model, then add `mNNNN_<what>.py` that brings an existing
+database to the same shape (add_column, add_index...), and append it to MIGRATIONS.
+"""
+
+from playhouse.migrate import SchemaMigrator
+
+from portal.migrations import m0001_initial
+from portal.models import MODELS, SchemaMigration
+
+MIGRATIONS = [
+    (1, m0001_initial),
+]
+
+
+def migrator_for(db):
+    return SchemaMigrator.from_database(db)
+
+
+def applied_numbers(db):
+    if not db.table_exists(SchemaMigration._meta.table_name):
+        return set()
+    return {m.number for m in SchemaMigration.select(SchemaMigration.number)}
+
+
+def is_new_database(db):
+    return not any(db.table_exists(m._meta.table_name) for m in MODELS)
+
+
+def upgrade(db, migrations=None):
+    """Bring the database to the current schema. Returns the names of what was applied."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    applied = []
+    with db.atomic():
+        if is_new_database(db):
+            db.create_tables(MODELS)
+            for number, module in migrations:
+                SchemaMigration.create(number=number, name=module.NAME)
+                applied.append(module.NAME)
+            return applied
+        done = applied_numbers(db)
+        migrator = migrator_for(db)
+        for number, module in migrations:
+            if number in done:
+                continue
+            module.upgrade(db, migrator)
+            SchemaMigration.create(number=number, name=module.NAME)
+            applied.append(module.NAME)
+    return applied
+

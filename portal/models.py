@@ -1,0 +1,456 @@
+"""The peewee models: every table of PRODUCT.md, including those whose screens come later.
+
+Times are stored in UTC (`utcnow()`); dates that people choose (a due date, a consent date) are
+plain dates. Vocabularies come from `portal.policy` so that the rules and the data use one set
+of words. Scopes are classmethods returning unexecuted queries; visibility lives in
+`portal.queries`, not here.
+"""
+
+import secrets
+from datetime import datetime, timezone
+
+from peewee import (
+    BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model,
+    TextField,
+)
+
+from portal import policy
+from portal.db import database
+
+
+def utcnow():
+    """The current UTC time without tzinfo, the form both SQLite and PostgreSQL store."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_session_token():
+    return secrets.token_urlsafe(24)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+# --- people ---------------------------------------------------------------------------------
+
+class User(BaseModel):
+    name = CharField(max_length=200)
+    email = CharField(max_length=254, unique=True)  # stored lower-cased
+    role = CharField(max_length=20, choices=[(r, r) for r in policy.ROLES])
+    is_safeguarding_lead = BooleanField(default=False)
+    is_admin = BooleanField(default=False)
+    active = BooleanField(default=True)
+    # NULL until the invitation is accepted: such an account cannot sign in.
+    password_hash = CharField(max_length=255, null=True)
+    # Part of the Flask-Login id; changing it ends every session of this user.
+    session_token = CharField(max_length=64, default=new_session_token)
+    created_at = DateTimeField(default=utcnow)
+    last_sign_in_at = DateTimeField(null=True)
+
+    @classmethod
+    def by_email(cls, email):
+        return cls.select().where(cls.email == (email or "").strip().lower())
+
+    @classmethod
+    def coaches(cls):
+        return cls.select().where(cls.role == policy.COACH, cls.active == True)  # noqa: E712
+
+    # What Flask-Login asks of a user. The id carries the session token, so replacing the
+    # token ends every session: see portal/auth.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return f"{self.id}.{self.session_token}"
+
+    def actor(self):
+        """The facts `portal.policy` needs about this user."""
+        return policy.Actor(
+            user_id=self.id, role=self.role, active=self.active,
+            safeguarding_lead=self.is_safeguarding_lead, admin=self.is_admin,
+        )
+
+
+class AccountToken(BaseModel):
+    """A single-use emailed link: an invitation or a password reset. Only the hash is stored."""
+    INVITATION, PASSWORD_RESET = "invitation", "password_reset"
+
+    user = ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
+    purpose = CharField(max_length=20, choices=[(INVITATION, INVITATION), (PASSWORD_RESET, PASSWORD_RESET)])
+    token_hash = CharField(max_length=64, unique=True)
+    created_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+# --- referrals ------------------------------------------------------------------------------
+
+class Referral(BaseModel):
+    reference = CharField(max_length=20, unique=True)
+    source = CharField(max_length=20)  # self or agency
+    agency_name = CharField(max_length=200, null=True)
+    agency_type = CharField(max_length=50, null=True)
+    referrer_name = CharField(max_length=200, null=True)
+    referrer_contact = CharField(max_length=254, null=True)
+    dispute_type = CharField(max_length=20)  # neighbour, workplace, family, other
+    description = TextField()
+    urgency = CharField(max_length=20)
+    safety_worry = TextField(default="")
+    status = CharField(max_length=20, default="new")  # new, accepted, declined
+    decline_reason = TextField(null=True)
+    triaged_by = ForeignKeyField(User, null=True, backref="+")
+    triaged_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class ReferralPerson(BaseModel):
+    referral = ForeignKeyField(Referral, backref="people", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    email = CharField(max_length=254, null=True)
+    phone = CharField(max_length=50, null=True)
+    address = TextField(null=True)
+    # The routes that are not safe ("do not phone", "do not write to the home address").
+    unsafe_routes = CharField(max_length=200, default="")
+    contact_notes = TextField(default="")
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+class Case(BaseModel):
+    MEDIATION, COACHING = "mediation", "coaching"
+    KINDS = (MEDIATION, COACHING)
+    OPEN, CLOSED = "open", "closed"
+
+    reference = CharField(max_length=20, unique=True)  # AC-2026-0042
+    kind = CharField(max_length=20, choices=[(k, k) for k in KINDS])
+    status = CharField(max_length=20, default=OPEN)
+    dispute_type = CharField(max_length=20, default="other")
+    session_allowance = IntegerField(default=3)
+    funding = CharField(max_length=20, null=True)  # funded, self_funded, or not yet recorded
+    funding_scheme = CharField(max_length=100, null=True)
+    referral = ForeignKeyField(Referral, null=True, backref="cases")
+    parent_case = ForeignKeyField("self", null=True, backref="follow_on_cases")
+    outcome = CharField(max_length=30, null=True)
+    closing_note = TextField(null=True)
+    closed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def next_reference(cls, year):
+        """AC-<year>-<number>, numbered from 1 each year (the unique index catches a race)."""
+        prefix = f"AC-{year}-"
+        last = (cls.select(cls.reference).where(cls.reference.startswith(prefix))
+                .order_by(cls.reference.desc()).first())
+        number = int(last.reference.removeprefix(prefix)) + 1 if last else 1
+        return f"{prefix}{number:04d}"
+
+    @classmethod
+    def open_cases(cls):
+        return cls.select().where(cls.status == cls.OPEN)
+
+    @property
+    def is_closed(self):
+        return self.status == self.CLOSED
+
+
+class CaseParty(BaseModel):
+    """A person taking part in a case. `user` is set once they have a portal account."""
+    PENDING, GIVEN, DECLINED, WITHDRAWN = "pending", "given", "declined", "withdrawn"
+    CONSENT_STATES = (PENDING, GIVEN, DECLINED, WITHDRAWN)
+
+    case = ForeignKeyField(Case, backref="parties", on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, backref="party_records")
+    name = CharField(max_length=200)
+    email = CharField(max_length=254, null=True)
+    phone = CharField(max_length=50, null=True)
+    address = TextField(null=True)
+    unsafe_routes = CharField(max_length=200, default="")
+    # The latest consent event's state, kept here for lists; the history is in ConsentEvent.
+    consent_state = CharField(max_length=20, default=PENDING)
+    fee_pence = IntegerField(null=True)
+    fee_paid = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+
+class ConsentEvent(BaseModel):
+    """Consent to take part: given, declined or withdrawn. Appended, never overwritten."""
+    party = ForeignKeyField(CaseParty, backref="consent_events", on_delete="CASCADE")
+    state = CharField(max_length=20)
+    method = CharField(max_length=20, null=True)  # phone, in_person, email, online
+    occurred_on = DateField()
+    reason = TextField(null=True)
+    recorded_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+
+class CoachAllocation(BaseModel):
+    """A coach on a case; `ended_at` is set when they are taken off it."""
+    case = ForeignKeyField(Case, backref="allocations", on_delete="CASCADE")
+    coach = ForeignKeyField(User, backref="allocations")
+    allocated_by = ForeignKeyField(User, null=True, backref="+")
+    allocated_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+
+    @classmethod
+    def current(cls):
+        return cls.select().where(cls.ended_at.is_null())
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+class CaseSession(BaseModel):
+    """A meeting: pre-mediation, joint mediation, coaching or post-mediation coaching."""
+    case = ForeignKeyField(Case, backref="sessions", on_delete="CASCADE")
+    kind = CharField(max_length=30)
+    starts_at = DateTimeField()  # UTC
+    duration_minutes = IntegerField(default=60)
+    mode = CharField(max_length=30)
+    location = CharField(max_length=300, default="")
+    online_link = CharField(max_length=500, default="")
+    status = CharField(max_length=30, default="scheduled")  # held, did_not_attend, cancelled
+    cancelled_by = CharField(max_length=50, null=True)
+    over_allowance_reason = TextField(null=True)
+    created_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "case_session"
+
+
+class SessionCoach(BaseModel):
+    session = ForeignKeyField(CaseSession, backref="coaches", on_delete="CASCADE")
+    coach = ForeignKeyField(User, backref="session_seats")
+
+
+class SessionAttendee(BaseModel):
+    session = ForeignKeyField(CaseSession, backref="attendees", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="session_seats", on_delete="CASCADE")
+    attended = BooleanField(null=True)
+    supporter_name = CharField(max_length=200, null=True)
+    supporter_relationship = CharField(max_length=100, null=True)
+    supporter_coach_told = BooleanField(default=False)
+
+
+# --- notes ----------------------------------------------------------------------------------
+
+class Note(BaseModel):
+    case = ForeignKeyField(Case, backref="notes", on_delete="CASCADE")
+    author = ForeignKeyField(User, backref="notes")
+    audience = CharField(max_length=20, choices=[(a, a) for a in policy.AUDIENCES])
+    source_party = ForeignKeyField(CaseParty, null=True, backref="+")
+    session = ForeignKeyField(CaseSession, null=True, backref="notes")
+    is_summary = BooleanField(default=False)
+    body = TextField()  # the latest revision's text
+    withdrawn_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    def facts(self):
+        shares = {s.party_id: s.state for s in self.shares}
+        return policy.NoteFacts(
+            note_id=self.id, case_id=self.case_id, author_id=self.author_id,
+            audience=self.audience, shares=shares, source_party_id=self.source_party_id,
+            withdrawn=self.withdrawn_at is not None,
+        )
+
+
+class NoteRevision(BaseModel):
+    note = ForeignKeyField(Note, backref="revisions", on_delete="CASCADE")
+    body = TextField()
+    author = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+
+class NoteShare(BaseModel):
+    """A note shared with one party, with the source party's consent where it is needed."""
+    note = ForeignKeyField(Note, backref="shares", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="note_shares", on_delete="CASCADE")
+    state = CharField(max_length=20, choices=[(s, s) for s in policy.SHARE_STATES])
+    consent_method = CharField(max_length=20, null=True)  # portal, in_person, phone
+    consent_recorded_by = ForeignKeyField(User, null=True, backref="+")
+    consent_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("note", "party"), True),)
+
+
+class NoteFile(BaseModel):
+    """An uploaded file; it has exactly its note's audience. Stored outside static/."""
+    note = ForeignKeyField(Note, backref="files", on_delete="CASCADE")
+    original_name = CharField(max_length=255)
+    content_type = CharField(max_length=100)
+    size_bytes = IntegerField()
+    sha256 = CharField(max_length=64)
+    storage_key = CharField(max_length=100, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class NoteOverrideRead(BaseModel):
+    """A safeguarding lead opened a note outside its audience (also in the audit trail)."""
+    note = ForeignKeyField(Note, backref="override_reads", on_delete="CASCADE")
+    reader = ForeignKeyField(User, backref="+")
+    reason = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+
+# --- safeguarding ---------------------------------------------------------------------------
+
+class SafeguardingConcern(BaseModel):
+    """Never deleted or edited in place: corrections and actions are ConcernEvents."""
+    case = ForeignKeyField(Case, backref="concerns", on_delete="CASCADE")
+    raised_by = ForeignKeyField(User, backref="raised_concerns")
+    about_party = ForeignKeyField(CaseParty, null=True, backref="+")
+    about_other_person = CharField(max_length=200, default="")
+    category = CharField(max_length=30)
+    level = CharField(max_length=20)
+    description = TextField()
+    occurred_at = CharField(max_length=200, default="")  # when and where, in the raiser's words
+    state = CharField(max_length=20, default=policy.CONCERN_OPEN,
+                      choices=[(s, s) for s in policy.CONCERN_STATES])
+    acknowledged_by = ForeignKeyField(User, null=True, backref="+")
+    acknowledged_at = DateTimeField(null=True)
+    outcome = CharField(max_length=30, null=True)
+    signed_off_by = ForeignKeyField(User, null=True, backref="+")
+    closed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def unresolved(cls):
+        return cls.select().where(cls.state.in_(policy.UNRESOLVED_CONCERN_STATES))
+
+    def facts(self):
+        return policy.ConcernFacts(
+            concern_id=self.id, case_id=self.case_id, raised_by_id=self.raised_by_id,
+            state=self.state,
+        )
+
+
+class ConcernEvent(BaseModel):
+    """The concern's chronology: acknowledged, action, addendum, closed, reopened."""
+    concern = ForeignKeyField(SafeguardingConcern, backref="events", on_delete="CASCADE")
+    kind = CharField(max_length=20)
+    text = TextField(default="")
+    agency = CharField(max_length=200, null=True)
+    agency_reference = CharField(max_length=100, null=True)
+    action_on = DateField(null=True)
+    by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+class Agreement(BaseModel):
+    case = ForeignKeyField(Case, backref="agreements", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    version = IntegerField(default=1)
+    state = CharField(max_length=20, default=policy.AGREEMENT_DRAFT,
+                      choices=[(s, s) for s in policy.AGREEMENT_STATES])
+    review_on = DateField(null=True)
+    other_terms = TextField(default="")
+    previous = ForeignKeyField("self", null=True, backref="+")
+    created_by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+    proposed_at = DateTimeField(null=True)
+    finalised_at = DateTimeField(null=True)
+    pdf_sha256 = CharField(max_length=64, null=True)
+    pdf_storage_key = CharField(max_length=100, null=True)
+
+
+class AgreementIssue(BaseModel):
+    agreement = ForeignKeyField(Agreement, backref="issues", on_delete="CASCADE")
+    position = IntegerField()
+    text = TextField()
+
+
+class AgreementTerm(BaseModel):
+    agreement = ForeignKeyField(Agreement, backref="terms", on_delete="CASCADE")
+    position = IntegerField()
+    what = TextField()
+    party = ForeignKeyField(CaseParty, null=True, backref="+")  # NULL: both parties
+    due_on = DateField(null=True)
+
+
+class AgreementAcceptance(BaseModel):
+    agreement = ForeignKeyField(Agreement, backref="acceptances", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="+")
+    version = IntegerField()
+    typed_name = CharField(max_length=200)
+    accepted_at = DateTimeField(default=utcnow)
+
+
+class AgreementChangeRequest(BaseModel):
+    agreement = ForeignKeyField(Agreement, backref="change_requests", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="+")
+    version = IntegerField()
+    comment = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+
+# --- things that belong to one party -------------------------------------------------------
+
+class ActionPoint(BaseModel):
+    case = ForeignKeyField(Case, backref="action_points", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="action_points", on_delete="CASCADE")
+    text = TextField()
+    due_on = DateField(null=True)
+    detail = TextField(default="")
+    done_at = DateTimeField(null=True)
+    party_comment = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, backref="+")
+    agreement_term = ForeignKeyField(AgreementTerm, null=True, backref="action_points")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Goal(BaseModel):
+    GOAL, DESIRED_OUTCOME = "goal", "desired_outcome"
+
+    case = ForeignKeyField(Case, backref="goals", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="goals", on_delete="CASCADE")
+    kind = CharField(max_length=20, default=GOAL)
+    text = TextField()
+    created_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField(default=utcnow)
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+class AuditEvent(BaseModel):
+    """Append-only record of security-relevant events. Never note contents.
+
+    `actor_id` and `record_id` are plain integers, not foreign keys, so that the trail outlives
+    anything it mentions. `row_hash` chains each row to the one before it.
+    """
+    created_at = DateTimeField(default=utcnow)
+    actor_id = IntegerField(null=True)
+    event = CharField(max_length=60)
+    record_type = CharField(max_length=40, default="")
+    record_id = IntegerField(null=True)
+    case_id = IntegerField(null=True)
+    remote_addr = CharField(max_length=64, default="")
+    detail = TextField(default="")
+    prev_hash = CharField(max_length=64)
+    row_hash = CharField(max_length=64)
+
+
+class SchemaMigration(BaseModel):
+    """Which migrations this database has had."""
+    number = IntegerField(unique=True)
+    name = CharField(max_length=100)
+    applied_at = DateTimeField(default=utcnow)
+
+
+MODELS = [
+    User, AccountToken, Referral, ReferralPerson, Case, CaseParty, ConsentEvent, CoachAllocation,
+    CaseSession, SessionCoach, SessionAttendee, Note, NoteRevision, NoteShare, NoteFile,
+    NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
+    Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent,
+    SchemaMigration,
+]

@@ -1,0 +1,116 @@
+"""The app on a real database, a test client, a sign-in helper and the mail outbox."""
+
+import email
+import re
+from pathlib import Path
+
+import pytest
+
+from config import TestConfig
+from portal import create_app
+from portal.db import database
+from tests import dbutil
+from tests.factories import DEFAULT_PASSWORD
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """One schema per run when TEST_DATABASE_URL is set (PostgreSQL); None for SQLite."""
+    if not dbutil.POSTGRES_URL:
+        yield None
+        return
+    schema = dbutil.new_schema_name()
+    dbutil.create_schema(schema)
+    yield schema
+    if not database.is_closed():
+        database.close()
+    dbutil.drop_schema(schema)
+
+
+def make_config(tmp_path, database_url, **overrides):
+    values = {
+        "DATABASE_URL": database_url,
+        "INSTANCE_DIR": tmp_path,
+        "MAIL_OUTBOX_DIR": tmp_path / "outbox",
+        "MAIL_SERVER": None,
+        **overrides,
+    }
+    return type("PerTestConfig", (TestConfig,), values)
+
+
+@pytest.fixture
+def database_url(tmp_path, postgres_schema):
+    if postgres_schema:
+        return dbutil.postgres_schema_url(postgres_schema)
+    return f"sqlite:///{tmp_path / 'accord.sqlite3'}"
+
+
+@pytest.fixture
+def app(tmp_path, database_url, postgres_schema):
+    app = create_app(make_config(tmp_path, database_url))
+    database.connect(reuse_if_open=True)
+    dbutil.upgrade()
+    if postgres_schema:
+        dbutil.wipe()
+    yield app
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html):
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+class Browser:
+    """A test client that fills forms the way a person would: GET the page, POST with its token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def submit(self, url, data=None, page=None, **kwargs):
+        page_html = self.client.get(page or url).get_data(as_text=True)
+        return self.client.post(url, data={"csrf_token": csrf_from(page_html), **(data or {})}, **kwargs)
+
+    def sign_in(self, user, password=DEFAULT_PASSWORD):
+        response = self.submit("/sign-in", {"email": user.email, "password": password})
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return response
+
+    def sign_out(self):
+        return self.submit("/sign-out", page="/")
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def make_browser(app):
+    """More than one person at once: each gets their own cookie jar."""
+    return lambda: Browser(app.test_client())
+
+
+@pytest.fixture
+def outbox(app):
+    """The emails written to the outbox folder, parsed, oldest first."""
+    folder = Path(app.config["MAIL_OUTBOX_DIR"])
+
+    def read():
+        if not folder.exists():
+            return []
+        return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+    return read

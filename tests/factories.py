@@ -1,0 +1,89 @@
+"""One factory per model: make_user(...), make_case(...) and friends, with sensible defaults."""
+
+import itertools
+from datetime import datetime, timedelta
+
+from portal import passwords, policy
+from portal.models import (
+    ActionPoint, Agreement, Case, CaseParty, CaseSession, CoachAllocation, Goal, Note, NoteShare,
+    SafeguardingConcern, SessionAttendee, SessionCoach, User, utcnow,
+)
+
+DEFAULT_PASSWORD = "a-long-test-passphrase"
+_counter = itertools.count(1)
+_hash_cache = {}
+
+
+def _hash(password):
+    # argon2 is slow on purpose; tests reuse one hash per password.
+    if password not in _hash_cache:
+        _hash_cache[password] = passwords.hash_password(password)
+    return _hash_cache[password]
+
+
+def make_user(role=policy.COACH, *, name=None, email=None, password=DEFAULT_PASSWORD, **fields):
+    n = next(_counter)
+    return User.create(
+        name=name or f"{role.title()} Person{n}",
+        email=email or f"{role}{n}@example.test",
+        role=role,
+        password_hash=_hash(password) if password else None,
+        **fields,
+    )
+
+
+def make_case(kind=Case.MEDIATION, **fields):
+    n = next(_counter)
+    return Case.create(reference=fields.pop("reference", f"AC-2026-{n:04d}"), kind=kind, **fields)
+
+
+def add_party(case, user=None, *, name=None, **fields):
+    return CaseParty.create(case=case, user=user, name=name or (user.name if user else "Someone"),
+                            email=user.email if user else None, **fields)
+
+
+def allocate(case, coach, ended=False):
+    return CoachAllocation.create(case=case, coach=coach, ended_at=utcnow() if ended else None)
+
+
+def make_note(case, author, audience=policy.STAFF, *, body=None, shares=None, source=None,
+              withdrawn=False):
+    """`shares` maps a CaseParty to a share state (or is a list of parties: states by the rules)."""
+    note = Note.create(case=case, author=author, audience=audience, body=body or "A note.",
+                       source_party=source, withdrawn_at=utcnow() if withdrawn else None)
+    if shares is not None and not isinstance(shares, dict):
+        shares = {p: policy.share_state_for(source.id if source else None, p.id) for p in shares}
+    for party, state in (shares or {}).items():
+        NoteShare.create(note=note, party=party, state=state)
+    return note
+
+
+def make_concern(case, raised_by, state=policy.CONCERN_OPEN, level="high", **fields):
+    return SafeguardingConcern.create(case=case, raised_by=raised_by, state=state, level=level,
+                                      category=fields.pop("category", "risk_to_self"),
+                                      description=fields.pop("description", "What was said."),
+                                      **fields)
+
+
+def make_session(case, parties=(), coaches=(), starts_at=None, kind="joint_mediation", **fields):
+    session = CaseSession.create(case=case, kind=kind, mode=fields.pop("mode", "face_to_face"),
+                                 starts_at=starts_at or datetime(2026, 12, 1, 10), **fields)
+    for party in parties:
+        SessionAttendee.create(session=session, party=party)
+    for coach in coaches:
+        SessionCoach.create(session=session, coach=coach)
+    return session
+
+
+def make_action_point(case, party, text="Do the thing", due_in_days=7, **fields):
+    return ActionPoint.create(case=case, party=party, text=text,
+                              due_on=(utcnow() + timedelta(days=due_in_days)).date(), **fields)
+
+
+def make_goal(case, party, text="A goal", **fields):
+    return Goal.create(case=case, party=party, text=text, **fields)
+
+
+def make_agreement(case, created_by, state=policy.AGREEMENT_DRAFT, **fields):
+    return Agreement.create(case=case, created_by=created_by, state=state,
+                            title=fields.pop("title", "Agreement"), **fields)

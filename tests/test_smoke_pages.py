@@ -1,0 +1,23 @@
+"""Each role signs in and lands on its own home page."""
+
+import pytest
+
+from portal import policy
+from tests.factories import make_user
+
+HOMES = {
+    policy.PARTY: ("/party", "Your sessions and action points"),
+    policy.COACH: ("/coach", "Your cases"),
+    policy.COORDINATOR: ("/coordinator", "Referrals, cases and safeguarding"),
+}
+
+
+@pytest.mark.parametrize("role", policy.ROLES)
+def test_each_role_lands_on_its_home_page(browser, role):
+    user = make_user(role)
+    response = browser.sign_in(user)
+    assert response.headers["Location"] == "/"
+    home = browser.get("/", follow_redirects=True)
+    path, heading = HOMES[role]
+    assert home.request.path == path
+    assert f"<h1>{heading}</h1>" in home.get_data(as_text=True)
