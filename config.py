@@ -19,6 +19,11 @@ def _env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name, default):
+    """A ';'-separated list from the environment."""
+    return [item.strip() for item in os.environ.get(name, default).split(";") if item.strip()]
+
+
 class Config:
     ENV_NAME = "base"
     INSTANCE_DIR = Path(os.environ.get("ACCORD_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -48,6 +53,15 @@ class Config:
     INVITATION_LIFETIME = timedelta(days=int(os.environ.get("ACCORD_INVITATION_DAYS", "7")))
     PASSWORD_RESET_LIFETIME = timedelta(hours=int(os.environ.get("ACCORD_RESET_HOURS", "2")))
     PASSWORD_MIN_LENGTH = 12
+
+    # The service's own lists.
+    TIMEZONE = os.environ.get("ACCORD_TIMEZONE", "Europe/London")
+    FUNDING_SCHEMES = _env_list("ACCORD_FUNDING_SCHEMES",
+                                "Housing association contract;Council community safety fund;"
+                                "Employer-funded;Lottery community grant")
+    OFFICES = _env_list("ACCORD_OFFICES", "Accord office, 12 Market Street")
+    DEFAULT_SESSION_ALLOWANCE = int(os.environ.get("ACCORD_SESSION_ALLOWANCE", "3"))
+    REFERRAL_LIMIT_PER_HOUR = int(os.environ.get("ACCORD_REFERRAL_LIMIT_PER_HOUR", "5"))
 
 
 class DevelopmentConfig(Config):

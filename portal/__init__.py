@@ -13,7 +13,7 @@ def create_app(config=None):
     app.config.from_object(config or config_from_env())
     _ensure_secret_key(app)
 
-    from portal import auth, db, errors, htmx, labels, security
+    from portal import auth, db, errors, htmx, labels, security, times
     db.init_database(app.config["DATABASE_URL"])
     db.register_request_hooks(app)
     htmx.init_app(app)
@@ -21,6 +21,7 @@ def create_app(config=None):
     auth.init_app(app)
     errors.init_app(app)
     labels.init_app(app)
+    times.init_app(app)
     _register_blueprints(app)
 
     from portal import cli
@@ -39,9 +40,7 @@ def _ensure_secret_key(app):
 
 
 def _register_blueprints(app):
-    from portal import admin, cases, home
+    from portal import admin, cases, home, referrals
     from portal.auth import routes as auth_routes
-    app.register_blueprint(auth_routes.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(cases.bp)
+    for blueprint in (auth_routes.bp, home.bp, admin.bp, cases.bp, referrals.bp):
+        app.register_blueprint(blueprint)

@@ -1,4 +1,8 @@
-"""Plain-English words for the codes stored in the database, for pages and emails."""
+"""Plain-English words for the codes stored in the database, for pages and emails.
+
+Most codes mean one thing everywhere; the few that mean different things in different places
+(`phone` as a way consent was given, or as a contact route that is not safe) have a group.
+"""
 
 from portal import policy
 
@@ -9,8 +13,10 @@ LABELS = {
     "mediation": "Mediation", "coaching": "One-to-one coaching", "open": "Open", "closed": "Closed",
     "neighbour": "Neighbour", "workplace": "Workplace", "family": "Family", "other": "Other",
     "funded": "Funded", "self_funded": "Self-funded",
+    "resolved": "Resolved", "partly_resolved": "Partly resolved", "not_resolved": "Not resolved",
+    "not_suitable": "Not suitable",
     # consent
-    "pending": "Not yet asked", "given": "Consent given", "declined": "Declined",
+    "pending": "Consent not yet recorded", "given": "Consent given", "declined": "Declined",
     "withdrawn": "Withdrawn",
     # sessions
     "pre_mediation": "Pre-mediation meeting", "joint_mediation": "Joint mediation",
@@ -19,15 +25,28 @@ LABELS = {
     "home_visit": "Home visit", "community_venue": "Community venue",
     "scheduled": "Scheduled", "held": "Held", "did_not_attend": "Party did not attend",
     "cancelled": "Cancelled",
+    # referrals
+    "new": "New", "accepted": "Accepted", "routine": "Routine", "soon": "Soon", "urgent": "Urgent",
+    "housing": "Housing provider", "employer": "Employer", "police": "Police",
+    "health": "GP or health service", "social_care": "Social care", "school": "School or college",
+    "council": "Local council",
     **policy.AUDIENCE_LABELS,
 }
 
+GROUPS = {
+    "unsafe_route": {"phone": "Do not phone", "text": "Do not send text messages",
+                     "email": "Do not email", "post": "Do not write to the home address"},
+    "consent_method": {"phone": "By phone", "in_person": "In person", "email": "By email",
+                       "online": "Online, in the portal"},
+}
 
-def label(code):
+
+def label(code, group=None):
     """The words for a code; an unknown code is shown as it is rather than hidden."""
     if code is None:
         return ""
-    return LABELS.get(code, str(code).replace("_", " ").capitalize())
+    words = GROUPS[group] if group else LABELS
+    return words.get(code, str(code).replace("_", " ").capitalize())
 
 
 def init_app(app):

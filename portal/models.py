@@ -27,6 +27,14 @@ def new_session_token():
     return secrets.token_urlsafe(24)
 
 
+def next_reference(model, prefix):
+    """<prefix><number>, numbered from 1 for each prefix (the unique index catches a race)."""
+    last = (model.select(model.reference).where(model.reference.startswith(prefix))
+            .order_by(model.reference.desc()).first())
+    number = int(last.reference.removeprefix(prefix)) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
 class BaseModel(Model):
     class Meta:
         database = database
@@ -109,6 +117,17 @@ class Referral(BaseModel):
     triaged_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
 
+    @classmethod
+    def next_reference(cls, year):
+        return next_reference(cls, f"RF-{year}-")
+
+
+class SubmissionAttempt(BaseModel):
+    """A public form submission, kept briefly for the per-address rate limit (address hashed)."""
+    form = CharField(max_length=30)
+    key_hash = CharField(max_length=64, index=True)
+    created_at = DateTimeField(default=utcnow, index=True)
+
 
 class ReferralPerson(BaseModel):
     referral = ForeignKeyField(Referral, backref="people", on_delete="CASCADE")
@@ -144,12 +163,7 @@ class Case(BaseModel):
 
     @classmethod
     def next_reference(cls, year):
-        """AC-<year>-<number>, numbered from 1 each year (the unique index catches a race)."""
-        prefix = f"AC-{year}-"
-        last = (cls.select(cls.reference).where(cls.reference.startswith(prefix))
-                .order_by(cls.reference.desc()).first())
-        number = int(last.reference.removeprefix(prefix)) + 1 if last else 1
-        return f"{prefix}{number:04d}"
+        return next_reference(cls, f"AC-{year}-")
 
     @classmethod
     def open_cases(cls):
@@ -201,6 +215,15 @@ class CoachAllocation(BaseModel):
     @classmethod
     def current(cls):
         return cls.select().where(cls.ended_at.is_null())
+
+
+class CaseEvent(BaseModel):
+    """The case timeline: what happened, in words safe for every staff member on the case."""
+    case = ForeignKeyField(Case, backref="events", on_delete="CASCADE")
+    kind = CharField(max_length=40)
+    summary = TextField()
+    actor = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField(default=utcnow)
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -448,7 +471,8 @@ class SchemaMigration(BaseModel):
 
 
 MODELS = [
-    User, AccountToken, Referral, ReferralPerson, Case, CaseParty, ConsentEvent, CoachAllocation,
+    User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, CaseEvent,
+    ConsentEvent, CoachAllocation,
     CaseSession, SessionCoach, SessionAttendee, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent,

@@ -7,6 +7,7 @@ generated data, for every role.
 """
 
 from peewee import JOIN, fn
+from peewee import Case as SqlCase
 from flask import abort
 
 from portal import policy
@@ -221,6 +222,23 @@ def referrals_visible_to(user):
     if _is(user, policy.COORDINATOR):
         return Referral.select()
     return _nothing(Referral)
+
+
+URGENCY_ORDER = ("urgent", "soon", "routine")
+
+
+def referral_queue(user, *, status=None, dispute_type=None, source=None):
+    """The coordinators' referral queue, most urgent first and newest first within that."""
+    query = referrals_visible_to(user)
+    if status:
+        query = query.where(Referral.status == status)
+    if dispute_type:
+        query = query.where(Referral.dispute_type == dispute_type)
+    if source:
+        query = query.where(Referral.source == source)
+    urgency_rank = SqlCase(Referral.urgency,
+                           [(u, rank) for rank, u in enumerate(URGENCY_ORDER)], len(URGENCY_ORDER))
+    return query.order_by(urgency_rank, Referral.created_at.desc(), Referral.id.desc())
 
 
 def users_visible_to(user):

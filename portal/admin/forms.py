@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitFie
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from portal import policy
+from portal.forms import choices
 from portal.models import User
 
 ROLE_CHOICES = [
@@ -22,7 +23,7 @@ class InviteForm(FlaskForm):
         Email("Enter an email address like name@example.org.", check_deliverability=False),
         Length(max=254),
     ])
-    role = RadioField("Role", choices=ROLE_CHOICES,
+    role = RadioField("Role", choices=choices(ROLE_CHOICES),
                       validators=[DataRequired("Choose the person's role.")])
     safeguarding_lead = BooleanField("Safeguarding lead (coordinators only)")
     admin = BooleanField("Administrator: can invite and deactivate people (coordinators only)")

@@ -1,0 +1,3 @@
+from portal.referrals.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,137 @@
+"""The public referral form and the coordinator's triage form."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, EmailField, FieldList, Form, FormField, RadioField, SelectField, StringField,
+    SubmitField, TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from portal.forms import choices
+
+SOURCES = [("self", "I am referring myself"), ("agency", "I am referring someone for an organisation")]
+AGENCY_TYPES = [
+    ("", "Choose the kind of organisation"), ("housing", "Housing provider or housing officer"),
+    ("employer", "Employer"), ("police", "Police"), ("health", "GP or health service"),
+    ("social_care", "Social care"), ("school", "School or college"), ("council", "Local council"),
+    ("other", "Another organisation"),
+]
+DISPUTE_TYPES = [("neighbour", "Neighbours"), ("workplace", "Work"), ("family", "Family"),
+                 ("other", "Something else")]
+URGENCIES = [("routine", "Routine: within a few weeks is fine"),
+             ("soon", "Soon: it is getting worse"),
+             ("urgent", "Urgent: please contact us within two working days")]
+UNSAFE_ROUTES = [("phone", "Do not phone"), ("text", "Do not send text messages"),
+                 ("email", "Do not email"), ("post", "Do not write to the home address")]
+PERSON_COUNT = 3
+
+
+class PersonForm(Form):
+    """One person involved. Part of the referral form, so it has no CSRF token of its own."""
+    name = StringField("Full name", validators=[Optional(), Length(max=200)])
+    email = EmailField("Email", validators=[
+        Optional(), Email("Enter an email address like name@example.org.", check_deliverability=False),
+        Length(max=254)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=50)])
+    address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
+    no_phone = BooleanField("Do not phone")
+    no_text = BooleanField("Do not send text messages")
+    no_email = BooleanField("Do not email")
+    no_post = BooleanField("Do not write to the home address")
+    contact_notes = TextAreaField("Anything else about contacting them safely",
+                                  validators=[Optional(), Length(max=1000)])
+
+    def unsafe_routes(self):
+        chosen = {"phone": self.no_phone.data, "text": self.no_text.data,
+                  "email": self.no_email.data, "post": self.no_post.data}
+        return ",".join(code for code, _ in UNSAFE_ROUTES if chosen[code])
+
+    def is_blank(self):
+        return not any((self.name.data, self.email.data, self.phone.data, self.address.data))
+
+
+class ReferralForm(FlaskForm):
+    source = RadioField("Who is making this referral?", choices=choices(SOURCES),
+                        validators=[DataRequired("Say who is making this referral.")])
+    agency_name = StringField("Organisation name", validators=[Length(max=200)])
+    agency_type = SelectField("Kind of organisation", choices=choices(AGENCY_TYPES), validate_choice=False)
+    referrer_name = StringField("Your name", validators=[Length(max=200)],
+                                description="The person at the organisation we can talk to.")
+    referrer_contact = StringField("Your work email or phone", validators=[Optional(), Length(max=254)])
+    people = FieldList(FormField(PersonForm), min_entries=PERSON_COUNT, max_entries=PERSON_COUNT)
+    dispute_type = RadioField("What is the dispute about?", choices=choices(DISPUTE_TYPES),
+                              validators=[DataRequired("Choose what the dispute is about.")])
+    description = TextAreaField(
+        "Tell us briefly what is happening",
+        validators=[DataRequired("Tell us briefly what is happening."),
+                    Length(max=5000, message="Use at most 5,000 characters.")])
+    urgency = RadioField("How soon do you need us?", choices=choices(URGENCIES),
+                         validators=[DataRequired("Say how soon you need us.")])
+    safety_worry = TextAreaField(
+        "Is anyone at risk of harm? (optional)",
+        description="For example violence, threats, or someone who may hurt themselves. "
+                    "If someone is in danger now, call 999.",
+        validators=[Optional(), Length(max=5000, message="Use at most 5,000 characters.")])
+    # A field people never see: automated spam fills it in. Its name looks worth filling.
+    website = StringField("Leave this empty", validators=[Optional()])
+    understood = BooleanField(
+        "I have read how this information will be used",
+        validators=[DataRequired("Confirm that you have read how this information will be used.")])
+    submit = SubmitField("Send referral")
+
+    def validate_agency_name(self, field):
+        if self.source.data == "agency" and not (field.data or "").strip():
+            raise ValidationError("Enter the name of your organisation.")
+
+    def validate_agency_type(self, field):
+        known = {code for code, _ in AGENCY_TYPES if code}
+        if self.source.data == "agency" and field.data not in known:
+            raise ValidationError("Choose the kind of organisation.")
+
+    def validate_referrer_name(self, field):
+        if self.source.data == "agency" and not (field.data or "").strip():
+            raise ValidationError("Enter your name, so that we can contact you about the referral.")
+
+    def validate_people(self, field):
+        first = field.entries[0].form
+        if not (first.name.data or "").strip():
+            first.name.errors = list(first.name.errors) + ["Enter the name of the first person."]
+            raise ValidationError("Enter the name of the first person involved.")
+        for number, entry in enumerate(field.entries[1:], start=2):
+            person = entry.form
+            if not person.is_blank() and not (person.name.data or "").strip():
+                person.name.errors = list(person.name.errors) + [f"Enter the name of person {number}."]
+                raise ValidationError(f"Enter the name of person {number}, or leave their details empty.")
+
+    def filled_people(self):
+        return [entry.form for entry in self.people.entries if not entry.form.is_blank()]
+
+
+DECISIONS = [("mediation", "Accept for mediation"), ("coaching", "Accept for one-to-one coaching"),
+             ("decline", "Decline")]
+
+
+class TriageForm(FlaskForm):
+    decision = RadioField("Decision", choices=choices(DECISIONS),
+                          validators=[DataRequired("Choose a decision.")])
+    reason = TextAreaField("Reason for declining",
+                           description="Needed when declining. Staff see it; the referrer is not sent it.",
+                           validators=[Length(max=2000)])
+    invite = BooleanField("Invite people with a safe email address to the portal", default=True)
+    submit = SubmitField("Record decision")
+
+    def validate_reason(self, field):
+        if self.decision.data == "decline" and not (field.data or "").strip():
+            raise ValidationError("Give a reason for declining.")
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter
+
+    status = SelectField("Status", choices=choices([("", "Any status"), ("new", "New"), ("accepted", "Accepted"),
+                                                    ("declined", "Declined")]), validators=[Optional()])
+    dispute_type = SelectField("Dispute", choices=choices([("", "Any dispute")] + DISPUTE_TYPES),
+                               validators=[Optional()])
+    source = SelectField("Source", choices=choices([("", "Any source"), ("self", "Self-referral"),
+                                                    ("agency", "Agency")]), validators=[Optional()])

@@ -1,0 +1,193 @@
+"""The public referral form, the coordinators' queue and triage."""
+
+import re
+
+import pytest
+
+from portal import policy
+from portal.models import AccountToken, Case, CaseEvent, CaseParty, Referral, ReferralPerson, User
+from tests.factories import make_user
+
+GOOD = {
+    "source": "self",
+    "people-0-name": "Robin Ash",
+    "people-0-email": "robin@example.org",
+    "people-0-phone": "07700 900303",
+    "people-0-no_phone": "y",
+    "people-1-name": "Sam Birch",
+    "people-1-email": "sam@example.org",
+    "people-1-no_email": "y",
+    "dispute_type": "neighbour",
+    "description": "Loud music most nights until 2am.",
+    "urgency": "soon",
+    "safety_worry": "",
+    "understood": "y",
+}
+
+
+def submit_referral(browser, **changes):
+    data = {**GOOD, **changes}
+    return browser.submit("/refer", {k: v for k, v in data.items() if v is not None})
+
+
+def test_the_form_says_what_happens_next_and_how_data_is_used(browser):
+    page = browser.get("/refer").get_data(as_text=True)
+    assert "What happens next" in page
+    assert "How we use this information" in page
+    for label in ("Full name", "Email", "Phone", "Do not phone", "What is the dispute about?",
+                  "How soon do you need us?", "Is anyone at risk of harm? (optional)"):
+        assert label in page
+
+
+def test_a_referral_is_saved_and_the_confirmation_shows_only_the_reference(browser):
+    response = submit_referral(browser)
+    assert response.status_code == 303
+    confirmation = browser.get(response.headers["Location"]).get_data(as_text=True)
+    referral = Referral.get()
+    assert referral.reference in confirmation
+    for submitted in ("Robin Ash", "robin@example.org", "Loud music", "Sam Birch"):
+        assert submitted not in confirmation
+    people = list(referral.people.order_by(ReferralPerson.id))
+    assert [p.name for p in people] == ["Robin Ash", "Sam Birch"]
+    assert people[0].unsafe_routes == "phone"
+    assert people[1].unsafe_routes == "email"
+    # The confirmation is shown once; reloading it shows nothing.
+    assert browser.get(response.headers["Location"]).status_code == 404
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"source": None}, "Say who is making this referral."),
+    ({"people-0-name": ""}, "Enter the name of the first person involved."),
+    ({"people-1-name": ""}, "Enter the name of person 2, or leave their details empty."),
+    ({"people-0-email": "not-an-email"}, "Enter an email address like name@example.org."),
+    ({"dispute_type": None}, "Choose what the dispute is about."),
+    ({"description": ""}, "Tell us briefly what is happening."),
+    ({"urgency": None}, "Say how soon you need us."),
+    ({"understood": None}, "Confirm that you have read how this information will be used."),
+    ({"source": "agency"}, "Enter the name of your organisation."),
+    ({"source": "agency", "agency_name": "Elm Housing"}, "Choose the kind of organisation."),
+])
+def test_each_bad_input_gets_a_message_and_nothing_is_saved(browser, changes, message):
+    response = submit_referral(browser, **changes)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert Referral.select().count() == 0
+    assert ReferralPerson.select().count() == 0
+
+
+def test_the_honeypot_rejects_with_a_message_and_saves_nothing(browser):
+    response = submit_referral(browser, website="http://spam.example")
+    assert response.status_code == 400
+    assert "Your referral was not sent" in response.get_data(as_text=True)
+    assert Referral.select().count() == 0
+
+
+def test_too_many_referrals_from_one_address_are_refused(app, browser):
+    limit = app.config["REFERRAL_LIMIT_PER_HOUR"]
+    for _ in range(limit):
+        assert submit_referral(browser).status_code == 303
+    response = submit_referral(browser)
+    assert response.status_code == 429
+    assert "Nothing from this form has been saved" in response.get_data(as_text=True)
+    assert Referral.select().count() == limit
+    # Another address is not affected.
+    other = browser.submit("/refer", GOOD, environ_overrides={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 303
+
+
+def make_referral(browser, **changes):
+    assert submit_referral(browser, **changes).status_code == 303
+    return Referral.select().order_by(Referral.id.desc()).first()
+
+
+def test_only_coordinators_reach_the_queue(make_browser, browser):
+    make_referral(browser)
+    for role, status in ((policy.PARTY, 403), (policy.COACH, 403), (policy.COORDINATOR, 200)):
+        person = make_browser()
+        person.sign_in(make_user(role))
+        assert person.get("/referrals").status_code == status
+
+
+def test_queue_puts_urgent_first_then_newest_and_filters(make_browser, browser):
+    routine_old = make_referral(browser, urgency="routine")
+    urgent = make_referral(browser, urgency="urgent", dispute_type="workplace")
+    routine_new = make_referral(browser, urgency="routine", source="agency", agency_name="Elm Housing",
+                                agency_type="housing", referrer_name="Officer Kay")
+    coordinator = make_browser()
+    coordinator.sign_in(make_user(policy.COORDINATOR))
+    page = coordinator.get("/referrals").get_data(as_text=True)
+    order = re.findall(r">(RF-\d{4}-\d{4})</a>", page)
+    assert order == [urgent.reference, routine_new.reference, routine_old.reference]
+
+    only_agency = coordinator.get("/referrals?source=agency").get_data(as_text=True)
+    assert routine_new.reference in only_agency and urgent.reference not in only_agency
+    only_work = coordinator.get("/referrals?dispute_type=workplace",
+                                headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert only_work.lstrip().startswith('<div id="referral-list">')
+    assert urgent.reference in only_work and routine_old.reference not in only_work
+
+
+def test_queue_pages(make_browser, app):
+    coordinator_user = make_user(policy.COORDINATOR)
+    for n in range(25):
+        Referral.create(reference=f"RF-2026-{n + 1:04d}", source="self", dispute_type="other",
+                        description="x", urgency="routine")
+    coordinator = make_browser()
+    coordinator.sign_in(coordinator_user)
+    first = coordinator.get("/referrals").get_data(as_text=True)
+    second = coordinator.get("/referrals?page=2").get_data(as_text=True)
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert len(set(re.findall(r"RF-2026-\d{4}", first))) == 20
+    assert len(set(re.findall(r"RF-2026-\d{4}", second))) == 5
+
+
+def test_accepting_opens_a_case_with_parties_and_invites_where_email_is_safe(make_browser, browser, outbox):
+    referral = make_referral(browser)
+    coordinator = make_browser()
+    coordinator.sign_in(make_user(policy.COORDINATOR))
+    response = coordinator.submit(f"/referrals/{referral.reference}",
+                                  {"decision": "mediation", "invite": "y"})
+    assert response.status_code == 303
+    case = Case.get()
+    assert response.headers["Location"] == f"/cases/{case.reference}"
+    assert case.kind == "mediation" and case.referral_id == referral.id
+    parties = list(case.parties.order_by(CaseParty.id))
+    assert [p.name for p in parties] == ["Robin Ash", "Sam Birch"]
+    # Robin's email is safe to use: invited. Sam said "do not email": no account, no email.
+    assert parties[0].user is not None and parties[0].user.role == policy.PARTY
+    assert parties[1].user is None
+    sent = outbox()
+    assert [m["To"] for m in sent] == ["robin@example.org"]
+    assert AccountToken.select().count() == 1
+    assert Referral.get_by_id(referral.id).status == "accepted"
+    assert CaseEvent.select().where(CaseEvent.case == case).count() == 1
+
+
+def test_declining_needs_a_reason_and_creates_no_case(make_browser, browser):
+    referral = make_referral(browser)
+    coordinator = make_browser()
+    coordinator.sign_in(make_user(policy.COORDINATOR))
+    refused = coordinator.submit(f"/referrals/{referral.reference}", {"decision": "decline"})
+    assert refused.status_code == 422
+    assert "Give a reason for declining." in refused.get_data(as_text=True)
+    assert Referral.get_by_id(referral.id).status == "new"
+    done = coordinator.submit(f"/referrals/{referral.reference}",
+                              {"decision": "decline", "reason": "Outside our area."})
+    assert done.status_code == 303
+    assert Referral.get_by_id(referral.id).status == "declined"
+    assert Case.select().count() == 0
+    again = coordinator.submit(f"/referrals/{referral.reference}", {"decision": "mediation"})
+    assert again.status_code == 303
+    assert Case.select().count() == 0
+
+
+def test_an_existing_party_account_is_linked_not_invited_again(make_browser, browser, outbox):
+    existing = make_user(policy.PARTY, email="robin@example.org")
+    referral = make_referral(browser)
+    coordinator = make_browser()
+    coordinator.sign_in(make_user(policy.COORDINATOR))
+    coordinator.submit(f"/referrals/{referral.reference}", {"decision": "coaching", "invite": "y"})
+    party = CaseParty.select().order_by(CaseParty.id).first()
+    assert party.user_id == existing.id
+    assert outbox() == []
+    assert User.select().where(User.email == "robin@example.org").count() == 1
