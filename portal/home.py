@@ -35,6 +35,7 @@ def party():
         upcoming=[s for s in sessions if s.starts_at >= now],
         past=[s for s in sessions if s.starts_at < now][::-1],
         action_points=list(queries.party_action_points(current_user)),
+        records=list(queries.own_party_records(current_user)),
         today=now.date(),
     )
 

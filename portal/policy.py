@@ -92,6 +92,7 @@ class CaseFacts:
     coach_ids: frozenset = frozenset()
     party_users: dict = field(default_factory=dict)
     has_unresolved_concern: bool = False
+    closed: bool = False
 
     def party_ids_of(self, user_id):
         return frozenset(pid for pid, uid in self.party_users.items() if uid == user_id)
@@ -217,9 +218,48 @@ def can_view_party_contact(actor, case, party_id):
     return is_case_staff(actor, case) or party_id in party_ids_for(actor, case)
 
 
+def can_change_case(actor, case):
+    """Closed cases are read-only for everyone."""
+    return is_case_staff(actor, case) and not case.closed
+
+
+def can_run_case(actor, case):
+    """Consent records, allocation and funding: the coordinator's decisions, on open cases."""
+    return _is(actor, COORDINATOR) and not case.closed
+
+
+def can_close_case(actor, case):
+    return _is(actor, COORDINATOR) and not case.closed
+
+
+def can_reopen_case(actor, case):
+    return _is(actor, COORDINATOR) and case.closed
+
+
+def can_offer_follow_on(actor, case):
+    """Post-mediation coaching is offered by a coordinator once the mediation has closed."""
+    return _is(actor, COORDINATOR) and case.closed
+
+
+def can_answer_own_consent(actor, case, party_id):
+    """A party confirms or withdraws their own consent to take part, on an open case."""
+    return not case.closed and party_id in party_ids_for(actor, case)
+
+
 def can_view_funding(actor, case):
     """Funding schemes and fees are the coordinators' business."""
     return _is(actor, COORDINATOR)
+
+
+# Timeline entries about money are for coordinators only, like the funding they describe.
+COORDINATOR_ONLY_EVENT_KINDS = frozenset({"funding"})
+
+
+def can_view_case_event(actor, case, kind):
+    """The case timeline: staff on the case, less what only coordinators may see."""
+    if kind in COORDINATOR_ONLY_EVENT_KINDS:
+        return can_view_funding(actor, case)
+    return is_case_staff(actor, case)
 
 
 def can_view_own_fee(actor, case, party_id):
@@ -309,7 +349,8 @@ def can_view_session(actor, case, session):
 
 
 def can_schedule_session(actor, case):
-    return is_case_staff(actor, case)
+    """Coaches on the case and coordinators, while the case is open."""
+    return can_change_case(actor, case)
 
 
 def can_view_agreement(actor, case, agreement):

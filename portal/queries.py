@@ -12,7 +12,8 @@ from flask import abort
 
 from portal import policy
 from portal.models import (
-    ActionPoint, Agreement, Case, CaseParty, CaseSession, CoachAllocation, Goal, Note, NoteShare,
+    ActionPoint, Agreement, Case, CaseEvent, CaseParty, CaseSession, CoachAllocation, Goal, Note,
+    NoteShare,
     Referral, SafeguardingConcern, SessionAttendee, User,
 )
 
@@ -73,7 +74,7 @@ def case_facts(case):
                    CaseParty.select(CaseParty.id, CaseParty.user).where(CaseParty.case == case.id)}
     unresolved = SafeguardingConcern.unresolved().where(SafeguardingConcern.case == case.id).exists()
     return policy.CaseFacts(case_id=case.id, coach_ids=coach_ids, party_users=party_users,
-                            has_unresolved_concern=unresolved)
+                            has_unresolved_concern=unresolved, closed=case.is_closed)
 
 
 def current_coaches(case):
@@ -83,6 +84,19 @@ def current_coaches(case):
             .join(CoachAllocation, on=(CoachAllocation.coach == User.id))
             .where(CoachAllocation.case == case.id, CoachAllocation.ended_at.is_null())
             .order_by(User.name))
+
+
+def case_events_visible_to(user, case):
+    """The case timeline, newest first: staff on the case; money matters for coordinators only."""
+    query = CaseEvent.select().where(CaseEvent.case == case.id)
+    if _is(user, policy.COORDINATOR):
+        pass
+    elif _is(user, policy.COACH):
+        query = query.where(CaseEvent.case.in_(_allocated_case_ids(user)),
+                            CaseEvent.kind.not_in(policy.COORDINATOR_ONLY_EVENT_KINDS))
+    else:
+        return _nothing(CaseEvent)
+    return query.order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc())
 
 
 # --- notes ----------------------------------------------------------------------------------
@@ -185,6 +199,17 @@ def party_sessions(user):
                 SessionAttendee.select(SessionAttendee.session)
                 .where(SessionAttendee.party.in_(_party_ids_of(user)))))
             .order_by(CaseSession.starts_at))
+
+
+def own_party_records(user):
+    """This party's own record on each of their cases (consent, fee), with the case."""
+    if not _is(user, policy.PARTY):
+        return _nothing(CaseParty)
+    return (CaseParty
+            .select(CaseParty, Case)
+            .join(Case)
+            .where(CaseParty.user == user.id)
+            .order_by(Case.created_at.desc()))
 
 
 def party_action_points(user):

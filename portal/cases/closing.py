@@ -1,0 +1,60 @@
+"""Closing a case with an outcome, reopening it with a reason, and post-mediation coaching."""
+
+from flask import flash, request, url_for
+from flask_login import current_user, login_required
+
+from portal import policy
+from portal.cases import bp, service
+from portal.cases.forms import CloseForm, ReopenForm
+from portal.cases.view import case_updated, failed_status, form_page, load_managed_case, load_party
+from portal.forms import ConfirmForm
+from portal.htmx import redirect_to
+from portal.models import Case
+
+
+@bp.route("/<reference>/close", methods=["GET", "POST"])
+@login_required
+def close(reference):
+    """Close with an outcome and a note; the case becomes read-only."""
+    case, facts = load_managed_case(reference, policy.can_close_case)
+    form = CloseForm()
+    if form.validate_on_submit():
+        service.close(case, form.outcome.data, form.closing_note.data.strip(),
+                      by=current_user._get_current_object(), remote_addr=request.remote_addr)
+        flash(f"Case {case.reference} closed.", "success")
+        return case_updated(case)
+    return form_page(case, form, "cases/_close_form.html", "Close the case", form_id="close-form",
+                     status=failed_status(form))
+
+
+@bp.route("/<reference>/reopen", methods=["GET", "POST"])
+@login_required
+def reopen(reference):
+    """Reopen a closed case; the reason goes on the timeline."""
+    case, facts = load_managed_case(reference, policy.can_reopen_case)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        service.reopen(case, form.reason.data.strip(), by=current_user._get_current_object(),
+                       remote_addr=request.remote_addr)
+        flash(f"Case {case.reference} reopened.", "success")
+        return case_updated(case)
+    return form_page(case, form, "cases/_reopen_form.html", "Reopen the case", form_id="reopen-form",
+                     status=failed_status(form))
+
+
+@bp.post("/<reference>/parties/<int:party_id>/follow-on")
+@login_required
+def follow_on(reference, party_id):
+    """After a mediation closes, open a linked post-mediation coaching case for one party."""
+    case, facts = load_managed_case(reference, policy.can_offer_follow_on)
+    party = load_party(case, party_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect_to(url_for("cases.show", reference=case.reference))
+    if case.kind != Case.MEDIATION:
+        flash("Post-mediation coaching follows a mediation case.", "error")
+        return redirect_to(url_for("cases.show", reference=case.reference))
+    new_case = service.offer_follow_on_coaching(case, party, by=current_user._get_current_object(),
+                                                remote_addr=request.remote_addr)
+    flash(f"Post-mediation coaching case {new_case.reference} opened for {party.name}.", "success")
+    return redirect_to(url_for("cases.show", reference=new_case.reference))
+

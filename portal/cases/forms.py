@@ -1,0 +1,117 @@
+"""Forms on the case page: consent, coaches, funding, fees, closing and reopening."""
+
+from datetime import date
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateField, DecimalField, RadioField, SelectField, SubmitField, TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.forms import choices
+
+CONSENT_METHODS = [("phone", "By phone"), ("in_person", "In person"), ("email", "By email"),
+                   ("online", "Online, in the portal")]
+CONSENT_STATES = [("given", "Consent given"), ("declined", "Declined to take part"),
+                  ("withdrawn", "Withdrawn consent")]
+OUTCOMES = [("resolved", "Resolved"), ("partly_resolved", "Partly resolved"),
+            ("not_resolved", "Not resolved"), ("withdrawn", "Withdrawn"),
+            ("not_suitable", "Not suitable")]
+
+
+class ConsentForm(FlaskForm):
+    state = RadioField("What did they say?", choices=choices(CONSENT_STATES),
+                       validators=[DataRequired("Choose what the person said.")])
+    occurred_on = DateField("Date", default=date.today,
+                            validators=[DataRequired("Enter the date, for example 2026-11-21.")])
+    method = RadioField("How was it given?", choices=choices(CONSENT_METHODS), validate_choice=False,
+                        description="Needed when consent is given.")
+    reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=1000)])
+    submit = SubmitField("Record consent")
+
+    def __init__(self, *args, allowed_states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.state.choices = choices([(v, l) for v, l in CONSENT_STATES if v in allowed_states])
+
+    def validate_occurred_on(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError("The date cannot be in the future.")
+
+    def validate_method(self, field):
+        known = {code for code, _ in CONSENT_METHODS}
+        if self.state.data == "given" and field.data not in known:
+            raise ValidationError("Say how consent was given.")
+
+
+class OwnConsentForm(FlaskForm):
+    """A party answering for themselves, in the portal."""
+    reason = TextAreaField("If you want to, tell us why (optional)",
+                           validators=[Optional(), Length(max=1000)])
+    submit = SubmitField("Confirm")
+
+
+class AllocationForm(FlaskForm):
+    coach = SelectField("Coach", validate_choice=False)
+    second_coach = SelectField("Second coach (optional)", validate_choice=False)
+    submit = SubmitField("Allocate")
+
+    def __init__(self, *args, coaches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._coaches = {str(c.id): c for c in coaches}
+        options = [(str(c.id), c.name) for c in coaches]
+        self.coach.choices = choices([("", "Choose a coach")] + options)
+        self.second_coach.choices = choices([("", "No second coach")] + options)
+
+    def validate_coach(self, field):
+        if field.data not in self._coaches:
+            raise ValidationError("Choose an active coach.")
+
+    def validate_second_coach(self, field):
+        if field.data and field.data not in self._coaches:
+            raise ValidationError("Choose an active coach, or no second coach.")
+        if field.data and field.data == self.coach.data:
+            raise ValidationError("Choose two different coaches, or no second coach.")
+
+    def chosen(self):
+        return [self._coaches[v] for v in (self.coach.data, self.second_coach.data) if v]
+
+
+class FundingForm(FlaskForm):
+    funding = RadioField("Funding", choices=choices([("funded", "Funded by a scheme"),
+                                                     ("self_funded", "Self-funded")]),
+                         validators=[DataRequired("Choose how the case is funded.")])
+    scheme = SelectField("Scheme", validate_choice=False)
+    submit = SubmitField("Save funding")
+
+    def __init__(self, *args, schemes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemes = list(schemes)
+        self.scheme.choices = choices([("", "Choose a scheme")] + [(s, s) for s in self._schemes])
+
+    def validate_scheme(self, field):
+        if self.funding.data == "funded" and field.data not in self._schemes:
+            raise ValidationError("Choose the scheme that funds this case.")
+
+
+class FeeForm(FlaskForm):
+    fee = DecimalField("Fee quoted (£)", places=2,
+                       validators=[InputRequired("Enter the fee, for example 45.00."),
+                                   NumberRange(min=Decimal("0"), max=Decimal("10000"),
+                                               message="Enter a fee between £0 and £10,000.")])
+    paid = BooleanField("Paid")
+    submit = SubmitField("Save fee")
+
+
+class CloseForm(FlaskForm):
+    outcome = RadioField("Outcome", choices=choices(OUTCOMES),
+                         validators=[DataRequired("Choose the outcome.")])
+    closing_note = TextAreaField("Closing note", validators=[
+        DataRequired("Write a short closing note."), Length(max=5000)])
+    submit = SubmitField("Close case")
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField("Why reopen it?", validators=[
+        DataRequired("Give a reason for reopening."), Length(max=1000)])
+    submit = SubmitField("Reopen case")

@@ -1,0 +1,94 @@
+"""Loading a case for the current user, and the answers every case action gives.
+
+A successful change answers htmx with the refreshed case (`#case`) and a plain browser with a
+303 to the case page; a failed form answers with the form again (422), in place for htmx.
+"""
+
+from flask import current_app, render_template, url_for
+from flask_login import current_user
+from htmx_flask import make_response as htmx_response
+
+from portal import policy, queries
+from portal.access import current_actor, require
+from portal.htmx import is_htmx_request, redirect_to
+from portal.models import Case, CaseParty, ConsentEvent, SessionAttendee
+
+
+def load_case(reference):
+    """The case if the user may see it (404 otherwise), with its facts for the policy."""
+    case = queries.get_or_404(queries.cases_visible_to(current_user).where(Case.reference == reference))
+    return case, queries.case_facts(case)
+
+
+def load_managed_case(reference, allowed=policy.can_manage_case):
+    """A case the user may see (else 404) and act on as `allowed` says (else 403)."""
+    case, facts = load_case(reference)
+    require(allowed(current_actor(), facts))
+    return case, facts
+
+
+def load_party(case, party_id):
+    return queries.get_or_404(queries.parties_with_contact_visible_to(current_user, case)
+                              .where(CaseParty.id == party_id))
+
+
+def case_context(case, facts):
+    """Everything the case page shows, each list from `queries`."""
+    actor = current_actor()
+    parties = list(queries.parties_with_contact_visible_to(current_user, case))
+    history = {}
+    for event in (ConsentEvent.select().where(ConsentEvent.party.in_([p.id for p in parties]))
+                  .order_by(ConsentEvent.created_at, ConsentEvent.id)):
+        history.setdefault(event.party_id, []).append(event)
+    sessions = list(queries.sessions_visible_to(current_user, case))
+    attendees = {}
+    for seat in (SessionAttendee.select(SessionAttendee, CaseParty).join(CaseParty)
+                 .where(SessionAttendee.session.in_([s.id for s in sessions]))):
+        attendees.setdefault(seat.session_id, []).append(seat)
+    return {
+        "case": case,
+        "facts": facts,
+        "parties": parties,
+        "consent_history": history,
+        "coaches": list(queries.current_coaches(case)),
+        "sessions": sessions,
+        "attendees": attendees,
+        "notes": list(queries.notes_visible_to(current_user, case)),
+        "concern_count": queries.concerns_visible_to(current_user, case).count(),
+        "events": list(queries.case_events_visible_to(current_user, case)),
+        "follow_on_cases": list(queries.cases_visible_to(current_user).where(Case.parent_case == case.id)),
+        "may": {
+            "run": policy.can_run_case(actor, facts),
+            "change": policy.can_change_case(actor, facts),
+            "schedule": policy.can_schedule_session(actor, facts),
+            "close": policy.can_close_case(actor, facts),
+            "reopen": policy.can_reopen_case(actor, facts),
+            "see_funding": policy.can_view_funding(actor, facts),
+        },
+        "audience_labels": policy.AUDIENCE_LABELS,
+        "schemes": current_app.config["FUNDING_SCHEMES"],
+    }
+
+
+def case_updated(case, facts=None):
+    """After a successful change: the refreshed case for htmx, a 303 to the case page otherwise."""
+    if is_htmx_request():
+        case = Case.get_by_id(case.id)
+        html = render_template("cases/_case.html", **case_context(case, queries.case_facts(case)))
+        return htmx_response(html, 200, retarget="#case", reswap="outerHTML")
+    return redirect_to(url_for("cases.show", reference=case.reference))
+
+
+def form_page(case, form, fragment, title, *, form_id, status=200, **context):
+    """A case form: in place (htmx) or as a page of its own (no JavaScript)."""
+    context = {"case": case, "form": form, "form_id": form_id, "title": title, **context}
+    if is_htmx_request():
+        html = render_template(fragment, **context)
+        if status == 200:
+            return html, status
+        return htmx_response(html, status, retarget=f"#{form_id}", reswap="outerHTML")
+    return render_template("cases/form_page.html", fragment=fragment, **context), status
+
+
+def failed_status(form):
+    return 422 if form.is_submitted() else 200
