@@ -9,7 +9,7 @@ from portal import passwords, policy
 from portal.db import database
 from portal.models import (
     ActionPoint, Case, CaseParty, CaseSession, CoachAllocation, ConsentEvent, Goal, Note,
-    NoteShare, SessionAttendee, SessionCoach, User, utcnow,
+    NoteShare, Referral, ReferralPerson, SessionAttendee, SessionCoach, User, utcnow,
 )
 
 DEMO_PASSWORD = "demo-accord-2026"
@@ -51,6 +51,7 @@ def load():
         }
         _mediation_case(users)
         _coaching_case(users)
+        _referrals()
 
 
 def _at(days, hour):
@@ -126,3 +127,20 @@ def _coaching_case(users):
     _note(case, priya, policy.STAFF, "First coaching session booked; workplace conflict with a manager.")
     ActionPoint.create(case=case, party=alex, text="Write down what a good outcome would look like",
                        due_on=date.today() - timedelta(days=1), created_by=priya)
+
+
+def _referrals():
+    year = utcnow().year
+    urgent = Referral.create(
+        reference=Referral.next_reference(year), source="agency", agency_name="Elm Housing Trust",
+        agency_type="housing", referrer_name="Jo Hart", referrer_contact="jo.hart@example.org",
+        dispute_type="neighbour", urgency="urgent",
+        description="Shouting across the shared landing most evenings; both tenants want it to stop.",
+        safety_worry="One tenant mentioned threats written on the door.")
+    ReferralPerson.create(referral=urgent, name="Kim Lowe", phone="07700 900404", unsafe_routes="post")
+    ReferralPerson.create(referral=urgent, name="Lee Marsh", email="lee@example.org")
+    routine = Referral.create(
+        reference=Referral.next_reference(year), source="self", dispute_type="workplace",
+        urgency="routine", description="A long disagreement with a colleague about shared work.")
+    ReferralPerson.create(referral=routine, name="Max Quinn", email="max@example.org",
+                          unsafe_routes="phone")

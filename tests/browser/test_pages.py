@@ -1,0 +1,144 @@
+"""A person in a real browser: signing in as each demo role, on a phone, without JavaScript, and out.
+
+Every page visited is checked with axe-core against WCAG 2.2 A and AA.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from portal import policy
+from tests.browser.support import (
+    DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
+)
+
+pytestmark = pytest.mark.browser
+
+HOMES = {
+    policy.PARTY: ("/party", "Your sessions and action points"),
+    policy.COACH: ("/coach", "Your cases"),
+    policy.COORDINATOR: ("/coordinator", "Referrals, cases and safeguarding"),
+}
+
+
+def expect_home(page, role):
+    path, heading = HOMES[role]
+    assert urlsplit(page.url).path == path
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+
+@pytest.mark.parametrize("role", policy.ROLES)
+def test_each_role_signs_in_to_an_accessible_home_page(page, role):
+    assert_accessible_sign_in(page)
+    sign_in(page, DEMO_ACCOUNTS[role])
+    expect_home(page, role)
+    assert_accessible(page)
+
+
+def assert_accessible_sign_in(page):
+    page.goto("/sign-in")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("role", policy.ROLES)
+def test_signing_in_works_without_javascript(page_without_javascript, role):
+    page = page_without_javascript
+    sign_in(page, DEMO_ACCOUNTS[role])
+    expect_home(page, role)
+
+
+def test_a_wrong_password_shows_an_accessible_error_summary(page):
+    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR], password="not-the-password")
+    assert urlsplit(page.url).path == "/sign-in"
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_contain_text("The email or password is not right")
+    # Nothing of what was typed as a password comes back in the page.
+    expect(page.get_by_label("Password")).to_have_value("")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("role", policy.ROLES)
+def test_home_pages_fit_a_phone(phone_page, role):
+    page = phone_page
+    page.goto("/sign-in")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+    sign_in(page, DEMO_ACCOUNTS[role])
+    expect_home(page, role)
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+
+def test_coordinator_pages_fit_a_phone(phone_page):
+    page = phone_page
+    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+
+    page.get_by_role("link", name="People", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("People")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Invite someone", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invite someone")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Overview", exact=True).click()
+    page.get_by_role("table").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Case AC-")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+
+def test_coach_case_page_fits_a_phone(phone_page):
+    page = phone_page
+    sign_in(page, DEMO_ACCOUNTS[policy.COACH])
+    page.get_by_role("table").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Case AC-")
+    expect(page.get_by_role("heading", name="Notes you can read")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+
+def _is_problem(message):
+    # The browser asks for /favicon.ico on its own, and the portal has none: not a page's fault.
+    return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
+
+
+def test_htmx_is_served_by_the_app_and_nothing_leaves_the_machine(page, live_server):
+    requested, problems = [], []
+    page.context.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: _is_problem(message) and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    expect_home(page, policy.COORDINATOR)
+    page.get_by_role("link", name="People", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("People")
+
+    page.wait_for_load_state("load")  # htmx is a deferred script: it runs before `load`
+    assert (page.evaluate("() => window.htmx && window.htmx.version") or "").startswith("2.0")
+    scripts = page.evaluate("() => [...document.scripts].map(script => script.src)")
+    assert scripts and all(src.startswith(f"{live_server}/static/") for src in scripts), scripts
+    assert f"{live_server}/static/vendor/htmx.min.js" in {src.split("?")[0] for src in scripts}
+    assert any(url.startswith(f"{live_server}/static/vendor/htmx.min.js") for url in requested)
+    elsewhere = [url for url in requested if urlsplit(url).hostname != "127.0.0.1"]
+    assert requested and not elsewhere, f"requests that left 127.0.0.1: {elsewhere}"
+    # A CSP violation (an inline style or script that htmx or a template adds) shows up here.
+    assert not problems, problems
+
+
+def test_signing_out_from_the_nav_returns_to_sign_in(page):
+    sign_in(page, DEMO_ACCOUNTS[policy.PARTY])
+    expect_home(page, policy.PARTY)
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert urlsplit(page.url).path == "/sign-in"
+    expect(page.get_by_role("status")).to_contain_text("You have signed out.")
+    assert_accessible(page)
+    # The session really ended: the home page sends us back to sign in.
+    page.goto(HOMES[policy.PARTY][0])
+    assert urlsplit(page.url).path == "/sign-in"
