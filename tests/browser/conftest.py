@@ -96,3 +96,17 @@ def page_without_javascript(chromium, live_server):
     context, page = _new_page(chromium, live_server, java_script_enabled=False)
     yield page
     context.close()
+
+
+@pytest.fixture
+def browser_context_factory(chromium, live_server):
+    """More people at once: each call gives a page in a fresh context of its own (own cookies)."""
+    contexts = []
+
+    def new_page(**context_options):
+        context, page = _new_page(chromium, live_server, **context_options)
+        contexts.append(context)
+        return page
+    yield new_page
+    for context in contexts:
+        context.close()
