@@ -12,24 +12,38 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 
 
-def _env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
-        return default
+class FromEnv:
+    """A setting read from the environment when the app is built, not when this file is imported.
+
+    An unset or empty variable gives the default, which may be a function of the configuration
+    class being read: so a subclass that moves INSTANCE_DIR moves the database and the outbox too.
+    """
+
+    def __init__(self, name, default=None, cast=str):
+        self.name, self.default, self.cast = name, default, cast
+
+    def __get__(self, instance, owner):
+        value = os.environ.get(self.name, "")
+        if value.strip():
+            return self.cast(value)
+        return self.default(owner) if callable(self.default) else self.default
+
+
+def _bool(value):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_list(name, default):
-    """A ';'-separated list from the environment."""
-    return [item.strip() for item in os.environ.get(name, default).split(";") if item.strip()]
+def _list(value):
+    """A ';'-separated list."""
+    return [item.strip() for item in value.split(";") if item.strip()]
 
 
 class Config:
     ENV_NAME = "base"
-    INSTANCE_DIR = Path(os.environ.get("ACCORD_INSTANCE_DIR", BASE_DIR / "instance"))
-    SERVICE_NAME = os.environ.get("ACCORD_SERVICE_NAME", "Accord Community Mediation")
-    DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'accord.sqlite3'}"
-    SECRET_KEY = os.environ.get("SECRET_KEY")
+    INSTANCE_DIR = FromEnv("ACCORD_INSTANCE_DIR", BASE_DIR / "instance", Path)
+    SERVICE_NAME = FromEnv("ACCORD_SERVICE_NAME", "Accord Community Mediation")
+    DATABASE_URL = FromEnv("DATABASE_URL", lambda config: f"sqlite:///{Path(config.INSTANCE_DIR) / 'accord.sqlite3'}")
+    SECRET_KEY = FromEnv("SECRET_KEY")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -40,28 +54,29 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which expires anyway
 
     # Mail: SMTP when MAIL_SERVER is set, otherwise files in an outbox folder.
-    MAIL_SERVER = os.environ.get("MAIL_SERVER")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
-    MAIL_FROM = os.environ.get("MAIL_FROM", "Accord <no-reply@accord.invalid>")
-    MAIL_OUTBOX_DIR = Path(os.environ.get("MAIL_OUTBOX_DIR", INSTANCE_DIR / "outbox"))
+    MAIL_SERVER = FromEnv("MAIL_SERVER")
+    MAIL_PORT = FromEnv("MAIL_PORT", 587, int)
+    MAIL_USERNAME = FromEnv("MAIL_USERNAME")
+    MAIL_PASSWORD = FromEnv("MAIL_PASSWORD")
+    MAIL_USE_TLS = FromEnv("MAIL_USE_TLS", True, _bool)
+    MAIL_FROM = FromEnv("MAIL_FROM", "Accord <no-reply@accord.invalid>")
+    MAIL_OUTBOX_DIR = FromEnv("MAIL_OUTBOX_DIR", lambda config: Path(config.INSTANCE_DIR) / "outbox", Path)
     # Links in emails must be absolute; set this to the portal's public address.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PUBLIC_BASE_URL = FromEnv("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
-    INVITATION_LIFETIME = timedelta(days=int(os.environ.get("ACCORD_INVITATION_DAYS", "7")))
-    PASSWORD_RESET_LIFETIME = timedelta(hours=int(os.environ.get("ACCORD_RESET_HOURS", "2")))
-    PASSWORD_MIN_LENGTH = 12
+    INVITATION_LIFETIME = FromEnv("ACCORD_INVITATION_DAYS", timedelta(days=7),
+                                  lambda days: timedelta(days=int(days)))
+    PASSWORD_RESET_LIFETIME = FromEnv("ACCORD_RESET_HOURS", timedelta(hours=2),
+                                      lambda hours: timedelta(hours=int(hours)))
 
     # The service's own lists.
-    TIMEZONE = os.environ.get("ACCORD_TIMEZONE", "Europe/London")
-    FUNDING_SCHEMES = _env_list("ACCORD_FUNDING_SCHEMES",
-                                "Housing association contract;Council community safety fund;"
-                                "Employer-funded;Lottery community grant")
-    OFFICES = _env_list("ACCORD_OFFICES", "Accord office, 12 Market Street")
-    DEFAULT_SESSION_ALLOWANCE = int(os.environ.get("ACCORD_SESSION_ALLOWANCE", "3"))
-    REFERRAL_LIMIT_PER_HOUR = int(os.environ.get("ACCORD_REFERRAL_LIMIT_PER_HOUR", "5"))
+    TIMEZONE = FromEnv("ACCORD_TIMEZONE", "Europe/London")
+    FUNDING_SCHEMES = FromEnv("ACCORD_FUNDING_SCHEMES",
+                              _list("Housing association contract;Council community safety fund;"
+                                    "Employer-funded;Lottery community grant"), _list)
+    OFFICES = FromEnv("ACCORD_OFFICES", _list("Accord office, 12 Market Street"), _list)
+    DEFAULT_SESSION_ALLOWANCE = FromEnv("ACCORD_SESSION_ALLOWANCE", 3, int)
+    REFERRAL_LIMIT_PER_HOUR = FromEnv("ACCORD_REFERRAL_LIMIT_PER_HOUR", 5, int)
 
 
 class DevelopmentConfig(Config):
@@ -102,6 +117,12 @@ def development_secret_key(instance_dir):
     path = Path(instance_dir) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        try:
+            # Readable by the owner only from the first byte, not chmod-ed after writing.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process has just made it
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
     return path.read_text().strip()

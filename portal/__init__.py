@@ -40,7 +40,7 @@ def _ensure_secret_key(app):
 
 
 def _register_blueprints(app):
-    from portal import admin, cases, home, referrals
+    from portal import admin, cases, home, referrals, sessions
     from portal.auth import routes as auth_routes
-    for blueprint in (auth_routes.bp, home.bp, admin.bp, cases.bp, referrals.bp):
+    for blueprint in (auth_routes.bp, home.bp, admin.bp, cases.bp, referrals.bp, sessions.bp):
         app.register_blueprint(blueprint)

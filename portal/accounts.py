@@ -95,14 +95,18 @@ def request_password_reset(email, remote_addr=""):
                           current_app.config["PASSWORD_RESET_LIFETIME"])
         audit.record("account.password_reset_requested", record=user, remote_addr=remote_addr)
     hours = int(current_app.config["PASSWORD_RESET_LIFETIME"].total_seconds() // 3600)
-    mail.send(
-        user.email,
-        "Reset your password",
-        "Someone asked to reset the password of your account.\n"
-        f"If it was you, choose a new password here (the link works once and for {hours} hours):\n\n"
-        f"{_absolute('auth.reset_password', token=raw)}\n\n"
-        "If it was not you, ignore this email: your password stays as it is.\n",
-    )
+    try:
+        mail.send(
+            user.email,
+            "Reset your password",
+            "Someone asked to reset the password of your account.\n"
+            f"If it was you, choose a new password here (the link works once and for {hours} hours):\n\n"
+            f"{_absolute('auth.reset_password', token=raw)}\n\n"
+            "If it was not you, ignore this email: your password stays as it is.\n",
+        )
+    except mail.MailNotSent:
+        # An error page here, and not for unknown addresses, would tell who has an account.
+        pass
 
 
 def _retire_tokens(user, purpose):
@@ -142,8 +146,12 @@ def end_all_sessions(user):
 
 
 def deactivate(user, by, remote_addr=""):
+    """The account can no longer sign in; its sessions and its emailed links end now, and do not
+    come back if it is reactivated."""
     with database.atomic():
         User.update(active=False, session_token=new_session_token()).where(User.id == user.id).execute()
+        _retire_tokens(user, AccountToken.INVITATION)
+        _retire_tokens(user, AccountToken.PASSWORD_RESET)
         audit.record("account.deactivated", actor=by, record=user, remote_addr=remote_addr)
 
 

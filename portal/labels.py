@@ -38,6 +38,11 @@ GROUPS = {
                      "email": "Do not email", "post": "Do not write to the home address"},
     "consent_method": {"phone": "By phone", "in_person": "In person", "email": "By email",
                        "online": "Online, in the portal"},
+    # A session's kind: "coaching" alone would read as the case kind ("One-to-one coaching").
+    "session_kind": {"pre_mediation": "Pre-mediation meeting", "joint_mediation": "Joint mediation",
+                     "coaching": "Coaching session",
+                     "post_mediation_coaching": "Post-mediation coaching"},
+    "cancelled_by": {"party": "by a party", "coach": "by the coach", "service": "by the service"},
 }
 
 

@@ -9,10 +9,15 @@ import uuid
 from datetime import timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 from flask import current_app
 
 from portal.models import utcnow
+
+
+class MailNotSent(Exception):
+    """The mail server could not be reached, or it refused the message."""
 
 
 def build_message(to, subject, body, sender):
@@ -27,7 +32,7 @@ def build_message(to, subject, body, sender):
 
 
 def send(to, subject, body):
-    """Send one plain-text email with the app's mail settings."""
+    """Send one plain-text email with the app's mail settings; MailNotSent if SMTP fails."""
     config = current_app.config
     message = build_message(to, subject, body, config["MAIL_FROM"])
     if config.get("MAIL_SERVER"):
@@ -38,15 +43,21 @@ def send(to, subject, body):
 
 
 def _send_smtp(message, config):
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        # Callers decide what the person is told; the log says why, never to whom or what.
+        current_app.logger.error("Email not sent: %s", type(error).__name__)
+        raise MailNotSent(type(error).__name__) from error
 
 
 def _write_to_outbox(message, outbox_dir):
+    outbox_dir = Path(outbox_dir)
     outbox_dir.mkdir(parents=True, exist_ok=True)
     # The file name says when, never who or what.
     name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"

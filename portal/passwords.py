@@ -62,7 +62,9 @@ def password_problems(password, *, email="", name=""):
     common = _common_words()
     if lowered in common or _core(password) in common or len(set(lowered)) <= 2:
         problems.append("This is a very common password. Choose one that is harder to guess.")
-    personal = [email.split("@")[0].lower()] + [part.lower() for part in name.split()]
+    local_part = email.split("@")[0].lower()
+    # "Anne-Marie" and "anne.marie@..." hold the names "anne" and "marie" as well as the whole.
+    personal = [local_part, *re.split(r"[\W_]+", local_part), *re.split(r"[\W_]+", name.lower())]
     if any(len(p) >= 4 and p in lowered for p in personal):
         problems.append("Do not use your name or email address in your password.")
     return problems

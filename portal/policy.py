@@ -2,7 +2,7 @@
 
 Pure functions over small frozen facts: no Flask, no peewee, no I/O. Routes ask these functions
 "may this user see this?"; `portal/queries.py` asks the same tables (`note_audiences_for`,
-`VISIBLE_SHARE_STATES`) to build its SQL filters, and a property test proves the two agree.
+the share states) to build its SQL filters, and a property test proves the two agree.
 
 Two principles run through the module:
 - an unknown role, audience or state raises `PolicyError` instead of falling through;
@@ -47,6 +47,17 @@ SHARE_NOT_NEEDED, SHARE_WAITING, SHARE_GIVEN, SHARE_REFUSED, SHARE_WITHDRAWN = (
 )
 SHARE_STATES = (SHARE_NOT_NEEDED, SHARE_WAITING, SHARE_GIVEN, SHARE_REFUSED, SHARE_WITHDRAWN)
 VISIBLE_SHARE_STATES = frozenset({SHARE_NOT_NEEDED, SHARE_GIVEN})
+# "not_needed" is believed only where it is true: the note has no source party, or the share
+# is with the source party. A careless or stale not_needed on another party's share counts as
+# no consent at all.
+
+
+def share_is_visible(note, party_id):
+    """May this party see the note through its share with them?"""
+    state = note.shares.get(party_id)
+    if state == SHARE_GIVEN:
+        return True
+    return state == SHARE_NOT_NEEDED and note.source_party_id in (None, party_id)
 
 CONCERN_OPEN, CONCERN_ACKNOWLEDGED, CONCERN_CLOSED = "open", "acknowledged", "closed"
 CONCERN_STATES = (CONCERN_OPEN, CONCERN_ACKNOWLEDGED, CONCERN_CLOSED)
@@ -194,7 +205,7 @@ def note_relations(actor, case, note):
             relations.add(CASE_COORDINATOR)
     elif not note.withdrawn:
         mine = party_ids_for(actor, case)
-        if any(note.shares.get(pid) in VISIBLE_SHARE_STATES for pid in mine):
+        if any(share_is_visible(note, pid) for pid in mine):
             relations.add(NAMED_PARTY)
     return frozenset(relations)
 

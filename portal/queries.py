@@ -1,7 +1,7 @@
 """The only place list queries are built: `<things>_visible_to(user, ...)`.
 
 Each query filters in SQL with the tables `portal.policy` exposes (`note_audiences_for`,
-`VISIBLE_SHARE_STATES`, ...), so that a row a user may not see is never loaded. A property
+the share states, ...), so that a row a user may not see is never loaded. A property
 test (tests/test_policy_queries_agree.py) checks every query against the policy functions on
 generated data, for every role.
 """
@@ -14,7 +14,7 @@ from portal import policy
 from portal.models import (
     ActionPoint, Agreement, Case, CaseEvent, CaseParty, CaseSession, CoachAllocation, Goal, Note,
     NoteShare,
-    Referral, SafeguardingConcern, SessionAttendee, User,
+    Referral, SafeguardingConcern, SessionAttendee, SessionCoach, User,
 )
 
 
@@ -101,6 +101,18 @@ def case_events_visible_to(user, case):
 
 # --- notes ----------------------------------------------------------------------------------
 
+def _notes_shared_visibly_with(user):
+    """Ids of notes with a share this party may see (policy.share_is_visible, in SQL)."""
+    shared = Note.alias()
+    needs_no_consent = ((NoteShare.state == policy.SHARE_NOT_NEEDED)
+                        & (shared.source_party.is_null() | (shared.source_party == NoteShare.party)))
+    return (NoteShare
+            .select(NoteShare.note)
+            .join(shared, on=(NoteShare.note == shared.id))
+            .where(NoteShare.party.in_(_party_ids_of(user)),
+                   (NoteShare.state == policy.SHARE_GIVEN) | needs_no_consent))
+
+
 def notes_visible_to(user, case):
     """The notes on `case` this user may read, newest first (the audience table of PRODUCT.md)."""
     query = Note.select().where(Note.case == case.id)
@@ -112,10 +124,7 @@ def notes_visible_to(user, case):
         query = query.where(Note.case.in_(_allocated_case_ids(user)),
                             readable | (Note.author == user.id))
     elif _is(user, policy.PARTY):
-        shared_with_me = (NoteShare
-                          .select(NoteShare.note)
-                          .where(NoteShare.party.in_(_party_ids_of(user)),
-                                 NoteShare.state.in_(policy.VISIBLE_SHARE_STATES)))
+        shared_with_me = _notes_shared_visibly_with(user)
         query = query.where(Note.audience.in_(policy.note_audiences_for(policy.NAMED_PARTY)),
                             Note.withdrawn_at.is_null(),
                             Note.id.in_(shared_with_me))
@@ -282,3 +291,46 @@ def coach_case_list(user):
             .join(CaseParty, JOIN.LEFT_OUTER)
             .group_by(Case.id)
             .order_by(Case.created_at.desc(), Case.id.desc()))
+
+
+# --- sessions: coaches' own, and the people in a session -------------------------------------
+
+def coach_sessions(user):
+    """Sessions this coach runs, on cases they are still allocated to, with the case."""
+    if not _is(user, policy.COACH):
+        return _nothing(CaseSession)
+    return (CaseSession
+            .select(CaseSession, Case)
+            .join(Case)
+            .where(CaseSession.id.in_(
+                       SessionCoach.select(SessionCoach.session).where(SessionCoach.coach == user.id)),
+                   CaseSession.case.in_(_allocated_case_ids(user)))
+            .order_by(CaseSession.starts_at, CaseSession.id))
+
+
+def own_sessions(user):
+    """The sessions a user takes part in: a party's own meetings, a coach's sessions."""
+    if _is(user, policy.PARTY):
+        return party_sessions(user)
+    return coach_sessions(user)
+
+
+def session_seats(session_ids):
+    """The attendees (with their party records) of already-visible sessions."""
+    return (SessionAttendee
+            .select(SessionAttendee, CaseParty)
+            .join(CaseParty)
+            .where(SessionAttendee.session.in_(list(session_ids)))
+            .order_by(SessionAttendee.id))
+
+
+def session_coach_names(session_ids):
+    """session id -> names of its coaches, for already-visible sessions."""
+    names = {}
+    for seat in (SessionCoach
+                 .select(SessionCoach.session, User.name)
+                 .join(User)
+                 .where(SessionCoach.session.in_(list(session_ids)))
+                 .order_by(User.name)):
+        names.setdefault(seat.session_id, []).append(seat.coach.name)
+    return names

@@ -81,7 +81,7 @@ class Browser:
         return self.client.get(url, **kwargs)
 
     def submit(self, url, data=None, page=None, **kwargs):
-        page_html = self.client.get(page or url).get_data(as_text=True)
+        page_html = self.client.get(page or url, follow_redirects=True).get_data(as_text=True)
         return self.client.post(url, data={"csrf_token": csrf_from(page_html), **(data or {})}, **kwargs)
 
     def sign_in(self, user, password=DEFAULT_PASSWORD):

@@ -18,7 +18,8 @@ ROLE_CHOICES = [
 class InviteForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired("Enter the person's full name."),
                                                 Length(max=200, message="Use at most 200 characters.")])
-    email = EmailField("Email", validators=[
+    # People paste addresses with a space at either end; that is not a mistake to report.
+    email = EmailField("Email", filters=[lambda value: value.strip() if value else value], validators=[
         DataRequired("Enter the person's email address."),
         Email("Enter an email address like name@example.org.", check_deliverability=False),
         Length(max=254),

@@ -8,9 +8,13 @@ from portal.access import current_actor, require
 from portal.admin.forms import InviteForm
 from portal.forms import ConfirmForm
 from portal.htmx import redirect_to
+from portal.mail import MailNotSent
 from portal.models import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+NOT_SENT = ("The account for {email} is ready, but the invitation email could not be sent. "
+            "Try \"Send a new invitation\" later.")
 
 
 @bp.before_request
@@ -36,14 +40,17 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         is_coordinator = form.role.data == policy.COORDINATOR
-        accounts.invite(
-            name=form.name.data, email=form.email.data, role=form.role.data,
-            invited_by=current_user._get_current_object(),
-            safeguarding_lead=is_coordinator and form.safeguarding_lead.data,
-            admin=is_coordinator and form.admin.data,
-            remote_addr=request.remote_addr,
-        )
-        flash(f"Invitation sent to {form.email.data.strip().lower()}.", "success")
+        try:
+            accounts.invite(
+                name=form.name.data, email=form.email.data, role=form.role.data,
+                invited_by=current_user._get_current_object(),
+                safeguarding_lead=is_coordinator and form.safeguarding_lead.data,
+                admin=is_coordinator and form.admin.data,
+                remote_addr=request.remote_addr,
+            )
+            flash(f"Invitation sent to {form.email.data.strip().lower()}.", "success")
+        except MailNotSent:
+            flash(NOT_SENT.format(email=form.email.data.strip().lower()), "error")
         return redirect_to(url_for("admin.people"))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/invite.html", form=form), status
@@ -82,8 +89,14 @@ def reinvite(user_id):
     user = _confirmed_action(user_id)
     if user.password_hash is not None:
         flash(f"{user.name} has already set a password.", "error")
+    elif not user.active:
+        # The link would not work anyway (tokens need an active account): do not send it.
+        flash(f"{user.name} is deactivated. Reactivate the account first.", "error")
     else:
-        accounts.reinvite(user, invited_by=current_user._get_current_object(),
-                          remote_addr=request.remote_addr)
-        flash(f"A new invitation has been sent to {user.email}.", "success")
+        try:
+            accounts.reinvite(user, invited_by=current_user._get_current_object(),
+                              remote_addr=request.remote_addr)
+            flash(f"A new invitation has been sent to {user.email}.", "success")
+        except MailNotSent:
+            flash(NOT_SENT.format(email=user.email), "error")
     return redirect_to(url_for("admin.people"))

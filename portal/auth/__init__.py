@@ -4,6 +4,9 @@ The id kept in the session cookie is "<user id>.<session token>". Signing out, c
 password and deactivation replace the token, so every copy of an older cookie stops working.
 """
 
+import hmac
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import flash, request, url_for
 from flask_login import LoginManager, current_user
 
@@ -19,7 +22,7 @@ def load_user(session_id):
     if not user_id.isdigit() or not token:
         return None
     user = User.get_or_none(User.id == int(user_id))
-    if user is None or not user.active or user.session_token != token:
+    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user
 
@@ -28,7 +31,19 @@ def load_user(session_id):
 def _unauthorized():
     flash("Please sign in to see that page.", "info")
     # A full-page move for htmx too: never a sign-in form swapped into a table cell.
-    return redirect_to(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
+    return redirect_to(url_for("auth.sign_in", next=_page_to_return_to()))
+
+
+def _page_to_return_to():
+    """The page to come back to after signing in: for htmx, the page that made the request (the
+    request itself may be for a fragment); otherwise the page asked for, if it was a GET."""
+    if request.htmx and request.htmx.current_url:
+        page = urlsplit(request.htmx.current_url)
+        if page.netloc == request.host:
+            return urlunsplit(("", "", page.path, page.query, ""))
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return None
 
 
 def init_app(app):

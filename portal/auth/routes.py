@@ -1,12 +1,16 @@
 """Signing in and out, accepting an invitation, and resetting or changing a password."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import accounts, audit
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.forms import ConfirmForm
-from portal.htmx import redirect_to
+from portal.htmx import no_store, redirect_to
 from portal.models import AccountToken, User, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -16,9 +20,16 @@ SIGN_IN_FAILED = "The email or password is not right. Check them and try again."
 
 def _safe_next(target):
     """Only a path on this site: never another host (open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        # Browsers drop tabs and newlines from addresses, so "/<tab>/evil.example" would be
+        # "//evil.example"; a newline would not even fit in a Location header.
+        return None
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def _start_session(user):
@@ -76,7 +87,8 @@ def _set_password_with_token(token_value, purpose, template, done_message):
         flash(done_message, "success")
         return redirect_to(url_for("home.index"))
     status = 422 if form.is_submitted() else 200
-    return render_template(template, form=form, user=token.user), status
+    # The page names the person to whoever holds the link, with no session: keep it out of caches.
+    return no_store(make_response(render_template(template, form=form, user=token.user), status))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

@@ -5,16 +5,19 @@ A new database gets every table from the models at once and is stamped with ever
 had yet, so it upgrades in place. Each migration module has NAME and `upgrade(db, migrator)`.
 
 To change the schema: change the model, then add `mNNNN_<what>.py` that brings an existing
-database to the same shape (add_column, add_index...), and append it to MIGRATIONS.
+database to the same shape (add_column, add_index, or create_tables on frozen copies of new
+models, never on portal.models itself), and append it to MIGRATIONS. tests/test_migrations.py
+fails while a model change has no migration.
 """
 
 from playhouse.migrate import SchemaMigrator
 
-from portal.migrations import m0001_initial
+from portal.migrations import m0001_initial, m0002_referral_limits_and_case_timeline
 from portal.models import MODELS, SchemaMigration
 
 MIGRATIONS = [
     (1, m0001_initial),
+    (2, m0002_referral_limits_and_case_timeline),
 ]
 
 

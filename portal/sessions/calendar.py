@@ -1,0 +1,66 @@
+"""Calendar files (.ics, RFC 5545) for sessions, built with the `icalendar` package.
+
+An event carries the time (in UTC), the kind of session, the place or the online link, and
+nothing confidential: no other party's name, no notes, no supporter, and never the address of a
+home visit (the party knows their own address; a calendar file travels to other services).
+"""
+
+from datetime import timedelta, timezone
+
+from icalendar import Calendar, Event
+
+from portal import labels
+from portal.models import utcnow
+
+PRODID = "-//Accord//Accord sessions//EN"
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+
+
+def _utc(moment):
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def _place(session):
+    """(LOCATION, DESCRIPTION) words for the session's mode."""
+    if session.mode == "online":
+        return "Online", f"Join online: {session.online_link}"
+    if session.mode == "telephone":
+        return "Telephone", "This session is by telephone."
+    if session.mode == "home_visit":
+        return "Home visit", "This session is a home visit."
+    return session.location or labels.label(session.mode), ""
+
+
+def session_event(session, *, service_name, domain, staff_link=None):
+    """One VEVENT. `staff_link` (a coach's own file) adds the case reference and its page."""
+    location, description = _place(session)
+    summary = f"{service_name}: {labels.label(session.kind, 'session_kind')}"
+    if staff_link:
+        summary += f" ({session.case.reference})"
+        description = "\n".join(filter(None, [description, f"Case page: {staff_link}"]))
+    event = Event()
+    event.add("uid", f"session-{session.id}@{domain}")
+    event.add("dtstamp", _utc(utcnow().replace(microsecond=0)))
+    event.add("dtstart", _utc(session.starts_at))
+    event.add("dtend", _utc(session.starts_at + timedelta(minutes=session.duration_minutes)))
+    event.add("summary", summary)
+    event.add("location", location)
+    if description:
+        event.add("description", description)
+    if session.mode == "online" and session.online_link:
+        event.add("url", session.online_link)
+    event.add("status", "CANCELLED" if session.status == "cancelled" else "CONFIRMED")
+    return event
+
+
+def calendar_file(sessions, *, service_name, domain, staff_links=None):
+    """A whole .ics file (bytes) with one event per session."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    for session in sessions:
+        link = staff_links.get(session.id) if staff_links else None
+        calendar.add_component(session_event(session, service_name=service_name, domain=domain,
+                                             staff_link=link))
+    return calendar.to_ical()

@@ -1,0 +1,264 @@
+"""The rules for sessions, and the changes that follow them.
+
+Each change runs in one transaction: the rules are checked inside it (after taking a lock on
+PostgreSQL, so two people booking the same coach at once cannot both succeed), and a refused
+change raises `SessionRuleError` with every problem found, leaving nothing half-saved. A timeline
+entry in words safe for every staff member on the case records what happened.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from portal import labels, timeline, times
+from portal.db import database, is_sqlite
+from portal.models import (
+    Case, CaseParty, CaseSession, SessionAttendee, SessionCoach, User, utcnow,
+)
+
+KINDS = ("pre_mediation", "joint_mediation", "coaching", "post_mediation_coaching")
+ONE_PARTY_KINDS = frozenset({"pre_mediation", "coaching", "post_mediation_coaching"})
+MEDIATION_ONLY_KINDS = frozenset({"pre_mediation", "joint_mediation"})
+ALLOWANCE_KINDS = frozenset({"coaching", "post_mediation_coaching"})
+SCHEDULED, HELD, DID_NOT_ATTEND, CANCELLED = "scheduled", "held", "did_not_attend", "cancelled"
+# Sessions longer than this are not looked at for clashes (forms allow at most 8 hours).
+CLASH_WINDOW = timedelta(hours=24)
+
+_NOT_CONSENTED = {
+    CaseParty.PENDING: "{name} has not yet given consent to take part, so no session can be "
+                       "scheduled with them.",
+    CaseParty.DECLINED: "{name} declined to take part, so no session can be scheduled with them.",
+    CaseParty.WITHDRAWN: "{name} has withdrawn from the case, so no session can be scheduled "
+                         "with them.",
+}
+
+
+@dataclass
+class Seat:
+    party: CaseParty
+    supporter_name: str | None = None
+    supporter_relationship: str | None = None
+    supporter_coach_told: bool = False
+
+
+@dataclass
+class Plan:
+    """A session as asked for: times in naive UTC, coaches as users, parties as seats."""
+    kind: str
+    starts_at: datetime
+    duration_minutes: int
+    mode: str
+    location: str = ""
+    online_link: str = ""
+    coaches: list = field(default_factory=list)
+    seats: list = field(default_factory=list)
+    over_allowance_reason: str | None = None
+
+
+class SessionRuleError(ValueError):
+    """The rules refuse the change. `problems` is a list of (form field name, message)."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = problems
+
+
+def kind_label(kind):
+    return labels.label(kind, "session_kind")
+
+
+def _when(moment):
+    return times.localtime(moment)
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+def kinds_for(case):
+    """The kinds of session a case may have: mediation meetings only on mediation cases."""
+    return [k for k in KINDS if case.kind == Case.MEDIATION or k not in MEDIATION_ONLY_KINDS]
+
+
+def allowance_used(case):
+    """Coaching sessions on the case that count against its allowance (all but cancelled)."""
+    return (CaseSession.select()
+            .where(CaseSession.case == case.id, CaseSession.kind.in_(ALLOWANCE_KINDS),
+                   CaseSession.status != CANCELLED)
+            .count())
+
+
+def _kind_problems(case, plan):
+    problems = []
+    if plan.kind not in kinds_for(case):
+        problems.append(("kind", f"A {kind_label(plan.kind).lower()} can only be scheduled on a "
+                                 "mediation case."))
+    count = len(plan.seats)
+    if plan.kind in ONE_PARTY_KINDS and count != 1:
+        problems.append(("attendees", f"Only one party attends this kind of session "
+                                      f"({kind_label(plan.kind).lower()}): choose exactly one."))
+    if plan.kind == "joint_mediation" and count < 2:
+        problems.append(("attendees", "Joint mediation needs at least two parties."))
+    return problems
+
+
+def _consent_problems(parties):
+    """Nothing is scheduled with a party who has not consented (read fresh, inside the lock)."""
+    states = {p.id: p.consent_state for p in
+              CaseParty.select(CaseParty.id, CaseParty.consent_state)
+              .where(CaseParty.id.in_([p.id for p in parties]))}
+    return [("attendees", _NOT_CONSENTED.get(states.get(p.id), "{name} cannot be booked.")
+             .format(name=p.name))
+            for p in parties if states.get(p.id) != CaseParty.GIVEN]
+
+
+def _overlaps(other, starts_at, ends_at):
+    other_end = other.starts_at + timedelta(minutes=other.duration_minutes)
+    return other.starts_at < ends_at and starts_at < other_end
+
+
+def _nearby(starts_at, ends_at, exclude_id):
+    """Non-cancelled sessions, on any case, that may overlap [starts_at, ends_at)."""
+    query = CaseSession.select(CaseSession.id).where(
+        CaseSession.status != CANCELLED,
+        CaseSession.starts_at < ends_at,
+        CaseSession.starts_at > starts_at - CLASH_WINDOW)
+    if exclude_id is not None:
+        query = query.where(CaseSession.id != exclude_id)
+    return query
+
+
+def _clash_problems(starts_at, duration, coach_ids, parties, exclude_id=None):
+    """Who already has a session then. A party's other case is never described, only named."""
+    ends_at = starts_at + timedelta(minutes=duration)
+    nearby = _nearby(starts_at, ends_at, exclude_id)
+    busy = set()
+    for seat in (SessionCoach.select(SessionCoach, CaseSession, User).join(CaseSession)
+                 .switch(SessionCoach).join(User)
+                 .where(SessionCoach.coach.in_(list(coach_ids)), SessionCoach.session.in_(nearby))):
+        if _overlaps(seat.session, starts_at, ends_at):
+            busy.add(seat.coach.name)
+    by_party = {p.id: p for p in parties}
+    by_user = {p.user_id: p for p in parties if p.user_id is not None}
+    same_person = CaseParty.id.in_(list(by_party))
+    if by_user:
+        same_person |= CaseParty.user.in_(list(by_user))
+    for seat in (SessionAttendee.select(SessionAttendee, CaseSession, CaseParty).join(CaseSession)
+                 .switch(SessionAttendee).join(CaseParty)
+                 .where(same_person, SessionAttendee.session.in_(nearby))):
+        if _overlaps(seat.session, starts_at, ends_at):
+            ours = by_party.get(seat.party.id) or by_user[seat.party.user_id]
+            busy.add(ours.name)
+    return [("start", f"{name} already has a session at that time.") for name in sorted(busy)]
+
+
+def _allowance_problems(case, plan):
+    if plan.kind not in ALLOWANCE_KINDS:
+        return []
+    used = allowance_used(case)
+    if used < case.session_allowance or plan.over_allowance_reason:
+        return []
+    return [("over_allowance_reason",
+             f"This case's allowance is {case.session_allowance} coaching sessions and {used} "
+             "are already booked or held. To schedule another, give a reason.")]
+
+
+def over_allowance(case, plan):
+    return plan.kind in ALLOWANCE_KINDS and allowance_used(case) >= case.session_allowance
+
+
+def _lock():
+    # One booking at a time, so two people cannot both take the same free slot. SQLite already
+    # lets only one writer in at a time.
+    if not is_sqlite():
+        database.execute_sql("SELECT pg_advisory_xact_lock(4243)")
+
+
+# --- the changes ----------------------------------------------------------------------------
+
+def schedule(case, plan, *, by):
+    """Book a session after checking every rule; returns the new CaseSession."""
+    parties = [seat.party for seat in plan.seats]
+    with database.atomic():
+        _lock()
+        problems = (_kind_problems(case, plan) + _consent_problems(parties)
+                    + _clash_problems(plan.starts_at, plan.duration_minutes,
+                                      [c.id for c in plan.coaches], parties)
+                    + _allowance_problems(case, plan))
+        if problems:
+            raise SessionRuleError(problems)
+        over = over_allowance(case, plan)
+        session = CaseSession.create(
+            case=case, kind=plan.kind, starts_at=plan.starts_at,
+            duration_minutes=plan.duration_minutes, mode=plan.mode, location=plan.location,
+            online_link=plan.online_link, created_by=by,
+            over_allowance_reason=plan.over_allowance_reason if over else None)
+        for coach in plan.coaches:
+            SessionCoach.create(session=session, coach=coach)
+        for seat in plan.seats:
+            SessionAttendee.create(session=session, party=seat.party,
+                                   supporter_name=seat.supporter_name,
+                                   supporter_relationship=seat.supporter_relationship,
+                                   supporter_coach_told=seat.supporter_coach_told)
+        names = ", ".join(p.name for p in parties)
+        summary = (f"{kind_label(plan.kind)} scheduled for {_when(plan.starts_at)} "
+                   f"({plan.duration_minutes} minutes, {labels.label(plan.mode).lower()}) with {names}.")
+        if over:
+            summary += (f" Over the allowance of {case.session_allowance} coaching sessions. "
+                        f"Reason: {plan.over_allowance_reason}")
+        timeline.record(case, "session.scheduled", summary, by)
+    return session
+
+
+def reschedule(session, plan, *, by):
+    """Move a scheduled session (date, time, length, place), checking consent and clashes again."""
+    seats = list(SessionAttendee.select(SessionAttendee, CaseParty).join(CaseParty)
+                 .where(SessionAttendee.session == session.id))
+    parties = [seat.party for seat in seats]
+    coach_ids = [s.coach_id for s in SessionCoach.select().where(SessionCoach.session == session.id)]
+    with database.atomic():
+        _lock()
+        problems = (_consent_problems(parties)
+                    + _clash_problems(plan.starts_at, plan.duration_minutes, coach_ids, parties,
+                                      exclude_id=session.id))
+        if problems:
+            raise SessionRuleError(problems)
+        before = session.starts_at
+        (CaseSession
+         .update(starts_at=plan.starts_at, duration_minutes=plan.duration_minutes, mode=plan.mode,
+                 location=plan.location, online_link=plan.online_link)
+         .where(CaseSession.id == session.id)
+         .execute())
+        timeline.record(session.case, "session.rescheduled",
+                        f"{kind_label(session.kind)} on {_when(before)} moved to "
+                        f"{_when(plan.starts_at)} ({plan.duration_minutes} minutes, "
+                        f"{labels.label(plan.mode).lower()}).", by)
+
+
+def record_outcome(session, status, attendance, cancelled_by, *, by):
+    """Held, did not attend (with who came), or cancelled (by whom)."""
+    if status != CANCELLED and session.starts_at > utcnow():
+        raise SessionRuleError([("status", "You can record attendance once the session has "
+                                           "started. You can cancel it now.")])
+    with database.atomic():
+        (CaseSession
+         .update(status=status, cancelled_by=cancelled_by if status == CANCELLED else None)
+         .where(CaseSession.id == session.id)
+         .execute())
+        names = {}
+        for seat in (SessionAttendee.select(SessionAttendee, CaseParty).join(CaseParty)
+                     .where(SessionAttendee.session == session.id)):
+            attended = attendance.get(seat.party_id)
+            SessionAttendee.update(attended=attended).where(SessionAttendee.id == seat.id).execute()
+            names.setdefault(attended, []).append(seat.party.name)
+        timeline.record(session.case, "session.outcome",
+                        _outcome_summary(session, status, names, cancelled_by), by)
+
+
+def _outcome_summary(session, status, names, cancelled_by):
+    what = f"{kind_label(session.kind)} on {_when(session.starts_at)}"
+    if status == CANCELLED:
+        return f"{what} cancelled {labels.label(cancelled_by, 'cancelled_by')}."
+    summary = f"{what}: {labels.label(status).lower()}."
+    if names.get(True):
+        summary += f" Came: {', '.join(names[True])}."
+    if names.get(False):
+        summary += f" Did not come: {', '.join(names[False])}."
+    return summary

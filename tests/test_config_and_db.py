@@ -1,0 +1,207 @@
+"""Configuration from the environment, and the database it leads to."""
+
+import stat
+import threading
+
+import pytest
+from peewee import IntegrityError, PostgresqlDatabase, SqliteDatabase
+
+from config import DevelopmentConfig, ProductionConfig, TestConfig, config_from_env
+from portal import create_app, mail, policy
+from portal.db import database
+from portal.models import AccountToken, utcnow
+from tests import dbutil
+from tests.apps import build_app, closing_database, new_database_url, sign_in
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """None of the settings these tests are about comes from the machine running them."""
+    for name in ("SECRET_KEY", "DATABASE_URL", "ACCORD_INSTANCE_DIR", "ACCORD_ENV", "MAIL_SERVER",
+                 "MAIL_OUTBOX_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    with closing_database():
+        yield
+
+
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'accord.sqlite3'}"
+
+
+def only_in(base, **values):
+    """A subclass of `base` with just these values: the rest as the environment makes it."""
+    return type(f"Only{base.__name__}", (base,), values)
+
+
+# --- the secret key ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch, value):
+    if value is not None:
+        monkeypatch.setenv("SECRET_KEY", value)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(only_in(ProductionConfig, INSTANCE_DIR=tmp_path, DATABASE_URL=sqlite_url(tmp_path)))
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_takes_its_secret_key_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "the-production-secret-from-the-environment")
+    app = create_app(only_in(ProductionConfig, INSTANCE_DIR=tmp_path, DATABASE_URL=sqlite_url(tmp_path)))
+    assert app.config["SECRET_KEY"] == "the-production-secret-from-the-environment"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_development_creates_a_secret_key_under_instance_and_reuses_it(tmp_path):
+    instance = tmp_path / "instance"
+    first = create_app(only_in(DevelopmentConfig, INSTANCE_DIR=instance))
+    key_file = instance / "secret_key"
+    assert key_file.exists()
+    assert first.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(first.config["SECRET_KEY"]) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    second = create_app(only_in(DevelopmentConfig, INSTANCE_DIR=instance))
+    assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+    # Made at random, not a constant: another instance folder gets another key.
+    other = create_app(only_in(DevelopmentConfig, INSTANCE_DIR=tmp_path / "other"))
+    assert other.config["SECRET_KEY"] != first.config["SECRET_KEY"]
+
+
+def test_development_uses_a_secret_key_from_the_environment_when_there_is_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-key-chosen-by-the-developer")
+    app = create_app(only_in(DevelopmentConfig, INSTANCE_DIR=tmp_path))
+    assert app.config["SECRET_KEY"] == "a-key-chosen-by-the-developer"
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize("name, expected", [
+    (None, ProductionConfig),
+    ("production", ProductionConfig),
+    ("development", DevelopmentConfig),
+    ("test", TestConfig),
+])
+def test_accord_env_picks_the_configuration(monkeypatch, name, expected):
+    if name is not None:
+        monkeypatch.setenv("ACCORD_ENV", name)
+    assert config_from_env() is expected
+
+
+def test_an_unknown_accord_env_is_refused(monkeypatch):
+    monkeypatch.setenv("ACCORD_ENV", "staging")
+    with pytest.raises(RuntimeError, match="staging"):
+        config_from_env()
+
+
+def test_the_session_cookie_is_secure_outside_development():
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert DevelopmentConfig.SESSION_COOKIE_SECURE is False
+    for config in (ProductionConfig, DevelopmentConfig, TestConfig):
+        assert config.SESSION_COOKIE_HTTPONLY is True
+        assert config.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+# --- where things are kept --------------------------------------------------------------------
+
+def test_database_url_defaults_to_a_sqlite_file_under_instance(tmp_path):
+    instance = tmp_path / "instance"
+    app = create_app(only_in(DevelopmentConfig, INSTANCE_DIR=instance))
+    assert app.config["DATABASE_URL"] == f"sqlite:///{instance / 'accord.sqlite3'}"
+    assert isinstance(database.obj, SqliteDatabase)
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (instance / "accord.sqlite3").exists()
+
+
+def test_the_instance_folder_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ACCORD_INSTANCE_DIR", str(tmp_path / "elsewhere"))
+    app = create_app(DevelopmentConfig)
+    assert app.config["INSTANCE_DIR"] == tmp_path / "elsewhere"
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'elsewhere' / 'accord.sqlite3'}"
+    assert app.config["MAIL_OUTBOX_DIR"] == tmp_path / "elsewhere" / "outbox"
+    assert (tmp_path / "elsewhere" / "secret_key").exists()
+
+
+def test_database_url_from_the_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'chosen.sqlite3'}")
+    app = create_app(only_in(DevelopmentConfig, INSTANCE_DIR=tmp_path / "instance"))
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'chosen.sqlite3'}"
+
+
+def test_without_a_mail_server_mail_goes_to_an_outbox_under_instance(tmp_path):
+    instance = tmp_path / "instance"
+    app = create_app(only_in(DevelopmentConfig, INSTANCE_DIR=instance))
+    with app.app_context():
+        mail.send("someone@example.org", "Subject", "Body.\n")
+    assert len(list((instance / "outbox").glob("*.eml"))) == 1
+
+
+# --- SQLite ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    app = build_app(TestConfig, tmp_path, DATABASE_URL=sqlite_url(tmp_path))
+    assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    return app
+
+
+def pragmas():
+    def value(name):
+        return database.execute_sql(f"PRAGMA {name}").fetchone()[0]
+    return {name: value(name) for name in ("journal_mode", "foreign_keys", "busy_timeout")}
+
+
+def assert_pragmas_set(found):
+    assert str(found["journal_mode"]).lower() == "wal"
+    assert found["foreign_keys"] == 1
+    # Long enough for a writer to wait out another, not fail at once with "database is locked".
+    assert found["busy_timeout"] >= 1000
+
+
+def test_a_sqlite_connection_has_wal_foreign_keys_and_a_busy_timeout(sqlite_app):
+    with database.connection_context():
+        assert_pragmas_set(pragmas())
+
+
+def test_the_connection_a_request_opens_has_them_too(sqlite_app):
+    if not database.is_closed():
+        database.close()
+    with sqlite_app.test_request_context("/sign-in"):
+        sqlite_app.preprocess_request()  # the before-request hooks open the connection
+        assert not database.is_closed()
+        assert_pragmas_set(pragmas())
+
+
+def test_every_thread_gets_a_connection_with_them(sqlite_app):
+    found = {}
+
+    def in_another_thread():
+        with database.connection_context():
+            found.update(pragmas())
+
+    thread = threading.Thread(target=in_another_thread)
+    thread.start()
+    thread.join()
+    assert_pragmas_set(found)
+
+
+def test_sqlite_enforces_foreign_keys(sqlite_app):
+    with database.connection_context():
+        with pytest.raises(IntegrityError):
+            AccountToken.create(user=987654, purpose=AccountToken.INVITATION, token_hash="x" * 64,
+                                expires_at=utcnow())
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not dbutil.POSTGRES_URL, reason="TEST_DATABASE_URL is not set")
+def test_a_postgresql_url_works(tmp_path):
+    with new_database_url(tmp_path) as url:
+        assert url.startswith("postgresql://")
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=url)
+        assert isinstance(database.obj, PostgresqlDatabase)
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+        user = make_user(policy.COACH)
+        client = app.test_client()
+        assert sign_in(client, user.email, DEFAULT_PASSWORD).status_code == 303
+        assert client.get("/coach").status_code == 200

@@ -1,0 +1,199 @@
+"""`flask db upgrade` creates a new database and upgrades an existing one in place; the demo loads once.
+
+Each test here starts from an empty database of its own: a new SQLite file, or a new PostgreSQL
+schema when TEST_DATABASE_URL is set.
+"""
+
+import types
+
+import pytest
+from peewee import CharField, Model
+
+from config import TestConfig
+from portal import migrations
+from portal.db import database
+from portal.migrations import m0001_initial
+from portal.models import MODELS, Case, SchemaMigration, User
+from tests.apps import build_app, new_database_url
+from tests.factories import make_user
+
+
+@pytest.fixture
+def fresh_app(tmp_path):
+    with new_database_url(tmp_path) as url:
+        yield build_app(TestConfig, tmp_path, DATABASE_URL=url)
+
+
+def flask(app, *args):
+    """Run a `flask --app wsgi ...` command against `app`; fail the test on a crash."""
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def stamps():
+    return [(m.number, m.name, m.applied_at) for m in SchemaMigration.select().order_by(SchemaMigration.number)]
+
+
+def test_a_new_database_gets_every_table_and_every_stamp(fresh_app):
+    assert not any(database.table_exists(m._meta.table_name) for m in MODELS)
+    result = flask(fresh_app, "db", "upgrade")
+    assert result.exit_code == 0
+    missing = [m._meta.table_name for m in MODELS if not database.table_exists(m._meta.table_name)]
+    assert missing == []
+    assert [(n, name) for n, name, _ in stamps()] == [(n, m.NAME) for n, m in migrations.MIGRATIONS]
+
+
+def test_a_second_upgrade_changes_nothing(fresh_app):
+    flask(fresh_app, "db", "upgrade")
+    user = make_user()
+    before = stamps()
+    result = flask(fresh_app, "db", "upgrade")
+    assert result.exit_code == 0
+    assert stamps() == before
+    assert User.get_by_id(user.id).email == user.email
+
+
+class UserWithPronouns(Model):
+    """The user table as the simulated later migration leaves it."""
+    email = CharField()
+    pronouns = CharField()
+
+    class Meta:
+        database = database
+        table_name = "user"
+
+
+def later_migration(calls, fail=False):
+    """A test-local migration module: NAME, and upgrade(db, migrator) adding a column."""
+    from playhouse.migrate import migrate
+
+    def upgrade(db, migrator):
+        calls.append(db)
+        migrate(migrator.add_column("user", "pronouns", CharField(max_length=40, default="")))
+        if fail:
+            raise RuntimeError("the migration broke half way")
+
+    return types.SimpleNamespace(NAME="user pronouns", upgrade=upgrade)
+
+
+def next_number():
+    return max(number for number, _ in migrations.MIGRATIONS) + 1
+
+
+def user_columns():
+    return {column.name for column in database.get_columns("user")}
+
+
+def test_a_later_migration_upgrades_an_existing_database_in_place(fresh_app, monkeypatch):
+    flask(fresh_app, "db", "upgrade")
+    alice = make_user(name="Alice Existing")
+    bob = make_user(name="Bob Existing")
+    calls = []
+    number = next_number()
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        [*migrations.MIGRATIONS, (number, later_migration(calls))])
+
+    result = flask(fresh_app, "db", "upgrade")
+
+    assert result.exit_code == 0
+    assert len(calls) == 1
+    assert "pronouns" in user_columns()
+    kept = {u.id: (u.email, u.pronouns) for u in UserWithPronouns.select()}
+    assert kept == {alice.id: (alice.email, ""), bob.id: (bob.email, "")}
+    assert SchemaMigration.get(SchemaMigration.number == number).name == "user pronouns"
+    # Once is enough.
+    flask(fresh_app, "db", "upgrade")
+    assert len(calls) == 1
+    assert SchemaMigration.select().where(SchemaMigration.number == number).count() == 1
+
+
+def test_a_new_database_is_created_with_later_migrations_already_stamped(fresh_app, monkeypatch):
+    calls = []
+    number = next_number()
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        [*migrations.MIGRATIONS, (number, later_migration(calls))])
+    flask(fresh_app, "db", "upgrade")
+    # The models are the current schema: nothing to apply on top of them.
+    assert calls == []
+    assert SchemaMigration.select().where(SchemaMigration.number == number).exists()
+
+
+def test_a_migration_that_fails_leaves_the_database_as_it_was(fresh_app, monkeypatch):
+    flask(fresh_app, "db", "upgrade")
+    user = make_user()
+    number = next_number()
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        [*migrations.MIGRATIONS, (number, later_migration([], fail=True))])
+    result = fresh_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code != 0
+    assert "pronouns" not in user_columns()
+    assert not SchemaMigration.select().where(SchemaMigration.number == number).exists()
+    assert User.get_by_id(user.id).email == user.email
+    # Mended, it applies.
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        [*migrations.MIGRATIONS[:-1], (number, later_migration([]))])
+    assert flask(fresh_app, "db", "upgrade").exit_code == 0
+    assert "pronouns" in user_columns()
+
+
+def schema_of(db):
+    """Tables, columns, indexes and foreign keys, in a form that does not depend on column order."""
+    schema = {}
+    for table in db.get_tables():
+        schema[table] = {
+            "columns": {(c.name, c.data_type.lower(), c.null, c.primary_key) for c in db.get_columns(table)},
+            "indexes": {(tuple(i.columns), i.unique) for i in db.get_indexes(table)},
+            "foreign keys": {(f.column, f.dest_table, f.dest_column) for f in db.get_foreign_keys(table)},
+        }
+    return schema
+
+
+def test_a_database_from_the_first_release_upgrades_to_the_current_schema(tmp_path):
+    """Every change to portal/models.py needs a migration: without one, an existing database
+    would be told it is up to date and then miss a table or a column."""
+    with new_database_url(tmp_path, "new") as new_url:
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=new_url)
+        flask(app, "db", "upgrade")
+        with database.connection_context():
+            current = schema_of(database)
+
+    with new_database_url(tmp_path, "first-release") as old_url:
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=old_url)
+        # What `db upgrade` made of a new database at the first release: migration 1's tables.
+        with database.connection_context():
+            m0001_initial.upgrade(database.obj, migrations.migrator_for(database.obj))
+            SchemaMigration.create(number=1, name=m0001_initial.NAME)
+        flask(app, "db", "upgrade")
+        with database.connection_context():
+            upgraded = schema_of(database)
+            numbers = [n for n, _, _ in stamps()]
+
+    assert sorted(upgraded) == sorted(current)
+    for table in current:
+        assert upgraded[table] == current[table], table
+    assert numbers == [n for n, _ in migrations.MIGRATIONS]
+
+
+# --- demo data ------------------------------------------------------------------------------
+
+def counts():
+    return User.select().count(), Case.select().count()
+
+
+def test_demo_load_if_empty_loads_once_and_not_twice(app):
+    assert counts() == (0, 0)
+    assert flask(app, "demo", "load", "--if-empty").exit_code == 0
+    loaded = counts()
+    assert loaded[0] > 0 and loaded[1] > 0
+    emails = {u.email for u in User.select()}
+    assert flask(app, "demo", "load", "--if-empty").exit_code == 0
+    assert counts() == loaded
+    assert {u.email for u in User.select()} == emails
+
+
+def test_demo_load_if_empty_leaves_a_database_with_people_alone(app):
+    someone = make_user()
+    assert flask(app, "demo", "load", "--if-empty").exit_code == 0
+    assert counts() == (1, 0)
+    assert User.get().email == someone.email

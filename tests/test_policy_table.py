@@ -1,0 +1,661 @@
+"""The confidentiality rules of PRODUCT.md as explicit, hand-written tables.
+
+Every expected value below is written out by hand from PRODUCT.md ("Confidentiality: the rules
+that matter most"); none is computed by calling `portal.policy`. Each table is checked for
+exhaustiveness, so a new reader kind or audience cannot be added without deciding its row.
+
+Pure facts only: no database, no app.
+"""
+
+from itertools import product
+
+import pytest
+
+from portal import policy
+from portal.policy import (
+    Actor, AgreementFacts, CaseFacts, ConcernFacts, NoteFacts, PartyItemFacts, SessionFacts,
+)
+
+Y, N = True, False
+
+# --- the world the tables talk about --------------------------------------------------------
+# One case (CASE) and another case (OTHER_CASE). User ids below 100, party ids from 200.
+
+CASE, OTHER_CASE = 1, 2
+
+AUTHOR_COACH = 10          # allocated to CASE, wrote the note
+FORMER_COACH = 11          # wrote the note, then was taken off CASE
+OTHER_COACH = 12           # allocated to CASE
+UNALLOCATED_COACH = 13     # allocated to OTHER_CASE only
+DEACTIVATED_COACH = 14     # allocated to CASE, wrote the note, then deactivated
+COORDINATOR = 20
+LEAD = 21                  # coordinator with the safeguarding-lead duty
+COORDINATOR_AUTHOR = 22    # a coordinator who wrote the note
+DEACTIVATED_COORDINATOR = 23
+
+# party users: user id -> their party record on CASE (or OTHER_CASE)
+SOURCE_USER, SOURCE_PARTY = 30, 200            # the note records what this party said
+NOT_NEEDED_USER, NOT_NEEDED_PARTY = 31, 201
+WAITING_USER, WAITING_PARTY = 32, 202
+GIVEN_USER, GIVEN_PARTY = 33, 203
+REFUSED_USER, REFUSED_PARTY = 34, 204
+WITHDRAWN_USER, WITHDRAWN_PARTY = 35, 205
+NOT_NAMED_USER, NOT_NAMED_PARTY = 36, 206
+DEACTIVATED_PARTY_USER, DEACTIVATED_PARTY = 37, 207
+ELSEWHERE_USER, ELSEWHERE_PARTY = 38, 290      # a party on OTHER_CASE only
+NO_ACCOUNT_PARTY = 208                         # a party without a portal account
+
+CASE_COACHES = frozenset({AUTHOR_COACH, OTHER_COACH, DEACTIVATED_COACH})
+CASE_PARTIES = {
+    SOURCE_PARTY: SOURCE_USER,
+    NOT_NEEDED_PARTY: NOT_NEEDED_USER,
+    WAITING_PARTY: WAITING_USER,
+    GIVEN_PARTY: GIVEN_USER,
+    REFUSED_PARTY: REFUSED_USER,
+    WITHDRAWN_PARTY: WITHDRAWN_USER,
+    NOT_NAMED_PARTY: NOT_NAMED_USER,
+    DEACTIVATED_PARTY: DEACTIVATED_PARTY_USER,
+    NO_ACCOUNT_PARTY: None,
+}
+
+
+def case_facts(unresolved_concern=True):
+    return CaseFacts(case_id=CASE, coach_ids=CASE_COACHES, party_users=dict(CASE_PARTIES),
+                     has_unresolved_concern=unresolved_concern)
+
+
+def coach(user_id, active=True, **flags):
+    return Actor(user_id=user_id, role=policy.COACH, active=active, **flags)
+
+
+def coordinator(user_id, active=True, **flags):
+    return Actor(user_id=user_id, role=policy.COORDINATOR, active=active, **flags)
+
+
+def party(user_id, active=True):
+    return Actor(user_id=user_id, role=policy.PARTY, active=active)
+
+
+# --- notes ----------------------------------------------------------------------------------
+# Each reader kind: (the actor, who wrote the note, the note's source party, its shares).
+# Shares are consistent with how they are created (`share_state_for`): a share needs consent
+# only when it shows one party another party's words.
+
+_SHARES_FROM_SOURCE = {
+    WAITING_PARTY: policy.SHARE_WAITING,
+    GIVEN_PARTY: policy.SHARE_GIVEN,
+    REFUSED_PARTY: policy.SHARE_REFUSED,
+    WITHDRAWN_PARTY: policy.SHARE_WITHDRAWN,
+    DEACTIVATED_PARTY: policy.SHARE_GIVEN,
+    # A share naming a record from another case must never let its user in here.
+    ELSEWHERE_PARTY: policy.SHARE_GIVEN,
+}
+
+NOTE_READERS = {
+    "author coach": (coach(AUTHOR_COACH), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "author coach no longer allocated":
+        (coach(FORMER_COACH), FORMER_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "another allocated coach": (coach(OTHER_COACH), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "unallocated coach": (coach(UNALLOCATED_COACH), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "coordinator": (coordinator(COORDINATOR), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "coordinator, safeguarding lead (concern open)":
+        (coordinator(LEAD, safeguarding_lead=True), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "coordinator who wrote it":
+        (coordinator(COORDINATOR_AUTHOR), COORDINATOR_AUTHOR, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "deactivated author coach, still allocated":
+        (coach(DEACTIVATED_COACH, active=False), DEACTIVATED_COACH, SOURCE_PARTY,
+         _SHARES_FROM_SOURCE),
+    "deactivated coordinator":
+        (coordinator(DEACTIVATED_COORDINATOR, active=False), AUTHOR_COACH, SOURCE_PARTY,
+         _SHARES_FROM_SOURCE),
+    "deactivated party, share given":
+        (party(DEACTIVATED_PARTY_USER, active=False), AUTHOR_COACH, SOURCE_PARTY,
+         _SHARES_FROM_SOURCE),
+    "party named, share not_needed (note has no source party)":
+        (party(NOT_NEEDED_USER), AUTHOR_COACH, None, {NOT_NEEDED_PARTY: policy.SHARE_NOT_NEEDED}),
+    "party named, share not_needed (their own words)":
+        (party(SOURCE_USER), AUTHOR_COACH, SOURCE_PARTY, {SOURCE_PARTY: policy.SHARE_NOT_NEEDED}),
+    "party named, share waiting": (party(WAITING_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "party named, share given": (party(GIVEN_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "party named, share refused": (party(REFUSED_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "party named, share withdrawn":
+        (party(WITHDRAWN_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "party on the case, not named":
+        (party(NOT_NAMED_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "party of another case (their record there named on a share)":
+        (party(ELSEWHERE_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "source party, not named": (party(SOURCE_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+}
+
+NOTE_AUDIENCES = (policy.PRIVATE, policy.CASE_TEAM, policy.STAFF, policy.PARTIES)
+
+# PRODUCT.md's audience table, one row per reader kind.
+#                                                            private case_team staff parties
+_NOTE_ROWS = {
+    "author coach":                                             (Y, Y, Y, Y),
+    "author coach no longer allocated":                         (N, N, N, N),
+    "another allocated coach":                                  (N, Y, Y, Y),
+    "unallocated coach":                                        (N, N, N, N),
+    "coordinator":                                              (N, N, Y, Y),
+    "coordinator, safeguarding lead (concern open)":            (N, N, Y, Y),
+    "coordinator who wrote it":                                 (Y, Y, Y, Y),
+    "deactivated author coach, still allocated":                (N, N, N, N),
+    "deactivated coordinator":                                  (N, N, N, N),
+    "deactivated party, share given":                           (N, N, N, N),
+    "party named, share not_needed (note has no source party)": (N, N, N, Y),
+    "party named, share not_needed (their own words)":          (N, N, N, Y),
+    "party named, share waiting":                               (N, N, N, N),
+    "party named, share given":                                 (N, N, N, Y),
+    "party named, share refused":                               (N, N, N, N),
+    "party named, share withdrawn":                             (N, N, N, N),
+    "party on the case, not named":                             (N, N, N, N),
+    "party of another case (their record there named on a share)": (N, N, N, N),
+    "source party, not named":                                  (N, N, N, N),
+}
+
+# A withdrawn note disappears for every party; staff keep reading it by its audience (the record
+# stays for the case team). Party rows, written out again:
+#                                                            private case_team staff parties
+_WITHDRAWN_PARTY_ROWS = {
+    "deactivated party, share given":                           (N, N, N, N),
+    "party named, share not_needed (note has no source party)": (N, N, N, N),
+    "party named, share not_needed (their own words)":          (N, N, N, N),
+    "party named, share waiting":                               (N, N, N, N),
+    "party named, share given":                                 (N, N, N, N),
+    "party named, share refused":                               (N, N, N, N),
+    "party named, share withdrawn":                             (N, N, N, N),
+    "party on the case, not named":                             (N, N, N, N),
+    "party of another case (their record there named on a share)": (N, N, N, N),
+    "source party, not named":                                  (N, N, N, N),
+}
+
+
+def _flatten(rows, columns):
+    return {(reader, column): allowed
+            for reader, cells in rows.items()
+            for column, allowed in zip(columns, cells, strict=True)}
+
+
+NOTE_TABLE = _flatten(_NOTE_ROWS, NOTE_AUDIENCES)
+WITHDRAWN_PARTY_TABLE = _flatten(_WITHDRAWN_PARTY_ROWS, NOTE_AUDIENCES)
+
+
+def note_scenario(reader, audience, withdrawn=False):
+    actor, author, source, shares = NOTE_READERS[reader]
+    note = NoteFacts(note_id=500, case_id=CASE, author_id=author, audience=audience,
+                     shares=dict(shares), source_party_id=source, withdrawn=withdrawn)
+    case = case_facts()
+    if reader == "author coach no longer allocated":
+        assert FORMER_COACH not in case.coach_ids
+    return actor, case, note
+
+
+def _ids(table):
+    return [f"{reader} / {column}" for reader, column in table]
+
+
+def test_note_table_is_exhaustive():
+    assert set(policy.AUDIENCES) == set(NOTE_AUDIENCES)
+    assert set(NOTE_TABLE) == set(product(NOTE_READERS, policy.AUDIENCES))
+    assert len(NOTE_TABLE) == len(NOTE_READERS) * len(policy.AUDIENCES)
+
+
+def test_withdrawn_table_covers_every_party_reader():
+    party_readers = {r for r, (actor, *_rest) in NOTE_READERS.items() if actor.role == policy.PARTY}
+    assert set(WITHDRAWN_PARTY_TABLE) == set(product(party_readers, policy.AUDIENCES))
+
+
+@pytest.mark.parametrize(("reader", "audience"), list(NOTE_TABLE), ids=_ids(NOTE_TABLE))
+def test_can_read_note(reader, audience):
+    actor, case, note = note_scenario(reader, audience)
+    assert policy.can_read_note(actor, case, note) is NOTE_TABLE[reader, audience]
+
+
+@pytest.mark.parametrize(("reader", "audience"), list(WITHDRAWN_PARTY_TABLE),
+                         ids=_ids(WITHDRAWN_PARTY_TABLE))
+def test_no_party_reads_a_withdrawn_note(reader, audience):
+    actor, case, note = note_scenario(reader, audience, withdrawn=True)
+    assert policy.can_read_note(actor, case, note) is WITHDRAWN_PARTY_TABLE[reader, audience]
+
+
+_STAFF_NOTE_CELLS = [key for key in NOTE_TABLE if key not in WITHDRAWN_PARTY_TABLE]
+
+
+@pytest.mark.parametrize(("reader", "audience"), _STAFF_NOTE_CELLS, ids=_ids(_STAFF_NOTE_CELLS))
+def test_staff_still_read_a_withdrawn_note_by_its_audience(reader, audience):
+    actor, case, note = note_scenario(reader, audience, withdrawn=True)
+    assert policy.can_read_note(actor, case, note) is NOTE_TABLE[reader, audience]
+
+
+@pytest.mark.parametrize("audience", NOTE_AUDIENCES)
+def test_a_note_of_another_case_is_read_by_nobody_through_this_case(audience):
+    """Facts that do not match (a note from another case) never let anyone in."""
+    for reader in NOTE_READERS:
+        actor, case, note = note_scenario(reader, audience)
+        stray = NoteFacts(note_id=note.note_id, case_id=OTHER_CASE, author_id=note.author_id,
+                          audience=audience, shares=note.shares,
+                          source_party_id=note.source_party_id)
+        assert policy.can_read_note(actor, case, stray) is False, reader
+
+
+def test_consent_to_share_another_partys_words():
+    """PRODUCT.md: sharing a note with any party other than its source party needs the source
+    party's consent; until then the other party does not see it. `share_state_for` encodes
+    where consent is needed, and only consent ("given") may let another party read the note."""
+    assert policy.share_state_for(None, GIVEN_PARTY) == policy.SHARE_NOT_NEEDED
+    assert policy.share_state_for(SOURCE_PARTY, SOURCE_PARTY) == policy.SHARE_NOT_NEEDED
+    assert policy.share_state_for(SOURCE_PARTY, GIVEN_PARTY) == policy.SHARE_WAITING
+
+
+def test_a_not_needed_share_does_not_show_one_party_another_partys_words():
+    """A share marked not_needed with a party who is *not* the source (the source party was set
+    or changed after the note was shared, or a share was written carelessly) is another party's
+    words without their consent. PRODUCT.md: "Until then the other party does not see it"."""
+    note = NoteFacts(note_id=501, case_id=CASE, author_id=AUTHOR_COACH, audience=policy.PARTIES,
+                     shares={NOT_NEEDED_PARTY: policy.SHARE_NOT_NEEDED},
+                     source_party_id=SOURCE_PARTY)
+    assert policy.can_read_note(party(NOT_NEEDED_USER), case_facts(), note) is False
+
+
+# --- the safeguarding override --------------------------------------------------------------
+
+OVERRIDE_READERS = {
+    "safeguarding lead": (coordinator(LEAD, safeguarding_lead=True), AUTHOR_COACH),
+    "safeguarding lead who wrote the note":
+        (coordinator(LEAD, safeguarding_lead=True), LEAD),
+    "safeguarding lead, also administrator":
+        (coordinator(LEAD, safeguarding_lead=True, admin=True), AUTHOR_COACH),
+    "coordinator without the duty": (coordinator(COORDINATOR), AUTHOR_COACH),
+    "administrator without the duty": (coordinator(COORDINATOR, admin=True), AUTHOR_COACH),
+    "deactivated safeguarding lead":
+        (coordinator(LEAD, active=False, safeguarding_lead=True), AUTHOR_COACH),
+    "allocated coach flagged as lead": (coach(OTHER_COACH, safeguarding_lead=True), AUTHOR_COACH),
+    "party flagged as lead":
+        (Actor(user_id=NOT_NAMED_USER, role=policy.PARTY, safeguarding_lead=True), AUTHOR_COACH),
+}
+
+# With an unresolved concern on the case; only for notes the lead cannot read otherwise.
+#                                                   private case_team staff parties
+_OVERRIDE_ROWS = {
+    "safeguarding lead":                               (Y, Y, N, N),
+    "safeguarding lead who wrote the note":            (N, N, N, N),
+    "safeguarding lead, also administrator":           (Y, Y, N, N),
+    "coordinator without the duty":                    (N, N, N, N),
+    "administrator without the duty":                  (N, N, N, N),
+    "deactivated safeguarding lead":                   (N, N, N, N),
+    "allocated coach flagged as lead":                 (N, N, N, N),
+    "party flagged as lead":                           (N, N, N, N),
+}
+OVERRIDE_TABLE = _flatten(_OVERRIDE_ROWS, NOTE_AUDIENCES)
+
+
+def _override_note(author, audience, case_id=CASE):
+    return NoteFacts(note_id=502, case_id=case_id, author_id=author, audience=audience,
+                     shares={GIVEN_PARTY: policy.SHARE_GIVEN}, source_party_id=None)
+
+
+def test_override_table_is_exhaustive():
+    assert set(OVERRIDE_TABLE) == set(product(OVERRIDE_READERS, policy.AUDIENCES))
+
+
+@pytest.mark.parametrize(("reader", "audience"), list(OVERRIDE_TABLE), ids=_ids(OVERRIDE_TABLE))
+def test_can_override_note_while_a_concern_is_unresolved(reader, audience):
+    actor, author = OVERRIDE_READERS[reader]
+    note = _override_note(author, audience)
+    assert policy.can_override_note(actor, case_facts(unresolved_concern=True), note) is \
+        OVERRIDE_TABLE[reader, audience]
+
+
+@pytest.mark.parametrize(("reader", "audience"), list(OVERRIDE_TABLE), ids=_ids(OVERRIDE_TABLE))
+def test_no_override_without_an_unresolved_concern(reader, audience):
+    actor, author = OVERRIDE_READERS[reader]
+    note = _override_note(author, audience)
+    assert policy.can_override_note(actor, case_facts(unresolved_concern=False), note) is False
+
+
+@pytest.mark.parametrize("audience", NOTE_AUDIENCES)
+def test_no_override_of_a_note_from_another_case(audience):
+    actor, author = OVERRIDE_READERS["safeguarding lead"]
+    note = _override_note(author, audience, case_id=OTHER_CASE)
+    assert policy.can_override_note(actor, case_facts(unresolved_concern=True), note) is False
+
+
+def test_the_override_never_widens_can_read_note():
+    """The lead reads through can_read_note exactly as a coordinator does, concern or not."""
+    lead = coordinator(LEAD, safeguarding_lead=True)
+    for audience, expected in zip(NOTE_AUDIENCES, (N, N, Y, Y), strict=True):
+        note = _override_note(AUTHOR_COACH, audience)
+        assert policy.can_read_note(lead, case_facts(unresolved_concern=True), note) is expected
+
+
+def test_unresolved_concern_states():
+    """"Open" in PRODUCT.md's sense: raised and not yet closed."""
+    assert policy.UNRESOLVED_CONCERN_STATES == {"open", "acknowledged"}
+    assert set(policy.CONCERN_STATES) == {"open", "acknowledged", "closed"}
+
+
+# --- safeguarding concerns ------------------------------------------------------------------
+
+RAISER = OTHER_COACH
+
+CONCERN_READERS = {
+    "raising coach, allocated": coach(RAISER),
+    "raising coach, no longer allocated": coach(FORMER_COACH),
+    "another allocated coach": coach(AUTHOR_COACH),
+    "unallocated coach": coach(UNALLOCATED_COACH),
+    "coordinator": coordinator(COORDINATOR),
+    "safeguarding lead": coordinator(LEAD, safeguarding_lead=True),
+    "deactivated raising coach": coach(RAISER, active=False),
+    "deactivated allocated coach": coach(DEACTIVATED_COACH, active=False),
+    "deactivated coordinator": coordinator(DEACTIVATED_COORDINATOR, active=False),
+    "party on the case": party(NOT_NAMED_USER),
+    "party the concern is about": party(GIVEN_USER),
+    "party of another case": party(ELSEWHERE_USER),
+}
+
+# Whether the reader sees a concern on the case; the raiser is given per row (the coach who
+# raised it, or the former coach for the row that is about them).
+#                                                   sees it
+_CONCERN_ROWS = {
+    "raising coach, allocated":                        Y,
+    "raising coach, no longer allocated":              Y,
+    "another allocated coach":                         Y,
+    "unallocated coach":                               N,
+    "coordinator":                                     Y,
+    "safeguarding lead":                               Y,
+    "deactivated raising coach":                       N,
+    "deactivated allocated coach":                     N,
+    "deactivated coordinator":                         N,
+    "party on the case":                               N,
+    "party the concern is about":                      N,
+    "party of another case":                           N,
+}
+CONCERN_TABLE = {(reader, state): seen
+                 for reader, seen in _CONCERN_ROWS.items()
+                 for state in ("open", "acknowledged", "closed")}
+
+
+def _concern_raiser(reader):
+    return FORMER_COACH if reader == "raising coach, no longer allocated" else RAISER
+
+
+def test_concern_table_is_exhaustive():
+    assert set(CONCERN_TABLE) == set(product(CONCERN_READERS, policy.CONCERN_STATES))
+
+
+@pytest.mark.parametrize(("reader", "state"), list(CONCERN_TABLE), ids=_ids(CONCERN_TABLE))
+def test_can_view_concern(reader, state):
+    concern = ConcernFacts(concern_id=600, case_id=CASE, raised_by_id=_concern_raiser(reader),
+                           state=state)
+    assert policy.can_view_concern(CONCERN_READERS[reader], case_facts(), concern) is \
+        CONCERN_TABLE[reader, state]
+
+
+@pytest.mark.parametrize("reader", list(CONCERN_READERS))
+def test_nobody_sees_a_concern_of_another_case_through_this_case(reader):
+    concern = ConcernFacts(concern_id=601, case_id=OTHER_CASE, raised_by_id=_concern_raiser(reader),
+                           state="open")
+    assert policy.can_view_concern(CONCERN_READERS[reader], case_facts(), concern) is False
+
+
+def test_a_party_never_sees_a_concern_they_raised():
+    """Parties never see concerns, even in data where a party's id is on the concern."""
+    concern = ConcernFacts(concern_id=602, case_id=CASE, raised_by_id=GIVEN_USER, state="open")
+    assert policy.can_view_concern(party(GIVEN_USER), case_facts(), concern) is False
+
+
+# --- things that belong to one party: action points, goals, contact details -----------------
+# Two parties on a small case: A and B. Everything about A is A's, everything about B is B's.
+
+PARTY_A_USER, PARTY_A = 40, 300
+PARTY_B_USER, PARTY_B = 41, 301
+SMALL_CASE = 3
+
+
+def small_case():
+    return CaseFacts(case_id=SMALL_CASE, coach_ids=frozenset({OTHER_COACH, DEACTIVATED_COACH}),
+                     party_users={PARTY_A: PARTY_A_USER, PARTY_B: PARTY_B_USER,
+                                  NO_ACCOUNT_PARTY: None})
+
+
+PER_PARTY_READERS = {
+    "party A": party(PARTY_A_USER),
+    "party B": party(PARTY_B_USER),
+    "deactivated party A": party(PARTY_A_USER, active=False),
+    "party of another case": party(ELSEWHERE_USER),
+    "allocated coach": coach(OTHER_COACH),
+    "coach no longer allocated": coach(FORMER_COACH),
+    "unallocated coach": coach(UNALLOCATED_COACH),
+    "deactivated allocated coach": coach(DEACTIVATED_COACH, active=False),
+    "coordinator": coordinator(COORDINATOR),
+    "deactivated coordinator": coordinator(DEACTIVATED_COORDINATOR, active=False),
+}
+
+OWNERS = ("A's", "B's", "no-account party's")
+_OWNER_PARTY = {"A's": PARTY_A, "B's": PARTY_B, "no-account party's": NO_ACCOUNT_PARTY}
+
+# Action points, goals and contact details alike. A party never sees another party's.
+#                                       A's  B's  no-account party's
+_PER_PARTY_ROWS = {
+    "party A":                         (Y,   N,   N),
+    "party B":                         (N,   Y,   N),
+    "deactivated party A":             (N,   N,   N),
+    "party of another case":           (N,   N,   N),
+    "allocated coach":                 (Y,   Y,   Y),
+    "coach no longer allocated":       (N,   N,   N),
+    "unallocated coach":               (N,   N,   N),
+    "deactivated allocated coach":     (N,   N,   N),
+    "coordinator":                     (Y,   Y,   Y),
+    "deactivated coordinator":         (N,   N,   N),
+}
+PER_PARTY_TABLE = _flatten(_PER_PARTY_ROWS, OWNERS)
+
+
+def test_per_party_table_is_exhaustive():
+    assert set(PER_PARTY_TABLE) == set(product(PER_PARTY_READERS, OWNERS))
+
+
+@pytest.mark.parametrize(("reader", "owner"), list(PER_PARTY_TABLE), ids=_ids(PER_PARTY_TABLE))
+def test_can_view_party_item(reader, owner):
+    item = PartyItemFacts(case_id=SMALL_CASE, party_id=_OWNER_PARTY[owner])
+    assert policy.can_view_party_item(PER_PARTY_READERS[reader], small_case(), item) is \
+        PER_PARTY_TABLE[reader, owner]
+
+
+@pytest.mark.parametrize(("reader", "owner"), list(PER_PARTY_TABLE), ids=_ids(PER_PARTY_TABLE))
+def test_can_view_party_contact(reader, owner):
+    assert policy.can_view_party_contact(PER_PARTY_READERS[reader], small_case(),
+                                         _OWNER_PARTY[owner]) is PER_PARTY_TABLE[reader, owner]
+
+
+@pytest.mark.parametrize("reader", list(PER_PARTY_READERS))
+def test_nothing_about_a_party_who_is_not_on_the_case(reader):
+    actor = PER_PARTY_READERS[reader]
+    assert policy.can_view_party_contact(actor, small_case(), ELSEWHERE_PARTY) is False
+    stray = PartyItemFacts(case_id=SMALL_CASE, party_id=ELSEWHERE_PARTY)
+    assert policy.can_view_party_item(actor, small_case(), stray) is False
+    other_case_item = PartyItemFacts(case_id=CASE, party_id=PARTY_A)
+    assert policy.can_view_party_item(actor, small_case(), other_case_item) is False
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+SESSION_KINDS = ("joint session", "A's separate meeting", "B's separate meeting",
+                 "no parties attending")
+_SESSION_PARTIES = {
+    "joint session": frozenset({PARTY_A, PARTY_B}),
+    "A's separate meeting": frozenset({PARTY_A}),
+    "B's separate meeting": frozenset({PARTY_B}),
+    "no parties attending": frozenset(),
+}
+
+#                                       joint A's-own B's-own none
+_SESSION_ROWS = {
+    "party A":                         (Y,    Y,     N,     N),
+    "party B":                         (Y,    N,     Y,     N),
+    "deactivated party A":             (N,    N,     N,     N),
+    "party of another case":           (N,    N,     N,     N),
+    "allocated coach":                 (Y,    Y,     Y,     Y),
+    "coach no longer allocated":       (N,    N,     N,     N),
+    "unallocated coach":               (N,    N,     N,     N),
+    "deactivated allocated coach":     (N,    N,     N,     N),
+    "coordinator":                     (Y,    Y,     Y,     Y),
+    "deactivated coordinator":         (N,    N,     N,     N),
+}
+SESSION_TABLE = _flatten(_SESSION_ROWS, SESSION_KINDS)
+
+
+def test_session_table_is_exhaustive():
+    assert set(SESSION_TABLE) == set(product(PER_PARTY_READERS, SESSION_KINDS))
+
+
+@pytest.mark.parametrize(("reader", "session"), list(SESSION_TABLE), ids=_ids(SESSION_TABLE))
+def test_can_view_session(reader, session):
+    facts = SessionFacts(session_id=700, case_id=SMALL_CASE, party_ids=_SESSION_PARTIES[session])
+    assert policy.can_view_session(PER_PARTY_READERS[reader], small_case(), facts) is \
+        SESSION_TABLE[reader, session]
+
+
+@pytest.mark.parametrize("reader", list(PER_PARTY_READERS))
+def test_nobody_sees_a_session_of_another_case_through_this_case(reader):
+    facts = SessionFacts(session_id=701, case_id=CASE, party_ids=frozenset({PARTY_A, PARTY_B}))
+    assert policy.can_view_session(PER_PARTY_READERS[reader], small_case(), facts) is False
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+AGREEMENT_STATES = ("draft", "proposed", "final", "superseded")
+
+#                                       draft proposed final superseded
+_AGREEMENT_ROWS = {
+    "party A":                         (N,    Y,       Y,    Y),
+    "party B":                         (N,    Y,       Y,    Y),
+    "deactivated party A":             (N,    N,       N,    N),
+    "party of another case":           (N,    N,       N,    N),
+    "allocated coach":                 (Y,    Y,       Y,    Y),
+    "coach no longer allocated":       (N,    N,       N,    N),
+    "unallocated coach":               (N,    N,       N,    N),
+    "deactivated allocated coach":     (N,    N,       N,    N),
+    "coordinator":                     (Y,    Y,       Y,    Y),
+    "deactivated coordinator":         (N,    N,       N,    N),
+}
+AGREEMENT_TABLE = _flatten(_AGREEMENT_ROWS, AGREEMENT_STATES)
+
+
+def test_agreement_table_is_exhaustive():
+    assert set(AGREEMENT_TABLE) == set(product(PER_PARTY_READERS, policy.AGREEMENT_STATES))
+
+
+@pytest.mark.parametrize(("reader", "state"), list(AGREEMENT_TABLE), ids=_ids(AGREEMENT_TABLE))
+def test_can_view_agreement(reader, state):
+    facts = AgreementFacts(agreement_id=800, case_id=SMALL_CASE, state=state)
+    assert policy.can_view_agreement(PER_PARTY_READERS[reader], small_case(), facts) is \
+        AGREEMENT_TABLE[reader, state]
+
+
+@pytest.mark.parametrize("reader", list(PER_PARTY_READERS))
+def test_nobody_sees_an_agreement_of_another_case_through_this_case(reader):
+    facts = AgreementFacts(agreement_id=801, case_id=CASE, state="final")
+    assert policy.can_view_agreement(PER_PARTY_READERS[reader], small_case(), facts) is False
+
+
+# --- the case itself ------------------------------------------------------------------------
+
+#                                       view the case   manage it (staff view)
+_CASE_ROWS = {
+    "party A":                         (Y,              N),
+    "party B":                         (Y,              N),
+    "deactivated party A":             (N,              N),
+    "party of another case":           (N,              N),
+    "allocated coach":                 (Y,              Y),
+    "coach no longer allocated":       (N,              N),
+    "unallocated coach":               (N,              N),
+    "deactivated allocated coach":     (N,              N),
+    "coordinator":                     (Y,              Y),
+    "deactivated coordinator":         (N,              N),
+}
+CASE_TABLE = _flatten(_CASE_ROWS, ("view", "manage"))
+
+
+def test_case_table_is_exhaustive():
+    assert set(CASE_TABLE) == set(product(PER_PARTY_READERS, ("view", "manage")))
+
+
+@pytest.mark.parametrize(("reader", "action"), list(CASE_TABLE), ids=_ids(CASE_TABLE))
+def test_can_view_and_manage_case(reader, action):
+    check = policy.can_view_case if action == "view" else policy.can_manage_case
+    assert check(PER_PARTY_READERS[reader], small_case()) is CASE_TABLE[reader, action]
+
+
+# --- role areas and administration ----------------------------------------------------------
+
+ACCOUNT_KINDS = {
+    "party": party(50),
+    "coach": coach(51),
+    "coach flagged admin and lead": coach(52, admin=True, safeguarding_lead=True),
+    "coordinator": coordinator(53),
+    "coordinator, safeguarding lead": coordinator(54, safeguarding_lead=True),
+    "coordinator, administrator": coordinator(55, admin=True),
+    "party flagged admin": Actor(user_id=56, role=policy.PARTY, admin=True),
+    "deactivated party": party(57, active=False),
+    "deactivated coach": coach(58, active=False),
+    "deactivated coordinator, administrator": coordinator(59, active=False, admin=True),
+}
+
+#                                            party coach coordinator  administer users
+_ACCOUNT_ROWS = {
+    "party":                                  (Y,   N,    N,           N),
+    "coach":                                  (N,   Y,    N,           N),
+    "coach flagged admin and lead":           (N,   Y,    N,           N),
+    "coordinator":                            (N,   N,    Y,           N),
+    "coordinator, safeguarding lead":         (N,   N,    Y,           N),
+    "coordinator, administrator":             (N,   N,    Y,           Y),
+    "party flagged admin":                    (Y,   N,    N,           N),
+    "deactivated party":                      (N,   N,    N,           N),
+    "deactivated coach":                      (N,   N,    N,           N),
+    "deactivated coordinator, administrator": (N,   N,    N,           N),
+}
+ACCOUNT_TABLE = _flatten(_ACCOUNT_ROWS, ("party", "coach", "coordinator", "administer users"))
+
+
+def test_account_table_is_exhaustive():
+    assert set(ACCOUNT_TABLE) == set(
+        product(ACCOUNT_KINDS, (*policy.ROLES, "administer users")))
+
+
+@pytest.mark.parametrize(("account", "area"), list(ACCOUNT_TABLE), ids=_ids(ACCOUNT_TABLE))
+def test_role_areas_and_user_administration(account, area):
+    actor = ACCOUNT_KINDS[account]
+    if area == "administer users":
+        allowed = policy.can_administer_users(actor)
+    else:
+        allowed = policy.can_use_role_area(actor, area)
+    assert allowed is ACCOUNT_TABLE[account, area]
+
+
+# --- unknown values fail loudly -------------------------------------------------------------
+
+UNKNOWN_VALUES = {
+    "role on an actor": lambda: Actor(user_id=1, role="admin"),
+    "role spelt differently": lambda: Actor(user_id=1, role="Coach"),
+    "missing role": lambda: Actor(user_id=1, role=None),
+    "role area": lambda: policy.can_use_role_area(coach(1), "supporter"),
+    "audience": lambda: NoteFacts(note_id=1, case_id=1, author_id=1, audience="public"),
+    "missing audience": lambda: NoteFacts(note_id=1, case_id=1, author_id=1, audience=None),
+    "share state": lambda: NoteFacts(note_id=1, case_id=1, author_id=1, audience=policy.PARTIES,
+                                     shares={1: "accepted"}),
+    "concern state": lambda: ConcernFacts(concern_id=1, case_id=1, raised_by_id=1,
+                                          state="resolved"),
+    "agreement state": lambda: AgreementFacts(agreement_id=1, case_id=1, state="signed"),
+    "note relation": lambda: policy.note_audiences_for("supporter"),
+}
+
+
+@pytest.mark.parametrize("what", list(UNKNOWN_VALUES))
+def test_unknown_values_raise_policy_error(what):
+    with pytest.raises(policy.PolicyError):
+        UNKNOWN_VALUES[what]()
+
+
+def test_policy_error_is_a_value_error():
+    assert issubclass(policy.PolicyError, ValueError)
