@@ -9,6 +9,23 @@ from portal.db import database
 
 db_cli = AppGroup("db", help="The database schema.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
+users_cli = AppGroup("users", help="Accounts.")
+
+
+@users_cli.command("create-admin")
+@click.option("--name", required=True, help="The administrator's full name.")
+@click.option("--email", required=True, help="Where the invitation goes.")
+def users_create_admin(name, email):
+    """Invite the first administrator (a coordinator who is also safeguarding lead)."""
+    from portal import accounts, policy
+    from portal.models import User
+    # A request context, for the absolute link in the email; it closes the connection after.
+    with current_app.test_request_context():
+        if User.by_email(email).exists():
+            raise click.ClickException(f"An account with the email {email} already exists.")
+        accounts.invite(name=name, email=email, role=policy.COORDINATOR, invited_by=None,
+                        safeguarding_lead=True, admin=True)
+    click.echo(f"Invitation sent to {email.strip().lower()}. The link in it sets the password.")
 
 
 @db_cli.command("upgrade")
@@ -54,3 +71,4 @@ def _ensure_instance_dir():
 def init_app(app):
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)
