@@ -1,9 +1,10 @@
-"""A coordinator's day in a real browser: a public referral, triage, consent and allocation.
+"""A coordinator's day in a real browser: from a public referral, through triage, consent and
+allocation, to a first session that the invited party then sees on their own page."""
 
-The scheduling of the first session, and the party seeing it, are in test_first_session.py.
-"""
-
+import email
 import re
+from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -41,7 +42,17 @@ def test_the_referral_form_fits_a_phone_and_is_accessible(phone_page):
     assert_accessible(page)
 
 
-def test_from_public_referral_to_an_allocated_case_with_consent(page, browser_context_factory):
+def invitation_link(app, address):
+    """The set-password link from the invitation emailed to `address` (the outbox folder)."""
+    for path in sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes())
+        if message["To"] == address:
+            body = message.get_payload(decode=True).decode()
+            return urlsplit(re.search(r"https?://\S+/invitation/\S+", body).group(0)).path
+    raise AssertionError(f"no invitation to {address}")
+
+
+def test_from_public_referral_to_a_first_session_the_party_sees(app, page, browser_context_factory):
     fill_referral(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you: we have your referral")
     reference = page.locator(".reference").inner_text()
@@ -55,6 +66,7 @@ def test_from_public_referral_to_an_allocated_case_with_consent(page, browser_co
     # htmx filtering: choosing a status swaps the list only.
     staff.get_by_label("Status").select_option("new")
     expect(staff).to_have_url(re.compile(r"status=new"))
+    expect(staff.locator(".htmx-request")).to_have_count(0)  # the swap has settled
     expect(staff.locator("#referral-list")).to_contain_text(reference)
     assert_accessible(staff)
     # The new urgent referral is first.
@@ -87,3 +99,30 @@ def test_from_public_referral_to_an_allocated_case_with_consent(page, browser_co
     assert staff.evaluate("window.__marker") == "still here"
     assert urlsplit(staff.url).path == case_url
     assert_accessible(staff)
+
+    # The first session: a pre-mediation meeting with Robin.
+    day = date.today() + timedelta(days=8)
+    staff.get_by_role("link", name="Schedule a session").click()
+    form = staff.locator("#schedule-form")
+    form.get_by_label("Pre-mediation meeting (one party)").check()
+    form.get_by_label("Robin Ash", exact=True).check()
+    form.get_by_label("Una Byrne").check()
+    form.get_by_label("Date").fill(day.isoformat())
+    form.get_by_label("Start time").fill("10:30")
+    form.get_by_label("Telephone").check()
+    form.get_by_role("button", name="Schedule the session").click()
+    when = f"{day.day} {day:%B %Y}, 10:30"
+    expect(staff.locator("#sessions")).to_contain_text(when)
+    assert staff.evaluate("window.__marker") == "still here"
+
+    # Robin accepts the emailed invitation, sets a password and sees the session.
+    robin = browser_context_factory()
+    robin.goto(invitation_link(app, "robin.ash@example.org"))
+    robin.get_by_label("New password", exact=True).fill("quiet evenings on elm road")
+    robin.get_by_label("Repeat the new password").fill("quiet evenings on elm road")
+    robin.get_by_role("button", name="Set password").click()
+    expect(robin.get_by_role("heading", level=1)).to_have_text("Your sessions and action points")
+    upcoming = robin.locator("section", has=robin.get_by_role("heading", name="Upcoming sessions"))
+    expect(upcoming).to_contain_text(when)
+    expect(upcoming).to_contain_text("Pre-mediation meeting")
+    assert_accessible(robin)
