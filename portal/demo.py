@@ -5,6 +5,8 @@ Used by `make run` on a new database, and by the browser tests. Everything here 
 
 from datetime import date, datetime, timedelta
 
+from flask import current_app
+
 from portal import passwords, policy
 from portal.db import database
 from portal.models import (
@@ -68,13 +70,16 @@ def _party(case, user, phone, address, coordinator):
     return party
 
 
-def _session(case, kind, starts_at, coaches, parties, mode="face_to_face", location="Accord office"):
+def _session(case, kind, starts_at, coaches, parties, mode="face_to_face", location=None, **fields):
+    if location is None and mode == "face_to_face":
+        location = current_app.config["OFFICES"][0]
     session = CaseSession.create(case=case, kind=kind, starts_at=starts_at, mode=mode,
-                                 location=location, created_by=coaches[0])
+                                 location=location or "", created_by=coaches[0], **fields)
     for coach in coaches:
         SessionCoach.create(session=session, coach=coach)
     for party in parties:
-        SessionAttendee.create(session=session, party=party)
+        SessionAttendee.create(session=session, party=party,
+                               attended=True if fields.get("status") == "held" else None)
     return session
 
 
@@ -95,10 +100,10 @@ def _mediation_case(users):
         CoachAllocation.create(case=case, coach=coach, allocated_by=coordinator)
     alex = _party(case, users["alex@example.org"], "07700 900101", "1 Elm Road", coordinator)
     bea = _party(case, users["bea@example.org"], "07700 900202", "3 Elm Road", coordinator)
-    _session(case, "pre_mediation", _at(-10, 10), [priya], [alex])
-    _session(case, "pre_mediation", _at(-9, 14), [priya], [bea])
+    _session(case, "pre_mediation", _at(-10, 10), [priya], [alex], status="held")
+    _session(case, "pre_mediation", _at(-9, 14), [priya], [bea], status="held")
     joint = _session(case, "joint_mediation", _at(7, 11), [priya, tom], [alex, bea],
-                     location="Elm Road Community Centre")
+                     mode="community_venue", location="Elm Road Community Centre")
     _note(case, priya, policy.PRIVATE, "My own reminder: check the hedge photos before the joint session.")
     _note(case, priya, policy.CASE_TEAM, "For Tom: Alex gets anxious in large rooms; sit near the door.")
     _note(case, priya, policy.STAFF, "Both parties confirmed they can attend the joint session.")
@@ -123,7 +128,8 @@ def _coaching_case(users):
     CoachAllocation.create(case=case, coach=priya, allocated_by=coordinator)
     alex = _party(case, users["alex@example.org"], "07700 900101", "1 Elm Road", coordinator)
     CaseParty.update(fee_pence=4500).where(CaseParty.id == alex.id).execute()
-    _session(case, "coaching", _at(3, 16), [priya], [alex], mode="online", location="")
+    _session(case, "coaching", _at(3, 16), [priya], [alex], mode="online",
+             online_link="https://meet.example.org/accord-coaching")
     _note(case, priya, policy.STAFF, "First coaching session booked; workplace conflict with a manager.")
     ActionPoint.create(case=case, party=alex, text="Write down what a good outcome would look like",
                        due_on=date.today() - timedelta(days=1), created_by=priya)

@@ -54,7 +54,8 @@ def chromium():
 @pytest.fixture
 def live_server(app):
     """The test app with the demo service loaded, served by werkzeug on a free port."""
-    demo.load()
+    with app.app_context():
+        demo.load()
     if not database.is_closed():
         database.close()  # the server's threads open their own connections, per request
     # Port 0: the operating system picks a free port, so parallel runs cannot collide.

@@ -67,7 +67,8 @@ def test_a_session_outcome_without_javascript(page_without_javascript):
     page = page_without_javascript
     sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
     page.goto(mediation_case_url())
-    page.get_by_role("link", name="Record attendance or cancel").first.click()
+    joint = page.locator("#sessions li.card", has_text="Joint mediation")
+    joint.get_by_role("link", name="Record attendance or cancel").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record what happened")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_contain_text("Choose what happened.")
