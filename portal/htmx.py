@@ -23,8 +23,9 @@ def render(page_template, fragment_template=None, *, status=200, **context):
 
 
 def redirect_to(url):
-    """303 See Other after a POST; htmx requests get HX-Redirect so the whole page moves."""
-    if request.htmx:
+    """303 See Other after a POST. A boosted form follows it in place (htmx swaps the new page
+    in without a reload); other htmx requests get HX-Redirect so the whole page moves."""
+    if request.htmx and not request.htmx.boosted:
         return htmx_response("", 204, redirect=url)
     return redirect(url, code=303)
 
