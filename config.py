@@ -78,6 +78,16 @@ class Config:
     DEFAULT_SESSION_ALLOWANCE = FromEnv("ACCORD_SESSION_ALLOWANCE", 3, int)
     REFERRAL_LIMIT_PER_HOUR = FromEnv("ACCORD_REFERRAL_LIMIT_PER_HOUR", 5, int)
 
+    # Uploaded files (session summaries): outside static/, named by a random key, served only
+    # through a checked download. A request larger than a full-size file and its form is
+    # refused with 413 before it is read.
+    FILES_DIR = FromEnv("ACCORD_FILES_DIR", lambda config: Path(config.INSTANCE_DIR) / "files", Path)
+    MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
+    # A concern not acknowledged within this long is marked overdue on the dashboard.
+    SAFEGUARDING_IMMEDIATE_ACK_MINUTES = FromEnv("ACCORD_SAFEGUARDING_IMMEDIATE_ACK_MINUTES", 60, int)
+    SAFEGUARDING_HIGH_ACK_HOURS = FromEnv("ACCORD_SAFEGUARDING_HIGH_ACK_HOURS", 24, int)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -40,7 +40,8 @@ def _ensure_secret_key(app):
 
 
 def _register_blueprints(app):
-    from portal import admin, cases, home, referrals, sessions
+    from portal import actions, admin, cases, home, notes, referrals, safeguarding, sessions
     from portal.auth import routes as auth_routes
-    for blueprint in (auth_routes.bp, home.bp, admin.bp, cases.bp, referrals.bp, sessions.bp):
+    for blueprint in (auth_routes.bp, home.bp, admin.bp, cases.bp, referrals.bp, sessions.bp,
+                      actions.bp, safeguarding.bp, notes.bp):
         app.register_blueprint(blueprint)

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal import policy, queries
 from portal.access import current_actor, role_required
+from portal.actions.routes import own_action_points
 from portal.models import Case, Referral, SafeguardingConcern, utcnow
 
 bp = Blueprint("home", __name__)
@@ -34,9 +35,9 @@ def party():
         "home/party.html",
         upcoming=[s for s in sessions if s.starts_at >= now],
         past=[s for s in sessions if s.starts_at < now][::-1],
-        action_points=list(queries.party_action_points(current_user)),
         records=list(queries.own_party_records(current_user)),
-        today=now.date(),
+        back="home",
+        **own_action_points(current_user),
     )
 
 

@@ -30,6 +30,13 @@ LABELS = {
     "housing": "Housing provider", "employer": "Employer", "police": "Police",
     "health": "GP or health service", "social_care": "Social care", "school": "School or college",
     "council": "Local council",
+    # safeguarding concerns: categories, levels and outcomes
+    "risk_to_self": "Risk to self", "risk_to_others": "Risk to others",
+    "child_protection": "Child protection", "domestic_abuse": "Domestic abuse",
+    "adult_at_risk": "Adult at risk",
+    "immediate": "Immediate", "high": "High", "medium": "Medium", "low": "Low",
+    "referred_to_agency": "Referred to an agency", "advice_given": "Advice given",
+    "no_further_action": "No further action",
     **policy.AUDIENCE_LABELS,
 }
 
@@ -43,6 +50,13 @@ GROUPS = {
                      "coaching": "Coaching session",
                      "post_mediation_coaching": "Post-mediation coaching"},
     "cancelled_by": {"party": "by a party", "coach": "by the coach", "service": "by the service"},
+    # How a source party answered a request to share their words with another party.
+    "note_consent": {"portal": "in the portal", "in_person": "in person", "phone": "by phone"},
+    # A concern's state: "open" alone would hide that nobody has acknowledged it yet.
+    "concern_state": {"open": "Not yet acknowledged", "acknowledged": "Acknowledged",
+                      "closed": "Closed"},
+    "concern_event": {"raised": "Raised", "acknowledged": "Acknowledged", "action": "Action",
+                      "addendum": "Addendum", "closed": "Closed", "reopened": "Reopened"},
 }
 
 

@@ -364,6 +364,9 @@ class ConcernEvent(BaseModel):
     agency = CharField(max_length=200, null=True)
     agency_reference = CharField(max_length=100, null=True)
     action_on = DateField(null=True)
+    # A "closed" event's outcome, kept with the event so that a concern closed, reopened and
+    # closed again keeps both outcomes in its chronology. `by` is who signed it off.
+    outcome = CharField(max_length=30, null=True)
     by = ForeignKeyField(User, backref="+")
     created_at = DateTimeField(default=utcnow)
 

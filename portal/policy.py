@@ -10,6 +10,7 @@ Two principles run through the module:
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 # --- vocabularies ---------------------------------------------------------------------------
 
@@ -286,13 +287,54 @@ def can_read_note(actor, case, note):
 
 
 def can_write_note(actor, case):
-    """Allocated coaches write notes on their cases."""
-    return is_case_coach(actor, case)
+    """Allocated coaches write notes on their cases, while the case is open."""
+    return is_case_coach(actor, case) and not case.closed
 
 
 def can_edit_note(actor, case, note):
-    """Only the author, while still on the case."""
-    return note.author_id == actor.user_id and is_case_coach(actor, case)
+    """Only the author, while still on the case, the case is open and the note not withdrawn."""
+    return (note.author_id == actor.user_id and is_case_coach(actor, case) and not case.closed
+            and not note.withdrawn and note.case_id == case.case_id)
+
+
+# Share states a party has been able to see the note through (a withdrawn consent was given).
+EVER_VISIBLE_SHARE_STATES = frozenset({SHARE_NOT_NEEDED, SHARE_GIVEN, SHARE_WITHDRAWN})
+
+
+def note_is_shared(note):
+    """Shared with a party now: a share in a visible state, on a note that is not withdrawn."""
+    return (note.audience == PARTIES and not note.withdrawn
+            and any(share_is_visible(note, party_id) for party_id in note.shares))
+
+
+def note_was_shared(note):
+    """A party may have read it: shared now, or once (consent since withdrawn, or the note
+    withdrawn). Such a note is never changed in place or deleted: edits become revisions, and
+    deleting becomes withdrawing, so that staff keep what a party was shown."""
+    return note.audience == PARTIES and (
+        note_is_shared(note)
+        or any(state in EVER_VISIBLE_SHARE_STATES for state in note.shares.values()))
+
+
+def edit_makes_revision(note):
+    """Changing a note that a party may have read keeps the earlier text as history."""
+    return note_was_shared(note)
+
+
+def can_delete_note(actor, case, note, *, override_read=False):
+    """The author deletes a note no party has seen. A note opened under the safeguarding
+    override is kept: that read is part of the safeguarding record."""
+    return can_edit_note(actor, case, note) and not note_was_shared(note) and not override_read
+
+
+def can_withdraw_note(actor, case, note):
+    """What deleting becomes once a party may have read the note: the author withdraws it."""
+    return can_edit_note(actor, case, note) and note_was_shared(note)
+
+
+def can_view_note_history(actor, case, note):
+    """Earlier versions of a note are for staff who can read it; parties see the latest."""
+    return is_case_staff(actor, case) and can_read_note(actor, case, note)
 
 
 def share_state_for(note_source_party_id, party_id):
@@ -309,6 +351,66 @@ def can_answer_share_consent(actor, case, note):
         and not note.withdrawn
         and note.source_party_id in party_ids_for(actor, case)
     )
+
+
+# How consent to a share can change: the source party agrees or refuses a waiting share, and
+# may withdraw consent once given. A refused or withdrawn share can only be asked again.
+SHARE_CONSENT_ANSWERS = {
+    SHARE_WAITING: (SHARE_GIVEN, SHARE_REFUSED),
+    SHARE_GIVEN: (SHARE_WITHDRAWN,),
+    SHARE_REFUSED: (),
+    SHARE_WITHDRAWN: (),
+    SHARE_NOT_NEEDED: (),
+}
+SHARE_ASK_AGAIN_STATES = frozenset({SHARE_REFUSED, SHARE_WITHDRAWN})
+
+
+def share_consent_answers(state):
+    """The consent answers that make sense for a share in this state."""
+    return SHARE_CONSENT_ANSWERS[_require(state, SHARE_STATES, "share state")]
+
+
+def _asks_consent(note, party_id):
+    """A share of a note shown to parties that needs the source party's consent."""
+    return (note.audience == PARTIES and note.source_party_id is not None
+            and party_id in note.shares and party_id != note.source_party_id)
+
+
+def can_view_share_request(actor, case, note, party_id):
+    """The source party sees what a coach asks to share with another party, and with whom
+    (their own words), while the request waits or their consent stands."""
+    return (can_answer_share_consent(actor, case, note) and _asks_consent(note, party_id)
+            and note.shares[party_id] in (SHARE_WAITING, SHARE_GIVEN))
+
+
+def can_record_share_consent(actor, case, note, party_id):
+    """A coach on the open case records consent the source party gave, refused or withdrew in
+    person or by phone."""
+    return (is_case_coach(actor, case) and not case.closed and not note.withdrawn
+            and note.case_id == case.case_id and _asks_consent(note, party_id)
+            and bool(share_consent_answers(note.shares[party_id])))
+
+
+def can_ask_share_again(actor, case, note, party_id):
+    """After a refusal or a withdrawal, a coach on the open case may ask the source party again."""
+    return (is_case_coach(actor, case) and not case.closed and not note.withdrawn
+            and note.case_id == case.case_id and _asks_consent(note, party_id)
+            and note.shares[party_id] in SHARE_ASK_AGAIN_STATES)
+
+
+def note_readers(audience, source_party_id, party_ids):
+    """Who a note with this audience and these named parties would be readable by: which staff
+    relations, and the state each named party's share would start in. For the words a coach sees
+    before saving; computed from the same table and rules as `can_read_note`."""
+    _require(audience, AUDIENCES, "audience")
+    relations = _NOTE_READERS[audience]
+    shares = {pid: share_state_for(source_party_id, pid) for pid in party_ids} \
+        if NAMED_PARTY in relations else {}
+    return {
+        "case_coaches": CASE_COACH in relations,
+        "coordinators": CASE_COORDINATOR in relations,
+        "shares": shares,
+    }
 
 
 def can_override_note(actor, case, note):
@@ -343,6 +445,44 @@ def can_act_on_concern(actor):
     return _is(actor, COORDINATOR) and actor.safeguarding_lead
 
 
+def can_add_addendum(actor, case, concern):
+    """A correction is added, never made in place: by any staff member who can see the concern."""
+    return can_view_concern(actor, case, concern)
+
+
+# What the lead may do to a concern in each state. Acting on a concern that nobody has
+# acknowledged yet acknowledges it too: the lead has plainly seen it.
+CONCERN_MOVES = {
+    CONCERN_OPEN: frozenset({"acknowledge", "action", "close"}),
+    CONCERN_ACKNOWLEDGED: frozenset({"action", "close"}),
+    CONCERN_CLOSED: frozenset({"reopen"}),
+}
+
+
+def concern_moves(concern):
+    """The lead's actions that make sense for the concern's state."""
+    return CONCERN_MOVES[_require(concern.state, CONCERN_STATES, "concern state")]
+
+
+CONCERN_CATEGORIES = ("risk_to_self", "risk_to_others", "child_protection", "domestic_abuse",
+                      "adult_at_risk", "other")
+# Most urgent first: the dashboard's order.
+CONCERN_LEVELS = ("immediate", "high", "medium", "low")
+CONCERN_OUTCOMES = ("referred_to_agency", "advice_given", "no_further_action")
+
+
+def concern_ack_limits(immediate_minutes, high_hours):
+    """How long each level may wait for acknowledgement (levels not named may wait)."""
+    return {"immediate": timedelta(minutes=immediate_minutes), "high": timedelta(hours=high_hours)}
+
+
+def is_overdue(level, acknowledged, age, limits):
+    """Not acknowledged within its level's limit; exactly at the limit is still in time."""
+    _require(level, CONCERN_LEVELS, "concern level")
+    limit = limits.get(level)
+    return not acknowledged and limit is not None and age > limit
+
+
 # --- things that belong to one party --------------------------------------------------------
 
 def can_view_party_item(actor, case, item):
@@ -350,6 +490,29 @@ def can_view_party_item(actor, case, item):
     if item.case_id != case.case_id:
         return False
     return can_view_party_contact(actor, case, item.party_id)
+
+
+def can_manage_party_items(actor, case):
+    """Set action points and record goals for a party: the case's coaches and coordinators,
+    while the case is open."""
+    return can_change_case(actor, case)
+
+
+def can_change_action_point(actor, case, item, *, done, from_agreement):
+    """Staff change or remove an open action point. One that is done stays as the party left it;
+    one that carries a term of an agreement changes only with a new version of the agreement."""
+    return (item.case_id == case.case_id
+            and item.party_id in case.party_users
+            and can_manage_party_items(actor, case)
+            and not done
+            and not from_agreement)
+
+
+def can_update_own_action_point(actor, case, item):
+    """A party marks their own action point done (or not) and comments on it, on an open case."""
+    return (item.case_id == case.case_id
+            and not case.closed
+            and item.party_id in party_ids_for(actor, case))
 
 
 def can_view_session(actor, case, session):

@@ -12,10 +12,12 @@ from flask import abort
 
 from portal import policy
 from portal.models import (
-    ActionPoint, Agreement, Case, CaseEvent, CaseParty, CaseSession, CoachAllocation, Goal, Note,
-    NoteShare,
+    ActionPoint, Agreement, Case, CaseEvent, CaseParty, CaseSession, CoachAllocation, ConcernEvent,
+    Goal, Note, NoteShare,
     Referral, SafeguardingConcern, SessionAttendee, SessionCoach, User,
 )
+from portal.models import AuditEvent
+from portal.models import NoteFile, NoteOverrideRead, NoteRevision
 
 
 def _nothing(model):
@@ -33,8 +35,11 @@ def _allocated_case_ids(user):
             .where(CoachAllocation.coach == user.id, CoachAllocation.ended_at.is_null()))
 
 
-def _party_ids_of(user):
-    return CaseParty.select(CaseParty.id).where(CaseParty.user == user.id)
+def _party_ids_of(user, case=None):
+    """The user's party records; on one case only, when a case is given. Per-case queries pass
+    the case, so that a row pointing at the same person's record on another case never counts."""
+    query = CaseParty.select(CaseParty.id).where(CaseParty.user == user.id)
+    return query.where(CaseParty.case == case.id) if case is not None else query
 
 
 def get_or_404(query):
@@ -101,15 +106,18 @@ def case_events_visible_to(user, case):
 
 # --- notes ----------------------------------------------------------------------------------
 
-def _notes_shared_visibly_with(user):
-    """Ids of notes with a share this party may see (policy.share_is_visible, in SQL)."""
+def _notes_shared_visibly_with(user, case=None):
+    """Ids of notes with a share this party may see (policy.share_is_visible, in SQL). The share
+    must be with the party's record on the note's own case."""
     shared = Note.alias()
     needs_no_consent = ((NoteShare.state == policy.SHARE_NOT_NEEDED)
                         & (shared.source_party.is_null() | (shared.source_party == NoteShare.party)))
     return (NoteShare
             .select(NoteShare.note)
             .join(shared, on=(NoteShare.note == shared.id))
-            .where(NoteShare.party.in_(_party_ids_of(user)),
+            .join(CaseParty, on=(NoteShare.party == CaseParty.id))
+            .where(NoteShare.party.in_(_party_ids_of(user, case)),
+                   CaseParty.case == shared.case,
                    (NoteShare.state == policy.SHARE_GIVEN) | needs_no_consent))
 
 
@@ -124,7 +132,7 @@ def notes_visible_to(user, case):
         query = query.where(Note.case.in_(_allocated_case_ids(user)),
                             readable | (Note.author == user.id))
     elif _is(user, policy.PARTY):
-        shared_with_me = _notes_shared_visibly_with(user)
+        shared_with_me = _notes_shared_visibly_with(user, case)
         query = query.where(Note.audience.in_(policy.note_audiences_for(policy.NAMED_PARTY)),
                             Note.withdrawn_at.is_null(),
                             Note.id.in_(shared_with_me))
@@ -158,7 +166,7 @@ def _party_items_visible_to(model, party_column, user, case):
     if _is(user, policy.COACH):
         return query.where(model.case.in_(_allocated_case_ids(user)))
     if _is(user, policy.PARTY):
-        return query.where(party_column.in_(_party_ids_of(user)))
+        return query.where(party_column.in_(_party_ids_of(user, case)))
     return _nothing(model)
 
 
@@ -191,7 +199,7 @@ def sessions_visible_to(user, case):
     elif _is(user, policy.PARTY):
         query = query.where(CaseSession.id.in_(
             SessionAttendee.select(SessionAttendee.session)
-            .where(SessionAttendee.party.in_(_party_ids_of(user)))))
+            .where(SessionAttendee.party.in_(_party_ids_of(user, case)))))
     else:
         return _nothing(CaseSession)
     return query.order_by(CaseSession.starts_at, CaseSession.id)
@@ -334,3 +342,243 @@ def session_coach_names(session_ids):
                  .order_by(User.name)):
         names.setdefault(seat.session_id, []).append(seat.coach.name)
     return names
+
+
+# --- the safeguarding dashboard and the concern page ---------------------------------------
+
+# The dashboard's status filter: "" is every concern not yet closed.
+CONCERN_STATUS_FILTERS = {
+    "": policy.UNRESOLVED_CONCERN_STATES,
+    policy.CONCERN_OPEN: frozenset({policy.CONCERN_OPEN}),
+    policy.CONCERN_ACKNOWLEDGED: frozenset({policy.CONCERN_ACKNOWLEDGED}),
+    policy.CONCERN_CLOSED: frozenset({policy.CONCERN_CLOSED}),
+}
+
+
+def _concern_urgency():
+    """The level as a number, most urgent (immediate) first; an unknown level sorts last."""
+    return SqlCase(SafeguardingConcern.level,
+                   [(level, rank) for rank, level in enumerate(policy.CONCERN_LEVELS)],
+                   len(policy.CONCERN_LEVELS))
+
+
+def concern_dashboard(user, *, status="", level=None, category=None, raised_by=None,
+                      raised_from=None, raised_before=None):
+    """Coordinators' concerns with case and raiser, most urgent level first, then oldest first."""
+    if not _is(user, policy.COORDINATOR):
+        return _nothing(SafeguardingConcern)
+    query = (concerns_visible_to(user)
+             .select(SafeguardingConcern, Case, User)
+             .join(Case, on=(SafeguardingConcern.case == Case.id))
+             .switch(SafeguardingConcern)
+             .join(User, on=(SafeguardingConcern.raised_by == User.id))
+             .where(SafeguardingConcern.state.in_(CONCERN_STATUS_FILTERS[status or ""])))
+    if level:
+        query = query.where(SafeguardingConcern.level == level)
+    if category:
+        query = query.where(SafeguardingConcern.category == category)
+    if raised_by:
+        query = query.where(SafeguardingConcern.raised_by == raised_by)
+    if raised_from:
+        query = query.where(SafeguardingConcern.created_at >= raised_from)
+    if raised_before:
+        query = query.where(SafeguardingConcern.created_at < raised_before)
+    return query.order_by(_concern_urgency(), SafeguardingConcern.created_at, SafeguardingConcern.id)
+
+
+def open_concern_count_for(user):
+    """How many concerns not yet closed the user may see (the coordinators' navigation)."""
+    return (concerns_visible_to(user)
+            .where(SafeguardingConcern.state.in_(policy.UNRESOLVED_CONCERN_STATES))
+            .count())
+
+
+def concern_raisers(user):
+    """The people who raised concerns the user may see, by name (the dashboard's filter)."""
+    raised = concerns_visible_to(user).select(SafeguardingConcern.raised_by)
+    return User.select().where(User.id.in_(raised)).order_by(User.name, User.id)
+
+
+def concerns_on_case(user, case):
+    """The case's concerns the user may see: not yet closed first, then most urgent, oldest."""
+    closed_last = SafeguardingConcern.state == policy.CONCERN_CLOSED
+    return (concerns_visible_to(user, case)
+            .order_by(closed_last, _concern_urgency(), SafeguardingConcern.created_at,
+                      SafeguardingConcern.id))
+
+
+def concern_events_visible_to(user, concern):
+    """A concern's chronology, oldest first, for someone who may see the concern; else nothing."""
+    visible = concerns_visible_to(user).select(SafeguardingConcern.id)
+    return (ConcernEvent
+            .select(ConcernEvent, User)
+            .join(User, on=(ConcernEvent.by == User.id))
+            .where(ConcernEvent.concern == concern.id, ConcernEvent.concern.in_(visible))
+            .order_by(ConcernEvent.created_at, ConcernEvent.id))
+
+
+# --- a party's own goals --------------------------------------------------------------------
+
+def party_goals(user):
+    """Every goal and desired outcome recorded for this party, on any case: newest case first."""
+    if not _is(user, policy.PARTY):
+        return _nothing(Goal)
+    return (Goal
+            .select(Goal, Case)
+            .join(Case)
+            .where(Goal.party.in_(_party_ids_of(user)))
+            .order_by(Case.created_at.desc(), Goal.id))
+
+
+# --- the audit trail ------------------------------------------------------------------------
+
+def audit_events_visible_to(user, *, person=None, case_reference=None, event=None):
+    """The audit trail, newest first, with who and which case: administrators only."""
+    if user is None or not policy.can_read_audit_trail(user.actor()):
+        return _nothing(AuditEvent)
+    actor = User.alias("actor")
+    query = (AuditEvent
+             .select(AuditEvent, actor.name.alias("actor_name"), Case.reference.alias("case_reference"))
+             .join(actor, JOIN.LEFT_OUTER, on=(AuditEvent.actor_id == actor.id))
+             .switch(AuditEvent)
+             .join(Case, JOIN.LEFT_OUTER, on=(AuditEvent.case_id == Case.id))
+             .objects())
+    if person:
+        query = query.where(actor.name.contains(person) | actor.email.contains(person))
+    if case_reference:
+        query = query.where(Case.reference == case_reference)
+    if event:
+        query = query.where(AuditEvent.event == event)
+    return query.order_by(AuditEvent.id.desc())
+
+
+def audit_event_kinds_visible_to(user):
+    """The kinds of event the audit trail holds, for its filter: administrators only."""
+    if user is None or not policy.can_read_audit_trail(user.actor()):
+        return _nothing(AuditEvent)
+    return AuditEvent.select(AuditEvent.event).distinct().order_by(AuditEvent.event)
+
+
+# --- notes: shares, files, history, the party's own list, the override ----------------------
+
+def _is_staff(user):
+    return _is(user, policy.COORDINATOR) or _is(user, policy.COACH)
+
+
+def _ids_of(query):
+    """An id subquery of an already-scoped query of notes."""
+    return query.select(Note.id).order_by()
+
+
+def notes_shared_with(user):
+    """Every note shared visibly with this party, on any of their cases, newest first."""
+    if not _is(user, policy.PARTY):
+        return _nothing(Note)
+    return (Note
+            .select(Note, Case)
+            .join(Case)
+            .where(Note.audience.in_(policy.note_audiences_for(policy.NAMED_PARTY)),
+                   Note.withdrawn_at.is_null(),
+                   Note.id.in_(_notes_shared_visibly_with(user)))
+            .order_by(Note.updated_at.desc(), Note.id.desc()))
+
+
+def note_shares_visible_to(user, case):
+    """The shares of the notes on `case` a staff member may read (who a note went to, and the
+    state of each consent); parties get none, not even of their own notes."""
+    if not _is_staff(user):
+        return _nothing(NoteShare)
+    return (NoteShare
+            .select(NoteShare, CaseParty)
+            .join(CaseParty)
+            .where(NoteShare.note.in_(_ids_of(notes_visible_to(user, case))))
+            .order_by(NoteShare.note, CaseParty.name, NoteShare.id))
+
+
+def share_requests_for(user, states=(policy.SHARE_WAITING,)):
+    """Shares of this party's own words with another party, in `states`, with the note, the
+    other party and the case: what the source party is asked about (or agreed to), newest first."""
+    if not _is(user, policy.PARTY):
+        return _nothing(NoteShare)
+    return (NoteShare
+            .select(NoteShare, Note, CaseParty, Case)
+            .join(Note)
+            .join(Case)
+            .switch(NoteShare)
+            .join(CaseParty)
+            .where(Note.source_party.in_(_party_ids_of(user)),
+                   Note.audience == policy.PARTIES,
+                   Note.withdrawn_at.is_null(),
+                   NoteShare.party != Note.source_party,
+                   NoteShare.state.in_(list(states)))
+            .order_by(NoteShare.created_at.desc(), NoteShare.id.desc()))
+
+
+def note_files_visible_to(user, case):
+    """Files of the notes on `case` the user may read: a file has exactly its note's audience."""
+    return (NoteFile
+            .select()
+            .where(NoteFile.note.in_(_ids_of(notes_visible_to(user, case))))
+            .order_by(NoteFile.note, NoteFile.id))
+
+
+def files_shared_with(user):
+    """Files of every note shared visibly with this party."""
+    return (NoteFile
+            .select()
+            .where(NoteFile.note.in_(_ids_of(notes_shared_with(user))))
+            .order_by(NoteFile.note, NoteFile.id))
+
+
+def files_of_share_requests_for(user):
+    """Files of the notes the source party is asked about (or agreed to share): part of what
+    they are shown."""
+    asked = (share_requests_for(user, (policy.SHARE_WAITING, policy.SHARE_GIVEN))
+             .select(NoteShare.note).order_by())
+    return NoteFile.select().where(NoteFile.note.in_(asked)).order_by(NoteFile.note, NoteFile.id)
+
+
+def note_revisions_visible_to(user, case):
+    """Earlier versions of the notes on `case`: staff who may read the note; never parties."""
+    if not _is_staff(user):
+        return _nothing(NoteRevision)
+    return (NoteRevision
+            .select()
+            .where(NoteRevision.note.in_(_ids_of(notes_visible_to(user, case))))
+            .order_by(NoteRevision.note, NoteRevision.created_at, NoteRevision.id))
+
+
+def override_reads_visible_to(user, case):
+    """Safeguarding-override reads of the notes on `case` (who and when), for staff who may
+    read the note."""
+    if not _is_staff(user):
+        return _nothing(NoteOverrideRead)
+    return (NoteOverrideRead
+            .select(NoteOverrideRead, User)
+            .join(User, on=(NoteOverrideRead.reader == User.id))
+            .where(NoteOverrideRead.note.in_(_ids_of(notes_visible_to(user, case))))
+            .order_by(NoteOverrideRead.created_at, NoteOverrideRead.id))
+
+
+def notes_open_to_override(user, case):
+    """Notes on `case` closed to this safeguarding lead that the override may open: only while
+    a safeguarding concern on the case is unresolved (policy.can_override_note, in SQL)."""
+    if not (_is(user, policy.COORDINATOR) and user.is_safeguarding_lead):
+        return _nothing(Note)
+    unresolved = SafeguardingConcern.unresolved().where(SafeguardingConcern.case == case.id)
+    return (Note
+            .select()
+            .where(Note.case == case.id,
+                   fn.EXISTS(unresolved.select(SafeguardingConcern.id)),
+                   Note.id.not_in(_ids_of(notes_visible_to(user, case))))
+            .order_by(Note.created_at.desc(), Note.id.desc()))
+
+
+def override_list(user, case):
+    """What a safeguarding lead is told about the notes the override may open: who wrote each
+    and when, never its text."""
+    return (notes_open_to_override(user, case)
+            .select(Note.id, Note.case, Note.author, Note.audience, Note.source_party, Note.withdrawn_at,
+                    Note.created_at, User.name.alias("author_name"))
+            .join(User, on=(Note.author == User.id))
+            .objects())

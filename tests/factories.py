@@ -87,3 +87,26 @@ def make_goal(case, party, text="A goal", **fields):
 def make_agreement(case, created_by, state=policy.AGREEMENT_DRAFT, **fields):
     return Agreement.create(case=case, created_by=created_by, state=state,
                             title=fields.pop("title", "Agreement"), **fields)
+
+
+def make_action_point_due(case, party, due_on, text="Do the thing", **fields):
+    """An action point due on an exact date (or none), for tests about dates and order."""
+    return ActionPoint.create(case=case, party=party, text=text, due_on=due_on, **fields)
+
+
+def make_agreement_term(agreement, party=None, what="Keep to the quiet hours", **fields):
+    from portal.models import AgreementTerm
+    position = fields.pop("position", agreement.terms.count() + 1)
+    return AgreementTerm.create(agreement=agreement, party=party, what=what, position=position,
+                                **fields)
+
+
+def make_note_file(app, note, data=b"%PDF-1.4\n% a small summary\n", *, name="summary.pdf",
+                   content_type="application/pdf"):
+    """A file stored under the app's FILES_DIR and attached to `note`, as an upload would be."""
+    from portal.models import NoteFile
+    from portal.notes import files
+    with app.app_context():
+        key, digest = files.store(data)
+    return NoteFile.create(note=note, original_name=name, content_type=content_type,
+                           size_bytes=len(data), sha256=digest, storage_key=key)

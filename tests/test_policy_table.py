@@ -91,40 +91,41 @@ _SHARES_FROM_SOURCE = {
     ELSEWHERE_PARTY: policy.SHARE_GIVEN,
 }
 
+def _usual(actor, author=AUTHOR_COACH):
+    """A note recording the source party's words, shared with the other parties by the rules."""
+    return actor, author, SOURCE_PARTY, _SHARES_FROM_SOURCE
+
+
 NOTE_READERS = {
-    "author coach": (coach(AUTHOR_COACH), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "author coach no longer allocated":
-        (coach(FORMER_COACH), FORMER_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "another allocated coach": (coach(OTHER_COACH), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "unallocated coach": (coach(UNALLOCATED_COACH), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "coordinator": (coordinator(COORDINATOR), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    "author coach": _usual(coach(AUTHOR_COACH)),
+    "author coach no longer allocated": _usual(coach(FORMER_COACH), author=FORMER_COACH),
+    "another allocated coach": _usual(coach(OTHER_COACH)),
+    "unallocated coach": _usual(coach(UNALLOCATED_COACH)),
+    "coordinator": _usual(coordinator(COORDINATOR)),
     "coordinator, safeguarding lead (concern open)":
-        (coordinator(LEAD, safeguarding_lead=True), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "coordinator who wrote it":
-        (coordinator(COORDINATOR_AUTHOR), COORDINATOR_AUTHOR, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+        _usual(coordinator(LEAD, safeguarding_lead=True)),
+    "coordinator who wrote it": _usual(coordinator(COORDINATOR_AUTHOR), author=COORDINATOR_AUTHOR),
     "deactivated author coach, still allocated":
-        (coach(DEACTIVATED_COACH, active=False), DEACTIVATED_COACH, SOURCE_PARTY,
-         _SHARES_FROM_SOURCE),
-    "deactivated coordinator":
-        (coordinator(DEACTIVATED_COORDINATOR, active=False), AUTHOR_COACH, SOURCE_PARTY,
-         _SHARES_FROM_SOURCE),
-    "deactivated party, share given":
-        (party(DEACTIVATED_PARTY_USER, active=False), AUTHOR_COACH, SOURCE_PARTY,
-         _SHARES_FROM_SOURCE),
+        _usual(coach(DEACTIVATED_COACH, active=False), author=DEACTIVATED_COACH),
+    "deactivated coordinator": _usual(coordinator(DEACTIVATED_COORDINATOR, active=False)),
+    "deactivated party, share given": _usual(party(DEACTIVATED_PARTY_USER, active=False)),
     "party named, share not_needed (note has no source party)":
         (party(NOT_NEEDED_USER), AUTHOR_COACH, None, {NOT_NEEDED_PARTY: policy.SHARE_NOT_NEEDED}),
     "party named, share not_needed (their own words)":
         (party(SOURCE_USER), AUTHOR_COACH, SOURCE_PARTY, {SOURCE_PARTY: policy.SHARE_NOT_NEEDED}),
-    "party named, share waiting": (party(WAITING_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "party named, share given": (party(GIVEN_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "party named, share refused": (party(REFUSED_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "party named, share withdrawn":
-        (party(WITHDRAWN_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "party on the case, not named":
-        (party(NOT_NAMED_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "party of another case (their record there named on a share)":
-        (party(ELSEWHERE_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
-    "source party, not named": (party(SOURCE_USER), AUTHOR_COACH, SOURCE_PARTY, _SHARES_FROM_SOURCE),
+    # A not_needed share with a party who is *not* the source: stale (the source party was set
+    # or changed after sharing) or written carelessly. It is still another party's words without
+    # their consent, and PRODUCT.md says: until then the other party does not see it.
+    "party named, stale not_needed (another party's words)":
+        (party(NOT_NEEDED_USER), AUTHOR_COACH, SOURCE_PARTY,
+         {NOT_NEEDED_PARTY: policy.SHARE_NOT_NEEDED}),
+    "party named, share waiting": _usual(party(WAITING_USER)),
+    "party named, share given": _usual(party(GIVEN_USER)),
+    "party named, share refused": _usual(party(REFUSED_USER)),
+    "party named, share withdrawn": _usual(party(WITHDRAWN_USER)),
+    "party on the case, not named": _usual(party(NOT_NAMED_USER)),
+    "party of another case (their record there named on a share)": _usual(party(ELSEWHERE_USER)),
+    "source party, not named": _usual(party(SOURCE_USER)),
 }
 
 NOTE_AUDIENCES = (policy.PRIVATE, policy.CASE_TEAM, policy.STAFF, policy.PARTIES)
@@ -144,6 +145,7 @@ _NOTE_ROWS = {
     "deactivated party, share given":                           (N, N, N, N),
     "party named, share not_needed (note has no source party)": (N, N, N, Y),
     "party named, share not_needed (their own words)":          (N, N, N, Y),
+    "party named, stale not_needed (another party's words)":    (N, N, N, N),
     "party named, share waiting":                               (N, N, N, N),
     "party named, share given":                                 (N, N, N, Y),
     "party named, share refused":                               (N, N, N, N),
@@ -160,6 +162,7 @@ _WITHDRAWN_PARTY_ROWS = {
     "deactivated party, share given":                           (N, N, N, N),
     "party named, share not_needed (note has no source party)": (N, N, N, N),
     "party named, share not_needed (their own words)":          (N, N, N, N),
+    "party named, stale not_needed (another party's words)":    (N, N, N, N),
     "party named, share waiting":                               (N, N, N, N),
     "party named, share given":                                 (N, N, N, N),
     "party named, share refused":                               (N, N, N, N),
@@ -245,16 +248,6 @@ def test_consent_to_share_another_partys_words():
     assert policy.share_state_for(None, GIVEN_PARTY) == policy.SHARE_NOT_NEEDED
     assert policy.share_state_for(SOURCE_PARTY, SOURCE_PARTY) == policy.SHARE_NOT_NEEDED
     assert policy.share_state_for(SOURCE_PARTY, GIVEN_PARTY) == policy.SHARE_WAITING
-
-
-def test_a_not_needed_share_does_not_show_one_party_another_partys_words():
-    """A share marked not_needed with a party who is *not* the source (the source party was set
-    or changed after the note was shared, or a share was written carelessly) is another party's
-    words without their consent. PRODUCT.md: "Until then the other party does not see it"."""
-    note = NoteFacts(note_id=501, case_id=CASE, author_id=AUTHOR_COACH, audience=policy.PARTIES,
-                     shares={NOT_NEEDED_PARTY: policy.SHARE_NOT_NEEDED},
-                     source_party_id=SOURCE_PARTY)
-    assert policy.can_read_note(party(NOT_NEEDED_USER), case_facts(), note) is False
 
 
 # --- the safeguarding override --------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""Forms for inviting people and managing their accounts."""
+"""Forms for inviting people and managing their accounts, and the audit trail's filters."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from portal import policy
+from portal import audit, policy
 from portal.forms import choices
 from portal.models import User
 
@@ -41,3 +41,25 @@ class InviteForm(FlaskForm):
     def validate_admin(self, field):
         if field.data and self.role.data != policy.COORDINATOR:
             raise ValidationError("Only a coordinator can be an administrator.")
+
+
+def _stripped(value):
+    return value.strip() if value else value
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit trail's filters: a GET form, so no CSRF token. `kinds` are the event kinds the
+    trail holds; a kind not among them is an error, and the filter is then left out."""
+
+    class Meta:
+        csrf = False
+
+    person = StringField("Person", filters=[_stripped], validators=[Optional(), Length(max=200)],
+                         description="Part of the name or email of who did it.")
+    case = StringField("Case reference", filters=[_stripped, lambda v: v.upper() if v else v],
+                       validators=[Optional(), Length(max=20)], description="For example AC-2026-0042.")
+    event = SelectField("Event", validators=[Optional()])
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event.choices = choices([("", "Any event")] + [(k, audit.event_words(k)) for k in kinds])

@@ -8,16 +8,25 @@ To change the schema: change the model, then add `mNNNN_<what>.py` that brings a
 database to the same shape (add_column, add_index, or create_tables on frozen copies of new
 models, never on portal.models itself), and append it to MIGRATIONS. tests/test_migrations.py
 fails while a model change has no migration.
+
+What the models cannot describe (triggers) goes in the migration's `create_after_tables(db)`,
+which its `upgrade` calls and which a new database also runs after create_tables(), so that both
+paths make it with the same function.
 """
 
 from playhouse.migrate import SchemaMigrator
 
-from portal.migrations import m0001_initial, m0002_referral_limits_and_case_timeline
+from portal.migrations import (
+    m0001_initial, m0002_referral_limits_and_case_timeline, m0003_audit_append_only,
+    m0004_concern_event_outcome,
+)
 from portal.models import MODELS, SchemaMigration
 
 MIGRATIONS = [
     (1, m0001_initial),
     (2, m0002_referral_limits_and_case_timeline),
+    (3, m0003_audit_append_only),
+    (4, m0004_concern_event_outcome),
 ]
 
 
@@ -43,6 +52,8 @@ def upgrade(db, migrations=None):
         if is_new_database(db):
             db.create_tables(MODELS)
             for number, module in migrations:
+                if hasattr(module, "create_after_tables"):
+                    module.create_after_tables(db)
                 SchemaMigration.create(number=number, name=module.NAME)
                 applied.append(module.NAME)
             return applied

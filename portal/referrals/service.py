@@ -62,7 +62,7 @@ def accept(referral, kind, by, invite=True, remote_addr=""):
                 address=person.address, unsafe_routes=person.unsafe_routes,
             )
             if invite and _email_is_safe(person):
-                invitation = _link_or_invite(party, by)
+                invitation = _link_or_invite(party, by, remote_addr)
                 if invitation:
                     invitations.append(invitation)
         referral.status, referral.triaged_by, referral.triaged_at = "accepted", by, utcnow()
@@ -85,7 +85,7 @@ def _email_is_safe(person):
     return bool(person.email) and "email" not in person.unsafe_routes.split(",")
 
 
-def _link_or_invite(party, by):
+def _link_or_invite(party, by, remote_addr=""):
     """Link the party to an existing party account with that email, or invite them.
     Returns (user, raw token) when an invitation must be emailed."""
     existing = User.by_email(party.email).first()
@@ -100,5 +100,6 @@ def _link_or_invite(party, by):
     party.save()
     raw = accounts.issue_token(user, AccountToken.INVITATION,
                                current_app.config["INVITATION_LIFETIME"], created_by=by)
-    audit.record("account.invited", actor=by, record=user, case_id=party.case_id, detail="role=party")
+    audit.record("account.invited", actor=by, record=user, case_id=party.case_id, detail="role=party",
+                 remote_addr=remote_addr)
     return user, raw

@@ -1,0 +1,323 @@
+"""What happens to notes: writing, editing (in place, or as a revision once a party may have
+read it), deleting or withdrawing, shares and consent to them, and the safeguarding override.
+
+Each change happens in one transaction and writes the audit trail (never the note's text).
+Emails go after the transaction, to active accounts only, and carry no content: they say that
+something is waiting and link to it.
+"""
+
+from dataclasses import dataclass
+from datetime import time
+
+from flask import current_app, url_for
+
+from portal import audit, mail, policy
+from portal.db import database
+from portal.models import (
+    CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User, utcnow,
+)
+from portal.notes import files
+from portal.times import local_to_utc
+
+
+class NoteRuleError(ValueError):
+    """A change the rules do not allow; the message is for the person who tried."""
+
+
+@dataclass(frozen=True)
+class NoteInput:
+    body: str
+    audience: str
+    party_ids: tuple = ()
+    source_party_id: int | None = None
+    session_id: int | None = None
+    is_summary: bool = False
+    remove_file_ids: tuple = ()
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    original_name: str
+    kind: files.Kind
+
+
+# --- facts without one query per note -------------------------------------------------------
+
+def facts_of(note, shares):
+    """`note.facts()` from shares already loaded (NoteShare rows of this note)."""
+    return policy.NoteFacts(
+        note_id=note.id, case_id=note.case_id, author_id=note.author_id, audience=note.audience,
+        shares={s.party_id: s.state for s in shares}, source_party_id=note.source_party_id,
+        withdrawn=note.withdrawn_at is not None)
+
+
+# --- writing and changing -------------------------------------------------------------------
+
+def _store(upload):
+    """Write the upload's bytes before the transaction; the caller removes them if it fails."""
+    if upload is None:
+        return None
+    key, digest = files.store(upload.data)
+    return key, digest
+
+
+def _attach(note, upload, stored, by, remote_addr):
+    key, digest = stored
+    note_file = NoteFile.create(note=note, original_name=upload.original_name,
+                                content_type=upload.kind.content_type, size_bytes=len(upload.data),
+                                sha256=digest, storage_key=key)
+    audit.record("note.file_added", actor=by, record=note_file, case_id=note.case_id,
+                 detail=f"note={note.id} type={upload.kind.extension} bytes={len(upload.data)}",
+                 remote_addr=remote_addr)
+    return note_file
+
+
+def _share(note, party_ids, by, remote_addr):
+    """New shares with these parties, each in the state the rules give it. Returns them."""
+    created = []
+    for party_id in party_ids:
+        state = policy.share_state_for(note.source_party_id, party_id)
+        share = NoteShare.create(note=note, party=party_id, state=state)
+        audit.record("note.shared", actor=by, record=share, case_id=note.case_id,
+                     detail=f"note={note.id} party={party_id} state={state}", remote_addr=remote_addr)
+        created.append(share)
+    return created
+
+
+def _in_transaction_with_file(upload, change):
+    """Store the file, run `change(stored)` in a transaction; remove the file if it fails."""
+    stored = _store(upload)
+    try:
+        with database.atomic():
+            return change(stored)
+    except BaseException:
+        if stored:
+            files.remove(stored[0])
+        raise
+
+
+def write(case, author, data, upload=None, *, remote_addr=""):
+    """A new note with its shares and file. Parties are told (without content) afterwards."""
+    def change(stored):
+        note = Note.create(case=case, author=author, audience=data.audience,
+                           source_party=data.source_party_id, session=data.session_id,
+                           is_summary=data.is_summary, body=data.body)
+        audit.record("note.written", actor=author, record=note, case_id=case.id,
+                     detail=f"audience={data.audience}", remote_addr=remote_addr)
+        shares = _share(note, data.party_ids, author, remote_addr)
+        if stored:
+            _attach(note, upload, stored, author, remote_addr)
+        return note, shares
+    note, shares = _in_transaction_with_file(upload, change)
+    _tell_about_shares(note, shares)
+    return note
+
+
+def edit(note, editor, data, upload=None, *, remote_addr=""):
+    """Change a note. Until a party may have read it, everything changes in place; after that
+    the text's history is kept (NoteRevision), its audience and source party stay, parties can
+    only be added, and a change of content asks the source party again before another party
+    sees it."""
+    facts = note.facts()
+    locked = policy.edit_makes_revision(facts)
+
+    def change(stored):
+        body_changed = data.body != note.body
+        removed = []
+        if locked:
+            new_parties = [p for p in data.party_ids if p not in facts.shares]
+            if body_changed:
+                _keep_revision(note, editor, data.body)
+        else:
+            removed = _remove_files(note, data.remove_file_ids, editor, remote_addr)
+            new_parties = _reshape_shares(note, facts, data, editor, remote_addr)
+            note.audience, note.source_party = data.audience, data.source_party_id
+        note.body, note.session, note.is_summary = data.body, data.session_id, data.is_summary
+        if body_changed or stored:
+            note.updated_at = utcnow()
+        note.save()
+        audit.record("note.edited", actor=editor, record=note, case_id=note.case_id,
+                     detail=f"audience={note.audience} "
+                            f"{'revision' if locked and body_changed else 'in_place'}",
+                     remote_addr=remote_addr)
+        if stored:
+            _attach(note, upload, stored, editor, remote_addr)
+        asked_again = (_ask_again_after_change(note, editor, remote_addr)
+                       if locked and (body_changed or stored) else [])
+        return _share(note, new_parties, editor, remote_addr), asked_again, removed
+    shares, asked_again, removed = _in_transaction_with_file(upload, change)
+    for key in removed:
+        files.remove(key)
+    _tell_about_shares(note, shares + asked_again)
+    return note
+
+
+def _keep_revision(note, editor, new_body):
+    """The first change after sharing also keeps the text as it was when shared."""
+    if not NoteRevision.select().where(NoteRevision.note == note.id).exists():
+        NoteRevision.create(note=note, body=note.body, author=note.author_id,
+                            created_at=note.updated_at)
+    NoteRevision.create(note=note, body=new_body, author=editor)
+
+
+def _reshape_shares(note, facts, data, by, remote_addr):
+    """Before any party may have read the note: shares follow the form. A changed source party or
+    audience starts the shares afresh; otherwise a kept party keeps its share (a refusal stays a
+    refusal). Returns the parties to share with now."""
+    fresh = (data.source_party_id != note.source_party_id or data.audience != note.audience)
+    keep = set() if fresh else set(data.party_ids) & set(facts.shares)
+    dropped = [pid for pid in facts.shares if pid not in keep]
+    if dropped:
+        NoteShare.delete().where(NoteShare.note == note.id, NoteShare.party.in_(dropped)).execute()
+        audit.record("note.unshared", actor=by, record=note, case_id=note.case_id,
+                     detail="parties=" + ",".join(str(p) for p in sorted(dropped)),
+                     remote_addr=remote_addr)
+    # The new shares take their state from the new source party.
+    note.source_party = data.source_party_id
+    return [pid for pid in data.party_ids if pid not in keep]
+
+
+def _remove_files(note, file_ids, by, remote_addr):
+    """Detach files from a note no party has read; returns their storage keys to delete."""
+    if not file_ids:
+        return []
+    doomed = list(NoteFile.select().where(NoteFile.note == note.id, NoteFile.id.in_(list(file_ids))))
+    for note_file in doomed:
+        audit.record("note.file_removed", actor=by, record=note_file, case_id=note.case_id,
+                     detail=f"note={note.id}", remote_addr=remote_addr)
+        note_file.delete_instance()
+    return [f.storage_key for f in doomed]
+
+
+def _ask_again_after_change(note, by, remote_addr):
+    """Consent was given to what the note said: after a change it is asked for again."""
+    given = list(NoteShare.select().where(NoteShare.note == note.id,
+                                          NoteShare.state == policy.SHARE_GIVEN))
+    for share in given:
+        _move_share(share, policy.SHARE_GIVEN, policy.SHARE_WAITING, by=by, method=None, at=None,
+                    event="note.share_asked_again", remote_addr=remote_addr)
+        share.state = policy.SHARE_WAITING
+    return given
+
+
+def delete(note, by, *, remote_addr=""):
+    """Delete a note no party has read (the policy decides), with its files."""
+    keys = [f.storage_key for f in NoteFile.select(NoteFile.storage_key).where(NoteFile.note == note.id)]
+    with database.atomic():
+        audit.record("note.deleted", actor=by, record=note, case_id=note.case_id,
+                     detail=f"audience={note.audience}", remote_addr=remote_addr)
+        note.delete_instance(recursive=True)
+    for key in keys:
+        files.remove(key)
+
+
+def withdraw(note, by, *, remote_addr=""):
+    """What deleting becomes once a party may have read it: gone for parties, kept for staff."""
+    with database.atomic():
+        changed = (Note.update(withdrawn_at=utcnow())
+                   .where(Note.id == note.id, Note.withdrawn_at.is_null()).execute())
+        if not changed:
+            raise NoteRuleError("This note has already been withdrawn.")
+        audit.record("note.withdrawn", actor=by, record=note, case_id=note.case_id,
+                     remote_addr=remote_addr)
+
+
+# --- consent to shares ----------------------------------------------------------------------
+
+def _move_share(share, from_state, to_state, *, by, method, at, event, remote_addr):
+    """Change a share's state only if nobody changed it meanwhile."""
+    moved = (NoteShare
+             .update(state=to_state, consent_method=method, consent_at=at,
+                     consent_recorded_by=by.id if method else None)
+             .where(NoteShare.id == share.id, NoteShare.state == from_state)
+             .execute())
+    if not moved:
+        raise NoteRuleError("This was answered meanwhile. Look at it again.")
+    audit.record(event, actor=by, record=share, case_id=share.note.case_id,
+                 detail=f"note={share.note_id} party={share.party_id} state={to_state}"
+                        + (f" method={method}" if method else ""),
+                 remote_addr=remote_addr)
+
+
+def answer(share, to_state, *, by, method, day=None, remote_addr=""):
+    """The source party's answer to a share: in the portal (now), or in person or by phone as a
+    coach records it (on the day they say). Refused or withdrawn consent hides the share."""
+    if to_state not in policy.share_consent_answers(share.state):
+        raise NoteRuleError("That answer does not fit this request any more.")
+    at = utcnow() if day is None else local_to_utc(day, time(0, 0))
+    with database.atomic():
+        _move_share(share, share.state, to_state, by=by, method=method, at=at,
+                    event="note.share_consent", remote_addr=remote_addr)
+    share.state = to_state
+    if to_state == policy.SHARE_GIVEN:
+        _tell_about_shares(share.note, [share])
+
+
+def ask_again(share, *, by, remote_addr=""):
+    """After a refusal or a withdrawal, ask the source party once more."""
+    if share.state not in policy.SHARE_ASK_AGAIN_STATES:
+        raise NoteRuleError("This share is not refused or withdrawn.")
+    with database.atomic():
+        _move_share(share, share.state, policy.SHARE_WAITING, by=by, method=None, at=None,
+                    event="note.share_asked_again", remote_addr=remote_addr)
+    share.state = policy.SHARE_WAITING
+    _tell_about_shares(share.note, [share])
+
+
+# --- the safeguarding override --------------------------------------------------------------
+
+def override_read(note, reader, reason, *, remote_addr=""):
+    """Record a safeguarding lead's read of a note outside its audience, then tell the author."""
+    with database.atomic():
+        NoteOverrideRead.create(note=note, reader=reader, reason=reason)
+        audit.record("note.override_read", actor=reader, record=note, case_id=note.case_id,
+                     detail=f"reason={reason}", remote_addr=remote_addr)
+    author = User.get_or_none(User.id == note.author_id, User.active == True)  # noqa: E712
+    if author is not None:
+        _send(author, "A note you wrote was opened under the safeguarding procedure",
+              "Hello,\n\nA safeguarding lead opened a note you wrote, because a safeguarding "
+              "concern is open on the case. Their reason is kept in the audit trail.\n\n"
+              "See which note (sign in first):\n\n"
+              f"{_absolute('cases.show', reference=note.case.reference, _anchor=f'note-{note.id}')}\n")
+
+
+# --- telling people, without content --------------------------------------------------------
+
+def _absolute(endpoint, **values):
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def _send(user, subject, body):
+    try:
+        mail.send(user.email, subject, body)
+    except mail.MailNotSent:
+        return False  # the change stands; the person sees it when they next sign in
+    return True
+
+
+def _party_users(party_ids):
+    if not party_ids:
+        return []
+    return list(User.select().join(CaseParty, on=(CaseParty.user == User.id))
+                .where(CaseParty.id.in_(list(party_ids)), User.active == True)  # noqa: E712
+                .distinct())
+
+
+def _tell_about_shares(note, shares):
+    """A visible share: that party is told something new is waiting. A share waiting for
+    consent: the source party is told a question is waiting. Neither email says what, or who."""
+    shares = [s for s in shares]
+    facts = note.facts()
+    ready = [s.party_id for s in shares if policy.share_is_visible(facts, s.party_id)]
+    asking = note.source_party_id if any(s.state == policy.SHARE_WAITING for s in shares) else None
+    service = current_app.config["SERVICE_NAME"]
+    link = _absolute("notes.shared")
+    for user in _party_users(ready):
+        _send(user, f"Something new is waiting for you in the {service} portal",
+              f"Hello,\n\nSomething new is waiting for you in the {service} portal.\n"
+              f"Sign in to see it:\n\n{link}\n")
+    for user in _party_users([asking] if asking else []):
+        _send(user, f"A question is waiting for you in the {service} portal",
+              f"Hello,\n\nYour coach has a question for you in the {service} portal.\n"
+              f"Sign in to answer it:\n\n{link}\n")

@@ -1,0 +1,157 @@
+"""What happens to a safeguarding concern: raised, the leads emailed, acknowledged, actions,
+addenda, closed with an outcome and a sign-off, reopened with a reason.
+
+A concern's own text is never changed: everything after raising is a ConcernEvent, and each
+change is written to the audit trail (codes and ids only, never what the concern says). A state
+change is made only from a state that allows it, in one UPDATE, so two leads acting at once
+cannot both close (or both acknowledge) the same concern.
+"""
+
+from flask import current_app, url_for
+
+from portal import audit, labels, mail, policy, timeline
+from portal.db import database
+from portal.models import ConcernEvent, SafeguardingConcern, User, utcnow
+
+Concern = SafeguardingConcern
+
+
+# What the lead is told when the concern's state does not allow what they asked for.
+REFUSALS = {
+    "acknowledge": "This concern has already been acknowledged.",
+    "action": "This concern is closed. Reopen it to record an action.",
+    "close": "This concern is already closed.",
+    "reopen": "This concern is not closed.",
+}
+
+
+class ConcernRuleError(ValueError):
+    """A change the concern's state does not allow; the message is for the person who tried."""
+
+
+def _known(value, allowed, what):
+    if value not in allowed:
+        raise policy.PolicyError(f"unknown {what}: {value!r}")
+
+
+def raise_concern(case, *, by, category, level, description, about_party=None,
+                  about_other_person="", occurred_at="", remote_addr=""):
+    """Save a new concern on the case. The caller emails the leads once this has committed."""
+    _known(category, policy.CONCERN_CATEGORIES, "concern category")
+    _known(level, policy.CONCERN_LEVELS, "concern level")
+    with database.atomic():
+        concern = Concern.create(
+            case=case, raised_by=by, about_party=about_party, about_other_person=about_other_person,
+            category=category, level=level, description=description, occurred_at=occurred_at)
+        timeline.record(case, "safeguarding",
+                        f"Safeguarding concern raised ({labels.label(level).lower()}).", by)
+        audit.record("safeguarding.concern_raised", actor=by, record=concern, case_id=case.id,
+                     detail=f"level={level}", remote_addr=remote_addr)
+    return concern
+
+
+def lead_addresses():
+    """Every active safeguarding lead's email address."""
+    return [u.email for u in User.select(User.email)
+            .where(User.role == policy.COORDINATOR, User.active == True,  # noqa: E712
+                   User.is_safeguarding_lead == True)  # noqa: E712
+            .order_by(User.id)]
+
+
+def email_leads(concern, case, *, by):
+    """Tell each lead that a concern of this level is waiting on this case, and where: no names,
+    no category, no content. Returns how many leads were emailed and how many could not be."""
+    level = labels.label(concern.level).lower()
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+        "safeguarding.show", concern_id=concern.id)
+    subject = f"Safeguarding concern raised: {level} level"
+    body = (f"A safeguarding concern of {level} level was raised on case {case.reference}.\n\n"
+            f"Sign in to read it and act on it:\n\n{link}\n\n"
+            "This email does not contain any details of the concern.\n")
+    sent = failed = 0
+    for address in lead_addresses():
+        try:
+            mail.send(address, subject, body)
+            sent += 1
+        except mail.MailNotSent:
+            failed += 1
+    if failed or not sent:
+        current_app.logger.error("Safeguarding concern %s: %s of %s safeguarding leads not emailed",
+                                 concern.id, failed, sent + failed)
+    audit.record("safeguarding.leads_emailed", actor=by, record=concern, case_id=case.id,
+                 detail=f"sent={sent} failed={failed}")
+    return sent, failed
+
+
+def _move(concern, from_states, refusal, **changes):
+    """Change the concern's row only if it is in one of `from_states`, else refuse. Also holds
+    the row (a write lock) for the rest of the transaction."""
+    moved = (Concern.update(**changes)
+             .where(Concern.id == concern.id, Concern.state.in_(from_states))
+             .execute())
+    if not moved:
+        raise ConcernRuleError(refusal)
+
+
+def _acknowledge_if_open(concern, by, remote_addr):
+    """Acknowledge a concern nobody has acknowledged yet; True if this call did."""
+    now = utcnow()
+    moved = (Concern.update(state=policy.CONCERN_ACKNOWLEDGED, acknowledged_by=by, acknowledged_at=now)
+             .where(Concern.id == concern.id, Concern.state == policy.CONCERN_OPEN)
+             .execute())
+    if moved:
+        ConcernEvent.create(concern=concern, kind="acknowledged", by=by, created_at=now)
+        audit.record("safeguarding.concern_acknowledged", actor=by, record=concern,
+                     case_id=concern.case_id, remote_addr=remote_addr)
+    return bool(moved)
+
+
+def acknowledge(concern, *, by, remote_addr=""):
+    with database.atomic():
+        if not _acknowledge_if_open(concern, by, remote_addr):
+            raise ConcernRuleError(REFUSALS["acknowledge"])
+
+
+def record_action(concern, *, text, agency, agency_reference, action_on, by, remote_addr=""):
+    """What was done, with which agency and their reference, on which date."""
+    with database.atomic():
+        _acknowledge_if_open(concern, by, remote_addr)
+        _move(concern, policy.UNRESOLVED_CONCERN_STATES, REFUSALS["action"], state=Concern.state)
+        event = ConcernEvent.create(concern=concern, kind="action", by=by, text=text,
+                                    agency=agency or None, agency_reference=agency_reference or None,
+                                    action_on=action_on)
+        audit.record("safeguarding.action_recorded", actor=by, record=concern,
+                     case_id=concern.case_id, detail=f"event={event.id}", remote_addr=remote_addr)
+
+
+def close(concern, *, outcome, sign_off_note, by, remote_addr=""):
+    """Close with an outcome, signed off by `by` with a note."""
+    _known(outcome, policy.CONCERN_OUTCOMES, "concern outcome")
+    with database.atomic():
+        _acknowledge_if_open(concern, by, remote_addr)
+        _move(concern, {policy.CONCERN_ACKNOWLEDGED}, REFUSALS["close"],
+              state=policy.CONCERN_CLOSED, outcome=outcome, signed_off_by=by, closed_at=utcnow())
+        ConcernEvent.create(concern=concern, kind="closed", by=by, outcome=outcome, text=sign_off_note)
+        timeline.record(concern.case, "safeguarding", "Safeguarding concern closed.", by)
+        audit.record("safeguarding.concern_closed", actor=by, record=concern,
+                     case_id=concern.case_id, detail=f"outcome={outcome}", remote_addr=remote_addr)
+
+
+def reopen(concern, *, reason, by, remote_addr=""):
+    """Back to acknowledged (the lead who reopens it has it in hand); earlier closings stay in
+    the chronology."""
+    with database.atomic():
+        _move(concern, {policy.CONCERN_CLOSED}, REFUSALS["reopen"],
+              state=policy.CONCERN_ACKNOWLEDGED, outcome=None, signed_off_by=None, closed_at=None)
+        ConcernEvent.create(concern=concern, kind="reopened", by=by, text=reason)
+        timeline.record(concern.case, "safeguarding", "Safeguarding concern reopened.", by)
+        audit.record("safeguarding.concern_reopened", actor=by, record=concern,
+                     case_id=concern.case_id, remote_addr=remote_addr)
+
+
+def add_addendum(concern, *, text, by, remote_addr=""):
+    """A correction or addition; the concern's own text stays as it was."""
+    with database.atomic():
+        event = ConcernEvent.create(concern=concern, kind="addendum", by=by, text=text)
+        audit.record("safeguarding.addendum_added", actor=by, record=concern,
+                     case_id=concern.case_id, detail=f"event={event.id}", remote_addr=remote_addr)

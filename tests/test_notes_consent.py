@@ -1,0 +1,217 @@
+"""Sharing one party's words with another waits for that party's consent: asked in the portal,
+or recorded by a coach from a conversation. Refused or withdrawn consent hides the share. Every
+email says only that something is waiting."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from portal import policy
+from portal.models import AuditEvent, Note, NoteShare
+from tests.apps import body_of, links_in
+from tests.factories import make_note
+from tests.notes_support import HTMX, world  # noqa: F401  (fixture)
+
+SECRET = "Alex said the hedge is a memorial to his father."
+
+
+def share_of(note, party):
+    return NoteShare.get(NoteShare.note == note.id, NoteShare.party == party.id)
+
+
+def write_alex_words_for_bea(w):
+    response = w.as_(w.coach).submit(
+        f"{w.case_url}/notes/new",
+        {"body": SECRET, "audience": policy.PARTIES, "parties": [str(w.alex.id), str(w.bea.id)],
+         "source_party": str(w.alex.id)}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    return Note.get()
+
+
+def assert_content_free(message, w):
+    text = message["Subject"] + body_of(message)
+    for secret in (SECRET, "hedge", w.bea_user.name, w.alex_user.name, w.case.reference):
+        assert secret not in text
+
+
+# --- in the portal --------------------------------------------------------------------------
+
+def test_the_source_party_is_asked_in_the_portal_and_agrees(world, outbox):
+    w = world
+    note = write_alex_words_for_bea(w)
+    bea, alex = w.as_(w.bea_user), w.as_(w.alex_user)
+    assert SECRET not in bea.get("/shared").get_data(as_text=True)
+
+    page = alex.get("/shared").get_data(as_text=True)
+    request_part = page[page.index("Waiting for your answer"):page.index("Notes and summaries")]
+    assert "Can we share this with Bea Lewis?" in request_part and SECRET in request_part
+    share = share_of(note, w.bea)
+    response = alex.submit(f"/shared/requests/{share.id}/agree", page="/shared")
+    assert response.status_code == 303
+    share = share_of(note, w.bea)
+    assert (share.state, share.consent_method, share.consent_recorded_by_id) == (
+        policy.SHARE_GIVEN, "portal", w.alex_user.id)
+    assert share.consent_at is not None
+    assert SECRET in bea.get("/shared").get_data(as_text=True)
+
+    to = {m["To"]: m for m in outbox()}
+    assert set(to) == {w.alex_user.email, w.bea_user.email}
+    subjects = sorted(m["Subject"] for m in outbox())
+    assert any("question" in s for s in subjects) and any("Something new" in s for s in subjects)
+    for message in outbox():
+        assert_content_free(message, w)
+        assert links_in(message) == ["http://localhost/shared"]
+    event = AuditEvent.select().where(AuditEvent.event == "note.share_consent").get()
+    assert (event.actor_id, event.record_id) == (w.alex_user.id, share.id)
+    assert "state=given" in event.detail and SECRET not in event.detail
+
+
+def test_the_source_party_refuses_and_the_share_stays_hidden(world):
+    w = world
+    note = write_alex_words_for_bea(w)
+    share = share_of(note, w.bea)
+    w.as_(w.alex_user).submit(f"/shared/requests/{share.id}/refuse", page="/shared")
+    assert share_of(note, w.bea).state == policy.SHARE_REFUSED
+    assert SECRET not in w.as_(w.bea_user).get("/shared").get_data(as_text=True)
+    assert "Waiting for your answer" not in w.as_(w.alex_user).get("/shared").get_data(as_text=True)
+    staff = w.as_(w.coach).get(w.case_url).get_data(as_text=True)
+    assert "Alex Morgan did not agree, so Bea Lewis cannot read it" in staff
+
+
+def test_consent_given_can_be_withdrawn_and_the_share_is_hidden_again(world):
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, body=SECRET,
+                     shares={w.bea: policy.SHARE_GIVEN}, source=w.alex)
+    share = share_of(note, w.bea)
+    alex = w.as_(w.alex_user)
+    assert "What you agreed to share" in alex.get("/shared").get_data(as_text=True)
+    alex.submit(f"/shared/requests/{share.id}/withdraw", page="/shared")
+    assert share_of(note, w.bea).state == policy.SHARE_WITHDRAWN
+    assert SECRET not in w.as_(w.bea_user).get("/shared").get_data(as_text=True)
+
+
+def test_only_the_source_party_answers_and_only_a_fitting_answer(world):
+    w = world
+    note = write_alex_words_for_bea(w)
+    share = share_of(note, w.bea)
+    for user in (w.bea_user, ):
+        assert w.as_(user).submit(f"/shared/requests/{share.id}/agree", page="/shared").status_code == 404
+    for user in (w.coach, w.coordinator):
+        assert w.as_(user).submit(f"/shared/requests/{share.id}/agree", page="/").status_code == 403
+    alex = w.as_(w.alex_user)
+    assert alex.submit(f"/shared/requests/{share.id}/maybe", page="/shared").status_code == 404
+    response = alex.submit(f"/shared/requests/{share.id}/withdraw", page="/shared",
+                           follow_redirects=True)
+    assert "does not fit this request" in response.get_data(as_text=True)
+    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+    alex_own_share = share_of(note, w.alex)
+    assert alex.submit(f"/shared/requests/{alex_own_share.id}/refuse", page="/shared").status_code == 404
+
+
+def test_a_request_about_a_withdrawn_note_disappears(world):
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, body=SECRET, shares=[w.bea], source=w.alex,
+                     withdrawn=True)
+    alex = w.as_(w.alex_user)
+    assert SECRET not in alex.get("/shared").get_data(as_text=True)
+    share = share_of(note, w.bea)
+    assert alex.submit(f"/shared/requests/{share.id}/agree", page="/shared").status_code == 404
+
+
+def test_answering_without_the_form_token_is_refused(world):
+    w = world
+    note = write_alex_words_for_bea(w)
+    share = share_of(note, w.bea)
+    from tests.apps import enter_as
+    response = enter_as(w.app.test_client(), w.alex_user).post(f"/shared/requests/{share.id}/agree")
+    assert response.status_code == 400
+    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+
+
+# --- recorded by a coach --------------------------------------------------------------------
+
+def consent_url(w, note, party):
+    return f"{w.case_url}/notes/{note.id}/shares/{party.id}/consent"
+
+
+def test_a_coach_records_consent_given_in_person(world, outbox):
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, body=SECRET, shares=[w.bea], source=w.alex)
+    day = date.today() - timedelta(days=1)
+    response = w.as_(w.other_coach).submit(consent_url(w, note, w.bea), {
+        "answer": policy.SHARE_GIVEN, "method": "in_person", "day": day.isoformat()}, headers=HTMX)
+    assert response.status_code == 200 and response.headers["HX-Retarget"] == "#case"
+    share = share_of(note, w.bea)
+    assert (share.state, share.consent_method, share.consent_recorded_by_id) == (
+        policy.SHARE_GIVEN, "in_person", w.other_coach.id)
+    assert share.consent_at.date() in (day, day - timedelta(days=1))  # stored in UTC
+    assert SECRET in w.as_(w.bea_user).get("/shared").get_data(as_text=True)
+    assert [m["To"] for m in outbox()] == [w.bea_user.email]
+    assert_content_free(outbox()[0], w)
+    page = w.as_(w.coordinator).get(w.case_url).get_data(as_text=True)
+    assert "Bea Lewis: can read it (Alex Morgan agreed, in person" in " ".join(page.split())
+
+
+def test_a_coach_records_a_refusal_by_phone(world):
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea], source=w.alex)
+    w.as_(w.coach).submit(consent_url(w, note, w.bea), {
+        "answer": policy.SHARE_REFUSED, "method": "phone", "day": date.today().isoformat()})
+    assert share_of(note, w.bea).state == policy.SHARE_REFUSED
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"method": "phone"}, "Choose what they said."),
+    ({"answer": policy.SHARE_WITHDRAWN, "method": "phone"}, "Choose what they said."),
+    ({"answer": policy.SHARE_GIVEN}, "Say how they told you."),
+    ({"answer": policy.SHARE_GIVEN, "method": "phone", "day": ""}, "Enter the date"),
+    ({"answer": policy.SHARE_GIVEN, "method": "phone",
+      "day": (date.today() + timedelta(days=1)).isoformat()}, "The date cannot be in the future."),
+])
+def test_a_coachs_record_needs_what_how_and_when(world, data, message):
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea], source=w.alex)
+    data = {"day": date.today().isoformat(), **data}
+    response = w.as_(w.coach).submit(consent_url(w, note, w.bea), data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+
+
+def test_only_coaches_on_the_case_record_consent_and_only_where_it_is_needed(world):
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, shares=[w.alex, w.bea], source=w.alex)
+    fields = {"answer": policy.SHARE_GIVEN, "method": "phone", "day": date.today().isoformat()}
+    assert w.as_(w.coordinator).submit(consent_url(w, note, w.bea), fields).status_code == 403
+    assert w.as_(w.outsider).submit(consent_url(w, note, w.bea), fields).status_code == 404
+    assert w.as_(w.coach).submit(consent_url(w, note, w.alex), fields).status_code == 403
+    no_source = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea])
+    assert w.as_(w.coach).submit(consent_url(w, no_source, w.bea), fields).status_code == 403
+    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+
+
+def test_after_a_refusal_a_coach_may_ask_again(world, outbox):
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, shares={w.bea: policy.SHARE_REFUSED},
+                     source=w.alex)
+    page = w.as_(w.coach).get(w.case_url).get_data(as_text=True)
+    assert "Ask Alex Morgan again" in page
+    response = w.as_(w.coach).submit(f"{w.case_url}/notes/{note.id}/shares/{w.bea.id}/ask-again",
+                                     page=w.case_url)
+    assert response.status_code == 303
+    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+    assert [m["To"] for m in outbox()] == [w.alex_user.email]
+    waiting = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea], source=w.alex)
+    response = w.as_(w.coach).submit(f"{w.case_url}/notes/{waiting.id}/shares/{w.bea.id}/ask-again",
+                                     page=w.case_url)
+    assert response.status_code == 403
+
+
+def test_writing_a_shared_note_tells_each_party_without_content(world, outbox):
+    w = world
+    w.as_(w.coach).submit(f"{w.case_url}/notes/new", {
+        "body": SECRET, "audience": policy.PARTIES, "parties": [str(w.bea.id), str(w.cal.id)]},
+        content_type="multipart/form-data")
+    messages = outbox()
+    assert [m["To"] for m in messages] == [w.bea_user.email]  # Cal has no account
+    assert_content_free(messages[0], w)

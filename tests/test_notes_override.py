@@ -1,0 +1,115 @@
+"""The safeguarding override: a safeguarding lead opens a closed note only while a concern is
+unresolved on the case, only with a reason; the read is kept and the author is told."""
+
+import pytest
+
+from portal import policy
+from portal.models import AuditEvent, NoteOverrideRead
+from tests.apps import body_of, links_in
+from tests.factories import make_concern, make_note
+from tests.notes_support import note_url, world  # noqa: F401  (fixture)
+
+SECRET = "Marker-override-8842: the coach's private worry."
+
+
+@pytest.fixture
+def closed_note(world):
+    return make_note(world.case, world.coach, policy.PRIVATE, body=SECRET)
+
+
+def open_it(w, note, reason="Child protection concern raised today; need the context.", user=None):
+    return w.as_(user or w.lead).submit(note_url(w, note, "override"), {"reason": reason})
+
+
+def test_without_an_unresolved_concern_the_option_does_not_exist(world, closed_note):
+    w = world
+    make_concern(w.case, w.coach, state=policy.CONCERN_CLOSED)
+    page = w.as_(w.lead).get(w.case_url).get_data(as_text=True)
+    assert "safeguarding override" not in page
+    assert w.as_(w.lead).get(note_url(w, closed_note, "override")).status_code == 404
+    client = w.as_(w.lead)
+    assert client.client.post(note_url(w, closed_note, "override"),
+                              data={"reason": "x" * 20}).status_code in (400, 404)
+    assert NoteOverrideRead.select().count() == 0
+
+
+def test_with_a_concern_the_lead_is_offered_the_closed_notes_without_their_text(world, closed_note):
+    w = world
+    make_concern(w.case, w.coach, state=policy.CONCERN_ACKNOWLEDGED)
+    page = w.as_(w.lead).get(w.case_url).get_data(as_text=True)
+    assert "Open under the safeguarding override" in page
+    assert f"Note by {w.coach.name}, " in page
+    assert note_url(w, closed_note, "override") in page
+    assert SECRET not in page
+    form = w.as_(w.lead).get(note_url(w, closed_note, "override")).get_data(as_text=True)
+    assert "Why do you need to open this note?" in form and SECRET not in form
+
+
+@pytest.mark.parametrize("user", ["coordinator", "other_coach", "outsider", "alex_user"])
+def test_only_a_safeguarding_lead_has_the_override(world, closed_note, user):
+    w = world
+    make_concern(w.case, w.coach)
+    who = getattr(w, user)
+    assert w.as_(who).get(note_url(w, closed_note, "override")).status_code in (403, 404)
+    if user != "alex_user":
+        page = w.as_(who).get(w.case_url).get_data(as_text=True)
+        assert "safeguarding override" not in page
+    assert NoteOverrideRead.select().count() == 0
+
+
+def test_a_note_the_lead_can_read_anyway_is_not_an_override(world):
+    w = world
+    make_concern(w.case, w.coach)
+    staff_note = make_note(w.case, w.coach, policy.STAFF)
+    assert w.as_(w.lead).get(note_url(w, staff_note, "override")).status_code == 404
+
+
+@pytest.mark.parametrize("reason, message", [
+    ("", "Write why you need to open this note."),
+    ("because", "at least 10"),
+])
+def test_a_reason_is_required(world, closed_note, reason, message):
+    w = world
+    make_concern(w.case, w.coach)
+    response = open_it(w, closed_note, reason=reason)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and SECRET not in page
+    assert NoteOverrideRead.select().count() == 0
+    assert AuditEvent.select().where(AuditEvent.event == "note.override_read").count() == 0
+
+
+def test_with_a_reason_the_note_opens_the_read_is_kept_and_the_author_told(world, closed_note, outbox):
+    w = world
+    make_concern(w.case, w.coach)
+    reason = "Child protection concern raised today; need the context."
+    response = open_it(w, closed_note, reason=reason)
+    assert response.status_code == 200
+    assert SECRET.split(":")[0] in response.get_data(as_text=True)
+    assert "no-store" in response.headers["Cache-Control"]
+
+    read = NoteOverrideRead.get()
+    assert (read.note_id, read.reader_id, read.reason) == (closed_note.id, w.lead.id, reason)
+    event = AuditEvent.get(AuditEvent.event == "note.override_read")
+    assert (event.actor_id, event.record_type, event.record_id, event.case_id) == (
+        w.lead.id, "Note", closed_note.id, w.case.id)
+    assert reason in event.detail and "Marker-override" not in event.detail
+
+    [message] = outbox()
+    assert message["To"] == w.coach.email
+    text = message["Subject"] + body_of(message)
+    assert "Marker-override" not in text and reason not in text
+    assert links_in(message) == [f"http://localhost{w.case_url}#note-{closed_note.id}"]
+
+    # The author sees on the note that it was opened, and by whom.
+    page = w.as_(w.coach).get(w.case_url).get_data(as_text=True)
+    assert f"Opened under the safeguarding override by {w.lead.name}" in page
+    # Every read needs its own reason: the case page still does not show the text.
+    assert SECRET not in w.as_(w.lead).get(w.case_url).get_data(as_text=True)
+
+
+def test_an_opened_note_is_no_longer_deletable(world, closed_note):
+    w = world
+    make_concern(w.case, w.coach)
+    open_it(w, closed_note)
+    assert w.as_(w.coach).submit(note_url(w, closed_note, "delete")).status_code == 403

@@ -1,0 +1,87 @@
+"""The safeguarding rules as pure functions: overdue marking, the lead's moves, addenda."""
+
+from datetime import timedelta
+
+import pytest
+
+from portal import policy
+from portal.policy import Actor, CaseFacts, ConcernFacts
+
+LIMITS = policy.concern_ack_limits(60, 24)
+SECOND = timedelta(seconds=1)
+
+
+@pytest.mark.parametrize("level, age, overdue", [
+    ("immediate", timedelta(minutes=59), False),
+    ("immediate", timedelta(minutes=60), False),  # exactly at the limit is still in time
+    ("immediate", timedelta(minutes=60) + SECOND, True),
+    ("immediate", timedelta(minutes=61), True),
+    ("high", timedelta(hours=23, minutes=59), False),
+    ("high", timedelta(hours=24), False),
+    ("high", timedelta(hours=24) + SECOND, True),
+    ("high", timedelta(hours=24, minutes=1), True),
+    ("medium", timedelta(days=365), False),
+    ("low", timedelta(days=365), False),
+])
+def test_is_overdue_at_the_boundaries(level, age, overdue):
+    assert policy.is_overdue(level, False, age, LIMITS) is overdue
+
+
+@pytest.mark.parametrize("level", policy.CONCERN_LEVELS)
+def test_an_acknowledged_concern_is_never_overdue(level):
+    assert policy.is_overdue(level, True, timedelta(days=1000), LIMITS) is False
+
+
+def test_the_limits_follow_the_configuration():
+    limits = policy.concern_ack_limits(15, 4)
+    assert policy.is_overdue("immediate", False, timedelta(minutes=16), limits)
+    assert not policy.is_overdue("immediate", False, timedelta(minutes=14), limits)
+    assert policy.is_overdue("high", False, timedelta(hours=4, minutes=1), limits)
+
+
+def test_an_unknown_level_fails_loudly():
+    with pytest.raises(policy.PolicyError):
+        policy.is_overdue("urgent", False, timedelta(0), LIMITS)
+
+
+def test_the_levels_run_from_most_to_least_urgent():
+    assert policy.CONCERN_LEVELS == ("immediate", "high", "medium", "low")
+
+
+@pytest.mark.parametrize("state, moves", [
+    (policy.CONCERN_OPEN, {"acknowledge", "action", "close"}),
+    (policy.CONCERN_ACKNOWLEDGED, {"action", "close"}),
+    (policy.CONCERN_CLOSED, {"reopen"}),
+])
+def test_the_leads_moves_follow_the_state(state, moves):
+    facts = ConcernFacts(concern_id=1, case_id=1, raised_by_id=5, state=state)
+    assert policy.concern_moves(facts) == moves
+
+
+CASE = CaseFacts(case_id=1, coach_ids=frozenset({5, 6}), party_users={100: 50})
+READERS = {
+    "raising coach": Actor(5, policy.COACH),
+    "other coach on the case": Actor(6, policy.COACH),
+    "former coach who raised it": Actor(7, policy.COACH),
+    "unallocated coach": Actor(8, policy.COACH),
+    "coordinator": Actor(9, policy.COORDINATOR),
+    "lead": Actor(10, policy.COORDINATOR, safeguarding_lead=True),
+    "deactivated coordinator": Actor(11, policy.COORDINATOR, active=False),
+    "party on the case": Actor(50, policy.PARTY),
+}
+ADDENDUM = {"raising coach": True, "other coach on the case": True, "former coach who raised it": True,
+            "unallocated coach": False, "coordinator": True, "lead": True,
+            "deactivated coordinator": False, "party on the case": False}
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+@pytest.mark.parametrize("state", policy.CONCERN_STATES)
+def test_who_may_add_an_addendum(reader, state):
+    raiser = 7 if reader == "former coach who raised it" else 5
+    concern = ConcernFacts(concern_id=1, case_id=1, raised_by_id=raiser, state=state)
+    assert policy.can_add_addendum(READERS[reader], CASE, concern) is ADDENDUM[reader]
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+def test_only_an_active_coordinator_with_the_duty_acts_as_lead(reader):
+    assert policy.can_act_on_concern(READERS[reader]) is (reader == "lead")
