@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal import policy, queries
 from portal.access import current_actor, role_required
 from portal.actions.routes import own_action_points
-from portal.models import Case, Referral, SafeguardingConcern, utcnow
+from portal.models import Case, Referral, utcnow
 
 bp = Blueprint("home", __name__)
 
@@ -57,6 +57,5 @@ def coordinator():
         new_referrals=queries.referrals_visible_to(current_user).where(Referral.status == "new").count(),
         open_cases=list(queries.cases_visible_to(current_user)
                     .where(Case.status == Case.OPEN).order_by(Case.created_at.desc()).limit(20)),
-        open_concerns=queries.concerns_visible_to(current_user)
-        .where(SafeguardingConcern.state.in_(policy.UNRESOLVED_CONCERN_STATES)).count(),
+        open_concerns=queries.open_concern_count_for(current_user),
     )

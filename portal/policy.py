@@ -370,16 +370,18 @@ def share_consent_answers(state):
     return SHARE_CONSENT_ANSWERS[_require(state, SHARE_STATES, "share state")]
 
 
-def _asks_consent(note, party_id):
-    """A share of a note shown to parties that needs the source party's consent."""
+def _asks_consent(case, note, party_id):
+    """A share of a note shown to parties that needs the source party's consent, with a party
+    of the note's own case."""
     return (note.audience == PARTIES and note.source_party_id is not None
+            and note.case_id == case.case_id and party_id in case.party_users
             and party_id in note.shares and party_id != note.source_party_id)
 
 
 def can_view_share_request(actor, case, note, party_id):
     """The source party sees what a coach asks to share with another party, and with whom
     (their own words), while the request waits or their consent stands."""
-    return (can_answer_share_consent(actor, case, note) and _asks_consent(note, party_id)
+    return (can_answer_share_consent(actor, case, note) and _asks_consent(case, note, party_id)
             and note.shares[party_id] in (SHARE_WAITING, SHARE_GIVEN))
 
 
@@ -387,14 +389,14 @@ def can_record_share_consent(actor, case, note, party_id):
     """A coach on the open case records consent the source party gave, refused or withdrew in
     person or by phone."""
     return (is_case_coach(actor, case) and not case.closed and not note.withdrawn
-            and note.case_id == case.case_id and _asks_consent(note, party_id)
+            and _asks_consent(case, note, party_id)
             and bool(share_consent_answers(note.shares[party_id])))
 
 
 def can_ask_share_again(actor, case, note, party_id):
     """After a refusal or a withdrawal, a coach on the open case may ask the source party again."""
     return (is_case_coach(actor, case) and not case.closed and not note.withdrawn
-            and note.case_id == case.case_id and _asks_consent(note, party_id)
+            and _asks_consent(case, note, party_id)
             and note.shares[party_id] in SHARE_ASK_AGAIN_STATES)
 
 

@@ -229,14 +229,22 @@ def own_party_records(user):
             .order_by(Case.created_at.desc()))
 
 
+def _own_party_rows(model, user):
+    """Rows of `model` (with their case) whose party is the user's own record on the row's own
+    case: a row pointing at the same person's record on another case never counts."""
+    return (model
+            .select(model, Case)
+            .join(Case)
+            .switch(model)
+            .join(CaseParty, on=((model.party == CaseParty.id) & (CaseParty.case == model.case)))
+            .where(CaseParty.user == user.id))
+
+
 def party_action_points(user):
     """Every action point set for this party, on any case: open ones first."""
     if not _is(user, policy.PARTY):
         return _nothing(ActionPoint)
-    return (ActionPoint
-            .select(ActionPoint, Case)
-            .join(Case)
-            .where(ActionPoint.party.in_(_party_ids_of(user)))
+    return (_own_party_rows(ActionPoint, user)
             .order_by(ActionPoint.done_at.is_null(False), ActionPoint.due_on.asc(nulls="LAST"),
                       ActionPoint.id))
 
@@ -423,11 +431,7 @@ def party_goals(user):
     """Every goal and desired outcome recorded for this party, on any case: newest case first."""
     if not _is(user, policy.PARTY):
         return _nothing(Goal)
-    return (Goal
-            .select(Goal, Case)
-            .join(Case)
-            .where(Goal.party.in_(_party_ids_of(user)))
-            .order_by(Case.created_at.desc(), Goal.id))
+    return _own_party_rows(Goal, user).order_by(Case.created_at.desc(), Goal.id)
 
 
 # --- the audit trail ------------------------------------------------------------------------
@@ -500,13 +504,20 @@ def share_requests_for(user, states=(policy.SHARE_WAITING,)):
     other party and the case: what the source party is asked about (or agreed to), newest first."""
     if not _is(user, policy.PARTY):
         return _nothing(NoteShare)
+    source = CaseParty.alias()
+    # The source party must be the user's record on the note's own case, and the other party a
+    # record on that case too.
     return (NoteShare
             .select(NoteShare, Note, CaseParty, Case)
             .join(Note)
             .join(Case)
             .switch(NoteShare)
             .join(CaseParty)
-            .where(Note.source_party.in_(_party_ids_of(user)),
+            .switch(Note)
+            .join(source, on=(Note.source_party == source.id))
+            .where(source.user == user.id,
+                   source.case == Note.case,
+                   CaseParty.case == Note.case,
                    Note.audience == policy.PARTIES,
                    Note.withdrawn_at.is_null(),
                    NoteShare.party != Note.source_party,

@@ -608,6 +608,9 @@ def test_a_partys_own_lists_are_exactly_what_the_policy_allows(app):
         make_action_point(record.case, record, text=f"point {i}")
         make_action_point(record.case, record, text=f"done {i}", done_at=utcnow())
         make_goal(record.case, record, text=f"goal {i}")
+    # Inconsistent rows: on one case, but pointing at the same person's record on another case.
+    make_action_point(other, records[0], text="astray")
+    make_goal(other, records[2], text="astray")
     cases = {c.id: queries.case_facts(c) for c in (mediation, coaching, other)}
     for user in (coordinator, coach, former, alex, bea, carl, gone):
         actor = user.actor()

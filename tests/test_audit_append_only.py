@@ -9,7 +9,7 @@ from peewee import DatabaseError
 
 from config import TestConfig
 from portal import audit, migrations
-from portal.db import database, is_sqlite, open_database
+from portal.db import database, is_sqlite
 from portal.migrations import m0001_initial
 from portal.models import AuditEvent, SchemaMigration
 from tests import dbutil

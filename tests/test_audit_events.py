@@ -7,10 +7,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from portal import audit, policy
-from portal.models import AuditEvent, Case, CaseParty, Referral, User
+from portal.models import AuditEvent, Case, CaseParty, ConcernEvent, Referral, User, utcnow
+from portal.notes import service as notes
+from portal.safeguarding import service as safeguarding
 from tests.apps import links_in
 from tests.conftest import Browser
-from tests.factories import DEFAULT_PASSWORD, make_concern, make_note, make_user
+from tests.factories import DEFAULT_PASSWORD, make_user
 
 PUBLIC, STAFF, PARTY = "192.0.2.10", "198.51.100.20", "203.0.113.30"
 NEW_PASSWORD = "lantern over the harbour wall"
@@ -29,7 +31,9 @@ def secret(label):
 
 SECRET_MARK = "zq7"
 TYPED = ("contact notes", "referral description", "safety worry", "decline reason",
-         "consent withdrawal", "own withdrawal", "note", "concern", "closing note", "reopen reason")
+         "consent withdrawal", "own withdrawal", "closing note", "reopen reason", "note", "concern",
+         "person a concern is about", "when and where", "safeguarding action", "agency", "addendum",
+         "sign-off note", "concern reopening")
 
 
 def referral_form(**changes):
@@ -52,9 +56,11 @@ def outbox_link(outbox, address):
 @pytest.fixture
 def flow(app, outbox):
     """A referral taken, triaged, consented to, allocated, closed and reopened; another declined;
-    people invited, deactivated and reactivated; a party's whole account life; a note and a
-    concern written. Returns who and what, to check the trail against."""
-    admin = make_user(policy.COORDINATOR, name="Ada Lane", is_admin=True)
+    people invited, deactivated and reactivated; a party's whole account life; a note written; a
+    safeguarding concern raised, acted on, corrected, closed and reopened. Returns who and what,
+    to check the trail against."""
+    started = utcnow().replace(microsecond=0)
+    admin = make_user(policy.COORDINATOR, name="Ada Lane", is_admin=True, is_safeguarding_lead=True)
     coach = make_user(policy.COACH, name="Corin Coach")
     public, staff = browser_from(app, PUBLIC), browser_from(app, STAFF)
 
@@ -62,16 +68,19 @@ def flow(app, outbox):
     assert public.submit("/refer", referral_form(**{"people-0-email": ""})).status_code == 303
     taken, declined = Referral.select().order_by(Referral.id)
 
-    assert staff.submit("/sign-in", {"email": admin.email, "password": "not the password"}).status_code == 422
+    wrong = {"email": admin.email, "password": "not the password"}
+    assert staff.submit("/sign-in", wrong).status_code == 422
     staff.sign_in(admin)
-    assert staff.submit(f"/referrals/{taken.reference}", {"decision": "mediation", "invite": "y"}).status_code == 303
+    assert staff.submit(f"/referrals/{taken.reference}",
+                        {"decision": "mediation", "invite": "y"}).status_code == 303
     assert staff.submit(f"/referrals/{declined.reference}",
                         {"decision": "decline", "reason": secret("decline reason")}).status_code == 303
     case = Case.get(Case.referral == taken)
     robin_party, sam_party = case.parties.order_by(CaseParty.id)
     consent = f"/cases/{case.reference}/parties/{sam_party.id}/consent"
     today = date.today().isoformat()
-    assert staff.submit(consent, {"state": "given", "occurred_on": today, "method": "phone"}).status_code == 303
+    assert staff.submit(consent, {"state": "given", "occurred_on": today,
+                                  "method": "phone"}).status_code == 303
     assert staff.submit(consent, {"state": "withdrawn", "occurred_on": today,
                                   "reason": secret("consent withdrawal")}).status_code == 303
     assert staff.submit(f"/cases/{case.reference}/coaches", {"coach": str(coach.id)}).status_code == 303
@@ -81,14 +90,29 @@ def flow(app, outbox):
     assert party.submit(invitation, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 303
     own = f"/cases/{case.reference}/parties/{robin_party.id}/my-consent"
     assert party.submit(f"{own}/confirm", page="/party").status_code == 303
-    assert party.submit(f"{own}/withdraw", {"reason": secret("own withdrawal")}, page="/party").status_code == 303
+    assert party.submit(f"{own}/withdraw", {"reason": secret("own withdrawal")},
+                        page="/party").status_code == 303
 
-    note = make_note(case, coach, body=secret("note"))
-    concern = make_concern(case, coach, description=secret("concern"), about_other_person="A neighbour")
+    # The services themselves, as their pages call them (a request context for their links).
+    with app.test_request_context():
+        note = notes.write(case, coach, notes.NoteInput(body=secret("note"), audience=policy.STAFF),
+                           remote_addr=STAFF)
+        concern = safeguarding.raise_concern(
+            case, by=coach, category="risk_to_others", level="high", description=secret("concern"),
+            about_other_person=secret("person a concern is about"), occurred_at=secret("when and where"),
+            remote_addr=STAFF)
+        safeguarding.record_action(concern, text=secret("safeguarding action"), agency=secret("agency"),
+                                   agency_reference="REF-1", action_on=date.today(), by=admin,
+                                   remote_addr=STAFF)
+        safeguarding.add_addendum(concern, text=secret("addendum"), by=admin, remote_addr=STAFF)
+        safeguarding.close(concern, outcome="advice_given", sign_off_note=secret("sign-off note"),
+                           by=admin, remote_addr=STAFF)
+        safeguarding.reopen(concern, reason=secret("concern reopening"), by=admin, remote_addr=STAFF)
 
     assert staff.submit(f"/cases/{case.reference}/close",
                         {"outcome": "resolved", "closing_note": secret("closing note")}).status_code == 303
-    assert staff.submit(f"/cases/{case.reference}/reopen", {"reason": secret("reopen reason")}).status_code == 303
+    assert staff.submit(f"/cases/{case.reference}/reopen",
+                        {"reason": secret("reopen reason")}).status_code == 303
     assert staff.submit("/admin/people/invite", {"name": "Nia Newcoach", "email": "nia@example.org",
                                                  "role": policy.COACH}).status_code == 303
     nia = User.by_email("nia@example.org").get()
@@ -101,7 +125,8 @@ def flow(app, outbox):
     assert party.sign_out().status_code == 303
     assert party.submit("/password/forgot", {"email": robin.email}).status_code == 200
     return dict(admin=admin, coach=coach, case=case, taken=taken, declined=declined, robin=robin,
-                robin_party=robin_party, sam_party=sam_party, nia=nia, note=note, concern=concern)
+                robin_party=robin_party, sam_party=sam_party, nia=nia, note=note, concern=concern,
+                started=started, ended=utcnow())
 
 
 def trail():
@@ -115,7 +140,7 @@ def find(event, **where):
     return rows[0]
 
 
-def test_each_security_relevant_event_is_recorded_with_who_what_which_and_where(flow):
+def test_each_security_relevant_event_is_recorded_with_who_what_which_when_and_where(flow):
     f = flow
     admin, robin, case = f["admin"], f["robin"], f["case"]
     staff = dict(actor_id=admin.id, remote_addr=STAFF)
@@ -144,11 +169,19 @@ def test_each_security_relevant_event_is_recorded_with_who_what_which_and_where(
     find("account.password_reset_requested", actor_id=None, record_type="User", record_id=robin.id,
          remote_addr=PARTY)
 
+    concern = dict(record_type="SafeguardingConcern", record_id=f["concern"].id, case_id=case.id,
+                   remote_addr=STAFF)
+    find("note.written", actor_id=f["coach"].id, record_type="Note", record_id=f["note"].id,
+         case_id=case.id, remote_addr=STAFF)
+    find("safeguarding.concern_raised", actor_id=f["coach"].id, detail="level=high", **concern)
+    for event in ("concern_acknowledged", "action_recorded", "addendum_added", "concern_closed",
+                  "concern_reopened"):
+        find(f"safeguarding.{event}", actor_id=admin.id, **concern)
 
-def test_every_row_is_in_utc_and_the_chain_holds(flow):
+    # Every row: when (UTC, to the second, within the flow), from where; the chain holds.
     rows = trail()
-    assert rows
-    assert all(r.created_at is not None and r.created_at.tzinfo is None for r in rows)
+    assert all(f["started"] <= r.created_at <= f["ended"] for r in rows)
+    assert [(r.id, r.event) for r in rows if r.remote_addr not in (PUBLIC, STAFF, PARTY)] == []
     assert audit.check_database().intact
 
 
@@ -156,8 +189,11 @@ def free_texts(f):
     """Every piece of free text the flow wrote, read back from where it was stored."""
     taken, declined = Referral.get_by_id(f["taken"].id), Referral.get_by_id(f["declined"].id)
     case = Case.get_by_id(f["case"].id)
+    concern = f["concern"]
     texts = [taken.description, taken.safety_worry, declined.decline_reason, case.closing_note,
-             f["note"].body, f["concern"].description, f["concern"].about_other_person]
+             f["note"].body, concern.description, concern.about_other_person, concern.occurred_at]
+    texts += [e.text for e in ConcernEvent.select().where(ConcernEvent.concern == concern.id)]
+    texts += [e.agency for e in ConcernEvent.select().where(ConcernEvent.concern == concern.id)]
     texts += [p.contact_notes for p in taken.people]
     texts += [e.reason for p in case.parties for e in p.consent_events if e.reason]
     texts += [e.summary for e in case.events if "Reason:" in e.summary]
@@ -175,7 +211,3 @@ def test_no_free_text_from_notes_concerns_or_forms_reaches_any_column_of_any_row
             assert SECRET_MARK not in value, (row["id"], column, value)
             for text in texts:
                 assert text not in value, (row["id"], column, text)
-
-
-def test_every_row_written_in_a_request_says_from_where(flow):
-    assert [(r.id, r.event) for r in trail() if not r.remote_addr] == []

@@ -167,3 +167,12 @@ def test_note_readers(audience, coaches, coordinators, shares):
 def test_note_readers_without_a_source_party_need_no_consent():
     assert policy.note_readers(policy.PARTIES, None, (OTHER,))["shares"] == {
         OTHER: policy.SHARE_NOT_NEEDED}
+
+
+def test_a_share_with_a_party_of_another_case_is_never_a_request():
+    elsewhere = 299
+    n = note(shares={elsewhere: policy.SHARE_WAITING})
+    assert policy.can_view_share_request(source_user, case(), n, elsewhere) is False
+    assert policy.can_record_share_consent(author, case(), n, elsewhere) is False
+    refused = note(shares={elsewhere: policy.SHARE_REFUSED})
+    assert policy.can_ask_share_again(author, case(), refused, elsewhere) is False

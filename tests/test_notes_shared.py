@@ -109,3 +109,13 @@ def test_the_case_page_stays_closed_to_parties(world):
     make_note(w.case, w.coach, policy.PARTIES, body="Shared.", shares=[w.alex])
     assert w.as_(w.alex_user).get(w.case_url).status_code == 403
     assert w.as_(w.alex_user).get(w.case_url, headers=HTMX).status_code == 403
+
+
+def test_a_request_naming_the_partys_record_on_another_case_is_not_theirs_to_answer(world):
+    w = world
+    second = make_case()
+    alex_elsewhere = add_party(second, w.alex_user)
+    make_note(w.case, w.coach, policy.PARTIES, body="Marker-cross-case-6120", shares=[w.bea],
+              source=alex_elsewhere)
+    page = shared_page(w, w.alex_user)
+    assert "Marker-cross-case-6120" not in page and "Waiting for your answer" not in page

@@ -7,8 +7,10 @@ import pytest
 
 from portal import policy
 from portal.models import AuditEvent, Note, NoteRevision, NoteShare
-from tests.factories import make_note, make_session
-from tests.notes_support import HTMX, note_url, world  # noqa: F401  (fixture)
+from tests.factories import make_case, make_note, make_session
+from tests.notes_support import (  # noqa: F401  (world is a fixture)
+    HTMX, PDF, note_url, post_multipart, upload, world,
+)
 
 
 def write(w, by=None, **data):
@@ -278,3 +280,26 @@ def test_others_cannot_delete_or_withdraw(world):
         assert w.as_(user).submit(note_url(w, unshared, "delete")).status_code == 403
         assert w.as_(user).submit(note_url(w, shared, "withdraw")).status_code == 403
     assert Note.select().where(Note.withdrawn_at.is_null()).count() == 2
+
+
+def test_adding_a_file_to_a_shared_record_of_one_partys_words_asks_them_again(world):
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, body="What Alex said.",
+                     shares={w.bea: policy.SHARE_GIVEN, w.cal: policy.SHARE_REFUSED}, source=w.alex)
+    response = post_multipart(w, w.coach, note_url(w, note, "edit"),
+                              {"body": "What Alex said.", "file": upload(PDF, "a.pdf")})
+    assert response.status_code == 303
+    states = {s.party_id: s.state for s in NoteShare.select()}
+    # The given consent is asked again; a refusal stays a refusal (asking again is a choice).
+    assert states == {w.bea.id: policy.SHARE_WAITING, w.cal.id: policy.SHARE_REFUSED}
+    assert NoteRevision.select().count() == 0  # the text did not change
+
+
+def test_a_note_with_a_session_of_another_case_or_the_readers_of_another_note_is_refused(world):
+    w = world
+    other_case = make_case()
+    other_session = make_session(other_case)
+    assert write(w, session=str(other_session.id)).status_code == 422
+    private = make_note(w.case, w.other_coach, policy.PRIVATE)
+    readers = w.as_(w.coach).get(f"{w.case_url}/notes/readers?note={private.id}&audience=staff")
+    assert readers.status_code == 404

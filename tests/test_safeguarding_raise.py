@@ -102,7 +102,8 @@ def test_a_name_typed_for_someone_else_is_not_kept_when_the_concern_is_about_a_p
     ({"category": "gossip"}, "Not a valid choice"),
     ({"level": ""}, "Choose how urgent it is."),
     ({"level": "urgent"}, "Not a valid choice"),
-    ({"about": "someone_else", "about_other_person": ""}, "Enter the name of the person the concern is about."),
+    ({"about": "someone_else", "about_other_person": ""},
+     "Enter the name of the person the concern is about."),
     ({"about": "party-999999"}, "Not a valid choice"),
     ({"description": "x" * 10001}, "Use at most 10,000 characters."),
 ])
@@ -209,7 +210,8 @@ def test_the_lead_email_carries_no_names_no_category_and_no_content(world, brows
             assert word not in text, (word, message["Subject"])
 
 
-def test_a_concern_raised_with_the_mail_server_down_is_saved_and_the_raiser_is_told(world, browser, outbox, caplog):
+def test_a_concern_raised_with_the_mail_server_down_is_saved_and_the_raiser_is_told(
+        world, browser, outbox, caplog):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

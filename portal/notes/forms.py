@@ -10,7 +10,7 @@ from wtforms import (
     BooleanField, DateField, RadioField, SelectField, SelectMultipleField, SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import labels, policy

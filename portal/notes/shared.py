@@ -38,9 +38,11 @@ def shared():
     """Notes and summaries shared with you, newest first; questions waiting for your answer."""
     requests_ = list(queries.share_requests_for(current_user))
     agreed = list(queries.share_requests_for(current_user, (policy.SHARE_GIVEN,)))
+    notes = list(queries.notes_shared_with(current_user))
     return render(
         "notes/shared.html",
-        notes=list(queries.notes_shared_with(current_user)),
+        notes=notes,
+        changed={n.id for n in notes if (n.updated_at - n.created_at).total_seconds() > 60},
         files=_by_note(queries.files_shared_with(current_user)),
         requests=requests_, agreed=agreed,
         request_files=_by_note(queries.files_of_share_requests_for(current_user)),

@@ -13,7 +13,9 @@ from portal.models import utcnow
 from portal.pagination import paginate
 from portal.safeguarding import bp, service
 from portal.safeguarding.forms import DashboardFilterForm, RaiseConcernForm
-from portal.safeguarding.view import ack_limits, concern_context, load_concern, urgency
+from portal.safeguarding.view import (
+    ack_limits, concern_context, limit_words, load_concern, urgency,
+)
 from portal.times import local_to_utc
 
 
@@ -60,6 +62,7 @@ def dashboard():
     now, limits = utcnow(), ack_limits()
     return render("safeguarding/dashboard.html", "safeguarding/_dashboard_list.html",
                   filters=filters, page=page, problems=filters.problems(),
+                  limits={level: limit_words(limit) for level, limit in limits.items()},
                   rows=[(concern, urgency(concern, now, limits)) for concern in page.rows],
                   choice={name: str(value) for name, value in choice.items()},
                   refresh_nav=is_htmx_request())

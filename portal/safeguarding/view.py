@@ -34,12 +34,18 @@ class Urgency:
 
     @property
     def limit_words(self):
-        """"1 hour", "24 hours", "90 minutes": the limit as it was configured."""
-        minutes = int(self.limit.total_seconds() // 60)
-        hours, rest = divmod(minutes, 60)
-        if rest:
-            return f"{minutes} minute{'' if minutes == 1 else 's'}"
-        return f"{hours} hour{'' if hours == 1 else 's'}"
+        return limit_words(self.limit)
+
+
+def limit_words(limit):
+    """"1 hour", "24 hours", "90 minutes": an acknowledgement limit as it was configured."""
+    if limit is None:
+        return ""
+    minutes = int(limit.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if rest:
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return f"{hours} hour{'' if hours == 1 else 's'}"
 
 
 def urgency(concern, now, limits):

@@ -106,8 +106,43 @@ def test_who_can_read_it_is_said_without_javascript(page_without_javascript):
     page.get_by_label("Staff (coaches on this case and coordinators)").check()
     page.get_by_role("button", name="Check who can read it").click()
     expect(page.locator("#new-note-readers")).to_contain_text("the service's coordinators can read it")
-    assert_accessible(page)
+    # axe needs JavaScript: the same page is checked with it in the test below.
     page.get_by_label("The note").fill("Marker-nojs-3301")
     page.get_by_role("button", name="Save the note").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Case ")
     expect(page.locator("#notes")).to_contain_text("Marker-nojs-3301")
+
+
+def test_the_note_form_as_a_page_of_its_own_is_accessible(page):
+    sign_in(page, COACH)
+    page.goto(mediation_case_url() + "/notes/new")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Write a note")
+    page.get_by_role("button", name="Save the note").click()
+    expect(page.get_by_role("alert")).to_contain_text("Write the note, or add a file.")
+    assert_accessible(page)
+
+
+def test_a_coach_records_consent_given_in_person_in_place(page, browser_context_factory):
+    sign_in(page, COACH)
+    page.goto(mediation_case_url())
+    page.evaluate("window.__marker = 'still here'")
+    note = page.locator("#notes li.card", has_text="trim the hedge in spring")  # demo: Alex's words
+    expect(note).to_contain_text("Bea Lewis: waiting for Alex Morgan to agree")
+    note.get_by_role("link", name="Record Alex Morgan's answer about sharing with Bea Lewis").click()
+    form = note.locator("[id^=consent-]")
+    form.get_by_role("button", name="Record their answer").click()
+    expect(form.get_by_role("alert")).to_contain_text("Choose what they said.")
+    assert_accessible(page)
+    form = note.locator("[id^=consent-]")
+    form.get_by_label("They agreed to share it").check()
+    form.get_by_label("In person").check()
+    form.get_by_role("button", name="Record their answer").click()
+    note = page.locator("#notes li.card", has_text="trim the hedge in spring")
+    expect(note).to_contain_text("Bea Lewis: can read it (Alex Morgan agreed, in person")
+    assert page.evaluate("window.__marker") == "still here"
+    assert_accessible(page)
+
+    bea = browser_context_factory()
+    sign_in(bea, "bea@example.org")
+    bea.goto("/shared")
+    expect(bea.locator("#shared-notes")).to_contain_text("trim the hedge in spring")
