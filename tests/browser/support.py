@@ -35,6 +35,9 @@ def assert_accessible(page):
     page's own JavaScript world but is not a script the page loads, so CSP does not apply to it,
     just as it does not to a browser extension. The page is checked exactly as users get it.
     """
+    if getattr(page, "accord_javascript_off", False):
+        # axe is JavaScript: on a page without it, its promise never settles and the test hangs.
+        pytest.fail("assert_accessible needs JavaScript: check the same page with `page`", pytrace=False)
     page.wait_for_load_state("load")  # styles applied, so colours and sizes are the real ones
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
