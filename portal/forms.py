@@ -1,7 +1,8 @@
 """Forms shared by several blueprints."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SubmitField
+from wtforms import SelectChoice, SelectMultipleField, SubmitField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class ConfirmForm(FlaskForm):
@@ -12,3 +13,17 @@ class ConfirmForm(FlaskForm):
 def choices(pairs):
     """(value, label) pairs as WTForms choices (tuples are deprecated from WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def checkboxes(label, **kwargs):
+    """A multiple choice drawn as checkboxes; the template draws the fieldset around them."""
+    return SelectMultipleField(label, validate_choice=False, widget=ListWidget(prefix_label=False),
+                               option_widget=CheckboxInput(), **kwargs)
+
+
+def scope_ids(form, scope):
+    """Prefix every field's id (not its name): several inline forms can be open on one page."""
+    for field in form:
+        field.id = f"{scope}-{field.id}"
+        field.label.field_id = field.id
+    return form

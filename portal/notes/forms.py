@@ -11,10 +11,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import labels, policy
-from portal.forms import choices
+from portal.forms import checkboxes, choices, scope_ids  # noqa: F401 (scope_ids is re-exported)
 from portal.notes import files
 from portal.notes.service import NoteInput, Upload
 
@@ -29,19 +28,6 @@ ANSWER_WORDS = {
 BODY_HINT = ("Plain text. Leave a blank line between paragraphs; start each line of a list with "
              "“- ” or “1. ”; write *like this* for emphasis and **like this** for strong emphasis. "
              "Anything else, such as links or pictures, is removed when the note is shown.")
-
-
-def _checkboxes(label, **kwargs):
-    return SelectMultipleField(label, validate_choice=False, widget=ListWidget(prefix_label=False),
-                               option_widget=CheckboxInput(), **kwargs)
-
-
-def scope_ids(form, scope):
-    """Prefix every field's id (not its name): several note forms can be open on one page."""
-    for field in form:
-        field.id = f"{scope}-{field.id}"
-        field.label.field_id = field.id
-    return form
 
 
 def _int_or_none(value):
@@ -74,10 +60,10 @@ class NoteForm(_Audience, FlaskForm):
     is_summary = BooleanField("This is a session summary")
     session = SelectField("Session it is about (optional)", validate_choice=False)
     file = FileField("Add a file (optional)")
-    remove_files = _checkboxes("Remove files")
+    remove_files = checkboxes("Remove files")
     audience = RadioField("Who can read it?", choices=choices(AUDIENCE_CHOICES),
                           validators=[DataRequired("Choose who can read the note.")])
-    parties = _checkboxes("Share it with")
+    parties = checkboxes("Share it with")
     source_party = SelectField("Whose words does it record?", validate_choice=False,
                                description="If it records what one party said, choose them: any "
                                            "other party sees it only once they agree.")
@@ -174,7 +160,7 @@ class ReadersQuery(_Audience, FlaskForm):
         csrf = False
 
     audience = RadioField("Who can read it?", choices=choices(AUDIENCE_CHOICES), validate_choice=False)
-    parties = _checkboxes("Share it with")
+    parties = checkboxes("Share it with")
     source_party = SelectField("Whose words does it record?", validate_choice=False)
 
     def __init__(self, *args, parties=(), **kwargs):

@@ -9,9 +9,8 @@ from wtforms import (
     StringField, SubmitField, TextAreaField, TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.forms import choices
+from portal.forms import checkboxes, choices, scope_ids  # noqa: F401 (scope_ids is re-exported)
 from portal.models import utcnow
 from portal.sessions.service import KINDS, Plan, Seat
 from portal.times import local_to_utc, to_local
@@ -28,20 +27,6 @@ MODES = [("face_to_face", "Face to face at an office"), ("online", "Online"),
 OUTCOMES = [("held", "Held"), ("did_not_attend", "Party did not attend"), ("cancelled", "Cancelled")]
 CANCELLED_BY = [("party", "A party"), ("coach", "The coach"), ("service", "The service")]
 MIN_MINUTES, MAX_MINUTES = 15, 480
-
-
-def _checkboxes(label, **kwargs):
-    """A multiple choice drawn as checkboxes (templates/sessions/_fields.html draws the fieldset)."""
-    return SelectMultipleField(label, validate_choice=False, widget=ListWidget(prefix_label=False),
-                               option_widget=CheckboxInput(), **kwargs)
-
-
-def scope_ids(form, scope):
-    """Prefix every field's id (not its name): several inline forms can be open on one page."""
-    for field in form:
-        field.id = f"{scope}-{field.id}"
-        field.label.field_id = field.id
-    return form
 
 
 def is_https_url(value):
@@ -144,8 +129,8 @@ class ScheduleForm(WhenWhereForm):
     """A new session. Supporter fields are added per party by `schedule_form`."""
     kind = RadioField("Kind of session", validate_choice=False,
                       validators=[DataRequired("Choose the kind of session.")])
-    attendees = _checkboxes("Who attends?")
-    coaches = _checkboxes("Coaches")
+    attendees = checkboxes("Who attends?")
+    coaches = checkboxes("Coaches")
     over_allowance_reason = TextAreaField("Reason for a coaching session over the allowance",
                                           validators=[Optional(), Length(max=1000)])
     submit = SubmitField("Schedule the session")
@@ -226,7 +211,7 @@ class OutcomeForm(FlaskForm):
     """After the session: who came and what happened, or who cancelled it."""
     status = RadioField("What happened?", choices=choices(OUTCOMES),
                         validators=[DataRequired("Choose what happened.")])
-    attended = _checkboxes("Who came?")
+    attended = checkboxes("Who came?")
     cancelled_by = RadioField("If it was cancelled: who cancelled it?", choices=choices(CANCELLED_BY),
                               validate_choice=False)
     submit = SubmitField("Save")
