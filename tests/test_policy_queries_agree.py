@@ -4,7 +4,9 @@ Hypothesis generates a small service (users of every role, some deactivated; cas
 and ended allocations; parties with and without accounts, one person sometimes a party on several
 cases; notes with random audiences, source parties, shares and withdrawals; concerns; sessions;
 action points; goals; agreements), writes it to the real database, and then, for every user and
-every case, compares each `queries.*_visible_to` with the matching `policy.can_*` function.
+every case, compares each `queries.*_visible_to` with the matching `policy.can_*` function;
+the notes' own rows (shares, files, earlier versions, override reads), the override's list and a
+party's "Shared with you", consent requests and goals are compared the same way.
 
 The policy facts are built here from the generated specification, not from the models, and the
 models' own `user.actor()`, `Note.facts()`, `SafeguardingConcern.facts()` and
@@ -24,7 +26,10 @@ from hypothesis import strategies as st
 
 from portal import policy, queries
 from portal.db import database
-from portal.models import Case, CaseEvent, Note, SafeguardingConcern, User
+from portal.models import (
+    Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, SafeguardingConcern,
+    User,
+)
 from tests import dbutil
 from tests.factories import (
     add_party, allocate, make_action_point, make_agreement, make_case, make_concern, make_goal,
@@ -148,6 +153,8 @@ class BuiltCase:
     facts: policy.CaseFacts
     party_rows: list
     notes: dict          # id -> NoteFacts
+    shares: dict         # share id -> (note id, party id)
+    note_children: dict  # model (NoteFile, NoteRevision, NoteOverrideRead) -> {id: note id}
     concerns: dict       # id -> ConcernFacts
     sessions: dict       # id -> SessionFacts
     action_points: dict  # id -> PartyItemFacts
@@ -194,11 +201,17 @@ def _build_case(spec, party_users, coaches, staff):
         closed=spec.closed,
     )
 
-    notes = {}
+    notes, shares = {}, {}
+    note_children = {NoteFile: {}, NoteRevision: {}, NoteOverrideRead: {}}
     for n in spec.notes:
         source = None if n.source is None else parties[n.source]
         note = make_note(case, staff[n.author], n.audience, source=source, withdrawn=n.withdrawn,
                          shares={parties[i]: state for i, state in n.shares})
+        shares.update({s.id: (note.id, s.party_id) for s in note.shares})
+        # Every note gets a file, an earlier version and an override read: what decides whether
+        # a reader sees them is the note, which is what the queries must follow.
+        for child in _note_children(note, staff[-1]):
+            note_children[type(child)][child.id] = note.id
         notes[note.id] = policy.NoteFacts(
             note_id=note.id, case_id=case.id, author_id=staff[n.author].id, audience=n.audience,
             shares={parties[i].id: state for i, state in n.shares},
@@ -232,9 +245,20 @@ def _build_case(spec, party_users, coaches, staff):
     events = {CaseEvent.create(case=case, kind=kind, summary=f"Something about {kind}.").id: kind
               for kind in spec.events}
 
-    return BuiltCase(row=case, facts=facts, party_rows=parties, notes=notes, concerns=concerns,
+    return BuiltCase(row=case, facts=facts, party_rows=parties, notes=notes, shares=shares,
+                     note_children=note_children, concerns=concerns,
                      sessions=sessions, action_points=action_points, goals=goals,
                      agreements=agreements, events=events)
+
+
+def _note_children(note, staff_member):
+    """Rows that hang off a note. Only the rows are needed; no file is written to disk."""
+    return (
+        NoteFile.create(note=note, original_name="summary.pdf", content_type="application/pdf",
+                        size_bytes=1, sha256="0" * 64, storage_key=f"key-{note.id}"),
+        NoteRevision.create(note=note, body="An earlier version.", author=note.author),
+        NoteOverrideRead.create(note=note, reader=staff_member, reason="A reason."),
+    )
 
 
 # --- comparing ------------------------------------------------------------------------------
@@ -296,6 +320,65 @@ def check_notes(built):
         through_models = {n.note_id for n in notes
                           if policy.can_read_note(user.actor(), case_facts, n)}
         assert through_models == expected, who(actor, case)
+
+
+def check_note_workings(built):
+    """Who a note went to, its files, its history and override reads follow the note: files
+    whoever may read it, the rest staff who may read it. The override offers exactly the notes
+    the policy lets a safeguarding lead open."""
+    for user, actor, case in every_user_and_case(built):
+        readable = allowed(policy.can_read_note, actor, case, case.notes)
+        staff_readable = allowed(policy.can_view_note_history, actor, case, case.notes)
+        children = case.note_children
+        assert ids_of(queries.note_shares_visible_to(user, case.row)) == \
+            {sid for sid, (nid, _) in case.shares.items() if nid in staff_readable}, \
+            who(actor, case)
+        assert ids_of(queries.note_files_visible_to(user, case.row)) == \
+            {fid for fid, nid in children[NoteFile].items() if nid in readable}, who(actor, case)
+        assert ids_of(queries.note_revisions_visible_to(user, case.row)) == \
+            {rid for rid, nid in children[NoteRevision].items() if nid in staff_readable}, \
+            who(actor, case)
+        assert ids_of(queries.override_reads_visible_to(user, case.row)) == \
+            {oid for oid, nid in children[NoteOverrideRead].items() if nid in staff_readable}, \
+            who(actor, case)
+        openable = allowed(policy.can_override_note, actor, case, case.notes)
+        assert ids_of(queries.notes_open_to_override(user, case.row)) == openable, \
+            who(actor, case)
+        assert ids_of(queries.override_list(user, case.row)) == openable, who(actor, case)
+
+
+def _share_requests(actor, case, states):
+    """The shares whose request the policy shows this actor, in `states`."""
+    return {sid for sid, (nid, pid) in case.shares.items()
+            if policy.can_view_share_request(actor, case.facts, case.notes[nid], pid)
+            and case.notes[nid].shares[pid] in states}
+
+
+def check_party_note_lists(built):
+    """A party's own lists across every case: "Shared with you" and its files, the consent
+    requests about their words and those requests' files, their goals. Staff get none of them."""
+    asked_states = (policy.SHARE_WAITING, policy.SHARE_GIVEN)
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        shared, waiting, asked, goals = set(), set(), set(), set()
+        asked_notes, files = set(), {}
+        for case in built.cases:
+            files.update(case.note_children[NoteFile])
+            if actor.role == policy.PARTY:
+                shared |= allowed(policy.can_read_note, actor, case, case.notes)
+                goals |= allowed(policy.can_view_party_item, actor, case, case.goals)
+            waiting |= _share_requests(actor, case, (policy.SHARE_WAITING,))
+            case_asked = _share_requests(actor, case, asked_states)
+            asked |= case_asked
+            asked_notes |= {case.shares[sid][0] for sid in case_asked}
+        assert ids_of(queries.notes_shared_with(fresh)) == shared, who(actor)
+        assert ids_of(queries.files_shared_with(fresh)) == \
+            {fid for fid, nid in files.items() if nid in shared}, who(actor)
+        assert ids_of(queries.share_requests_for(fresh)) == waiting, who(actor)
+        assert ids_of(queries.share_requests_for(fresh, asked_states)) == asked, who(actor)
+        assert ids_of(queries.files_of_share_requests_for(fresh)) == \
+            {fid for fid, nid in files.items() if nid in asked_notes}, who(actor)
+        assert ids_of(queries.party_goals(fresh)) == goals, who(actor)
 
 
 def check_cases(built):
@@ -374,6 +457,8 @@ def check_people(built):
 CHECKS = {
     "fact helpers": check_fact_helpers,
     "notes": check_notes,
+    "note shares, files, history, override": check_note_workings,
+    "a party's shared notes, consent requests, goals": check_party_note_lists,
     "cases": check_cases,
     "concerns": check_concerns,
     "action points, goals, contacts": check_party_items,
