@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from portal import policy, queries
 from portal.db import database
 from portal.models import (
-    Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, SafeguardingConcern,
+    Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, SafeguardingConcern,
     User,
 )
 from tests import dbutil
