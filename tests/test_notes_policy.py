@@ -176,3 +176,43 @@ def test_a_share_with_a_party_of_another_case_is_never_a_request():
     assert policy.can_record_share_consent(author, case(), n, elsewhere) is False
     refused = note(shares={elsewhere: policy.SHARE_REFUSED})
     assert policy.can_ask_share_again(author, case(), refused, elsewhere) is False
+
+
+# --- whether a share lets its party in ------------------------------------------------------
+# (share state, the note's source party, whose share) -> visible. "not_needed" is believed only
+# for the source party's own share or a note without a source party.
+
+@pytest.mark.parametrize("state, source, visible", [
+    (policy.SHARE_GIVEN, SOURCE, True),
+    (policy.SHARE_WAITING, SOURCE, False),
+    (policy.SHARE_REFUSED, SOURCE, False),
+    (policy.SHARE_WITHDRAWN, SOURCE, False),
+    (policy.SHARE_NOT_NEEDED, SOURCE, False),     # another party's words: consent is needed
+    (policy.SHARE_NOT_NEEDED, None, True),
+    (policy.SHARE_NOT_NEEDED, OTHER, True),       # their own words
+    (policy.SHARE_GIVEN, None, True),
+    (None, None, False),                          # not named at all
+])
+def test_a_share_lets_its_party_in(state, source, visible):
+    n = note(shares={} if state is None else {OTHER: state}, source=source)
+    assert policy.share_is_visible(n, OTHER) is visible
+    assert policy.note_is_shared(n) is visible
+    assert policy.share_is_visible(n, THIRD) is False   # never anyone else
+
+
+def test_a_note_is_not_shared_once_withdrawn_or_outside_the_party_audience():
+    assert policy.note_is_shared(note(shares={OTHER: policy.SHARE_GIVEN}, withdrawn=True)) is False
+    assert policy.note_is_shared(note(audience=policy.STAFF, shares={OTHER: policy.SHARE_GIVEN})) is False
+
+
+@pytest.mark.parametrize("actor, n, answers", [
+    (source_user, note(shares={OTHER: policy.SHARE_WAITING}), True),
+    (source_user, note(shares={OTHER: policy.SHARE_WAITING}, withdrawn=True), False),
+    (source_user, note(shares={OTHER: policy.SHARE_WAITING}, source=None), False),
+    (other_user, note(shares={OTHER: policy.SHARE_WAITING}), False),
+    (Actor(SOURCE_USER, policy.PARTY, active=False), note(shares={OTHER: policy.SHARE_WAITING}), False),
+    (author, note(shares={OTHER: policy.SHARE_WAITING}), False),
+    (coordinator, note(shares={OTHER: policy.SHARE_WAITING}), False),
+])
+def test_only_the_source_party_answers_for_their_words(actor, n, answers):
+    assert policy.can_answer_share_consent(actor, case(), n) is answers
