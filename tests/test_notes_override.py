@@ -113,3 +113,21 @@ def test_an_opened_note_is_no_longer_deletable(world, closed_note):
     make_concern(w.case, w.coach)
     open_it(w, closed_note)
     assert w.as_(w.coach).submit(note_url(w, closed_note, "delete")).status_code == 403
+
+
+def test_an_author_no_longer_on_the_case_is_told_without_the_concern_or_the_case(world, closed_note,
+                                                                                outbox):
+    """They may not see the case or its concerns any more: the email says a note was opened
+    under the procedure, and nothing about which case or that a concern is open."""
+    from portal.models import CoachAllocation
+    w = world
+    make_concern(w.case, w.other_coach)
+    CoachAllocation.update(ended_at=closed_note.created_at).where(
+        CoachAllocation.coach == w.coach.id).execute()
+    assert open_it(w, closed_note).status_code == 200
+    [message] = outbox()
+    assert message["To"] == w.coach.email
+    text = message["Subject"] + body_of(message)
+    assert "opened a note you wrote" in text
+    assert "concern" not in text.lower() and w.case.reference not in text
+    assert links_in(message) == []

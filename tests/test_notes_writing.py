@@ -166,7 +166,7 @@ def test_the_author_changes_an_unshared_note_in_place(world):
     note = Note.get_by_id(note.id)
     assert (note.body, note.audience) == ("Better words.", policy.STAFF)
     assert NoteRevision.select().count() == 0
-    assert audit_events("note.edited")[0].detail == "audience=staff in_place"
+    assert audit_events("note.edited")[0].detail == "audience=staff source_party=None was=None in_place"
 
 
 def test_a_note_waiting_for_consent_is_not_yet_shared_and_changes_in_place(world):
@@ -303,3 +303,59 @@ def test_a_note_with_a_session_of_another_case_or_the_readers_of_another_note_is
     private = make_note(w.case, w.other_coach, policy.PRIVATE)
     readers = w.as_(w.coach).get(f"{w.case_url}/notes/readers?note={private.id}&audience=staff")
     assert readers.status_code == 404
+
+
+# --- whose words, once asked ----------------------------------------------------------------
+
+@pytest.mark.parametrize("state", [policy.SHARE_WAITING, policy.SHARE_REFUSED,
+                                   policy.SHARE_WITHDRAWN])
+@pytest.mark.parametrize("new_source", ["", "bea"])
+def test_whose_words_cannot_change_once_the_source_party_was_asked(world, state, new_source):
+    """Clearing or changing the source party would have made Alex's refused (or unanswered)
+    words a share that needs no consent, shown to Bea at once."""
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, body="Marker-alex-words-5521.",
+                     shares={w.bea: state}, source=w.alex)
+    source = str(w.bea.id) if new_source == "bea" else ""
+    response = edit(w, note, body="Marker-alex-words-5521.", parties=[str(w.bea.id)],
+                    source_party=source)
+    if state == policy.SHARE_WITHDRAWN:
+        # Bea may have read it: the note is locked, and a posted source party is ignored.
+        assert response.status_code == 303
+    else:
+        assert response.status_code == 422
+        assert "cannot change" in unescape(response.get_data(as_text=True))
+    assert Note.get_by_id(note.id).source_party_id == w.alex.id
+    assert [s.state for s in NoteShare.select()] == [state]
+    assert "Marker-alex-words-5521" not in w.as_(w.bea_user).get("/shared").get_data(as_text=True)
+
+
+def test_whose_words_may_change_before_anyone_was_asked(world):
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, shares={w.alex: policy.SHARE_NOT_NEEDED},
+                     source=w.alex)
+    note_as_staff = make_note(w.case, w.coach, policy.STAFF, source=w.alex)
+    for n in (note, note_as_staff):
+        assert policy.source_party_is_fixed(n.facts()) is False
+    response = edit(w, note_as_staff, body="About Bea after all.", audience=policy.STAFF,
+                    source_party=str(w.bea.id))
+    assert response.status_code == 303
+    assert Note.get_by_id(note_as_staff.id).source_party_id == w.bea.id
+
+
+def test_a_party_answering_meanwhile_stops_a_delete(world, monkeypatch):
+    """The delete was allowed when the page was checked; Alex agreed before it was written."""
+    from portal.notes import service
+    w = world
+    note = make_note(w.case, w.coach, policy.PARTIES, shares={w.bea: policy.SHARE_WAITING},
+                     source=w.alex)
+    original = service.delete
+
+    def answered_first(n, by, **kwargs):
+        NoteShare.update(state=policy.SHARE_GIVEN).where(NoteShare.note == n.id).execute()
+        return original(n, by, **kwargs)
+    monkeypatch.setattr(service, "delete", answered_first)
+    response = w.as_(w.coach).submit(note_url(w, note, "delete"), {})
+    assert response.status_code == 303
+    assert Note.get_or_none(Note.id == note.id) is not None
+    assert audit_events("note.deleted") == []

@@ -101,6 +101,10 @@ class NoteForm(_Audience, FlaskForm):
     def validate_source_party(self, field):
         if field.data and field.data not in self.case_parties:
             raise ValidationError("Choose a party on this case, or nobody in particular.")
+        if (self.note is not None and policy.source_party_is_fixed(self.note.facts())
+                and field.data != str(self.note.source_party_id)):
+            raise ValidationError("Whose words these are cannot change: they have already been "
+                                  "asked about sharing them. Write a new note instead.")
 
     def validate_session(self, field):
         if field.data and field.data not in self.case_sessions:

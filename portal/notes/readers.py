@@ -66,6 +66,9 @@ def _party_sentence(party, state, source):
                                                 source_party_id=source.id if source else None),
                                party.id):
         return f"{party.name} can read it in the portal{account}."
+    if source is None:
+        # A consent state without a source party: a form whose source was (wrongly) cleared.
+        return f"{party.name} cannot read it."
     if state == policy.SHARE_WAITING:
         ask = (f"{source.name} will be asked in the portal, or you can record their answer on the "
                "note" if source.user_id else

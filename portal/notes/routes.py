@@ -65,7 +65,11 @@ def edit(reference, note_id):
     if form.is_submitted() and form.checking:
         return note_form_page(case, form, note=note)
     if form.validate_on_submit():
-        service.edit(note, _me(), form.note_input(), form.upload, remote_addr=request.remote_addr)
+        try:
+            service.edit(note, _me(), form.note_input(), form.upload, remote_addr=request.remote_addr)
+        except service.NoteRuleError as refusal:
+            flash(str(refusal), "error")
+            return case_updated(case)
         flash("Note changed." if not form.locked else
               "Note changed. The earlier version is kept in its history.", "success")
         return case_updated(case)
@@ -85,7 +89,11 @@ def delete(reference, note_id):
     require(policy.can_delete_note(current_actor(), facts, note_facts, override_read=_overridden(note)))
     form = ConfirmForm()
     if form.validate_on_submit():
-        service.delete(note, _me(), remote_addr=request.remote_addr)
+        try:
+            service.delete(note, _me(), remote_addr=request.remote_addr)
+        except service.NoteRuleError as refusal:
+            flash(str(refusal), "error")
+            return case_updated(case)
         flash("Note deleted.", "success")
         return case_updated(case)
     return form_page(case, form, "notes/_delete_form.html", "Delete a note",

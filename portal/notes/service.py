@@ -11,7 +11,7 @@ from datetime import time
 
 from flask import current_app, url_for
 
-from portal import audit, mail, policy
+from portal import audit, mail, policy, queries
 from portal.db import database
 from portal.models import (
     CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User, utcnow,
@@ -123,6 +123,9 @@ def edit(note, editor, data, upload=None, *, remote_addr=""):
     locked = policy.edit_makes_revision(facts)
 
     def change(stored):
+        # The form was checked against the note as it was; a party may have answered since.
+        if Note.get_by_id(note.id).facts() != facts:
+            raise NoteRuleError("Someone answered about this note meanwhile. Look at it again.")
         body_changed = data.body != note.body
         removed = []
         if locked:
@@ -138,7 +141,8 @@ def edit(note, editor, data, upload=None, *, remote_addr=""):
             note.updated_at = utcnow()
         note.save()
         audit.record("note.edited", actor=editor, record=note, case_id=note.case_id,
-                     detail=f"audience={note.audience} "
+                     detail=f"audience={note.audience} source_party={note.source_party_id} "
+                            f"was={facts.source_party_id} "
                             f"{'revision' if locked and body_changed else 'in_place'}",
                      remote_addr=remote_addr)
         if stored:
@@ -165,6 +169,8 @@ def _reshape_shares(note, facts, data, by, remote_addr):
     """Before any party may have read the note: shares follow the form. A changed source party or
     audience starts the shares afresh; otherwise a kept party keeps its share (a refusal stays a
     refusal). Returns the parties to share with now."""
+    if data.source_party_id != note.source_party_id and policy.source_party_is_fixed(facts):
+        raise NoteRuleError("Whose words these are cannot change once they have been asked.")
     fresh = (data.source_party_id != note.source_party_id or data.audience != note.audience)
     keep = set() if fresh else set(data.party_ids) & set(facts.shares)
     dropped = [pid for pid in facts.shares if pid not in keep]
@@ -205,6 +211,10 @@ def delete(note, by, *, remote_addr=""):
     """Delete a note no party has read (the policy decides), with its files."""
     keys = [f.storage_key for f in NoteFile.select(NoteFile.storage_key).where(NoteFile.note == note.id)]
     with database.atomic():
+        # A party may have been let in since the page was loaded: then the note is kept.
+        if policy.note_was_shared(Note.get_by_id(note.id).facts()):
+            raise NoteRuleError("A party may have read this note meanwhile, so it cannot be "
+                                "deleted. Withdraw it instead.")
         audit.record("note.deleted", actor=by, record=note, case_id=note.case_id,
                      detail=f"audience={note.audience}", remote_addr=remote_addr)
         note.delete_instance(recursive=True)
@@ -274,12 +284,20 @@ def override_read(note, reader, reason, *, remote_addr=""):
         audit.record("note.override_read", actor=reader, record=note, case_id=note.case_id,
                      detail=f"reason={reason}", remote_addr=remote_addr)
     author = User.get_or_none(User.id == note.author_id, User.active == True)  # noqa: E712
-    if author is not None:
-        _send(author, "A note you wrote was opened under the safeguarding procedure",
-              "Hello,\n\nA safeguarding lead opened a note you wrote, because a safeguarding "
-              "concern is open on the case. Their reason is kept in the audit trail.\n\n"
-              "See which note (sign in first):\n\n"
-              f"{_absolute('cases.show', reference=note.case.reference, _anchor=f'note-{note.id}')}\n")
+    if author is None:
+        return
+    subject = "A note you wrote was opened under the safeguarding procedure"
+    if not policy.is_case_staff(author.actor(), queries.case_facts(note.case)):
+        # No longer on the case: they may not know of the concern, nor see the case.
+        _send(author, subject, "Hello,\n\nA safeguarding lead opened a note you wrote, under "
+              "the service's safeguarding procedure. Their reason is kept in the audit trail. "
+              "Ask a coordinator if you need to know more.\n")
+        return
+    _send(author, subject,
+          "Hello,\n\nA safeguarding lead opened a note you wrote, because a safeguarding "
+          "concern is open on the case. Their reason is kept in the audit trail.\n\n"
+          "See which note (sign in first):\n\n"
+          f"{_absolute('cases.show', reference=note.case.reference, _anchor=f'note-{note.id}')}\n")
 
 
 # --- telling people, without content --------------------------------------------------------
