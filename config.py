@@ -84,6 +84,8 @@ class Config:
     FILES_DIR = FromEnv("ACCORD_FILES_DIR", lambda config: Path(config.INSTANCE_DIR) / "files", Path)
     MAX_UPLOAD_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
+    # Agreement templates (headings and standard wording); the bundled file when unset.
+    AGREEMENT_TEMPLATES = FromEnv("ACCORD_AGREEMENT_TEMPLATES", None, Path)
     # A concern not acknowledged within this long is marked overdue on the dashboard.
     SAFEGUARDING_IMMEDIATE_ACK_MINUTES = FromEnv("ACCORD_SAFEGUARDING_IMMEDIATE_ACK_MINUTES", 60, int)
     SAFEGUARDING_HIGH_ACK_HOURS = FromEnv("ACCORD_SAFEGUARDING_HIGH_ACK_HOURS", 24, int)

@@ -405,11 +405,17 @@ class AgreementTerm(BaseModel):
 
 
 class AgreementAcceptance(BaseModel):
+    """A party's acceptance of one exact version: the name they typed, and when. A party
+    without a portal account accepts in person, recorded by a coach (`recorded_by`)."""
+    PORTAL, IN_PERSON = "portal", "in_person"
+
     agreement = ForeignKeyField(Agreement, backref="acceptances", on_delete="CASCADE")
     party = ForeignKeyField(CaseParty, backref="+")
     version = IntegerField()
     typed_name = CharField(max_length=200)
     accepted_at = DateTimeField(default=utcnow)
+    method = CharField(max_length=20, default=PORTAL)
+    recorded_by = ForeignKeyField(User, null=True, backref="+")
 
 
 class AgreementChangeRequest(BaseModel):

@@ -105,6 +105,7 @@ class CaseFacts:
     party_users: dict = field(default_factory=dict)
     has_unresolved_concern: bool = False
     closed: bool = False
+    kind: str = "mediation"
 
     def party_ids_of(self, user_id):
         return frozenset(pid for pid, uid in self.party_users.items() if uid == user_id)
@@ -314,6 +315,15 @@ def note_was_shared(note):
     return note.audience == PARTIES and (
         note_is_shared(note)
         or any(state in EVER_VISIBLE_SHARE_STATES for state in note.shares.values()))
+
+
+def source_party_is_fixed(note):
+    """Once the source party has been asked about sharing their words (whatever they answered),
+    the note stays theirs: changing whose words they are would turn a refusal, or a question
+    not yet answered, into a share that needs no consent."""
+    return note.source_party_id is not None and any(
+        party_id != note.source_party_id and state != SHARE_NOT_NEEDED
+        for party_id, state in note.shares.items())
 
 
 def edit_makes_revision(note):
@@ -530,12 +540,57 @@ def can_schedule_session(actor, case):
 
 
 def can_view_agreement(actor, case, agreement):
-    """Drafts are staff-only; parties on the case see it once proposed."""
+    """Drafts are staff-only; parties on the case see it once proposed. The same people may
+    download its PDF."""
     if agreement.case_id != case.case_id:
         return False
     if is_case_staff(actor, case):
         return True
     return agreement.state in PARTY_VISIBLE_AGREEMENT_STATES and bool(party_ids_for(actor, case))
+
+
+def can_draft_agreement(actor, case):
+    """A coach on an open mediation case drafts written agreements (coaching has none)."""
+    return is_case_coach(actor, case) and not case.closed and case.kind == "mediation"
+
+
+def _coach_on_open_case_of(actor, case, agreement):
+    return (agreement.case_id == case.case_id and is_case_coach(actor, case)
+            and not case.closed)
+
+
+def can_edit_agreement(actor, case, agreement):
+    """Only a draft changes in place; once proposed, a change is a new version."""
+    return _coach_on_open_case_of(actor, case, agreement) and agreement.state == AGREEMENT_DRAFT
+
+
+def can_propose_agreement(actor, case, agreement):
+    return can_edit_agreement(actor, case, agreement)
+
+
+def can_revise_agreement(actor, case, agreement):
+    """Start the next version of a proposed or final agreement (a new draft)."""
+    return (_coach_on_open_case_of(actor, case, agreement)
+            and agreement.state in (AGREEMENT_PROPOSED, AGREEMENT_FINAL))
+
+
+def can_answer_agreement(actor, case, agreement, party_id):
+    """A party on the case accepts a proposed agreement, or asks for a change, for themselves."""
+    return (agreement.case_id == case.case_id and agreement.state == AGREEMENT_PROPOSED
+            and not case.closed and party_id in party_ids_for(actor, case))
+
+
+def can_record_agreement_acceptance(actor, case, agreement, party_id):
+    """A coach records the acceptance of a party without a portal account, given in person."""
+    return (_coach_on_open_case_of(actor, case, agreement)
+            and agreement.state == AGREEMENT_PROPOSED
+            and party_id in case.party_users and case.party_users[party_id] is None)
+
+
+def can_view_agreement_change_request(actor, case, agreement, party_id):
+    """What a party asks to change is their own words: staff on the case and that party."""
+    return can_view_agreement(actor, case, agreement) and (
+        is_case_staff(actor, case) or party_id in party_ids_for(actor, case))
 
 
 # --- the service ----------------------------------------------------------------------------

@@ -12,12 +12,11 @@ from flask import abort
 
 from portal import policy
 from portal.models import (
-    ActionPoint, Agreement, Case, CaseEvent, CaseParty, CaseSession, CoachAllocation, ConcernEvent,
-    Goal, Note, NoteShare,
-    Referral, SafeguardingConcern, SessionAttendee, SessionCoach, User,
+    ActionPoint, Agreement, AgreementAcceptance, AgreementChangeRequest, AuditEvent, Case,
+    CaseEvent, CaseParty, CaseSession, CoachAllocation, ConcernEvent, Goal, Note, NoteFile,
+    NoteOverrideRead, NoteRevision, NoteShare, Referral, SafeguardingConcern, SessionAttendee,
+    SessionCoach, User,
 )
-from portal.models import AuditEvent
-from portal.models import NoteFile, NoteOverrideRead, NoteRevision
 
 
 def _nothing(model):
@@ -79,7 +78,8 @@ def case_facts(case):
                    CaseParty.select(CaseParty.id, CaseParty.user).where(CaseParty.case == case.id)}
     unresolved = SafeguardingConcern.unresolved().where(SafeguardingConcern.case == case.id).exists()
     return policy.CaseFacts(case_id=case.id, coach_ids=coach_ids, party_users=party_users,
-                            has_unresolved_concern=unresolved, closed=case.is_closed)
+                            has_unresolved_concern=unresolved, closed=case.is_closed,
+                            kind=case.kind)
 
 
 def current_coaches(case):
@@ -262,6 +262,69 @@ def agreements_visible_to(user, case):
         return query.where(
             Agreement.state.in_(policy.PARTY_VISIBLE_AGREEMENT_STATES),
             Agreement.case.in_(CaseParty.select(CaseParty.case).where(CaseParty.user == user.id)))
+    return _nothing(Agreement)
+
+
+def agreement_versions_visible_to(user, case):
+    """The agreements on the case this user may see, each lineage's versions newest first."""
+    return agreements_visible_to(user, case).order_by(Agreement.created_at.desc(),
+                                                      Agreement.id.desc())
+
+
+def party_agreements(user):
+    """Agreements proposed to this party on any of their cases (drafts never), newest first."""
+    if not _is(user, policy.PARTY):
+        return _nothing(Agreement)
+    return (Agreement
+            .select(Agreement, Case)
+            .join(Case)
+            .where(Agreement.state.in_(policy.PARTY_VISIBLE_AGREEMENT_STATES),
+                   Agreement.case.in_(CaseParty.select(CaseParty.case)
+                                      .where(CaseParty.user == user.id)))
+            .order_by(Agreement.proposed_at.desc(), Agreement.id.desc()))
+
+
+def agreement_acceptances(agreement):
+    """Who accepted this exact version, and how: shown to everyone who may see the agreement
+    (the PDF carries the same)."""
+    return (AgreementAcceptance
+            .select(AgreementAcceptance, CaseParty)
+            .join(CaseParty)
+            .where(AgreementAcceptance.agreement == agreement.id,
+                   AgreementAcceptance.version == agreement.version)
+            .order_by(AgreementAcceptance.accepted_at, AgreementAcceptance.id))
+
+
+def agreement_change_requests_visible_to(user, agreement):
+    """What parties asked to change: their own words, so staff on the case see every request
+    and a party only their own."""
+    query = (AgreementChangeRequest
+             .select(AgreementChangeRequest, CaseParty)
+             .join(CaseParty)
+             .where(AgreementChangeRequest.agreement == agreement.id)
+             .order_by(AgreementChangeRequest.created_at, AgreementChangeRequest.id))
+    if _is(user, policy.COORDINATOR):
+        return query
+    if _is(user, policy.COACH):
+        return query.where(CaseParty.case.in_(_allocated_case_ids(user)))
+    if _is(user, policy.PARTY):
+        return query.where(AgreementChangeRequest.party.in_(_party_ids_of(user)))
+    return _nothing(AgreementChangeRequest)
+
+
+def agreement_reviews(user):
+    """Final agreements with a review date, soonest first: the follow-up list for coordinators
+    (every case) and coaches (their cases)."""
+    query = (Agreement
+             .select(Agreement, Case)
+             .join(Case)
+             .where(Agreement.state == policy.AGREEMENT_FINAL, Agreement.review_on.is_null(False),
+                    Case.status != Case.CLOSED)
+             .order_by(Agreement.review_on, Agreement.id))
+    if _is(user, policy.COORDINATOR):
+        return query
+    if _is(user, policy.COACH):
+        return query.where(Agreement.case.in_(_allocated_case_ids(user)))
     return _nothing(Agreement)
 
 

@@ -18,7 +18,7 @@ from playhouse.migrate import SchemaMigrator
 
 from portal.migrations import (
     m0001_initial, m0002_referral_limits_and_case_timeline, m0003_audit_append_only,
-    m0004_concern_event_outcome,
+    m0004_concern_event_outcome, m0005_agreement_acceptance_method,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -27,6 +27,7 @@ MIGRATIONS = [
     (2, m0002_referral_limits_and_case_timeline),
     (3, m0003_audit_append_only),
     (4, m0004_concern_event_outcome),
+    (5, m0005_agreement_acceptance_method),
 ]
 
 
