@@ -36,6 +36,7 @@ def party():
         upcoming=[s for s in sessions if s.starts_at >= now],
         past=[s for s in sessions if s.starts_at < now][::-1],
         records=list(queries.own_party_records(current_user)),
+        agreements=list(queries.party_agreements(current_user)),
         back="home",
         **own_action_points(current_user),
     )

@@ -58,6 +58,7 @@ def case_context(case, facts):
         "goals": list(queries.goals_visible_to(current_user, case)),
         "concerns": list(queries.concerns_on_case(current_user, case)),
         "events": list(queries.case_events_visible_to(current_user, case)),
+        "agreements": list(queries.agreement_versions_visible_to(current_user, case)),
         "follow_on_cases": list(queries.cases_visible_to(current_user).where(Case.parent_case == case.id)),
         "may": {
             "run": policy.can_run_case(actor, facts),
@@ -68,6 +69,7 @@ def case_context(case, facts):
             "see_funding": policy.can_view_funding(actor, facts),
             "raise_concern": policy.can_raise_concern(actor, facts),
             "manage_party_items": policy.can_manage_party_items(actor, facts),
+            "draft_agreement": policy.can_draft_agreement(actor, facts),
         },
         "audience_labels": policy.AUDIENCE_LABELS,
         "schemes": current_app.config["FUNDING_SCHEMES"],

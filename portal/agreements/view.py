@@ -1,0 +1,106 @@
+"""Loading an agreement for the current user, everything its page shows, and the answers every
+change gives.
+
+A change answers htmx with the refreshed agreement (`#agreement`) and a plain browser with a
+303 to the agreement page; a refused form answers with the form again (422), in place for htmx.
+"""
+
+from flask import abort, render_template, url_for
+from flask_login import current_user
+from htmx_flask import make_response as htmx_response
+
+from portal import policy, queries
+from portal.access import current_actor, require
+from portal.agreements import changes, service
+from portal.cases.view import load_case
+from portal.htmx import is_htmx_request, redirect_to
+from portal.models import Agreement, AgreementIssue, AgreementTerm
+
+
+def facts_of(agreement):
+    return policy.AgreementFacts(agreement_id=agreement.id, case_id=agreement.case_id,
+                                 state=agreement.state)
+
+
+def load_agreement(reference, agreement_id, allowed=None):
+    """The agreement if the user may see it (404 otherwise) and, when `allowed` is given, may act
+    on it as that policy function says (403 otherwise)."""
+    case, facts = load_case(reference)
+    agreement = queries.get_or_404(queries.agreements_visible_to(current_user, case)
+                                   .where(Agreement.id == agreement_id))
+    if not policy.can_view_agreement(current_actor(), facts, facts_of(agreement)):
+        abort(404)
+    if allowed is not None:
+        require(allowed(current_actor(), facts, facts_of(agreement)))
+    return case, facts, agreement
+
+
+def my_party(case, facts):
+    """The current user's party record on this case, if they are a party on it."""
+    ids = policy.party_ids_for(current_actor(), facts)
+    return next((p for p in service.parties_of(case) if p.id in ids), None)
+
+
+def agreement_context(case, facts, agreement):
+    actor, agreement_facts = current_actor(), facts_of(agreement)
+    parties = service.parties_of(case)
+    party = my_party(case, facts)
+    acceptances = {a.party_id: a for a in queries.agreement_acceptances(agreement)}
+    previous = (Agreement.get_by_id(agreement.previous_id)
+                if agreement.previous_id is not None else None)
+    newer = queries.agreements_visible_to(current_user, case).where(
+        Agreement.previous == agreement.id).first()
+    return {
+        "case": case,
+        "agreement": agreement,
+        "document": service.document_for(agreement),
+        "issues": list(agreement.issues.order_by(AgreementIssue.position)),
+        "terms": list(agreement.terms.order_by(AgreementTerm.position)),
+        "parties": parties,
+        "party_names": {p.id: p.name for p in parties},
+        "acceptances": acceptances,
+        "change_requests": list(queries.agreement_change_requests_visible_to(current_user, agreement)),
+        "previous": previous,
+        "newer": newer,
+        # A version is only ever made from a proposed or final one, which every reader of this
+        # version may see too.
+        "changes": (changes.between(service.document_for(previous), service.document_for(agreement))
+                    if previous is not None else None),
+        "my_party": party,
+        "may": {
+            "edit": policy.can_edit_agreement(actor, facts, agreement_facts),
+            "propose": policy.can_propose_agreement(actor, facts, agreement_facts),
+            "revise": policy.can_revise_agreement(actor, facts, agreement_facts) and newer is None,
+            "answer": party is not None and party.id not in acceptances
+                      and policy.can_answer_agreement(actor, facts, agreement_facts, party.id),
+            "record": [p for p in parties if p.id not in acceptances
+                       and policy.can_record_agreement_acceptance(actor, facts, agreement_facts, p.id)],
+        },
+    }
+
+
+def agreement_updated(case, agreement):
+    """After a successful change: the refreshed agreement for htmx, a 303 to its page otherwise."""
+    if is_htmx_request():
+        case, facts, agreement = load_agreement(case.reference, agreement.id)
+        html = render_template("agreements/_agreement.html",
+                               **agreement_context(case, facts, agreement))
+        return htmx_response(html, 200, retarget="#agreement", reswap="outerHTML")
+    return redirect_to(agreement_url(agreement))
+
+
+def agreement_url(agreement, **values):
+    return url_for("agreements.show", reference=agreement.case.reference,
+                   agreement_id=agreement.id, **values)
+
+
+def form_page(case, agreement, form, fragment, title, *, form_id, status=200, **context):
+    """An agreement form: in place (htmx) or as a page of its own (no JavaScript)."""
+    context = {"case": case, "agreement": agreement, "form": form, "form_id": form_id,
+               "title": title, **context}
+    if is_htmx_request():
+        html = render_template(fragment, **context)
+        if status == 200:
+            return html, status
+        return htmx_response(html, status, retarget=f"#{form_id}", reswap="outerHTML")
+    return render_template("agreements/form_page.html", fragment=fragment, **context), status
