@@ -14,6 +14,7 @@ that a walk that quietly stops reaching pages makes the test fail rather than pa
 walk does may put a marker in a log line.
 """
 
+import io
 import logging
 from collections import deque
 from dataclasses import dataclass, field
@@ -21,13 +22,18 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from pypdf import PdfReader
 
 from portal import demo, policy, queries
 from portal.models import (
-    ActionPoint, Case, CaseParty, CoachAllocation, Goal, NoteRevision, User, utcnow,
+    ActionPoint, AgreementChangeRequest, Case, CaseParty, CoachAllocation, Goal, NoteRevision,
+    User, utcnow,
 )
 from tests.conftest import Browser
-from tests.factories import add_party, allocate, make_concern, make_note, make_note_file
+from tests.factories import (
+    add_party, allocate, make_agreement, make_agreement_term, make_concern, make_note,
+    make_note_file,
+)
 
 HTMX = {"HX-Request": "true"}
 # A walk that reaches more than this many addresses for one user has lost its way (a link that
@@ -69,6 +75,34 @@ def _history_rule(case, note):
 def _party_item_rule(case, party):
     item = policy.PartyItemFacts(case_id=case.id, party_id=party.id)
     return lambda actor: policy.can_view_party_item(actor, queries.case_facts(case), item)
+
+
+def _agreement_rule(case, agreement):
+    return lambda actor: policy.can_view_agreement(
+        actor, queries.case_facts(case),
+        policy.AgreementFacts(agreement_id=agreement.id, case_id=case.id, state=agreement.state))
+
+
+def _change_request_rule(case, agreement, party):
+    return lambda actor: policy.can_view_agreement_change_request(
+        actor, queries.case_facts(case),
+        policy.AgreementFacts(agreement_id=agreement.id, case_id=case.id, state=agreement.state),
+        party.id)
+
+
+def _plant_agreements(planted, case, coach, parties):
+    """A draft (staff only) and a proposed version (its parties too), each with a marked term,
+    and each party's request for a change (their own words: staff and that party)."""
+    for state in (policy.AGREEMENT_DRAFT, policy.AGREEMENT_PROPOSED):
+        agreement = make_agreement(case, coach, state=state, title=f"Agreement ({state})")
+        marker = planted.add(f"a term of the {state} agreement on {case.reference}",
+                             _agreement_rule(case, agreement))
+        make_agreement_term(agreement, what=f"{marker} every weekday")
+    for party in parties:
+        marker = planted.add(f"{party.name}'s request for a change on {case.reference}",
+                             _change_request_rule(case, agreement, party))
+        AgreementChangeRequest.create(agreement=agreement, party=party, version=1,
+                                      comment=f"{marker} please")
 
 
 def _concern_rule(case, concern):
@@ -154,6 +188,8 @@ def planted(app):
         coaches = [a.coach for a in case.allocations.order_by(CoachAllocation.id)]
         parties = list(case.parties.order_by(CaseParty.id))
         _plant_case(app, result, case, coaches, parties)
+        if case.kind == Case.MEDIATION:
+            _plant_agreements(result, case, coaches[0], parties)
     marker = result.add("a safeguarding concern on the third case", None)
     concern = make_concern(third, tom, description=f"{marker} was disclosed.")
     result.allowed[marker] = _concern_rule(third, concern)
@@ -211,6 +247,10 @@ def _fetch(browser, address, as_htmx):
     response = browser.get(address, headers=HTMX if as_htmx else {})
     headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     body = response.get_data().decode("utf-8", errors="replace")
+    if response.mimetype == "application/pdf":
+        # A PDF's text is compressed: read it as a person would, and keep the raw bytes too.
+        pages = PdfReader(io.BytesIO(response.get_data())).pages
+        body = "\n".join(page.extract_text() for page in pages) + body
     return Visit(address, as_htmx, response.status_code, f"{headers}\n{body}",
                  _local(response.headers.get("Location") or response.headers.get("HX-Redirect")
                         or ""),
