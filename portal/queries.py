@@ -298,15 +298,15 @@ def agreement_acceptances(agreement):
 def agreement_change_requests_visible_to(user, agreement):
     """What parties asked to change: their own words, so staff on the case see every request
     and a party only their own."""
+    visible = (agreements_visible_to(user, agreement.case)
+               .where(Agreement.id == agreement.id).select(Agreement.id))
     query = (AgreementChangeRequest
              .select(AgreementChangeRequest, CaseParty)
              .join(CaseParty)
-             .where(AgreementChangeRequest.agreement == agreement.id)
+             .where(AgreementChangeRequest.agreement.in_(visible))
              .order_by(AgreementChangeRequest.created_at, AgreementChangeRequest.id))
-    if _is(user, policy.COORDINATOR):
+    if _is_staff(user):
         return query
-    if _is(user, policy.COACH):
-        return query.where(CaseParty.case.in_(_allocated_case_ids(user)))
     if _is(user, policy.PARTY):
         return query.where(AgreementChangeRequest.party.in_(_party_ids_of(user)))
     return _nothing(AgreementChangeRequest)

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from portal import policy, queries
 from portal.db import database
 from portal.models import (
-    Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, SafeguardingConcern,
+    Agreement, AgreementChangeRequest, Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, SafeguardingConcern,
     User,
 )
 from tests import dbutil
@@ -160,6 +160,7 @@ class BuiltCase:
     action_points: dict  # id -> PartyItemFacts
     goals: dict          # id -> PartyItemFacts
     agreements: dict     # id -> AgreementFacts
+    change_requests: dict  # id -> (agreement id, party id)
     events: dict         # id -> kind
 
 
@@ -236,11 +237,17 @@ def _build_case(spec, party_users, coaches, staff):
     goals = {make_goal(case, parties[i]).id:
              policy.PartyItemFacts(case_id=case.id, party_id=parties[i].id)
              for i in spec.goals}
-    agreements = {}
+    agreements, change_requests = {}, {}
     for state in spec.agreements:
         agreement = make_agreement(case, staff[0], state=state)
         agreements[agreement.id] = policy.AgreementFacts(
             agreement_id=agreement.id, case_id=case.id, state=state)
+        # Each party asks for a change, whatever the state: the rows test the query, not the
+        # workflow that would stop a request on a draft.
+        for party in parties:
+            request = AgreementChangeRequest.create(agreement=agreement, party=party, version=1,
+                                                    comment="Please change it.")
+            change_requests[request.id] = (agreement.id, party.id)
 
     events = {CaseEvent.create(case=case, kind=kind, summary=f"Something about {kind}.").id: kind
               for kind in spec.events}
@@ -248,7 +255,7 @@ def _build_case(spec, party_users, coaches, staff):
     return BuiltCase(row=case, facts=facts, party_rows=parties, notes=notes, shares=shares,
                      note_children=note_children, concerns=concerns,
                      sessions=sessions, action_points=action_points, goals=goals,
-                     agreements=agreements, events=events)
+                     agreements=agreements, change_requests=change_requests, events=events)
 
 
 def _note_children(note, staff_member):
@@ -299,7 +306,8 @@ def check_fact_helpers(built):
         actual = queries.case_facts(case.row)
         # Field by field, so that a fact added later to CaseFacts is not silently compared as
         # its default; every fact the list queries depend on is here.
-        for name in ("case_id", "coach_ids", "party_users", "has_unresolved_concern", "closed"):
+        for name in ("case_id", "coach_ids", "party_users", "has_unresolved_concern", "closed",
+                     "kind"):
             assert getattr(actual, name) == getattr(case.facts, name), (name, case.row.id)
         for note_id, facts in case.notes.items():
             assert Note.get_by_id(note_id).facts() == facts
@@ -433,8 +441,25 @@ def check_sessions_and_agreements(built):
                 own_action_points |= allowed(policy.can_view_party_item, actor, case,
                                              case.action_points)
         # A party's own lists across every case: the same rows, and nothing for staff.
+        own_agreements = set().union(*(
+            allowed(policy.can_view_agreement, actor, case, case.agreements)
+            for case in built.cases)) if actor.role == policy.PARTY else set()
+        assert ids_of(queries.party_agreements(fresh)) == own_agreements, who(actor)
         assert ids_of(queries.party_sessions(fresh)) == own_sessions, who(actor)
         assert ids_of(queries.party_action_points(fresh)) == own_action_points, who(actor)
+
+
+def check_agreement_change_requests(built):
+    """What a party asked to change: staff on the case and that party, on an agreement they
+    may see."""
+    for user, actor, case in every_user_and_case(built):
+        for agreement_id, facts in case.agreements.items():
+            agreement = Agreement.get_by_id(agreement_id)
+            expected = {rid for rid, (aid, party_id) in case.change_requests.items()
+                        if aid == agreement_id and policy.can_view_agreement_change_request(
+                            actor, case.facts, facts, party_id)}
+            assert ids_of(queries.agreement_change_requests_visible_to(user, agreement)) == \
+                expected, who(actor, case)
 
 
 def check_timeline(built):
@@ -463,6 +488,7 @@ CHECKS = {
     "concerns": check_concerns,
     "action points, goals, contacts": check_party_items,
     "sessions, agreements, a party's own lists": check_sessions_and_agreements,
+    "agreements' change requests": check_agreement_change_requests,
     "case timeline": check_timeline,
     "people": check_people,
 }
