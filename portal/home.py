@@ -46,7 +46,8 @@ def party():
 @role_required(policy.COACH)
 def coach():
     """Your cases."""
-    return render_template("home/coach.html", cases=list(queries.coach_case_list(current_user)))
+    return render_template("home/coach.html", cases=list(queries.coach_case_list(current_user)),
+                           reviews=list(queries.agreement_reviews(current_user).limit(20)))
 
 
 @bp.get("/coordinator")
@@ -59,4 +60,5 @@ def coordinator():
         open_cases=list(queries.cases_visible_to(current_user)
                     .where(Case.status == Case.OPEN).order_by(Case.created_at.desc()).limit(20)),
         open_concerns=queries.open_concern_count_for(current_user),
+        reviews=list(queries.agreement_reviews(current_user).limit(20)),
     )

@@ -57,3 +57,4 @@ def duration_words(delta):
 def init_app(app):
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(duration_words, "duration")
+    app.add_template_global(local_today, "local_today")

@@ -363,3 +363,23 @@ def test_another_cases_people_get_404_for_a_proposed_agreement(w):
     for outsider in (w.outsider_user, w.outsider_coach):
         for action in ("", "agreement.pdf", "accept", "ask-for-a-change"):
             assert w.as_(outsider).get(url(w, agreement, action)).status_code == 404, action
+
+
+def test_the_review_date_of_a_final_agreement_is_on_the_staff_home_pages(w):
+    agreement = start(w, "blank")
+    add_term(w, agreement, "Keep music low after 10pm")
+    review = local_today(w) + timedelta(days=60)
+    w.as_(w.coach).submit(url(w, agreement, "details"),
+                          {"title": "Noise", "review_on": review.isoformat(), "other_terms": ""})
+    propose(w, agreement)
+    reviews_heading = "Agreement reviews"
+    assert reviews_heading not in w.as_(w.coordinator).get("/coordinator").get_data(as_text=True)
+    accept(w, agreement, w.alex_user, "Alex Morgan")
+    accept(w, agreement, w.bea_user, "Bea Lewis")
+    words = review.strftime("%-d %B %Y")
+    for user, home in ((w.coordinator, "/coordinator"), (w.coach, "/coach")):
+        page = w.as_(user).get(home).get_data(as_text=True)
+        assert reviews_heading in page and words in page, user.name
+    assert reviews_heading not in w.as_(w.outsider_coach).get("/coach").get_data(as_text=True)
+    timeline = w.as_(w.coach).get(w.case_url).get_data(as_text=True)
+    assert f"Review on {words}." in timeline
