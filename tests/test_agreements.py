@@ -260,6 +260,7 @@ def test_every_party_accepting_makes_it_final_with_a_stored_pdf_and_action_point
     assert first.headers["Content-Type"] == "application/pdf"
     assert first.headers["Content-Disposition"].startswith("attachment;")
     text = pdf_text(first.get_data())
+    assert "Final" in text and "Proposed" not in text
     assert "Trim the hedge" in text and "alex MORGAN" in " ".join(text.split())
     assert final.pdf_sha256 in w.as_(w.alex_user).get(url(w, agreement)).get_data(as_text=True)
 

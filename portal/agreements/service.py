@@ -8,6 +8,7 @@ version. Timeline entries and emails say that something happened, never what the
 """
 
 from contextlib import contextmanager
+from dataclasses import replace
 
 from flask import current_app, url_for
 
@@ -244,7 +245,8 @@ def request_change(agreement, party, *, comment, by):
 def _finalise(agreement, by):
     """Frozen, with its PDF stored and hashed; an earlier final version gives way to it; each
     term becomes an action point for its party, or for every party when it is for both."""
-    data = pdf.render_pdf(document_for(agreement))
+    # Rendered before the row changes, so say what it is about to become.
+    data = pdf.render_pdf(replace(document_for(agreement), state=policy.AGREEMENT_FINAL))
     key, digest = files.store(data)
     try:
         earlier = [v.id for v in versions_of(agreement)[:-1]]
