@@ -6,14 +6,14 @@ person. The PDF is the stored final file, byte for byte, once final; before that
 from the version as it stands, with blank lines for signatures.
 """
 
-from flask import abort, flash, make_response
+from flask import abort, make_response
 from flask_login import current_user, login_required
 
 from portal import policy
 from portal.access import current_actor, require
 from portal.agreements import bp, pdf, service
 from portal.agreements.forms import AcceptForm, ChangeRequestForm, RecordAcceptanceForm
-from portal.agreements.view import agreement_updated, facts_of, form_page, load_agreement, my_party
+from portal.agreements.view import attempt, facts_of, form_page, load_agreement, my_party
 from portal.cases.view import failed_status
 from portal.models import AgreementAcceptance
 
@@ -34,18 +34,15 @@ def accept(reference, agreement_id):
     case, agreement, party = _answering_party(reference, agreement_id)
     form = AcceptForm(party.name)
     if form.validate_on_submit():
-        try:
-            final = service.accept(agreement, party, typed_name=form.typed_name.data,
-                                   by=current_user._get_current_object())
-        except service.AgreementRuleError as refusal:
-            flash(str(refusal), "error")
-        else:
-            flash("Thank you. Everyone has accepted it, so the agreement is now final."
-                  if final else "Thank you. Your acceptance is recorded.", "success")
-        return agreement_updated(case, agreement)
-    return form_page(case, agreement, form, "agreements/_accept_form.html",
-                     f"Accept version {agreement.version} of the agreement", form_id="accept-form",
-                     status=failed_status(form), party=party)
+        return attempt(case, agreement, lambda: service.accept(
+            agreement, party, typed_name=form.typed_name.data, by=current_user._get_current_object()),
+            lambda final: "Thank you. Everyone has accepted it, so the agreement is now final."
+            if final else "Thank you. Your acceptance is recorded.")
+    return form_page(case, agreement, form, f"Accept version {agreement.version} of the agreement",
+                     form_id="accept-form", status=failed_status(form),
+                     intro=f"Accepting records the name you type, the time, and that it is "
+                           f"version {agreement.version} you accepted. If anything changes "
+                           "later, you will be asked again.")
 
 
 @bp.route("/cases/<reference>/agreements/<int:agreement_id>/ask-for-a-change",
@@ -56,17 +53,11 @@ def ask_for_change(reference, agreement_id):
     case, agreement, party = _answering_party(reference, agreement_id)
     form = ChangeRequestForm()
     if form.validate_on_submit():
-        try:
-            service.request_change(agreement, party, comment=form.comment.data,
-                                   by=current_user._get_current_object())
-        except service.AgreementRuleError as refusal:
-            flash(str(refusal), "error")
-        else:
-            flash("Thank you. Your coach has been told you asked for a change.", "success")
-        return agreement_updated(case, agreement)
-    return form_page(case, agreement, form, "agreements/_change_form.html",
-                     "Ask for a change to the agreement", form_id="change-form",
-                     status=failed_status(form), party=party)
+        return attempt(case, agreement, lambda: service.request_change(
+            agreement, party, comment=form.comment.data, by=current_user._get_current_object()),
+            "Thank you. Your coach has been told you asked for a change.")
+    return form_page(case, agreement, form, "Ask for a change to the agreement",
+                     form_id="change-form", status=failed_status(form))
 
 
 @bp.route("/cases/<reference>/agreements/<int:agreement_id>/record-acceptance",
@@ -83,20 +74,16 @@ def record_acceptance(reference, agreement_id):
     form = RecordAcceptanceForm(parties)
     if form.validate_on_submit():
         party = next(p for p in parties if str(p.id) == form.party.data)
-        try:
-            final = service.accept(agreement, party, typed_name=form.typed_name.data,
-                                   by=current_user._get_current_object(),
-                                   method=AgreementAcceptance.IN_PERSON)
-        except service.AgreementRuleError as refusal:
-            flash(str(refusal), "error")
-        else:
-            flash(f"{party.name}'s acceptance is recorded."
-                  + (" Everyone has accepted it, so the agreement is now final." if final else ""),
-                  "success")
-        return agreement_updated(case, agreement)
-    return form_page(case, agreement, form, "agreements/_record_acceptance_form.html",
-                     "Record an acceptance given in person", form_id="record-acceptance-form",
-                     status=failed_status(form))
+        return attempt(case, agreement, lambda: service.accept(
+            agreement, party, typed_name=form.typed_name.data,
+            by=current_user._get_current_object(), method=AgreementAcceptance.IN_PERSON),
+            lambda final: f"{party.name}'s acceptance is recorded."
+            + (" Everyone has accepted it, so the agreement is now final." if final else ""))
+    return form_page(case, agreement, form, "Record an acceptance given in person",
+                     form_id="record-acceptance-form", status=failed_status(form),
+                     intro=f"For a party without a portal account who read version "
+                           f"{agreement.version} and accepted it with you, for example by "
+                           "writing their name on a printed copy.")
 
 
 @bp.get("/cases/<reference>/agreements/<int:agreement_id>/agreement.pdf")

@@ -94,7 +94,8 @@ def _same_name(typed, name):
 
 
 class AcceptForm(FlaskForm):
-    typed_name = StringField("Type your full name", filters=[_tidy], validators=[
+    typed_name = StringField("Type your full name", filters=[_tidy], render_kw={"autocomplete": "name"},
+                             validators=[
         DataRequired("Type your full name to accept."),
         Length(max=200, message="Keep your name to 200 characters or fewer.")])
     has_read = BooleanField("I have read the whole agreement and I accept it",

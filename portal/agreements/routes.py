@@ -8,7 +8,7 @@ from portal import policy, queries
 from portal.agreements import bp, service, wording
 from portal.agreements.forms import DetailsForm, IssueForm, NewAgreementForm, TermForm
 from portal.agreements.view import (
-    agreement_context, agreement_updated, agreement_url, form_page, load_agreement,
+    agreement_context, agreement_url, attempt, form_page, load_agreement,
 )
 from portal.cases.view import failed_status, load_managed_case
 from portal.forms import ConfirmForm, scope_ids
@@ -47,11 +47,6 @@ def show(reference, agreement_id):
     return render_template("agreements/show.html", **agreement_context(case, facts, agreement))
 
 
-def _refused(case, agreement, refusal):
-    flash(str(refusal), "error")
-    return agreement_updated(case, agreement)
-
-
 @bp.route("/cases/<reference>/agreements/<int:agreement_id>/details", methods=["GET", "POST"])
 @login_required
 def details(reference, agreement_id):
@@ -59,16 +54,11 @@ def details(reference, agreement_id):
     case, facts, agreement = load_agreement(reference, agreement_id, policy.can_edit_agreement)
     form = scope_ids(DetailsForm(obj=agreement, keep_review_on=agreement.review_on), "details")
     if form.validate_on_submit():
-        try:
-            service.change_details(agreement, title=form.title.data, review_on=form.review_on.data,
-                                   other_terms=form.other_terms.data)
-        except service.AgreementRuleError as refusal:
-            return _refused(case, agreement, refusal)
-        flash("Details saved.", "success")
-        return agreement_updated(case, agreement)
-    return form_page(case, agreement, form, "agreements/_details_form.html",
-                     "Change the title, review date and other terms", form_id="details-form",
-                     status=failed_status(form))
+        return attempt(case, agreement, lambda: service.change_details(
+            agreement, title=form.title.data, review_on=form.review_on.data,
+            other_terms=form.other_terms.data), "Details saved.")
+    return form_page(case, agreement, form, "Change the title, review date and other terms",
+                     form_id="details-form", status=failed_status(form))
 
 
 def _item_form(kind, case, item=None):
@@ -110,15 +100,10 @@ def new_item(reference, agreement_id, kind):
     case, facts, agreement = load_agreement(reference, agreement_id, policy.can_edit_agreement)
     form = scope_ids(_item_form(kind, case), f"new-{kind}")
     if form.validate_on_submit():
-        try:
-            _save_item(kind, agreement, form)
-        except service.AgreementRuleError as refusal:
-            return _refused(case, agreement, refusal)
-        flash("Issue added." if kind == "issues" else "Term added.", "success")
-        return agreement_updated(case, agreement)
-    return form_page(case, agreement, form, f"agreements/_{kind}_form.html",
-                     "Add an issue" if kind == "issues" else "Add a term",
-                     form_id=f"new-{kind}-form", status=failed_status(form), item=None)
+        return attempt(case, agreement, lambda: _save_item(kind, agreement, form),
+                       "Issue added." if kind == "issues" else "Term added.")
+    return form_page(case, agreement, form, "Add an issue" if kind == "issues" else "Add a term",
+                     form_id=f"new-{kind}-form", status=failed_status(form))
 
 
 @bp.route("/cases/<reference>/agreements/<int:agreement_id>/<kind>/<int:item_id>/edit",
@@ -131,15 +116,11 @@ def edit_item(reference, agreement_id, kind, item_id):
     form = scope_ids(_item_form(kind, case, item), f"edit-{kind}-{item.id}")
     form.submit.label.text = "Save the change"
     if form.validate_on_submit():
-        try:
-            _save_item(kind, agreement, form, item)
-        except service.AgreementRuleError as refusal:
-            return _refused(case, agreement, refusal)
-        flash("Issue changed." if kind == "issues" else "Term changed.", "success")
-        return agreement_updated(case, agreement)
-    return form_page(case, agreement, form, f"agreements/_{kind}_form.html",
+        return attempt(case, agreement, lambda: _save_item(kind, agreement, form, item),
+                       "Issue changed." if kind == "issues" else "Term changed.")
+    return form_page(case, agreement, form,
                      "Change an issue" if kind == "issues" else "Change a term",
-                     form_id=f"edit-{kind}-{item.id}-form", status=failed_status(form), item=item)
+                     form_id=f"edit-{kind}-{item.id}-form", status=failed_status(form))
 
 
 def _confirmed():
@@ -156,11 +137,8 @@ def move_item(reference, agreement_id, kind, item_id, direction):
     case, facts, agreement = load_agreement(reference, agreement_id, policy.can_edit_agreement)
     item = _load_item(kind, agreement, item_id)
     _confirmed()
-    try:
-        service.move(item, direction)
-    except service.AgreementRuleError as refusal:
-        return _refused(case, agreement, refusal)
-    return agreement_updated(case, agreement)
+    return attempt(case, agreement, lambda: service.move(item, direction),
+                   "Issue moved." if kind == "issues" else "Term moved.")
 
 
 @bp.post("/cases/<reference>/agreements/<int:agreement_id>/<kind>/<int:item_id>/remove")
@@ -170,12 +148,8 @@ def remove_item(reference, agreement_id, kind, item_id):
     case, facts, agreement = load_agreement(reference, agreement_id, policy.can_edit_agreement)
     item = _load_item(kind, agreement, item_id)
     _confirmed()
-    try:
-        service.remove(item)
-    except service.AgreementRuleError as refusal:
-        return _refused(case, agreement, refusal)
-    flash("Issue removed." if kind == "issues" else "Term removed.", "success")
-    return agreement_updated(case, agreement)
+    return attempt(case, agreement, lambda: service.remove(item),
+                   "Issue removed." if kind == "issues" else "Term removed.")
 
 
 @bp.post("/cases/<reference>/agreements/<int:agreement_id>/propose")
@@ -184,13 +158,8 @@ def propose(reference, agreement_id):
     """Send the draft to every party to read and accept."""
     case, facts, agreement = load_agreement(reference, agreement_id, policy.can_propose_agreement)
     _confirmed()
-    try:
-        service.propose(agreement, by=_by())
-    except service.AgreementRuleError as refusal:
-        return _refused(case, agreement, refusal)
-    flash(f"Version {agreement.version} proposed. Each party has been emailed to read it.",
-          "success")
-    return agreement_updated(case, agreement)
+    return attempt(case, agreement, lambda: service.propose(agreement, by=_by()),
+                   f"Version {agreement.version} proposed. Each party has been emailed to read it.")
 
 
 @bp.post("/cases/<reference>/agreements/<int:agreement_id>/revise")
@@ -202,7 +171,8 @@ def revise(reference, agreement_id):
     try:
         draft = service.revise(agreement, by=_by())
     except service.AgreementRuleError as refusal:
-        return _refused(case, agreement, refusal)
+        flash(str(refusal), "error")
+        return redirect_to(agreement_url(agreement))
     flash(f"Version {draft.version} started as a draft. The parties see it once you propose it.",
           "success")
     return redirect_to(agreement_url(draft))

@@ -5,7 +5,7 @@ A change answers htmx with the refreshed agreement (`#agreement`) and a plain br
 303 to the agreement page; a refused form answers with the form again (422), in place for htmx.
 """
 
-from flask import abort, render_template, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import make_response as htmx_response
 
@@ -89,18 +89,31 @@ def agreement_updated(case, agreement):
     return redirect_to(agreement_url(agreement))
 
 
+def attempt(case, agreement, change, message):
+    """Make `change()`; say `message` (a function of its result, or words) or why it was
+    refused, and answer with the refreshed agreement."""
+    try:
+        result = change()
+    except service.AgreementRuleError as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(message(result) if callable(message) else message, "success")
+    return agreement_updated(case, agreement)
+
+
 def agreement_url(agreement, **values):
     return url_for("agreements.show", reference=agreement.case.reference,
                    agreement_id=agreement.id, **values)
 
 
-def form_page(case, agreement, form, fragment, title, *, form_id, status=200, **context):
-    """An agreement form: in place (htmx) or as a page of its own (no JavaScript)."""
+def form_page(case, agreement, form, title, *, form_id, status=200, intro=""):
+    """An agreement form, posted back to the address that served it: in place (htmx) or as a
+    page of its own (no JavaScript)."""
     context = {"case": case, "agreement": agreement, "form": form, "form_id": form_id,
-               "title": title, **context}
+               "title": title, "intro": intro, "action": request.path}
     if is_htmx_request():
-        html = render_template(fragment, **context)
+        html = render_template("agreements/_form.html", **context)
         if status == 200:
             return html, status
         return htmx_response(html, status, retarget=f"#{form_id}", reswap="outerHTML")
-    return render_template("agreements/form_page.html", fragment=fragment, **context), status
+    return render_template("agreements/form_page.html", **context), status
