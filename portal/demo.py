@@ -119,6 +119,14 @@ def _mediation_case(users):
     ActionPoint.create(case=case, party=bea, text="Think about which evenings you have visitors",
                        due_on=date.today() + timedelta(days=5), created_by=priya)
     Goal.create(case=case, party=alex, text="Sleep through the night on weekdays", created_by=priya)
+    _draft_agreement(case, priya)
+
+
+def _draft_agreement(case, coach):
+    """A draft from the neighbour-noise template: staff see it; the parties once proposed."""
+    from portal.agreements import service, wording
+    service.start(case, title="Agreement about noise on Elm Road",
+                  template=wording.find("neighbour-noise"), by=coach)
 
 
 def _coaching_case(users):
