@@ -22,6 +22,18 @@ def render(page_template, fragment_template=None, *, status=200, **context):
     return make_response(render_template(template, **context), status)
 
 
+def form_response(fragment, page, *, form_id, status=200, **context):
+    """A form in place for htmx (the fragment; a refused one, with its status, replaces the form
+    `#form_id`) or as a page of its own without JavaScript (`page` includes `fragment`)."""
+    context = {"form_id": form_id, "fragment": fragment, **context}
+    if is_htmx_request():
+        html = render_template(fragment, **context)
+        if status == 200:
+            return html, status
+        return htmx_response(html, status, retarget=f"#{form_id}", reswap="outerHTML")
+    return render_template(page, **context), status
+
+
 def redirect_to(url):
     """303 See Other after a POST. A boosted form follows it in place (htmx swaps the new page
     in without a reload); other htmx requests get HX-Redirect so the whole page moves."""

@@ -9,7 +9,7 @@ from the version as it stands, with blank lines for signatures.
 from flask import abort, make_response
 from flask_login import current_user, login_required
 
-from portal import policy
+from portal import policy, queries
 from portal.access import current_actor, require
 from portal.agreements import bp, pdf, service
 from portal.agreements.forms import AcceptForm, ChangeRequestForm, RecordAcceptanceForm
@@ -66,7 +66,7 @@ def ask_for_change(reference, agreement_id):
 def record_acceptance(reference, agreement_id):
     """A coach records an acceptance given in person by a party without a portal account."""
     case, facts, agreement = load_agreement(reference, agreement_id)
-    accepted = {a.party_id for a in service.accepted_by(agreement)}
+    accepted = {a.party_id for a in queries.agreement_acceptances(agreement)}
     parties = [p for p in service.parties_of(case) if p.id not in accepted
                and policy.can_record_agreement_acceptance(current_actor(), facts,
                                                           facts_of(agreement), p.id)]

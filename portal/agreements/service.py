@@ -21,7 +21,7 @@ from portal.models import (
     AgreementTerm, CaseParty, User, utcnow,
 )
 from portal.notes import files
-from portal.queries import current_coaches
+from portal.queries import agreement_acceptances, current_coaches
 from portal.times import to_local
 
 
@@ -155,9 +155,9 @@ def propose(agreement, *, by):
     """Send the draft to every party on the case to read and accept. An earlier version still
     waiting for acceptance is replaced by this one (its acceptances no longer count)."""
     case = agreement.case
-    parties = parties_of(case)
     with _locked(agreement):
         fresh = _draft(agreement)
+        parties = parties_of(case)
         if not fresh.terms.count():
             raise AgreementRuleError("Add at least one term before proposing the agreement.")
         if not parties:
@@ -206,7 +206,7 @@ def accept(agreement, party, *, typed_name, by, method=AgreementAcceptance.PORTA
         fresh = _fresh(agreement)
         if fresh.state != policy.AGREEMENT_PROPOSED:
             raise AgreementRuleError("This version is no longer waiting for acceptance.")
-        if accepted_by(fresh).where(AgreementAcceptance.party == party.id).exists():
+        if agreement_acceptances(fresh).where(AgreementAcceptance.party == party.id).exists():
             raise AgreementRuleError(f"{party.name} has already accepted this version.")
         AgreementAcceptance.create(
             agreement=fresh, party=party, version=fresh.version, typed_name=typed_name,
@@ -214,17 +214,11 @@ def accept(agreement, party, *, typed_name, by, method=AgreementAcceptance.PORTA
         how = " in person" if method == AgreementAcceptance.IN_PERSON else ""
         timeline.record(fresh.case, "agreement",
                         f"{party.name} accepted agreement version {fresh.version}{how}.", by)
-        accepted = {a.party_id for a in accepted_by(fresh)}
+        accepted = {a.party_id for a in agreement_acceptances(fresh)}
         if not all(p.id in accepted for p in parties_of(fresh.case)):
             return False
         _finalise(fresh, by)
     return True
-
-
-def accepted_by(agreement):
-    """The acceptances of this exact version (earlier versions' do not count)."""
-    return AgreementAcceptance.select().where(AgreementAcceptance.agreement == agreement.id,
-                                              AgreementAcceptance.version == agreement.version)
 
 
 def request_change(agreement, party, *, comment, by):
@@ -280,7 +274,7 @@ def stored_pdf(agreement):
 def document_for(agreement):
     """What the PDF shows: this version, its case's parties and their acceptances of it."""
     parties = parties_of(agreement.case)
-    accepted = {a.party_id: a for a in accepted_by(agreement)}
+    accepted = {a.party_id: a for a in agreement_acceptances(agreement)}
     both = "Both parties" if len(parties) == 2 else "All parties"
     names = {p.id: p.name for p in parties}
     return AgreementDocument(

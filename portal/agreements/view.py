@@ -13,7 +13,7 @@ from portal import policy, queries
 from portal.access import current_actor, require
 from portal.agreements import changes, service
 from portal.cases.view import load_case
-from portal.htmx import is_htmx_request, redirect_to
+from portal.htmx import form_response, is_htmx_request, redirect_to
 from portal.models import Agreement, AgreementIssue, AgreementTerm
 
 
@@ -53,7 +53,6 @@ def agreement_context(case, facts, agreement):
     return {
         "case": case,
         "agreement": agreement,
-        "document": service.document_for(agreement),
         "issues": list(agreement.issues.order_by(AgreementIssue.position)),
         "terms": list(agreement.terms.order_by(AgreementTerm.position)),
         "parties": parties,
@@ -109,11 +108,6 @@ def agreement_url(agreement, **values):
 def form_page(case, agreement, form, title, *, form_id, status=200, intro=""):
     """An agreement form, posted back to the address that served it: in place (htmx) or as a
     page of its own (no JavaScript)."""
-    context = {"case": case, "agreement": agreement, "form": form, "form_id": form_id,
-               "title": title, "intro": intro, "action": request.path}
-    if is_htmx_request():
-        html = render_template("agreements/_form.html", **context)
-        if status == 200:
-            return html, status
-        return htmx_response(html, status, retarget=f"#{form_id}", reswap="outerHTML")
-    return render_template("agreements/form_page.html", **context), status
+    return form_response("agreements/_form.html", "agreements/form_page.html", form_id=form_id,
+                         status=status, case=case, agreement=agreement, form=form, title=title,
+                         intro=intro, action=request.path)

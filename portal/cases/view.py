@@ -10,7 +10,7 @@ from htmx_flask import make_response as htmx_response
 
 from portal import policy, queries
 from portal.access import current_actor, require
-from portal.htmx import is_htmx_request, redirect_to
+from portal.htmx import form_response, is_htmx_request, redirect_to
 from portal.models import Case, CaseParty, ConsentEvent, SessionAttendee
 
 
@@ -87,13 +87,8 @@ def case_updated(case, facts=None):
 
 def form_page(case, form, fragment, title, *, form_id, status=200, **context):
     """A case form: in place (htmx) or as a page of its own (no JavaScript)."""
-    context = {"case": case, "form": form, "form_id": form_id, "title": title, **context}
-    if is_htmx_request():
-        html = render_template(fragment, **context)
-        if status == 200:
-            return html, status
-        return htmx_response(html, status, retarget=f"#{form_id}", reswap="outerHTML")
-    return render_template("cases/form_page.html", fragment=fragment, **context), status
+    return form_response(fragment, "cases/form_page.html", form_id=form_id, status=status,
+                         case=case, form=form, title=title, **context)
 
 
 def failed_status(form):

@@ -13,7 +13,7 @@ from htmx_flask import make_response as htmx_response
 
 from portal import policy, queries
 from portal.access import current_actor, require
-from portal.htmx import is_htmx_request, redirect_to
+from portal.htmx import form_response, is_htmx_request, redirect_to
 from portal.models import SafeguardingConcern, utcnow
 
 LEAD_MOVES = ("acknowledge", "action", "close", "reopen")
@@ -101,11 +101,6 @@ def concern_updated(concern):
 
 def concern_form_page(concern, form, title, *, action, form_id, status=200):
     """A form on the concern page: in place (htmx) or as a page of its own (no JavaScript)."""
-    context = {"concern": concern, "case": concern.case, "form": form, "form_id": form_id,
-               "title": title, "action": action}
-    if is_htmx_request():
-        html = render_template("safeguarding/_concern_form.html", **context)
-        if status == 200:
-            return html, status
-        return htmx_response(html, status, retarget=f"#{form_id}", reswap="outerHTML")
-    return render_template("safeguarding/form_page.html", **context), status
+    return form_response("safeguarding/_concern_form.html", "safeguarding/form_page.html",
+                         form_id=form_id, status=status, concern=concern, case=concern.case,
+                         form=form, title=title, action=action)
