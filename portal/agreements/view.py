@@ -108,6 +108,6 @@ def agreement_url(agreement, **values):
 def form_page(case, agreement, form, title, *, form_id, status=200, intro=""):
     """An agreement form, posted back to the address that served it: in place (htmx) or as a
     page of its own (no JavaScript)."""
-    return form_response("agreements/_form.html", "agreements/form_page.html", form_id=form_id,
+    return form_response("_inline_form.html", "agreements/form_page.html", form_id=form_id,
                          status=status, case=case, agreement=agreement, form=form, title=title,
                          intro=intro, action=request.path)
