@@ -2,14 +2,15 @@
 
 `Config` holds what every environment shares; `DevelopmentConfig`, `ProductionConfig` and
 `TestConfig` change only what differs. `config_from_env()` picks one from ACCORD_ENV.
+
+This file is the source; the portal imports it as `portal.config` (portal/config.py links here,
+and the wheel carries a copy), so an installed portal adds no top-level `config` module.
 """
 
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-
-BASE_DIR = Path(__file__).resolve().parent
 
 
 class FromEnv:
@@ -40,7 +41,10 @@ def _list(value):
 
 class Config:
     ENV_NAME = "base"
-    INSTANCE_DIR = FromEnv("ACCORD_INSTANCE_DIR", BASE_DIR / "instance", Path)
+    # instance/ under the directory the app is started from (the checkout for `make run`, the
+    # service's working directory in a deployment), read when the app is built: never inside the
+    # installed package, where an upgrade would delete the database and the uploaded files.
+    INSTANCE_DIR = FromEnv("ACCORD_INSTANCE_DIR", lambda config: Path.cwd() / "instance", Path)
     SERVICE_NAME = FromEnv("ACCORD_SERVICE_NAME", "Accord Community Mediation")
     DATABASE_URL = FromEnv("DATABASE_URL", lambda config: f"sqlite:///{Path(config.INSTANCE_DIR) / 'accord.sqlite3'}")
     SECRET_KEY = FromEnv("SECRET_KEY")

@@ -1,15 +1,21 @@
 """Accord: the application factory. Nothing happens at import time."""
 
 import logging
+from importlib.resources import files
 
 from flask import Flask
 
-from config import config_from_env, development_secret_key
+from portal.config import config_from_env, development_secret_key
+
+# Templates and static files are package data (see pyproject.toml), found the same way in the
+# checkout and in an installed wheel, whatever the working directory.
+RESOURCES = files(__name__)
 
 
 def create_app(config=None):
     """Build the app from a config class (or mapping); ACCORD_ENV picks one when none is given."""
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app = Flask(__name__, template_folder=str(RESOURCES / "templates"),
+                static_folder=str(RESOURCES / "static"))
     app.config.from_object(config or config_from_env())
     _ensure_secret_key(app)
 

@@ -7,11 +7,11 @@ rather than in front of a coach.
 
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import files
 
 from flask import current_app
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "agreement_templates.toml"
+DEFAULT_FILE = files("portal") / "data" / "agreement_templates.toml"
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class AgreementTemplate:
 
 def load(path):
     """The templates in the file, in order. Raises ValueError naming what is wrong."""
-    with open(path, "rb") as file:
+    with path.open("rb") as file:  # a Path, or the package's own file
         data = tomllib.load(file)
     templates = []
     for number, entry in enumerate(data.get("template", []), start=1):
