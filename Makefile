@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := ACCORD_ENV=development $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: run test test-postgres install assets bench clean
+.PHONY: run test test-postgres install assets bench clean check-wheel
 
 run: install assets
 	$(FLASK) db upgrade
@@ -24,13 +24,18 @@ test: install assets
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Pinned: constraints.txt holds the version of every package (see its header to regenerate it).
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 assets: $(HTMX)
+
+# Build the wheel, install it in a fresh virtualenv and serve the sign-in page from it (CI runs it).
+check-wheel: assets
+	$(PYTHON) tests/packaging/check_wheel.py
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
