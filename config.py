@@ -49,6 +49,14 @@ class Config:
     DATABASE_URL = FromEnv("DATABASE_URL", lambda config: f"sqlite:///{Path(config.INSTANCE_DIR) / 'accord.sqlite3'}")
     SECRET_KEY = FromEnv("SECRET_KEY")
 
+    # How many reverse proxies (TLS terminators, load balancers) stand in front of the app. Their
+    # X-Forwarded-For/-Proto/-Host headers are believed for that many hops; at 0 they are ignored,
+    # since without a proxy that overwrites them any visitor can send them.
+    PROXY_HOPS = FromEnv("ACCORD_PROXY_HOPS", 0, int)
+    # Strict-Transport-Security on every response (production only: a browser that saw it would
+    # refuse plain-HTTP development servers on the same host for a year).
+    HSTS = False
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -102,6 +110,7 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    HSTS = True
 
 
 class TestConfig(Config):
