@@ -4,7 +4,6 @@ The full check (install the wheel in a fresh virtualenv, serve the sign-in page 
 tests/packaging/check_wheel.py, which CI runs; this is the fast part of it.
 """
 
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from portal import create_app
 from portal.config import DevelopmentConfig
+from tests.packaging.check_wheel import build_wheel
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,10 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel_files(tmp_path_factory):
     """The paths inside the wheel `pip wheel .` builds from the checkout."""
-    dist = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--wheel-dir", str(dist), str(REPO)], check=True, capture_output=True)
-    (wheel,) = dist.glob("*.whl")
+    wheel = build_wheel(sys.executable, tmp_path_factory.mktemp("dist"))
     with zipfile.ZipFile(wheel) as archive:
         return set(archive.namelist())
 

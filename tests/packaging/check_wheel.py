@@ -63,6 +63,25 @@ class Assets(HTMLParser):
             self.scripts.append(attrs["src"])
 
 
+# Left out of the copy the wheel is built from: tools, caches, and setuptools' own build/ folder,
+# whose files from an earlier build would otherwise end up in this wheel too.
+NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "dist", "*.egg-info",
+                                    "__pycache__", ".pytest_cache", ".hypothesis", "instance",
+                                    "test-artifacts")
+
+
+def build_wheel(python, dist):
+    """Build the wheel from a clean copy of the checkout (symbolic links kept) into `dist`."""
+    with tempfile.TemporaryDirectory(prefix="accord-source-") as copy:
+        source = Path(copy) / "accord"
+        shutil.copytree(REPO, source, symlinks=True, ignore=NOT_SOURCE)
+        run([python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, source])
+    wheels = list(Path(dist).glob("*.whl"))
+    if len(wheels) != 1:
+        raise Failed(f"expected one wheel in {dist}, found {[w.name for w in wheels]}")
+    return wheels[0]
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -104,15 +123,12 @@ def check(work):
     run([bin_dir / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
 
     step("build the wheel")
-    run([bin_dir / "python", "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, REPO])
-    wheels = list(dist.glob("*.whl"))
-    if len(wheels) != 1:
-        raise Failed(f"expected one wheel in {dist}, found {[w.name for w in wheels]}")
+    wheel = build_wheel(bin_dir / "python", dist)
 
-    step(f"install {wheels[0].name} with {CONSTRAINTS.name}")
+    step(f"install {wheel.name} with {CONSTRAINTS.name}")
     if not CONSTRAINTS.is_file():
         raise Failed(f"{CONSTRAINTS} is missing")
-    run([bin_dir / "python", "-m", "pip", "install", "--quiet", "-c", CONSTRAINTS, wheels[0]])
+    run([bin_dir / "python", "-m", "pip", "install", "--quiet", "-c", CONSTRAINTS, wheel])
 
     # Everything below runs from an empty directory with a clean environment, so nothing can
     # come from the checkout: not its modules (no PYTHONPATH, cwd elsewhere), not its files.
