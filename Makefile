@@ -27,8 +27,8 @@ install: $(VENV)/.installed
 # Pinned: constraints.txt holds the version of every package (see its header to regenerate it).
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt --build-constraint constraints.txt -e '.[test]'
 	touch $@
 
 assets: $(HTMX)
@@ -46,4 +46,4 @@ $(HTMX): node_modules/.package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache build *.egg-info

@@ -75,7 +75,8 @@ def build_wheel(python, dist):
     with tempfile.TemporaryDirectory(prefix="accord-source-") as copy:
         source = Path(copy) / "accord"
         shutil.copytree(REPO, source, symlinks=True, ignore=NOT_SOURCE)
-        run([python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, source])
+        run([python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--build-constraint", CONSTRAINTS,
+             "--wheel-dir", dist, source])
     wheels = list(Path(dist).glob("*.whl"))
     if len(wheels) != 1:
         raise Failed(f"expected one wheel in {dist}, found {[w.name for w in wheels]}")
@@ -120,14 +121,14 @@ def check(work):
     step(f"a fresh virtualenv in {venv}")
     run([sys.executable, "-m", "venv", venv])
     bin_dir = venv / "bin"
-    run([bin_dir / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    if not CONSTRAINTS.is_file():
+        raise Failed(f"{CONSTRAINTS} is missing")
+    run([bin_dir / "python", "-m", "pip", "install", "--quiet", "-c", CONSTRAINTS, "--upgrade", "pip"])
 
     step("build the wheel")
     wheel = build_wheel(bin_dir / "python", dist)
 
     step(f"install {wheel.name} with {CONSTRAINTS.name}")
-    if not CONSTRAINTS.is_file():
-        raise Failed(f"{CONSTRAINTS} is missing")
     run([bin_dir / "python", "-m", "pip", "install", "--quiet", "-c", CONSTRAINTS, wheel])
 
     # Everything below runs from an empty directory with a clean environment, so nothing can
