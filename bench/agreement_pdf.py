@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import weasyprint  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from config import TestConfig  # noqa: E402
+from portal.config import TestConfig  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.agreements.document import (  # noqa: E402
     Acceptance, AgreementDocument, PartyLine, TermLine,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from config import TestConfig
+from portal.config import TestConfig
 from portal import create_app
 from portal.db import database
 from tests import dbutil

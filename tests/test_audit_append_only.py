@@ -7,7 +7,7 @@ import time
 import pytest
 from peewee import DatabaseError
 
-from config import TestConfig
+from portal.config import TestConfig
 from portal import audit, migrations
 from portal.db import database, is_sqlite
 from portal.migrations import m0001_initial

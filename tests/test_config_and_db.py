@@ -6,7 +6,7 @@ import threading
 import pytest
 from peewee import IntegrityError, PostgresqlDatabase, SqliteDatabase
 
-from config import DevelopmentConfig, ProductionConfig, TestConfig, config_from_env
+from portal.config import DevelopmentConfig, ProductionConfig, TestConfig, config_from_env
 from portal import create_app, mail, policy
 from portal.db import database
 from portal.models import AccountToken, utcnow

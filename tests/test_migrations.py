@@ -9,7 +9,7 @@ import types
 import pytest
 from peewee import CharField, Model
 
-from config import TestConfig
+from portal.config import TestConfig
 from portal import migrations
 from portal.db import database
 from portal.migrations import m0001_initial

@@ -131,7 +131,7 @@ def test_the_limits_are_configurable(app, staff, raiser):
 
 
 def test_the_default_limits_are_an_hour_and_a_day():
-    from config import Config
+    from portal.config import Config
     assert (Config.SAFEGUARDING_IMMEDIATE_ACK_MINUTES, Config.SAFEGUARDING_HIGH_ACK_HOURS) == (60, 24)
 
 

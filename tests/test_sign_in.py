@@ -5,7 +5,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from config import ProductionConfig
+from portal.config import ProductionConfig
 from portal import policy
 from tests.apps import (
     build_app_on, closing_database, cookie_attributes, error_summary, field_errors, read_form,
