@@ -23,10 +23,12 @@ def refer():
     if form.validate_on_submit():
         limit = current_app.config["REFERRAL_LIMIT_PER_HOUR"]
         if not ratelimit.allow("referral", request.remote_addr, limit, timedelta(hours=1)):
-            return render_template("referrals/rejected.html", too_many=True), 429
+            # The form again with everything typed still in it, so nothing is lost: it can be
+            # sent later, or read out on the phone.
+            return render_template("referrals/refer.html", form=form, too_many=True), 429
         if form.website.data:
             # Only automated spam fills the hidden field. Say no plainly; save nothing.
-            return render_template("referrals/rejected.html", too_many=False), 400
+            return render_template("referrals/rejected.html"), 400
         referral = service.save_referral(form)
         session["referral_reference"] = referral.reference
         return redirect_to(url_for("referrals.thank_you"))
@@ -36,8 +38,9 @@ def refer():
 
 @bp.get("/refer/thank-you")
 def thank_you():
-    """The reference, and nothing of what was submitted."""
-    reference = session.pop("referral_reference", None)
+    """The reference, and nothing of what was submitted. The reference stays in the session
+    (nothing else about the referral is there), so reloading the page shows it again."""
+    reference = session.get("referral_reference")
     if reference is None:
         abort(404)
     return render_template("referrals/thank_you.html", reference=reference)
