@@ -226,3 +226,9 @@ def test_an_anchor_file_that_cannot_be_written_does_not_stop_the_trail(app, capl
     rows = write_events(1)
     assert AuditEvent.get_by_id(rows[0].id)
     assert "Audit anchor not written" in caplog.text
+
+
+def test_a_database_with_the_demo_loaded_verifies(app):
+    result = run(app, "demo", "load")
+    assert result.exit_code == 0, result.output
+    assert verify(app).exit_code == 0
