@@ -119,3 +119,17 @@ def test_only_a_coordinator_can_send_it_again(mail_down, make_browser, browser):
         enter_as(person.client, user)
         response = person.submit(f"/cases/{case.reference}/parties/{robin.id}/invitation", page="/")
         assert response.status_code == status
+
+
+def test_every_invitation_not_sent_is_named(mail_down, make_browser, browser):
+    referral = make_referral(browser, **{"people-1-no_email": None})
+    coordinator = make_browser()
+    enter_as(coordinator.client, make_user(policy.COORDINATOR))
+    response = coordinator.submit(f"/referrals/{referral.reference}",
+                                  {"decision": "mediation", "invite": "y"})
+    assert response.status_code == 303
+    page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert ("The invitation email to Robin Ash (robin@example.org) and Sam Birch (sam@example.org) "
+            "could not be sent: the mail server did not answer. Their accounts are ready.") in page
+    assert "next to each name under Parties and consent" in page
+    assert page.count("Send invitation again<span") == 2
