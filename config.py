@@ -89,6 +89,25 @@ class Config:
     OFFICES = FromEnv("ACCORD_OFFICES", _list("Accord office, 12 Market Street"), _list)
     DEFAULT_SESSION_ALLOWANCE = FromEnv("ACCORD_SESSION_ALLOWANCE", 3, int)
     REFERRAL_LIMIT_PER_HOUR = FromEnv("ACCORD_REFERRAL_LIMIT_PER_HOUR", 5, int)
+    # Told to people the portal cannot help just now (a referral over the limit).
+    SERVICE_PHONE = FromEnv("ACCORD_SERVICE_PHONE", "01632 960 123")
+
+    # Sign-in: after this many failures within the window, for one typed email from one address
+    # (or from one address for any emails), that pair (or address) is refused for the pause.
+    SIGN_IN_FAILURES_PER_ACCOUNT = FromEnv("ACCORD_SIGN_IN_FAILURES_PER_ACCOUNT", 10, int)
+    SIGN_IN_FAILURES_PER_ADDRESS = FromEnv("ACCORD_SIGN_IN_FAILURES_PER_ADDRESS", 50, int)
+    SIGN_IN_WINDOW = FromEnv("ACCORD_SIGN_IN_WINDOW_MINUTES", timedelta(minutes=15),
+                             lambda minutes: timedelta(minutes=int(minutes)))
+    SIGN_IN_PAUSE = FromEnv("ACCORD_SIGN_IN_PAUSE_MINUTES", timedelta(minutes=15),
+                            lambda minutes: timedelta(minutes=int(minutes)))
+    # Forgotten password: reset emails per typed email, and requests per address, per hour.
+    PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR = FromEnv("ACCORD_PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR", 3, int)
+    PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = FromEnv("ACCORD_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", 10, int)
+
+    # The audit trail's anchors (row count, last id and hash, time), one line each, appended
+    # daily and by `flask audit anchor`. Keep it where the database's administrators cannot write.
+    AUDIT_ANCHOR_FILE = FromEnv("ACCORD_AUDIT_ANCHOR_FILE",
+                                lambda config: Path(config.INSTANCE_DIR) / "audit-anchors.txt", Path)
 
     # Uploaded files (session summaries): outside static/, named by a random key, served only
     # through a checked download. A request larger than a full-size file and its form is

@@ -2,10 +2,11 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import after_this_request, current_app, has_request_context, url_for
 
-from portal import audit, mail, passwords
+from portal import audit, mail, passwords, ratelimit
 from portal.db import database
 from portal.models import AccountToken, User, new_session_token, utcnow
 
@@ -83,36 +84,94 @@ def reinvite(user, invited_by, remote_addr=""):
     send_invitation_email(user, raw)
 
 
+def normalised_email(email):
+    """An email as accounts store it, and as the limits key it: trimmed, lower case."""
+    return (email or "").strip().lower()
+
+
+def _reset_limits_allow(email, remote_addr):
+    config = current_app.config
+    hour = timedelta(hours=1)
+    # Both are counted on every request, known address or not: the limit gives nothing away.
+    by_address = ratelimit.allow("reset_address", remote_addr,
+                                 config["PASSWORD_RESETS_PER_ADDRESS_PER_HOUR"], hour)
+    by_account = ratelimit.allow("reset_account", normalised_email(email),
+                                 config["PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR"], hour)
+    return by_address and by_account
+
+
+def _reset_email(to, raw_token):
+    hours = int(current_app.config["PASSWORD_RESET_LIFETIME"].total_seconds() // 3600)
+    body = ("Someone asked to reset the password of your account.\n"
+            f"If it was you, choose a new password here (the link works once and for {hours} hours):\n\n"
+            f"{_absolute('auth.reset_password', token=raw_token)}\n\n"
+            "If it was not you, ignore this email: your password stays as it is.\n")
+    return mail.build_message(to, "Reset your password", body, current_app.config["MAIL_FROM"])
+
+
 def request_password_reset(email, remote_addr=""):
     """Email a reset link if an active account with a password has this address. Says nothing
-    to the caller either way, so the form cannot be used to find out who has an account."""
-    user = User.by_email(email).where(User.active == True, User.password_hash.is_null(False)).first()  # noqa: E712
-    if user is None:
+    to the caller either way, so the form cannot be used to find out who has an account.
+
+    Known and unknown addresses do the same work in the request: a token made and hashed, the
+    same UPDATE and audit row in one transaction, the email built. The one difference is the
+    token's own INSERT (a row needs an account). Sending is what took the time, so it happens
+    for neither in the request: see `_send_after_response`.
+    """
+    email = normalised_email(email)
+    if not _reset_limits_allow(email, remote_addr):
+        audit.record("account.password_reset_refused", remote_addr=remote_addr)
         return
+    user = User.by_email(email).where(User.active == True, User.password_hash.is_null(False)).first()  # noqa: E712
+    raw = secrets.token_urlsafe(32)
+    token_hash = _hash_token(raw)
     with database.atomic():
         _retire_tokens(user, AccountToken.PASSWORD_RESET)
-        raw = issue_token(user, AccountToken.PASSWORD_RESET,
-                          current_app.config["PASSWORD_RESET_LIFETIME"])
+        if user is not None:
+            AccountToken.create(user=user, purpose=AccountToken.PASSWORD_RESET, token_hash=token_hash,
+                                expires_at=utcnow() + current_app.config["PASSWORD_RESET_LIFETIME"])
         audit.record("account.password_reset_requested", record=user, remote_addr=remote_addr)
-    hours = int(current_app.config["PASSWORD_RESET_LIFETIME"].total_seconds() // 3600)
-    try:
-        mail.send(
-            user.email,
-            "Reset your password",
-            "Someone asked to reset the password of your account.\n"
-            f"If it was you, choose a new password here (the link works once and for {hours} hours):\n\n"
-            f"{_absolute('auth.reset_password', token=raw)}\n\n"
-            "If it was not you, ignore this email: your password stays as it is.\n",
-        )
-    except mail.MailNotSent:
-        # An error page here, and not for unknown addresses, would tell who has an account.
-        pass
+    message = _reset_email(user.email if user is not None else email, raw)
+    if user is not None:
+        _send_after_response(message)
+
+
+def _send_after_response(message):
+    """Send `message` once the response has gone to the browser.
+
+    Talking to the mail server is the slow part (a connection, TLS, a login: tens to hundreds
+    of milliseconds), and only a known address has anything to send: done in the request, the
+    answer's timing would say who has an account. A decoy email to an unknown address would
+    equalise it but mail strangers. So neither path waits for the server: the WSGI server calls
+    the response's close() after the last byte is sent, and the email goes then, in the same
+    worker (no thread). The job queue of a later issue replaces this. Without a mail server
+    (development), the outbox file is written at once, as before: it costs a fraction of a
+    millisecond and keeps the outbox readable straight after the request.
+    """
+    app = current_app._get_current_object()
+
+    def deliver():
+        with app.app_context():
+            try:
+                mail.deliver(message)
+            except mail.MailNotSent:
+                pass  # logged by mail; the person was told only "if an account exists"
+
+    if not app.config.get("MAIL_SERVER") or not has_request_context():
+        deliver()
+        return
+
+    @after_this_request
+    def _send_on_close(response):
+        response.call_on_close(deliver)
+        return response
 
 
 def _retire_tokens(user, purpose):
+    # For no account (an unknown address asking for a reset) the same UPDATE matches no row.
     (AccountToken
      .update(used_at=utcnow())
-     .where(AccountToken.user == user, AccountToken.purpose == purpose,
+     .where(AccountToken.user == (user.id if user is not None else 0), AccountToken.purpose == purpose,
             AccountToken.used_at.is_null())
      .execute())
 
@@ -159,6 +218,28 @@ def reactivate(user, by, remote_addr=""):
     with database.atomic():
         User.update(active=True).where(User.id == user.id).execute()
         audit.record("account.reactivated", actor=by, record=user, remote_addr=remote_addr)
+
+
+def begin_sign_in(email, remote_addr):
+    """A sign-in attempt for this typed email from this address, or its refusal.
+
+    Keyed by the email as typed (normalised), not by account, so an unknown email is paused
+    exactly like a known one and the pause says nothing about who has an account. Each attempt
+    counts as a failure until `sign_in_succeeded`, so guesses sent all at once count too.
+    """
+    config = current_app.config
+    window, pause = config["SIGN_IN_WINDOW"], config["SIGN_IN_PAUSE"]
+    address = remote_addr or "unknown"
+    return ratelimit.begin([
+        (ratelimit.Rule("sign_in_account", config["SIGN_IN_FAILURES_PER_ACCOUNT"], window, pause),
+         f"{normalised_email(email)}\n{address}"),
+        (ratelimit.Rule("sign_in_address", config["SIGN_IN_FAILURES_PER_ADDRESS"], window, pause),
+         address),
+    ])
+
+
+def sign_in_succeeded(attempt):
+    ratelimit.succeeded(attempt)
 
 
 def authenticate(email, password):

@@ -1,5 +1,5 @@
 """Flask commands: `flask --app wsgi db upgrade`, `... demo load`, `... users create-admin`,
-`... audit verify`."""
+`... audit verify`, `... audit anchor`."""
 
 import click
 from flask import current_app
@@ -49,6 +49,9 @@ def demo_load(if_empty):
             click.echo("The database already has data; demo data not loaded.")
             return
         demo.load()
+        # A database with users and an empty trail fails `audit verify`: say where they came from.
+        from portal import audit
+        audit.record("demo.loaded")
     click.echo("Demo data loaded.")
     _print_sign_ins()
 
@@ -70,23 +73,58 @@ def _print_sign_ins():
 @click.option("--anchor", metavar="ROW:HASH",
               help="A row id and hash printed by an earlier verify: fail if that row is gone or changed.")
 def audit_verify(anchor):
-    """Walk the audit trail's hash chain: "intact", or the first row altered or removed."""
+    """Walk the audit trail's hash chain and check it against every anchor in the anchor file:
+    "intact", or the first row altered or removed."""
     from portal import audit
     try:
         expected = audit.parse_anchor(anchor) if anchor else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--anchor") from None
+    path = current_app.config.get("AUDIT_ANCHOR_FILE")
+    try:
+        kept = audit.read_anchors(path) if path else []
+    except ValueError as error:
+        # The file is only ever appended to: a line that is not an anchor was put there.
+        click.echo(f"broken: the anchor file was changed: {error}")
+        raise SystemExit(1) from None
     with database.connection_context():
-        report = audit.check_database(anchor=expected)
+        report = audit.check_database(anchor=expected, anchors=kept)
     if not report.intact:
         click.echo(f"broken: {report.problem}")
         raise SystemExit(1)
     click.echo("intact")
     click.echo(f"{report.rows} rows; last row {report.last_id or 0}, hash {report.last_hash}")
+    if kept:
+        click.echo(f"Checked against {len(kept)} anchors in {path}; the latest taken "
+                   f"{kept[-1].taken_at:%Y-%m-%d %H:%M} UTC ({kept[-1].rows} rows).")
+    else:
+        click.echo(f"No anchors yet in {path}: rows cut from the end cannot be seen without one.")
     if report.last_id is not None:
-        # The chain cannot see rows cut from its end: an anchor kept elsewhere can.
-        click.echo("Keep this outside the database; to check later that the trail still reaches it:")
+        click.echo("To check later, from another copy of the anchor, that the trail still reaches this row:")
         click.echo(f"  flask --app wsgi audit verify --anchor {report.last_id}:{report.last_hash}")
+
+
+@audit_cli.command("anchor")
+def audit_anchor():
+    """Check the chain, then append its row count, last id and hash and the time to the anchor
+    file (as happens every day by itself)."""
+    from portal import audit
+    path = current_app.config["AUDIT_ANCHOR_FILE"]
+    try:
+        kept = audit.read_anchors(path)
+    except ValueError as error:
+        click.echo(f"broken: the anchor file was changed: {error}")
+        raise SystemExit(1) from None
+    with database.connection_context():
+        report = audit.check_database(anchors=kept)
+    if not report.intact:
+        # Anchoring a broken trail would vouch for it.
+        click.echo(f"broken: {report.problem}")
+        click.echo("No anchor written.")
+        raise SystemExit(1)
+    anchor = audit.append_anchor(path, lambda: audit.Anchor(
+        audit.utcnow().replace(microsecond=0), report.rows, report.last_id or 0, report.last_hash))
+    click.echo(f"Anchor written to {path}: {anchor.line().strip()}")
 
 
 def _ensure_instance_dir():

@@ -33,8 +33,13 @@ def build_message(to, subject, body, sender):
 
 def send(to, subject, body):
     """Send one plain-text email with the app's mail settings; MailNotSent if SMTP fails."""
+    message = build_message(to, subject, body, current_app.config["MAIL_FROM"])
+    return deliver(message)
+
+
+def deliver(message):
+    """Send a message made by `build_message`; MailNotSent if SMTP fails."""
     config = current_app.config
-    message = build_message(to, subject, body, config["MAIL_FROM"])
     if config.get("MAIL_SERVER"):
         _send_smtp(message, config)
     else:

@@ -1,5 +1,6 @@
 """Signing in and out, accepting an invitation, and resetting or changing a password."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -7,7 +8,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal import accounts, audit
+from portal import accounts, audit, times
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.forms import ConfirmForm
 from portal.htmx import no_store, redirect_to
@@ -46,8 +47,16 @@ def sign_in():
         return redirect(url_for("home.index"))
     form = SignInForm()
     if form.validate_on_submit():
+        attempt = accounts.begin_sign_in(form.email.data, request.remote_addr)
+        if attempt.refused:
+            # The password is not even checked: while paused, the right one is refused too.
+            known = User.by_email(form.email.data).first()
+            audit.record("auth.sign_in_refused", record=known, remote_addr=request.remote_addr,
+                         detail=f"limit={attempt.refused_by}")
+            return _sign_in_paused(attempt.refused_until)
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
+            accounts.sign_in_succeeded(attempt)
             _start_session(user)
             audit.record("auth.signed_in", actor=user, record=user, remote_addr=request.remote_addr)
             return redirect_to(_safe_next(request.args.get("next")) or url_for("home.index"))
@@ -56,6 +65,23 @@ def sign_in():
         form.form_errors.append(SIGN_IN_FAILED)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/sign_in.html", form=form), status
+
+
+def _sign_in_paused(until):
+    """429, with when to try again in the service's time, rounded up to the next minute."""
+    local = times.to_local(until)
+    if local.second or local.microsecond:
+        local = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    today = times.local_today()
+    if local.date() == today:
+        when = f"{local:%H:%M} today"
+    elif local.date() == today + timedelta(days=1):
+        when = f"{local:%H:%M} tomorrow"
+    else:
+        when = f"{local:%H:%M} on {local:%-d %B %Y}"
+    response = make_response(render_template("auth/sign_in_paused.html", when=when), 429)
+    response.headers["Retry-After"] = str(max(1, int((until - utcnow()).total_seconds()) + 1))
+    return response
 
 
 @bp.post("/sign-out")

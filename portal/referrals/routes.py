@@ -23,10 +23,12 @@ def refer():
     if form.validate_on_submit():
         limit = current_app.config["REFERRAL_LIMIT_PER_HOUR"]
         if not ratelimit.allow("referral", request.remote_addr, limit, timedelta(hours=1)):
-            return render_template("referrals/rejected.html", too_many=True), 429
+            # The form again with everything typed still in it, so nothing is lost: it can be
+            # sent later, or read out on the phone.
+            return render_template("referrals/refer.html", form=form, too_many=True), 429
         if form.website.data:
             # Only automated spam fills the hidden field. Say no plainly; save nothing.
-            return render_template("referrals/rejected.html", too_many=False), 400
+            return render_template("referrals/rejected.html"), 400
         referral = service.save_referral(form)
         session["referral_reference"] = referral.reference
         return redirect_to(url_for("referrals.thank_you"))
@@ -36,8 +38,9 @@ def refer():
 
 @bp.get("/refer/thank-you")
 def thank_you():
-    """The reference, and nothing of what was submitted."""
-    reference = session.pop("referral_reference", None)
+    """The reference, and nothing of what was submitted. The reference stays in the session
+    (nothing else about the referral is there), so reloading the page shows it again."""
+    reference = session.get("referral_reference")
     if reference is None:
         abort(404)
     return render_template("referrals/thank_you.html", reference=reference)
@@ -76,10 +79,24 @@ def triage(reference):
             service.decline(referral, form.reason.data, by, request.remote_addr)
             flash(f"Referral {referral.reference} declined.", "success")
             return redirect_to(url_for("referrals.queue"))
-        case = service.accept(referral, form.decision.data, by, form.invite.data, request.remote_addr)
+        case, not_sent = service.accept(referral, form.decision.data, by, form.invite.data,
+                                        request.remote_addr)
         flash(f"Case {case.reference} opened from referral {referral.reference}.", "success")
+        if not_sent:
+            flash(_not_invited_message(not_sent), "error")
         return redirect_to(url_for("cases.show", reference=case.reference))
     status = 422 if form.is_submitted() else 200
     people = list(referral.people.order_by(ReferralPerson.id))
     return render_template("referrals/show.html", referral=referral, people=people, form=form,
                            cases=list(referral.cases)), status
+
+
+def _not_invited_message(users):
+    """Who was not invited, and how to invite them once email works again."""
+    people = [f"{u.name} ({u.email})" for u in users]
+    names = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " and " + people[-1]
+    one = len(users) == 1
+    return (f"The invitation email to {names} could not be sent: the mail server did not answer. "
+            f"{'Their account is' if one else 'Their accounts are'} ready. When email works again, "
+            "use \"Send invitation again\" next to "
+            f"{'their name' if one else 'each name'} under Parties and consent on this page.")

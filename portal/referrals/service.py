@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from portal import accounts, audit, policy, timeline
+from portal import accounts, audit, mail, policy, timeline
 from portal.db import database
 from portal.models import AccountToken, Case, CaseParty, Referral, ReferralPerson, User, utcnow
 
@@ -48,7 +48,10 @@ def decline(referral, reason, by, remote_addr=""):
 
 
 def accept(referral, kind, by, invite=True, remote_addr=""):
-    """Open a case from the referral: its parties, and portal invitations where email is safe."""
+    """Open a case from the referral: its parties, and portal invitations where email is safe.
+
+    Returns the case and the parties' accounts whose invitation email could not be sent: the
+    case is open and their accounts are ready either way, and the case page can send again."""
     invitations = []
     with database.atomic():
         case = Case.create(
@@ -71,10 +74,15 @@ def accept(referral, kind, by, invite=True, remote_addr=""):
                         f"Case opened from referral {referral.reference} as {_kind_words(kind)}.", by)
         audit.record("referral.accepted", actor=by, record=referral, case_id=case.id,
                      remote_addr=remote_addr)
-    # Emails go only once everything they point to is saved.
+    # Emails go only once everything they point to is saved. A mail server that is down must
+    # not undo or hide the case it opened: say who was not invited instead.
+    not_sent = []
     for user, raw_token in invitations:
-        accounts.send_invitation_email(user, raw_token)
-    return case
+        try:
+            accounts.send_invitation_email(user, raw_token)
+        except mail.MailNotSent:
+            not_sent.append(user)
+    return case, not_sent
 
 
 def _kind_words(kind):

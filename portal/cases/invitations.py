@@ -1,0 +1,51 @@
+"""Sending a party's portal invitation again from the case page (after the mail server failed
+when the referral was accepted, or when the first link has run out)."""
+
+from flask import abort, flash, request
+from flask_login import current_user, login_required
+
+from portal import accounts, policy
+from portal.cases import bp
+from portal.cases.view import case_updated, load_managed_case, load_party
+from portal.forms import ConfirmForm
+from portal.mail import MailNotSent
+from portal.models import User
+
+
+def _waiting_account(party):
+    """The party's account if it is a party account still waiting for its password, else None."""
+    if party.user_id is None:
+        return None
+    return (User.select()
+            .where(User.id == party.user_id, User.role == policy.PARTY, User.active == True,  # noqa: E712
+                   User.password_hash.is_null())
+            .first())
+
+
+@bp.app_template_global()
+def invitation_waiting(party):
+    """Whether the case page offers "Send invitation again" for this party."""
+    return _waiting_account(party) is not None
+
+
+@bp.post("/<reference>/parties/<int:party_id>/invitation")
+@login_required
+def resend_invitation(reference, party_id):
+    """A new invitation link for a party who has not set a password yet; the old one stops working."""
+    case, facts = load_managed_case(reference, policy.can_run_case)
+    party = load_party(case, party_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = _waiting_account(party)
+    if user is None:
+        flash(f"{party.name} has no invitation waiting to be accepted.", "error")
+        return case_updated(case)
+    try:
+        accounts.reinvite(user, invited_by=current_user._get_current_object(),
+                          remote_addr=request.remote_addr)
+    except MailNotSent:
+        flash(f"The invitation email to {party.name} ({user.email}) could not be sent: the mail "
+              "server did not answer. Try \"Send invitation again\" later.", "error")
+    else:
+        flash(f"A new invitation has been sent to {party.name} ({user.email}).", "success")
+    return case_updated(case)

@@ -1,0 +1,135 @@
+"""Accepting a referral while the mail server is down: the case opens, the coordinator is told
+who was not invited and how to send it again, and the case page sends it again."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from portal import policy
+from portal.models import AuditEvent, Case, CaseParty, User
+from tests.apps import enter_as, links_in
+from tests.factories import allocate, make_user
+from tests.test_mail import Collector, free_port
+from tests.test_referrals import make_referral
+
+
+@pytest.fixture
+def mail_down(app):
+    """The app pointed at a port on this machine where nothing listens."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False)
+
+
+@pytest.fixture
+def mail_server(app):
+    """Start a real SMTP server and point the app at it; returns its collector."""
+    started = []
+
+    def start():
+        collector = Collector()
+        controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        started.append(controller)
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False)
+        return collector
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def accept_with_invitations(make_browser, browser):
+    referral = make_referral(browser)
+    coordinator = make_browser()
+    enter_as(coordinator.client, make_user(policy.COORDINATOR))
+    response = coordinator.submit(f"/referrals/{referral.reference}",
+                                  {"decision": "mediation", "invite": "y"})
+    return coordinator, response
+
+
+def test_with_the_mail_server_down_the_case_opens_and_says_who_was_not_invited(
+        mail_down, make_browser, browser):
+    coordinator, response = accept_with_invitations(make_browser, browser)
+    assert response.status_code == 303
+    case = Case.get()
+    assert response.headers["Location"] == f"/cases/{case.reference}"
+    page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Case {case.reference} opened" in page
+    assert ("The invitation email to Robin Ash (robin@example.org) could not be sent: the mail "
+            "server did not answer.") in page
+    assert "use &#34;Send invitation again&#34; next to their name under Parties and consent" in page
+    robin = CaseParty.get(CaseParty.name == "Robin Ash")
+    # The account is there, waiting, and the button to send again is next to Robin only.
+    assert robin.user.password_hash is None
+    assert page.count("Send invitation again<span") == 1
+    assert f"/cases/{case.reference}/parties/{robin.id}/invitation" in page
+
+
+def test_once_the_mail_server_is_back_the_invitation_is_sent_again(
+        app, mail_down, mail_server, make_browser, browser):
+    coordinator, _ = accept_with_invitations(make_browser, browser)
+    case, robin = Case.get(), CaseParty.get(CaseParty.name == "Robin Ash")
+    collector = mail_server()
+    response = coordinator.submit(f"/cases/{case.reference}/parties/{robin.id}/invitation",
+                                  page=f"/cases/{case.reference}")
+    assert response.status_code == 303
+    [(recipients, message)] = collector.messages()
+    assert recipients == ["robin@example.org"]
+    page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A new invitation has been sent to Robin Ash (robin@example.org)." in page
+    [link] = links_in(message)
+    visitor = app.test_client()
+    assert visitor.get(urlsplit(link).path).status_code == 200
+    assert AuditEvent.select().where(AuditEvent.event == "account.reinvited",
+                                     AuditEvent.record_id == robin.user_id).count() == 1
+
+
+def test_sending_again_while_the_mail_server_is_still_down_says_so(mail_down, make_browser, browser):
+    coordinator, _ = accept_with_invitations(make_browser, browser)
+    case, robin = Case.get(), CaseParty.get(CaseParty.name == "Robin Ash")
+    response = coordinator.submit(f"/cases/{case.reference}/parties/{robin.id}/invitation",
+                                  page=f"/cases/{case.reference}")
+    assert response.status_code == 303
+    page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The invitation email to Robin Ash (robin@example.org) could not be sent" in page
+
+
+def test_a_party_who_has_set_a_password_is_not_invited_again(mail_server, make_browser, browser):
+    collector = mail_server()
+    coordinator, _ = accept_with_invitations(make_browser, browser)
+    case, robin = Case.get(), CaseParty.get(CaseParty.name == "Robin Ash")
+    User.update(password_hash="set").where(User.id == robin.user_id).execute()
+    sent_before = len(collector.messages())
+    page = coordinator.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "Send invitation again" not in page
+    response = coordinator.submit(f"/cases/{case.reference}/parties/{robin.id}/invitation",
+                                  page=f"/cases/{case.reference}")
+    assert response.status_code == 303
+    assert "Robin Ash has no invitation waiting to be accepted." in coordinator.get(
+        response.headers["Location"]).get_data(as_text=True)
+    assert len(collector.messages()) == sent_before
+
+
+def test_only_a_coordinator_can_send_it_again(mail_down, make_browser, browser):
+    accept_with_invitations(make_browser, browser)
+    case, robin = Case.get(), CaseParty.get(CaseParty.name == "Robin Ash")
+    allocated, other = make_user(policy.COACH), make_user(policy.COACH)
+    allocate(case, allocated)
+    for user, status in ((allocated, 403), (other, 404)):
+        person = make_browser()
+        enter_as(person.client, user)
+        response = person.submit(f"/cases/{case.reference}/parties/{robin.id}/invitation", page="/")
+        assert response.status_code == status
+
+
+def test_every_invitation_not_sent_is_named(mail_down, make_browser, browser):
+    referral = make_referral(browser, **{"people-1-no_email": None})
+    coordinator = make_browser()
+    enter_as(coordinator.client, make_user(policy.COORDINATOR))
+    response = coordinator.submit(f"/referrals/{referral.reference}",
+                                  {"decision": "mediation", "invite": "y"})
+    assert response.status_code == 303
+    page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
+    assert ("The invitation email to Robin Ash (robin@example.org) and Sam Birch (sam@example.org) "
+            "could not be sent: the mail server did not answer. Their accounts are ready.") in page
+    assert "next to each name under Parties and consent" in page
+    assert page.count("Send invitation again<span") == 2
