@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 
-from config import Config
+from portal.config import Config
 from portal import accounts, mail, policy
 from portal.models import AuditEvent
 from tests.conftest import csrf_from

@@ -4,7 +4,7 @@ the service's phone number."""
 import re
 from html import unescape
 
-from config import Config
+from portal.config import Config
 from portal.models import Referral
 from tests.apps import read_form
 from tests.test_referrals import GOOD, submit_referral

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from config import Config
+from portal.config import Config
 from portal import passwords, policy, ratelimit
 from portal.models import AuditEvent, SubmissionAttempt
 from tests.apps import enter_as, sign_in
