@@ -1,0 +1,60 @@
+"""Where focus goes, on a phone: after a failed submit (with and without JavaScript), after an
+in-place change, and from an error summary's links to the fields they name."""
+
+import pytest
+from playwright.sync_api import expect
+
+from portal import policy
+from portal.models import Case
+from tests.browser.conftest import PHONE
+from tests.browser.support import DEMO_ACCOUNTS, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def in_view(page, selector):
+    """The element's top edge is inside the viewport (not 975 px further down)."""
+    return page.evaluate(
+        """sel => { const r = document.querySelector(sel).getBoundingClientRect();
+                    return r.top >= 0 && r.top < window.innerHeight; }""", selector)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_failed_referral_on_a_phone_focuses_the_summary(browser_context_factory, javascript):
+    page = browser_context_factory(viewport=PHONE, is_mobile=True, java_script_enabled=javascript)
+    page.goto("/refer")
+    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_load_state()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    if javascript:
+        assert in_view(page, "#error-summary")
+
+
+def test_each_summary_link_moves_focus_to_its_field(page):
+    page.goto("/refer")
+    page.get_by_role("button", name="Send referral").click()
+    links = page.locator("#error-summary a")
+    expect(links.first).to_be_visible()
+    for index in range(links.count()):
+        link = links.nth(index)
+        target = link.get_attribute("href")[1:]
+        link.click()
+        expect(page.locator(f"[id='{target}']")).to_be_focused()
+
+
+def mediation_case_url():
+    return f"/cases/{Case.get(Case.kind == Case.MEDIATION).reference}"
+
+
+def test_a_failed_form_in_place_focuses_its_summary(phone_page):
+    page = phone_page
+    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    page.goto(mediation_case_url())
+    page.evaluate("window.__marker = 'still here'")
+    page.get_by_role("link", name="Schedule a session").click()
+    form = page.locator("#schedule-form")
+    form.get_by_role("button", name="Schedule the session").click()
+    expect(form.locator("#error-summary")).to_be_focused()
+    assert page.evaluate("window.__marker") == "still here"  # in place, not a new page
+    assert in_view(page, "#error-summary")
