@@ -96,7 +96,8 @@ def test_a_coach_sets_an_action_point_for_a_party(w, app):
         "text": "  Keep a diary of the noise  ", "due_on": due.isoformat(),
         "detail": "Dates and times are enough."})
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(case_url(w.case))
+    # Without JavaScript the person lands back at that party's action points, not the page top.
+    assert response.headers["Location"].endswith(f"{case_url(w.case)}#party-items-{w.alex.id}")
     point = ActionPoint.get()
     assert (point.case_id, point.party_id, point.text, point.due_on, point.detail, point.created_by_id,
             point.done_at) == (w.case.id, w.alex.id, "Keep a diary of the noise", due,

@@ -86,7 +86,7 @@ def test_a_coordinator_schedules_a_joint_mediation_with_a_supporter(w):
         f"supporter_told_{w.alex.id}": "y"})
     response = w.staff.submit(new_url(w.case), data)
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/cases/{w.case.reference}"
+    assert response.headers["Location"] == f"/cases/{w.case.reference}#sessions"
     session = CaseSession.get()
     assert (session.case_id, session.kind, session.starts_at, session.duration_minutes, session.mode,
             session.location, session.status) == (

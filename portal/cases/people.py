@@ -31,7 +31,7 @@ def record_consent(reference, party_id):
             reason=form.reason.data, by=current_user._get_current_object(),
             remote_addr=request.remote_addr)
         flash(f"Consent recorded for {party.name}.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"party-{party.id}")
     return form_page(case, form, "cases/_consent_form.html", f"Consent: {party.name}",
                      form_id=f"consent-form-{party.id}", party=party, status=failed_status(form))
 
@@ -77,7 +77,7 @@ def allocate(reference):
         service.allocate(case, form.chosen(), by=current_user._get_current_object(),
                          remote_addr=request.remote_addr)
         flash("Coaches allocated.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor="coaches")
     return form_page(case, form, "cases/_allocation_form.html", "Allocate coaches",
                      form_id="allocation-form", status=failed_status(form))
 
@@ -94,7 +94,7 @@ def funding(reference):
         service.set_funding(case, form.funding.data, form.scheme.data,
                             by=current_user._get_current_object())
         flash("Funding saved.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor="funding")
     return form_page(case, form, "cases/_funding_form.html", "Funding", form_id="funding-form",
                      status=failed_status(form))
 
@@ -112,6 +112,6 @@ def fee(reference, party_id):
         service.set_fee(party, int(form.fee.data * 100), form.paid.data,
                         by=current_user._get_current_object())
         flash(f"Fee saved for {party.name}.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"fee-{party.id}")
     return form_page(case, form, "cases/_fee_form.html", f"Fee: {party.name}",
                      form_id=f"fee-form-{party.id}", party=party, status=failed_status(form))

@@ -58,3 +58,26 @@ def test_a_failed_form_in_place_focuses_its_summary(phone_page):
     expect(form.locator("#error-summary")).to_be_focused()
     assert page.evaluate("window.__marker") == "still here"  # in place, not a new page
     assert in_view(page, "#error-summary")
+
+
+def test_after_a_save_in_place_focus_is_on_what_changed_and_it_is_announced(page):
+    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    page.goto(mediation_case_url())
+    page.evaluate("window.__marker = 'still here'")
+    page.get_by_role("link", name="Change coaches").click()
+    form = page.locator("#allocation-form")
+    # Opening the form takes focus to it, not left on the link far above.
+    expect(form.get_by_role("heading", name="Allocate coaches")).to_be_focused()
+    form.get_by_role("button").click()
+    expect(page.locator("#coaches-heading")).to_be_focused()
+    assert page.evaluate("window.__marker") == "still here"
+    expect(page.locator("#announcer")).to_have_text("Coaches allocated.")
+
+
+def test_without_javascript_a_save_returns_to_the_section_that_changed(page_without_javascript):
+    page = page_without_javascript
+    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    page.goto(mediation_case_url())
+    page.get_by_role("link", name="Change coaches").click()
+    page.get_by_role("button", name="Allocate").click()
+    assert page.url.endswith(mediation_case_url() + "#coaches")
