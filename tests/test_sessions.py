@@ -140,7 +140,7 @@ def test_the_coach_box_starts_with_the_coach_who_schedules(w, make_browser):
     coach = make_browser()
     coach.sign_in(w.tom)
     page = coach.get(new_url(w.case)).get_data(as_text=True)
-    checked = re.findall(r'<input checked id="coaches-\d+" name="coaches" type="checkbox" value="(\d+)">', page)
+    checked = re.findall(r'<input checked id="schedule-coaches-\d+" name="coaches" type="checkbox" value="(\d+)">', page)
     assert checked == [str(w.tom.id)]
 
 

@@ -13,6 +13,7 @@ from portal.cases.forms import AllocationForm, ConsentForm, FeeForm, FundingForm
 from portal.cases.view import (
     case_updated, failed_status, form_page, load_case, load_managed_case, load_party,
 )
+from portal.forms import scope_ids
 from portal.htmx import redirect_to
 from portal.models import CaseParty, User
 
@@ -68,7 +69,7 @@ def allocate(reference):
     """Allocate one or two active coaches; reallocating ends the earlier allocation."""
     case, facts = load_managed_case(reference, policy.can_run_case)
     coaches = list(User.coaches().order_by(User.name))
-    form = AllocationForm(coaches=coaches)
+    form = scope_ids(AllocationForm(coaches=coaches), "allocation")
     if request.method == "GET":
         current = sorted(facts.coach_ids)
         form.coach.data = str(current[0]) if current else ""

@@ -62,9 +62,11 @@ def schedule(reference):
     case, facts = load_managed_case(reference, policy.can_schedule_session)
     parties = list(queries.parties_with_contact_visible_to(current_user, case))
     coaches = list(queries.current_coaches(case))
-    form = schedule_form(parties, kinds=service.kinds_for(case), coaches=coaches,
-                         offices=current_app.config["OFFICES"],
-                         data=_schedule_defaults(coaches) if request.method == "GET" else None)
+    # Scoped ids: unscoped, its "coaches" box had the id of the case page's Coaches section.
+    form = scope_ids(schedule_form(parties, kinds=service.kinds_for(case), coaches=coaches,
+                                   offices=current_app.config["OFFICES"],
+                                   data=_schedule_defaults(coaches) if request.method == "GET" else None),
+                     "schedule")
     if form.validate_on_submit() and _saved(form, service.schedule, case, form.plan()):
         flash("Session scheduled.", "success")
         return case_updated(case, anchor="sessions")

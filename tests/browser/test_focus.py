@@ -81,3 +81,20 @@ def test_without_javascript_a_save_returns_to_the_section_that_changed(page_with
     page.get_by_role("link", name="Change coaches").click()
     page.get_by_role("button", name="Allocate").click()
     assert page.url.endswith(mediation_case_url() + "#coaches")
+
+
+def test_clicking_a_form_link_twice_opens_one_form(page):
+    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    page.goto(mediation_case_url())
+    for link, form in (("Change coaches", "#allocation-form"), ("Schedule a session", "#schedule-form")):
+        for _ in range(2):
+            page.get_by_role("link", name=link).click()
+            expect(page.locator(form)).to_have_count(1)
+        page.wait_for_load_state("networkidle")
+        expect(page.locator(form)).to_have_count(1)
+    # No id on the page is used twice.
+    duplicates = page.evaluate("""() => { const seen = {}, twice = [];
+        for (const e of document.querySelectorAll('[id]')) {
+          if (seen[e.id]) twice.push(e.id); seen[e.id] = true; }
+        return twice; }""")
+    assert duplicates == []
