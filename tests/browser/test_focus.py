@@ -98,3 +98,17 @@ def test_clicking_a_form_link_twice_opens_one_form(page):
           if (seen[e.id]) twice.push(e.id); seen[e.id] = true; }
         return twice; }""")
     assert duplicates == []
+
+
+def test_a_details_summary_has_the_house_focus_style(page):
+    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    page.goto(mediation_case_url())
+    summary = page.locator("#parties summary").first
+    expect(summary).to_be_visible()
+    page.keyboard.press("Tab")  # a keyboard user: focus is shown
+    summary.focus()
+    style = summary.evaluate("e => ({outline: getComputedStyle(e).outlineStyle,"
+                             " width: getComputedStyle(e).outlineWidth,"
+                             " shadow: getComputedStyle(e).boxShadow})")
+    assert style["outline"] == "solid" and style["width"] == "3px", style
+    assert style["shadow"] != "none", style
