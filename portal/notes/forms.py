@@ -66,12 +66,14 @@ class NoteForm(_Audience, FlaskForm):
     parties = checkboxes("Share it with")
     source_party = SelectField("Whose words does it record?", validate_choice=False,
                                description="If it records what one party said, choose them: any "
-                                           "other party sees it only once they agree.")
+                                           "other party sees it only once they agree. A summary "
+                                           "of a session with one party, shared with another "
+                                           "party, records that party's words.")
     check = SubmitField("Check who can read it")
     submit = SubmitField("Save the note")
 
     def __init__(self, *args, parties=(), sessions=(), note=None, locked=False, existing_files=(),
-                 **kwargs):
+                 session_parties=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._set_party_choices(parties)
         self.case_sessions = {str(s.id): s for s in sessions}
@@ -86,6 +88,21 @@ class NoteForm(_Audience, FlaskForm):
         self.file.description = (f"{files.ALLOWED_IN_WORDS[0].upper()}{files.ALLOWED_IN_WORDS[1:]}, "
                                  f"up to {max_mb} MB. The same people as the note can read it.")
         self.upload = None
+        self.session_parties = session_parties or {}
+        if self.is_submitted() and not locked:
+            self._source_from_session()
+
+    def _source_from_session(self):
+        """A summary of a session with one party, shared with another party, records that
+        party's words unless another party is chosen: their consent is asked before the other
+        party sees it (left as "nobody in particular" it would be shown at once)."""
+        party_ids = self.session_parties.get(_int_or_none(self.session.data), ())
+        if (self.source_party.data or not self.is_summary.data or len(party_ids) != 1
+                or self.audience.data != policy.PARTIES):
+            return
+        (session_party,) = party_ids
+        if set(self.chosen_party_ids()) - {session_party}:
+            self.source_party.data = str(session_party)
 
     @property
     def checking(self):
