@@ -121,7 +121,7 @@ def test_no_date_and_no_note_are_fine(w):
     ({"text": ""}, "Say what the action point is."),
     ({"text": "   \n  "}, "Say what the action point is."),
     ({"text": "x" * 501}, "Keep the action point to 500 characters or fewer."),
-    ({"text": "Fine", "due_on": "yesterday-ish"}, "Enter the date as a date, for example"),
+    ({"text": "Fine", "due_on": "yesterday-ish"}, "Enter the date as day/month/year, for example 21/11/2026."),
     ({"text": "Fine", "detail": "y" * 2001}, "Keep the note to 2,000 characters or fewer."),
 ])
 def test_bad_action_point_input_gets_a_message_and_saves_nothing(w, data, message):

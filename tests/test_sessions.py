@@ -342,7 +342,7 @@ def test_an_online_session_keeps_its_link_and_drops_other_places(w):
     ({"duration": "5"}, "Enter a length between 15 and 480 minutes."),
     ({"duration": "600"}, "Enter a length between 15 and 480 minutes."),
     ({"start": ""}, "Enter the start time, for example 14:30."),
-    ({"day": "next week"}, "Enter the date, for example 2026-11-21."),
+    ({"day": "next week"}, "Enter the date, for example 21/11/2026."),
     ({"day": (date.today() - timedelta(days=1)).isoformat()}, "Choose a date and time in the future."),
 ])
 def test_bad_input_gets_a_message_and_saves_nothing(w, changes, message):

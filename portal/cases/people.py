@@ -1,6 +1,5 @@
 """Consent, coaches, funding and fees: the coordinator's records on a case; a party's own consent."""
 
-from datetime import date
 from decimal import Decimal
 
 from flask import abort, current_app, flash, request, url_for
@@ -16,6 +15,7 @@ from portal.cases.view import (
 from portal.forms import scope_ids
 from portal.htmx import redirect_to
 from portal.models import CaseParty, User
+from portal.times import local_today
 
 
 @bp.route("/<reference>/parties/<int:party_id>/consent", methods=["GET", "POST"])
@@ -51,7 +51,7 @@ def own_consent(reference, party_id, answer):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.record_consent(party, states[answer], occurred_on=date.today(), method="online",
+        service.record_consent(party, states[answer], occurred_on=local_today(), method="online",
                                reason=form.reason.data, by=current_user._get_current_object(),
                                remote_addr=request.remote_addr)
     except service.CaseRuleError as error:

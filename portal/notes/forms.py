@@ -1,21 +1,20 @@
 """Forms for notes: write or edit one (with the audience in words), consent to a share, the
 safeguarding override's reason, and the query behind "Check who can read it"."""
 
-from datetime import date
-
 from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, RadioField, SelectField, SelectMultipleField, SubmitField,
+    BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal import labels, policy
-from portal.forms import checkboxes, choices, scope_ids  # noqa: F401 (scope_ids is re-exported)
+from portal.forms import DATE_EXAMPLE, checkboxes, choices, scope_ids, uk_date  # noqa: F401 (scope_ids is re-exported)
 from portal.notes import files
 from portal.notes.service import NoteInput, Upload
+from portal.times import local_today
 
 MAX_BODY = 20_000
 AUDIENCE_CHOICES = [(a, policy.AUDIENCE_LABELS[a]) for a in policy.AUDIENCES]
@@ -198,8 +197,8 @@ class ShareConsentForm(FlaskForm):
                         validators=[DataRequired("Choose what they said.")])
     method = RadioField("How did they tell you?", choices=choices(CONSENT_METHODS),
                         validators=[DataRequired("Say how they told you.")])
-    day = DateField("When?", default=date.today,
-                    validators=[DataRequired("Enter the date, for example 2026-11-21.")])
+    day = uk_date("When?", default=local_today,
+                    validators=[DataRequired(f"Enter the date, for example {DATE_EXAMPLE}.")])
     submit = SubmitField("Record their answer")
 
     def __init__(self, *args, answers=(), **kwargs):
@@ -212,7 +211,7 @@ class ShareConsentForm(FlaskForm):
             raise ValidationError("Choose what they said.")
 
     def validate_day(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > local_today():
             raise ValidationError("The date cannot be in the future.")
 
 
