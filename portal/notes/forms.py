@@ -24,9 +24,10 @@ ANSWER_WORDS = {
     policy.SHARE_REFUSED: "They did not agree",
     policy.SHARE_WITHDRAWN: "They withdrew their agreement",
 }
-BODY_HINT = ("Plain text. Leave a blank line between paragraphs; start each line of a list with "
-             "“- ” or “1. ”; write *like this* for emphasis and **like this** for strong emphasis. "
-             "Anything else, such as links or pictures, is removed when the note is shown.")
+BODY_HINT = ("Write as you would in an email. Leave an empty line between paragraphs. For a list, "
+             "start each line with a dash, or with a number and a full stop. To make words stand "
+             "out, put a star on each side of them; two stars on each side make them bold. Links "
+             "and pictures are not shown.")
 
 
 def _int_or_none(value):
