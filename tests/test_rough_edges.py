@@ -1,6 +1,7 @@
 """What a person reading the pages met: a title with HTML in it, a hash where a party wanted
 words, the acceptance above the agreement, and wording, dates and defaults that did not fit."""
 
+import json
 import re
 from datetime import timedelta
 from html import unescape
@@ -57,3 +58,24 @@ def test_a_party_is_asked_to_accept_after_the_agreement_text(w):
     answer = html.index('id="answer"')
     for text in ('id="issues"', "Keep music low after 10pm", 'id="details"'):
         assert html.index(text) < answer, text
+
+
+def test_a_change_returns_to_the_section_that_changed_with_or_without_javascript(w):
+    agreement = start(w, "blank")
+    plain = add_term(w, agreement, "Keep music low after 10pm")
+    assert plain.status_code == 303
+    assert plain.headers["Location"].endswith(f"{url(w, agreement)}#terms")
+    in_place = add_term(w, agreement, "Talk first", headers={"HX-Request": "true"})
+    assert in_place.status_code == 200
+    assert json.loads(in_place.headers["HX-Trigger-After-Settle"]) == {"accord:focus": "#terms"}
+    details = w.as_(w.coach).submit(url(w, agreement, "details"),
+                                    {"title": "Noise", "review_on": "", "other_terms": ""})
+    assert details.headers["Location"].endswith(f"{url(w, agreement)}#details")
+
+
+def test_a_case_change_in_place_names_what_changed_for_focus(w):
+    coaches = w.as_(w.coordinator).submit(f"{w.case_url}/coaches",
+                                          {"coach": str(w.coach.id), "second_coach": ""},
+                                          headers={"HX-Request": "true"})
+    assert coaches.status_code == 200
+    assert json.loads(coaches.headers["HX-Trigger-After-Settle"]) == {"accord:focus": "#coaches"}
