@@ -161,5 +161,19 @@ def test_the_referral_form_lists_the_first_person_once_and_links_every_choice(cl
     assert summary.links == ["source-0", "people-0-name", "dispute_type-0", "description",
                              "urgency-0", "understood"]
     assert set(summary.links) <= summary.ids
-    assert summary.messages.count("Enter the name of the first person.") == 1
-    assert "Enter the name of the first person involved." not in summary.messages
+    # The form says it twice (at the name and for the list): the summary says it once.
+    assert summary.messages[1] == "Enter the name of the first person involved."
+    assert "Enter the name of the first person." not in summary.messages
+
+
+def test_a_list_message_takes_the_place_of_the_entry_message_it_restates(client):
+    browser = Browser(client)
+    html = browser.submit("/refer", {"people-0-name": "Robin Ash", "people-0-email": "not-an-email",
+                                     "people-1-phone": "0123"}).get_data(as_text=True)
+    summary = summary_of(html)
+    people = [(link, message) for link, message in zip(summary.links, summary.messages)
+              if link.startswith("people-")]
+    assert people == [
+        ("people-0-email", "Enter an email address like name@example.org."),
+        ("people-1-name", "Enter the name of person 2, or leave their details empty."),
+    ]
