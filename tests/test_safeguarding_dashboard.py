@@ -189,11 +189,14 @@ def test_the_date_range_is_in_the_services_time_zone(staff, raiser):
     assert row_ids(dashboard(staff, "raised_from=2026-07-01")) == [late_june.id, july_day.id]
     assert row_ids(dashboard(staff, "raised_to=2026-06-30")) == [early_june.id]
     assert row_ids(dashboard(staff, "raised_from=2026-07-01&raised_to=2026-07-01")) == [late_june.id]
+    # Typed the UK way, where there is no date picker.
+    assert row_ids(dashboard(staff, "raised_from=01/07/2026&raised_to=01/07/2026")) == [late_june.id]
 
 
 @pytest.mark.parametrize("query, message", [
     ("level=urgent", "Level: Not a valid choice"),
-    ("raised_from=2026-02-31", "Raised from: Not a valid date value"),
+    ("raised_from=2026-02-31", "Raised from: Enter the date as day/month/year, for example 21/11/2026."),
+    ("raised_from=31/02/2026", "Raised from: Enter the date as day/month/year, for example 21/11/2026."),
     ("raised_from=2026-07-02&raised_to=2026-07-01", "The end of the date range is before its start."),
     ("raised_by=999999", "Raised by: Not a valid choice"),
 ])

@@ -3,7 +3,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
+    BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -78,8 +78,8 @@ class DashboardFilterForm(FlaskForm):
     category = SelectField("Category", choices=choices([("", "Any category")] + CATEGORIES),
                            validators=[Optional()])
     raised_by = SelectField("Raised by", validators=[Optional()])
-    raised_from = DateField("Raised from", validators=[Optional()])
-    raised_to = DateField("Raised up to", validators=[Optional()])
+    raised_from = uk_date("Raised from", validators=[Optional()])
+    raised_to = uk_date("Raised up to", validators=[Optional()])
 
     def __init__(self, *args, raisers=(), **kwargs):
         super().__init__(*args, **kwargs)
