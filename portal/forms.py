@@ -1,7 +1,7 @@
 """Forms shared by several blueprints."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, SubmitField
+from wtforms import DateField, SelectChoice, SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -27,3 +27,16 @@ def scope_ids(form, scope):
         field.id = f"{scope}-{field.id}"
         field.label.field_id = field.id
     return form
+
+
+# What a date picker sends, then what a person types where there is no picker (UK order).
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATE_EXAMPLE = "21/11/2026"
+
+
+def uk_date(label, validators=None, **kwargs):
+    """A date field that reads 2026-11-21 (a date picker) and 21/11/2026 (typed by hand), and
+    asks for the date in the form people here write it."""
+    return DateField(label, validators, format=DATE_FORMATS,
+                     invalid_value_message=f"Enter the date as day/month/year, for example {DATE_EXAMPLE}.",
+                     **kwargs)

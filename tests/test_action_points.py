@@ -96,7 +96,8 @@ def test_a_coach_sets_an_action_point_for_a_party(w, app):
         "text": "  Keep a diary of the noise  ", "due_on": due.isoformat(),
         "detail": "Dates and times are enough."})
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(case_url(w.case))
+    # Without JavaScript the person lands back at that party's action points, not the page top.
+    assert response.headers["Location"].endswith(f"{case_url(w.case)}#party-items-{w.alex.id}")
     point = ActionPoint.get()
     assert (point.case_id, point.party_id, point.text, point.due_on, point.detail, point.created_by_id,
             point.done_at) == (w.case.id, w.alex.id, "Keep a diary of the noise", due,
@@ -120,7 +121,7 @@ def test_no_date_and_no_note_are_fine(w):
     ({"text": ""}, "Say what the action point is."),
     ({"text": "   \n  "}, "Say what the action point is."),
     ({"text": "x" * 501}, "Keep the action point to 500 characters or fewer."),
-    ({"text": "Fine", "due_on": "yesterday-ish"}, "Enter the date as a date, for example"),
+    ({"text": "Fine", "due_on": "yesterday-ish"}, "Enter the date as day/month/year, for example 21/11/2026."),
     ({"text": "Fine", "detail": "y" * 2001}, "Keep the note to 2,000 characters or fewer."),
 ])
 def test_bad_action_point_input_gets_a_message_and_saves_nothing(w, data, message):

@@ -165,7 +165,7 @@ def test_issues_and_details_change_in_place_with_htmx(w):
     ({"what": "", "who": "both"}, "Say what will be done."),
     ({"what": "x" * 1001, "who": "both"}, "Keep the term to 1,000 characters or fewer."),
     ({"what": "Something", "who": "999999"}, "Not a valid choice."),
-    ({"what": "Something", "who": "both", "due_on": "soon"}, "Enter the date as a date"),
+    ({"what": "Something", "who": "both", "due_on": "soon"}, "Enter the date as day/month/year, for example 21/11/2026."),
     ({"what": "Something", "who": "both", "due_on": "2001-01-01"}, "The date cannot be in the past."),
 ])
 def test_a_bad_term_is_refused_with_a_message_and_nothing_saved(w, data, message):
@@ -262,7 +262,9 @@ def test_every_party_accepting_makes_it_final_with_a_stored_pdf_and_action_point
     text = pdf_text(first.get_data())
     assert "Final" in text and "Proposed" not in text
     assert "Trim the hedge" in text and "alex MORGAN" in " ".join(text.split())
-    assert final.pdf_sha256 in w.as_(w.alex_user).get(url(w, agreement)).get_data(as_text=True)
+    # Staff see the hash of the stored file; a party is told in words that it is final.
+    assert final.pdf_sha256 in w.as_(w.coordinator).get(url(w, agreement)).get_data(as_text=True)
+    assert final.pdf_sha256 not in w.as_(w.alex_user).get(url(w, agreement)).get_data(as_text=True)
 
     points = {(p.party_id, p.text, p.due_on) for p in ActionPoint.select()}
     assert points == {(w.alex.id, "Trim the hedge", due),

@@ -220,3 +220,19 @@ def test_a_changed_or_missing_stored_file_is_not_served(world):
     assert w.as_(w.coach).get(file_url(w, note, note_file)).status_code == 500
     stored.unlink()
     assert w.as_(w.coach).get(file_url(w, note, note_file)).status_code == 500
+
+
+def test_checking_who_can_read_says_plainly_that_the_chosen_file_must_be_chosen_again(world):
+    w = world
+    response = post_multipart(w, w.coach, f"{w.case_url}/notes/new",
+                              {"body": "", "audience": policy.PRIVATE, "check": "y",
+                               "file": upload(PDF)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ("<strong>Choose the file again:</strong> files are not kept when you check who can "
+            "read the note.") in html
+    assert NoteFile.select().count() == 0 and Note.select().count() == 0
+    # Checking without a file says nothing about one.
+    response = post_multipart(w, w.coach, f"{w.case_url}/notes/new",
+                              {"body": "x", "audience": policy.PRIVATE, "check": "y"})
+    assert "Choose the file again" not in response.get_data(as_text=True)

@@ -1,6 +1,7 @@
 """A coach writes, changes, deletes and withdraws notes on the case page; who can read each one
 is said in words before it is saved."""
 
+import re
 from html import unescape
 
 import pytest
@@ -62,6 +63,48 @@ def test_a_note_can_be_about_a_session_and_marked_as_a_summary(world):
     write(w, session=str(session.id), is_summary="y")
     note = Note.get()
     assert (note.session_id, note.is_summary) == (session.id, True)
+
+
+def test_a_summary_of_one_partys_session_shared_with_another_party_waits_for_their_consent(world):
+    w = world
+    session = make_session(w.case, parties=[w.alex])
+    write(w, session=str(session.id), is_summary="y", audience=policy.PARTIES,
+          parties=[str(w.alex.id), str(w.bea.id)])
+    note = Note.get()
+    assert note.source_party_id == w.alex.id
+    shares = {s.party_id: s.state for s in NoteShare.select()}
+    assert shares == {w.alex.id: policy.SHARE_NOT_NEEDED, w.bea.id: policy.SHARE_WAITING}
+
+
+@pytest.mark.parametrize("kind, chosen", [
+    ("not a summary", {}),                                   # a note about it, not its summary
+    ("shared with that party only", {"only_alex": True}),
+    ("another source chosen", {"source": "bea"}),
+    ("a joint session", {"joint": True}),
+])
+def test_the_session_default_applies_only_to_a_summary_shared_beyond_its_one_party(world, kind, chosen):
+    w = world
+    session = make_session(w.case, parties=[w.alex, w.bea] if chosen.get("joint") else [w.alex])
+    parties = [str(w.alex.id)] if chosen.get("only_alex") else [str(w.alex.id), str(w.bea.id)]
+    data = {"session": str(session.id), "audience": policy.PARTIES, "parties": parties}
+    if kind != "not a summary":
+        data["is_summary"] = "y"
+    if chosen.get("source"):
+        data["source_party"] = str(w.bea.id)
+    write(w, **data)
+    expected = w.bea.id if chosen.get("source") else None
+    assert Note.get().source_party_id == expected, kind
+
+
+def test_checking_who_can_read_a_summary_shows_the_session_party_chosen(world):
+    w = world
+    session = make_session(w.case, parties=[w.alex])
+    response = write(w, session=str(session.id), is_summary="y", audience=policy.PARTIES,
+                     parties=[str(w.alex.id), str(w.bea.id)], check="Check who can read it")
+    html = unescape(response.get_data(as_text=True))
+    source = re.search(r'<select[^>]*name="source_party".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option selected value="(\d*)">', source) == [str(w.alex.id)]
+    assert Note.select().count() == 0
 
 
 @pytest.mark.parametrize("data, message", [

@@ -3,6 +3,7 @@ htmx, the list refreshing itself, and the count of open concerns in the navigati
 
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -188,11 +189,14 @@ def test_the_date_range_is_in_the_services_time_zone(staff, raiser):
     assert row_ids(dashboard(staff, "raised_from=2026-07-01")) == [late_june.id, july_day.id]
     assert row_ids(dashboard(staff, "raised_to=2026-06-30")) == [early_june.id]
     assert row_ids(dashboard(staff, "raised_from=2026-07-01&raised_to=2026-07-01")) == [late_june.id]
+    # Typed the UK way, where there is no date picker.
+    assert row_ids(dashboard(staff, "raised_from=01/07/2026&raised_to=01/07/2026")) == [late_june.id]
 
 
 @pytest.mark.parametrize("query, message", [
     ("level=urgent", "Level: Not a valid choice"),
-    ("raised_from=2026-02-31", "Raised from: Not a valid date value"),
+    ("raised_from=2026-02-31", "Raised from: Enter the date as day/month/year, for example 21/11/2026."),
+    ("raised_from=31/02/2026", "Raised from: Enter the date as day/month/year, for example 21/11/2026."),
     ("raised_from=2026-07-02&raised_to=2026-07-01", "The end of the date range is before its start."),
     ("raised_by=999999", "Raised by: Not a valid choice"),
 ])
@@ -282,3 +286,17 @@ def test_the_page_is_for_coordinators_only(make_browser, raiser, role, status):
 def test_a_signed_out_refresh_is_sent_to_sign_in_as_a_whole_page(client):
     response = client.get("/safeguarding?page=1", headers=HTMX)
     assert response.headers["HX-Redirect"].startswith("/sign-in")
+
+
+def test_each_level_is_shown_in_words_and_its_own_colour(app, staff, raiser):
+    made = {level: concern(raiser, level) for level in policy.CONCERN_LEVELS}
+    html = dashboard(staff)
+    rows = rows_by_id(html)
+    assert row_ids(html) == [made[level].id for level in policy.CONCERN_LEVELS]  # most urgent first
+    for level, c in made.items():
+        assert f'class="level level-{level}">{level.capitalize()}<span' in rows[c.id], level
+    # Each level's colour is a rule of its own in the stylesheet (contrast: tests/browser).
+    css = (Path(app.static_folder) / "css" / "accord.css").read_text(encoding="utf-8")
+    backgrounds = {level: re.search(rf"a\.level-{level} \{{ background: ([^;]+);", css).group(1)
+                   for level in policy.CONCERN_LEVELS}
+    assert len(set(backgrounds.values())) == len(policy.CONCERN_LEVELS), backgrounds

@@ -86,7 +86,7 @@ def test_a_coordinator_schedules_a_joint_mediation_with_a_supporter(w):
         f"supporter_told_{w.alex.id}": "y"})
     response = w.staff.submit(new_url(w.case), data)
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/cases/{w.case.reference}"
+    assert response.headers["Location"] == f"/cases/{w.case.reference}#sessions"
     session = CaseSession.get()
     assert (session.case_id, session.kind, session.starts_at, session.duration_minutes, session.mode,
             session.location, session.status) == (
@@ -140,7 +140,7 @@ def test_the_coach_box_starts_with_the_coach_who_schedules(w, make_browser):
     coach = make_browser()
     coach.sign_in(w.tom)
     page = coach.get(new_url(w.case)).get_data(as_text=True)
-    checked = re.findall(r'<input checked id="coaches-\d+" name="coaches" type="checkbox" value="(\d+)">', page)
+    checked = re.findall(r'<input checked id="schedule-coaches-\d+" name="coaches" type="checkbox" value="(\d+)">', page)
     assert checked == [str(w.tom.id)]
 
 
@@ -342,7 +342,7 @@ def test_an_online_session_keeps_its_link_and_drops_other_places(w):
     ({"duration": "5"}, "Enter a length between 15 and 480 minutes."),
     ({"duration": "600"}, "Enter a length between 15 and 480 minutes."),
     ({"start": ""}, "Enter the start time, for example 14:30."),
-    ({"day": "next week"}, "Enter the date, for example 2026-11-21."),
+    ({"day": "next week"}, "Enter the date, for example 21/11/2026."),
     ({"day": (date.today() - timedelta(days=1)).isoformat()}, "Choose a date and time in the future."),
 ])
 def test_bad_input_gets_a_message_and_saves_nothing(w, changes, message):

@@ -1,10 +1,10 @@
 """Forms for action points and goals: the staff's on the case page, the party's on their own."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.forms import choices
+from portal.forms import DATE_EXAMPLE, choices, uk_date
 from portal.models import Goal
 from portal.times import local_today
 
@@ -24,8 +24,8 @@ class ActionPointForm(FlaskForm):
     text = TextAreaField("What needs doing", filters=[_tidy], validators=[
         DataRequired("Say what the action point is."),
         Length(max=500, message="Keep the action point to 500 characters or fewer.")])
-    due_on = DateField("By when (optional)", validators=[Optional()],
-                       description="A date, for example 2026-12-01. Leave it empty for no date.")
+    due_on = uk_date("By when (optional)", validators=[Optional()],
+                      description=f"A date, for example {DATE_EXAMPLE}. Leave it empty for no date.")
     detail = TextAreaField("Note (optional)", filters=[_tidy], validators=[
         Length(max=2000, message="Keep the note to 2,000 characters or fewer.")])
     submit = SubmitField("Set the action point")
@@ -38,7 +38,7 @@ class ActionPointForm(FlaskForm):
     def validate_due_on(self, field):
         if field.data is None and field.raw_data and field.raw_data[0].strip():
             field.errors[:] = []
-            raise ValidationError("Enter the date as a date, for example 2026-12-01.")
+            raise ValidationError(f"Enter the date as day/month/year, for example {DATE_EXAMPLE}.")
         if field.data and field.data < local_today() and field.data != self._keep_due_on:
             raise ValidationError("The date cannot be in the past.")
 

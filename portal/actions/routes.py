@@ -73,7 +73,7 @@ def new_action_point(reference, party_id):
         service.set_action_point(case, party, text=form.text.data, due_on=form.due_on.data,
                                  detail=form.detail.data, by=current_user._get_current_object())
         flash(f"Action point set for {party.name}.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"party-items-{party.id}")
     return form_page(case, form, "actions/_action_point_form.html",
                      f"Set an action point for {party.name}", form_id=f"action-point-form-{party.id}",
                      status=failed_status(form), party=party, point=None)
@@ -91,7 +91,7 @@ def edit_action_point(reference, point_id):
         service.change_action_point(point, text=form.text.data, due_on=form.due_on.data,
                                     detail=form.detail.data, by=current_user._get_current_object())
         flash(f"Action point changed for {point.party.name}.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"action-point-{point.id}")
     return form_page(case, form, "actions/_action_point_form.html", "Change an action point",
                      form_id=f"edit-action-point-{point.id}", status=failed_status(form),
                      party=point.party, point=point)
@@ -109,7 +109,7 @@ def remove_action_point(reference, point_id):
         flash(f"Action point removed for {point.party.name}.", "success")
     else:
         flash(f"{point.party.name} marked it done in the meantime, so it was kept.", "error")
-    return case_updated(case)
+    return case_updated(case, anchor=f"party-items-{point.party_id}")
 
 
 @bp.route("/cases/<reference>/parties/<int:party_id>/goals/new", methods=["GET", "POST"])
@@ -123,7 +123,7 @@ def new_goal(reference, party_id):
         goal = service.record_goal(case, party, kind=form.kind.data, text=form.text.data,
                                    by=current_user._get_current_object())
         flash(f"{label(goal.kind)} recorded for {party.name}.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"party-items-{party.id}")
     return form_page(case, form, "actions/_goal_form.html",
                      f"Record a goal or desired outcome for {party.name}",
                      form_id=f"goal-form-{party.id}", status=failed_status(form), party=party)

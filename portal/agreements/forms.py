@@ -4,11 +4,11 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
+    BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.forms import choices
+from portal.forms import DATE_EXAMPLE, choices, uk_date
 from portal.times import local_today
 
 BOTH = "both"
@@ -23,7 +23,7 @@ def _check_date(field, keep=None):
     """A real date, not in the past (an earlier date may stay as it was when editing)."""
     if field.data is None and field.raw_data and field.raw_data[0].strip():
         field.errors[:] = []
-        raise ValidationError("Enter the date as a date, for example 2027-03-01.")
+        raise ValidationError(f"Enter the date as day/month/year, for example {DATE_EXAMPLE}.")
     if field.data and field.data < local_today() and field.data != keep:
         raise ValidationError("The date cannot be in the past.")
 
@@ -41,9 +41,9 @@ class DetailsForm(FlaskForm):
     title = StringField("Title", filters=[_tidy], validators=[
         DataRequired("Give the agreement a title."),
         Length(max=200, message="Keep the title to 200 characters or fewer.")])
-    review_on = DateField("Review date (optional)", validators=[Optional()],
+    review_on = uk_date("Review date (optional)", validators=[Optional()],
                           description="When the service will check how the agreement is "
-                                      "working, for example 2027-03-01.")
+                                      f"working, for example {DATE_EXAMPLE}.")
     other_terms = TextAreaField("Other terms (optional)", filters=[_tidy], validators=[
         Length(max=5000, message="Keep the other terms to 5,000 characters or fewer.")],
         description="Plain text. Leave an empty line between paragraphs.")
@@ -69,8 +69,8 @@ class TermForm(FlaskForm):
         DataRequired("Say what will be done."),
         Length(max=1000, message="Keep the term to 1,000 characters or fewer.")])
     who = SelectField("Who will do it", validators=[DataRequired("Choose who will do it.")])
-    due_on = DateField("By when (optional)", validators=[Optional()],
-                       description="A date, for example 2027-03-01. Leave it empty for no date.")
+    due_on = uk_date("By when (optional)", validators=[Optional()],
+                      description=f"A date, for example {DATE_EXAMPLE}. Leave it empty for no date.")
     submit = SubmitField("Add the term")
 
     def __init__(self, parties, *args, keep_due_on=None, **kwargs):

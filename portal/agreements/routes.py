@@ -56,7 +56,7 @@ def details(reference, agreement_id):
     if form.validate_on_submit():
         return attempt(case, agreement, lambda: service.change_details(
             agreement, title=form.title.data, review_on=form.review_on.data,
-            other_terms=form.other_terms.data), "Details saved.")
+            other_terms=form.other_terms.data), "Details saved.", anchor="details")
     return form_page(case, agreement, form, "Change the title, review date and other terms",
                      form_id="details-form", status=failed_status(form))
 
@@ -101,7 +101,7 @@ def new_item(reference, agreement_id, kind):
     form = scope_ids(_item_form(kind, case), f"new-{kind}")
     if form.validate_on_submit():
         return attempt(case, agreement, lambda: _save_item(kind, agreement, form),
-                       "Issue added." if kind == "issues" else "Term added.")
+                       "Issue added." if kind == "issues" else "Term added.", anchor=kind)
     return form_page(case, agreement, form, "Add an issue" if kind == "issues" else "Add a term",
                      form_id=f"new-{kind}-form", status=failed_status(form))
 
@@ -117,7 +117,7 @@ def edit_item(reference, agreement_id, kind, item_id):
     form.submit.label.text = "Save the change"
     if form.validate_on_submit():
         return attempt(case, agreement, lambda: _save_item(kind, agreement, form, item),
-                       "Issue changed." if kind == "issues" else "Term changed.")
+                       "Issue changed." if kind == "issues" else "Term changed.", anchor=kind)
     return form_page(case, agreement, form,
                      "Change an issue" if kind == "issues" else "Change a term",
                      form_id=f"edit-{kind}-{item.id}-form", status=failed_status(form))
@@ -138,7 +138,7 @@ def move_item(reference, agreement_id, kind, item_id, direction):
     item = _load_item(kind, agreement, item_id)
     _confirmed()
     return attempt(case, agreement, lambda: service.move(item, direction),
-                   "Issue moved." if kind == "issues" else "Term moved.")
+                   "Issue moved." if kind == "issues" else "Term moved.", anchor=kind)
 
 
 @bp.post("/cases/<reference>/agreements/<int:agreement_id>/<kind>/<int:item_id>/remove")
@@ -149,7 +149,7 @@ def remove_item(reference, agreement_id, kind, item_id):
     item = _load_item(kind, agreement, item_id)
     _confirmed()
     return attempt(case, agreement, lambda: service.remove(item),
-                   "Issue removed." if kind == "issues" else "Term removed.")
+                   "Issue removed." if kind == "issues" else "Term removed.", anchor=kind)
 
 
 @bp.post("/cases/<reference>/agreements/<int:agreement_id>/propose")

@@ -78,17 +78,19 @@ def agreement_context(case, facts, agreement):
     }
 
 
-def agreement_updated(case, agreement):
-    """After a successful change: the refreshed agreement for htmx, a 303 to its page otherwise."""
+def agreement_updated(case, agreement, anchor=None):
+    """After a successful change: the refreshed agreement for htmx, a 303 to its page otherwise;
+    either way back at `anchor`, the section that changed (see cases.view.case_updated)."""
     if is_htmx_request():
         case, facts, agreement = load_agreement(case.reference, agreement.id)
         html = render_template("agreements/_agreement.html",
                                **agreement_context(case, facts, agreement))
-        return htmx_response(html, 200, retarget="#agreement", reswap="outerHTML")
-    return redirect_to(agreement_url(agreement))
+        return htmx_response(html, 200, retarget="#agreement", reswap="outerHTML",
+                             trigger_after_settle={"accord:focus": f"#{anchor or 'agreement'}"})
+    return redirect_to(agreement_url(agreement, _anchor=anchor))
 
 
-def attempt(case, agreement, change, message):
+def attempt(case, agreement, change, message, anchor=None):
     """Make `change()`; say `message` (a function of its result, or words) or why it was
     refused, and answer with the refreshed agreement."""
     try:
@@ -97,7 +99,7 @@ def attempt(case, agreement, change, message):
         flash(str(refusal), "error")
     else:
         flash(message(result) if callable(message) else message, "success")
-    return agreement_updated(case, agreement)
+    return agreement_updated(case, agreement, anchor)
 
 
 def agreement_url(agreement, **values):

@@ -22,7 +22,7 @@ def close(reference):
         service.close(case, form.outcome.data, form.closing_note.data.strip(),
                       by=current_user._get_current_object(), remote_addr=request.remote_addr)
         flash(f"Case {case.reference} closed.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor="closing")
     return form_page(case, form, "cases/_close_form.html", "Close the case", form_id="close-form",
                      status=failed_status(form))
 
@@ -37,7 +37,7 @@ def reopen(reference):
         service.reopen(case, form.reason.data.strip(), by=current_user._get_current_object(),
                        remote_addr=request.remote_addr)
         flash(f"Case {case.reference} reopened.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor="closing")
     return form_page(case, form, "cases/_reopen_form.html", "Reopen the case", form_id="reopen-form",
                      status=failed_status(form))
 

@@ -1,15 +1,15 @@
 """Forms on the case page: consent, coaches, funding, fees, closing and reopening."""
 
-from datetime import date
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, DecimalField, RadioField, SelectField, SubmitField, TextAreaField,
+    BooleanField, DecimalField, RadioField, SelectField, SubmitField, TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import choices
+from portal.forms import DATE_EXAMPLE, choices, uk_date
+from portal.times import local_today
 
 CONSENT_METHODS = [("phone", "By phone"), ("in_person", "In person"), ("email", "By email"),
                    ("online", "Online, in the portal")]
@@ -23,8 +23,8 @@ OUTCOMES = [("resolved", "Resolved"), ("partly_resolved", "Partly resolved"),
 class ConsentForm(FlaskForm):
     state = RadioField("What did they say?", choices=choices(CONSENT_STATES),
                        validators=[DataRequired("Choose what the person said.")])
-    occurred_on = DateField("Date", default=date.today,
-                            validators=[DataRequired("Enter the date, for example 2026-11-21.")])
+    occurred_on = uk_date("Date", default=local_today,
+                            validators=[DataRequired(f"Enter the date, for example {DATE_EXAMPLE}.")])
     method = RadioField("How was it given?", choices=choices(CONSENT_METHODS), validate_choice=False,
                         description="Needed when consent is given.")
     reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=1000)])
@@ -35,7 +35,7 @@ class ConsentForm(FlaskForm):
         self.state.choices = choices([(v, l) for v, l in CONSENT_STATES if v in allowed_states])
 
     def validate_occurred_on(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > local_today():
             raise ValidationError("The date cannot be in the future.")
 
     def validate_method(self, field):

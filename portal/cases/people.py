@@ -1,6 +1,5 @@
 """Consent, coaches, funding and fees: the coordinator's records on a case; a party's own consent."""
 
-from datetime import date
 from decimal import Decimal
 
 from flask import abort, current_app, flash, request, url_for
@@ -13,8 +12,10 @@ from portal.cases.forms import AllocationForm, ConsentForm, FeeForm, FundingForm
 from portal.cases.view import (
     case_updated, failed_status, form_page, load_case, load_managed_case, load_party,
 )
+from portal.forms import scope_ids
 from portal.htmx import redirect_to
 from portal.models import CaseParty, User
+from portal.times import local_today
 
 
 @bp.route("/<reference>/parties/<int:party_id>/consent", methods=["GET", "POST"])
@@ -31,7 +32,7 @@ def record_consent(reference, party_id):
             reason=form.reason.data, by=current_user._get_current_object(),
             remote_addr=request.remote_addr)
         flash(f"Consent recorded for {party.name}.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"party-{party.id}")
     return form_page(case, form, "cases/_consent_form.html", f"Consent: {party.name}",
                      form_id=f"consent-form-{party.id}", party=party, status=failed_status(form))
 
@@ -50,7 +51,7 @@ def own_consent(reference, party_id, answer):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.record_consent(party, states[answer], occurred_on=date.today(), method="online",
+        service.record_consent(party, states[answer], occurred_on=local_today(), method="online",
                                reason=form.reason.data, by=current_user._get_current_object(),
                                remote_addr=request.remote_addr)
     except service.CaseRuleError as error:
@@ -68,7 +69,7 @@ def allocate(reference):
     """Allocate one or two active coaches; reallocating ends the earlier allocation."""
     case, facts = load_managed_case(reference, policy.can_run_case)
     coaches = list(User.coaches().order_by(User.name))
-    form = AllocationForm(coaches=coaches)
+    form = scope_ids(AllocationForm(coaches=coaches), "allocation")
     if request.method == "GET":
         current = sorted(facts.coach_ids)
         form.coach.data = str(current[0]) if current else ""
@@ -77,7 +78,7 @@ def allocate(reference):
         service.allocate(case, form.chosen(), by=current_user._get_current_object(),
                          remote_addr=request.remote_addr)
         flash("Coaches allocated.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor="coaches")
     return form_page(case, form, "cases/_allocation_form.html", "Allocate coaches",
                      form_id="allocation-form", status=failed_status(form))
 
@@ -94,7 +95,7 @@ def funding(reference):
         service.set_funding(case, form.funding.data, form.scheme.data,
                             by=current_user._get_current_object())
         flash("Funding saved.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor="funding")
     return form_page(case, form, "cases/_funding_form.html", "Funding", form_id="funding-form",
                      status=failed_status(form))
 
@@ -112,6 +113,6 @@ def fee(reference, party_id):
         service.set_fee(party, int(form.fee.data * 100), form.paid.data,
                         by=current_user._get_current_object())
         flash(f"Fee saved for {party.name}.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"fee-{party.id}")
     return form_page(case, form, "cases/_fee_form.html", f"Fee: {party.name}",
                      form_id=f"fee-form-{party.id}", party=party, status=failed_status(form))

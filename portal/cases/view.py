@@ -76,13 +76,19 @@ def case_context(case, facts):
     }
 
 
-def case_updated(case, facts=None):
-    """After a successful change: the refreshed case for htmx, a 303 to the case page otherwise."""
+def case_updated(case, facts=None, *, anchor=None):
+    """After a successful change: the refreshed case for htmx, a 303 to the case page otherwise.
+
+    `anchor` is the id of what changed (a section such as "notes", or one item): the plain
+    browser lands there (a #fragment on the 303) rather than at the top of a long page, and the
+    htmx page moves focus there after the swap (static/js/accord.js listens for `accord:focus`)
+    rather than losing it to the page body."""
     if is_htmx_request():
         case = Case.get_by_id(case.id)
         html = render_template("cases/_case.html", **case_context(case, queries.case_facts(case)))
-        return htmx_response(html, 200, retarget="#case", reswap="outerHTML")
-    return redirect_to(url_for("cases.show", reference=case.reference))
+        return htmx_response(html, 200, retarget="#case", reswap="outerHTML",
+                             trigger_after_settle={"accord:focus": f"#{anchor or 'case'}"})
+    return redirect_to(url_for("cases.show", reference=case.reference, _anchor=anchor))
 
 
 def form_page(case, form, fragment, title, *, form_id, status=200, **context):

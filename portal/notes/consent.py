@@ -41,7 +41,7 @@ def record_consent(reference, note_id, party_id):
             form.form_errors.append(str(refusal))
         else:
             flash("Their answer is recorded.", "success")
-            return case_updated(case)
+            return case_updated(case, anchor=f"note-{share.note_id}")
     source = CaseParty.get_by_id(share.note.source_party_id)
     return form_page(case, form, "notes/_consent_form.html", "Record consent to share",
                      form_id=f"consent-{share.id}", share=share, source=source,
@@ -59,4 +59,4 @@ def ask_again(reference, note_id, party_id):
         service.ask_again(share, by=current_user._get_current_object(),
                           remote_addr=request.remote_addr)
         flash("Asked again. The note stays hidden from them until the answer is yes.", "success")
-    return case_updated(case)
+    return case_updated(case, anchor=f"note-{note_id}")

@@ -1,21 +1,20 @@
 """Forms for notes: write or edit one (with the audience in words), consent to a share, the
 safeguarding override's reason, and the query behind "Check who can read it"."""
 
-from datetime import date
-
 from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, RadioField, SelectField, SelectMultipleField, SubmitField,
+    BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal import labels, policy
-from portal.forms import checkboxes, choices, scope_ids  # noqa: F401 (scope_ids is re-exported)
+from portal.forms import DATE_EXAMPLE, checkboxes, choices, scope_ids, uk_date  # noqa: F401 (scope_ids is re-exported)
 from portal.notes import files
 from portal.notes.service import NoteInput, Upload
+from portal.times import local_today
 
 MAX_BODY = 20_000
 AUDIENCE_CHOICES = [(a, policy.AUDIENCE_LABELS[a]) for a in policy.AUDIENCES]
@@ -25,9 +24,10 @@ ANSWER_WORDS = {
     policy.SHARE_REFUSED: "They did not agree",
     policy.SHARE_WITHDRAWN: "They withdrew their agreement",
 }
-BODY_HINT = ("Plain text. Leave a blank line between paragraphs; start each line of a list with "
-             "“- ” or “1. ”; write *like this* for emphasis and **like this** for strong emphasis. "
-             "Anything else, such as links or pictures, is removed when the note is shown.")
+BODY_HINT = ("Write as you would in an email. Leave an empty line between paragraphs. For a list, "
+             "start each line with a dash, or with a number and a full stop. To make words stand "
+             "out, put a star on each side of them; two stars on each side make them bold. Links "
+             "and pictures are not shown.")
 
 
 def _int_or_none(value):
@@ -66,12 +66,14 @@ class NoteForm(_Audience, FlaskForm):
     parties = checkboxes("Share it with")
     source_party = SelectField("Whose words does it record?", validate_choice=False,
                                description="If it records what one party said, choose them: any "
-                                           "other party sees it only once they agree.")
+                                           "other party sees it only once they agree. A summary "
+                                           "of a session with one party, shared with another "
+                                           "party, records that party's words.")
     check = SubmitField("Check who can read it")
     submit = SubmitField("Save the note")
 
     def __init__(self, *args, parties=(), sessions=(), note=None, locked=False, existing_files=(),
-                 **kwargs):
+                 session_parties=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._set_party_choices(parties)
         self.case_sessions = {str(s.id): s for s in sessions}
@@ -86,6 +88,21 @@ class NoteForm(_Audience, FlaskForm):
         self.file.description = (f"{files.ALLOWED_IN_WORDS[0].upper()}{files.ALLOWED_IN_WORDS[1:]}, "
                                  f"up to {max_mb} MB. The same people as the note can read it.")
         self.upload = None
+        self.session_parties = session_parties or {}
+        if self.is_submitted() and not locked:
+            self._source_from_session()
+
+    def _source_from_session(self):
+        """A summary of a session with one party, shared with another party, records that
+        party's words unless another party is chosen: their consent is asked before the other
+        party sees it (left as "nobody in particular" it would be shown at once)."""
+        party_ids = self.session_parties.get(_int_or_none(self.session.data), ())
+        if (self.source_party.data or not self.is_summary.data or len(party_ids) != 1
+                or self.audience.data != policy.PARTIES):
+            return
+        (session_party,) = party_ids
+        if set(self.chosen_party_ids()) - {session_party}:
+            self.source_party.data = str(session_party)
 
     @property
     def checking(self):
@@ -181,8 +198,8 @@ class ShareConsentForm(FlaskForm):
                         validators=[DataRequired("Choose what they said.")])
     method = RadioField("How did they tell you?", choices=choices(CONSENT_METHODS),
                         validators=[DataRequired("Say how they told you.")])
-    day = DateField("When?", default=date.today,
-                    validators=[DataRequired("Enter the date, for example 2026-11-21.")])
+    day = uk_date("When?", default=local_today,
+                    validators=[DataRequired(f"Enter the date, for example {DATE_EXAMPLE}.")])
     submit = SubmitField("Record their answer")
 
     def __init__(self, *args, answers=(), **kwargs):
@@ -195,7 +212,7 @@ class ShareConsentForm(FlaskForm):
             raise ValidationError("Choose what they said.")
 
     def validate_day(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > local_today():
             raise ValidationError("The date cannot be in the future.")
 
 

@@ -36,7 +36,7 @@ def write(reference):
     if form.validate_on_submit():
         service.write(case, _me(), form.note_input(), form.upload, remote_addr=request.remote_addr)
         flash("Note saved.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor="notes")
     return note_form_page(case, form, status=failed_status(form))
 
 
@@ -69,10 +69,10 @@ def edit(reference, note_id):
             service.edit(note, _me(), form.note_input(), form.upload, remote_addr=request.remote_addr)
         except service.NoteRuleError as refusal:
             flash(str(refusal), "error")
-            return case_updated(case)
+            return case_updated(case, anchor=f"note-{note.id}")
         flash("Note changed." if not form.locked else
               "Note changed. The earlier version is kept in its history.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"note-{note.id}")
     return note_form_page(case, form, note=note, status=failed_status(form))
 
 
@@ -93,9 +93,9 @@ def delete(reference, note_id):
             service.delete(note, _me(), remote_addr=request.remote_addr)
         except service.NoteRuleError as refusal:
             flash(str(refusal), "error")
-            return case_updated(case)
+            return case_updated(case, anchor=f"note-{note.id}")
         flash("Note deleted.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor="notes")
     return form_page(case, form, "notes/_delete_form.html", "Delete a note",
                      form_id=f"delete-note-{note.id}", note=note, status=failed_status(form))
 
@@ -111,7 +111,7 @@ def withdraw(reference, note_id):
     if form.validate_on_submit():
         service.withdraw(note, _me(), remote_addr=request.remote_addr)
         flash("Note withdrawn. Parties no longer see it.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"note-{note.id}")
     return form_page(case, form, "notes/_withdraw_form.html", "Withdraw a note",
                      form_id=f"withdraw-note-{note.id}", note=note, status=failed_status(form))
 

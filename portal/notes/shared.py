@@ -46,6 +46,7 @@ def shared():
         files=_by_note(queries.files_shared_with(current_user)),
         requests=requests_, agreed=agreed,
         request_files=_by_note(queries.files_of_share_requests_for(current_user)),
+        my_party_ids={record.id for record in queries.own_party_records(current_user)},
         form=ConfirmForm())
 
 

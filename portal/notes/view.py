@@ -33,8 +33,17 @@ def note_form(case, note=None, *, data=None):
     locked = note is not None and policy.edit_makes_revision(note.facts())
     existing = list(NoteFile.select().where(NoteFile.note == note.id)) if note else []
     form = NoteForm(parties=parties, sessions=sessions, note=note, locked=locked,
-                    existing_files=existing, data=data)
+                    existing_files=existing, data=data,
+                    session_parties=_session_parties(sessions))
     return scope_ids(form, form_scope(note))
+
+
+def _session_parties(sessions):
+    """{session id: the ids of its parties}, for the note form's "whose words" default."""
+    seats = {}
+    for seat in queries.session_seats(s.id for s in sessions):
+        seats.setdefault(seat.session_id, []).append(seat.party_id)
+    return seats
 
 
 def form_scope(note):

@@ -1,15 +1,15 @@
 """Forms for raising a concern, filtering the dashboard, and the safeguarding lead's work."""
 
-from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
+    BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal import labels, policy
-from portal.forms import choices
+from portal.forms import DATE_EXAMPLE, choices, uk_date
+from portal.times import local_today
 
 LEVEL_WORDS = {
     "immediate": "Immediate: someone may be in danger now",
@@ -78,8 +78,8 @@ class DashboardFilterForm(FlaskForm):
     category = SelectField("Category", choices=choices([("", "Any category")] + CATEGORIES),
                            validators=[Optional()])
     raised_by = SelectField("Raised by", validators=[Optional()])
-    raised_from = DateField("Raised from", validators=[Optional()])
-    raised_to = DateField("Raised up to", validators=[Optional()])
+    raised_from = uk_date("Raised from", validators=[Optional()])
+    raised_to = uk_date("Raised up to", validators=[Optional()])
 
     def __init__(self, *args, raisers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,12 +108,12 @@ class ActionForm(FlaskForm):
     agency_reference = StringField(
         "The agency's reference (optional)",
         validators=[Optional(), Length(max=100, message="Use at most 100 characters.")])
-    action_on = DateField("Date", default=date.today,
-                          validators=[DataRequired("Enter the date, for example 2026-11-21.")])
+    action_on = uk_date("Date", default=local_today,
+                          validators=[DataRequired(f"Enter the date, for example {DATE_EXAMPLE}.")])
     submit = SubmitField("Record the action")
 
     def validate_action_on(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > local_today():
             raise ValidationError("The date cannot be in the future.")
 
 

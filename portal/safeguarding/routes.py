@@ -33,7 +33,7 @@ def raise_concern(reference):
             about_other_person=form.other_person(), occurred_at=(form.occurred_at.data or "").strip(),
             remote_addr=request.remote_addr)
         _say_who_was_told(*service.email_leads(concern, case, by=by))
-        return case_updated(case)
+        return case_updated(case, anchor="safeguarding")
     return form_page(case, form, "safeguarding/_raise_form.html", "Raise a safeguarding concern",
                      form_id="raise-concern-form", status=failed_status(form))
 

@@ -5,12 +5,12 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField,
+    BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField,
     StringField, SubmitField, TextAreaField, TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import checkboxes, choices, scope_ids  # noqa: F401 (scope_ids is re-exported)
+from portal.forms import DATE_EXAMPLE, checkboxes, choices, scope_ids, uk_date  # noqa: F401 (scope_ids is re-exported)
 from portal.models import utcnow
 from portal.sessions.service import KINDS, Plan, Seat
 from portal.times import local_to_utc, to_local
@@ -45,7 +45,7 @@ def is_https_url(value):
 
 class WhenWhereForm(FlaskForm):
     """Date, time, length and place: what rescheduling changes."""
-    day = DateField("Date", validators=[DataRequired("Enter the date, for example 2026-11-21.")])
+    day = uk_date("Date", validators=[DataRequired(f"Enter the date, for example {DATE_EXAMPLE}.")])
     start = TimeField("Start time", format=["%H:%M", "%H:%M:%S"],
                       validators=[DataRequired("Enter the start time, for example 14:30.")])
     duration = IntegerField("Length in minutes", default=60, validators=[

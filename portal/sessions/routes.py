@@ -62,12 +62,14 @@ def schedule(reference):
     case, facts = load_managed_case(reference, policy.can_schedule_session)
     parties = list(queries.parties_with_contact_visible_to(current_user, case))
     coaches = list(queries.current_coaches(case))
-    form = schedule_form(parties, kinds=service.kinds_for(case), coaches=coaches,
-                         offices=current_app.config["OFFICES"],
-                         data=_schedule_defaults(coaches) if request.method == "GET" else None)
+    # Scoped ids: unscoped, its "coaches" box had the id of the case page's Coaches section.
+    form = scope_ids(schedule_form(parties, kinds=service.kinds_for(case), coaches=coaches,
+                                   offices=current_app.config["OFFICES"],
+                                   data=_schedule_defaults(coaches) if request.method == "GET" else None),
+                     "schedule")
     if form.validate_on_submit() and _saved(form, service.schedule, case, form.plan()):
         flash("Session scheduled.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor="sessions")
     return form_page(case, form, "sessions/_schedule_form.html", "Schedule a session",
                      form_id="schedule-form", status=failed_status(form), parties=parties,
                      allowance_used=service.allowance_used(case))
@@ -86,7 +88,7 @@ def reschedule(reference, session_id):
     if form.validate_on_submit() and _saved(form, service.reschedule, session,
                                             Plan(kind=session.kind, **form.when_where())):
         flash("Session moved.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"session-{session.id}")
     return form_page(case, form, "sessions/_reschedule_form.html", "Move a session",
                      form_id=f"reschedule-form-{session.id}", status=failed_status(form),
                      session=session)
@@ -106,7 +108,7 @@ def outcome(reference, session_id):
     if form.validate_on_submit() and _saved(form, service.record_outcome, session, form.status.data,
                                             form.attendance(), form.cancelled_by.data or None):
         flash("Session outcome saved.", "success")
-        return case_updated(case)
+        return case_updated(case, anchor=f"session-{session.id}")
     return form_page(case, form, "sessions/_outcome_form.html", "Record what happened",
                      form_id=f"outcome-form-{session.id}", status=failed_status(form),
                      session=session, seats=seats)

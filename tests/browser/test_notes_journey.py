@@ -84,7 +84,7 @@ def test_a_consent_request_goes_to_the_source_party_and_back(page, browser_conte
     request = alex.locator("#requests li.card", has_text="Marker-consent-7720")
     expect(request).to_contain_text("Can we share this with Bea Lewis?")
     assert_accessible(alex)
-    request.get_by_role("button", name="Agree to share it with Bea Lewis").click()
+    request.get_by_role("button", name="Yes, share it with Bea Lewis").click()
     expect(alex.get_by_role("status")).to_contain_text("It is now shared as your coach asked.")
     expect(alex.locator("#agreed")).to_contain_text("Marker-consent-7720")
     assert_accessible(alex)

@@ -142,3 +142,50 @@ def test_signing_out_from_the_nav_returns_to_sign_in(page):
     # The session really ended: the home page sends us back to sign in.
     page.goto(HOMES[policy.PARTY][0])
     assert urlsplit(page.url).path == "/sign-in"
+
+
+# --- every page, at 320 px ------------------------------------------------------------------
+
+NARROW = {"width": 320, "height": 640}  # WCAG 1.4.10: 320 CSS px, no scrolling sideways
+NOT_PAGES = ("/sign-out", "/static/", ".pdf", ".ics", ".csv", "/download", "/files/")
+
+
+def page_shape(path):
+    """One page per kind: /cases/AC-2026-0001/notes/7/edit and .../notes/9/edit are one shape."""
+    import re
+    return re.sub(r"[A-Z]{2}-\d{4}-\d{4}|\d+", "#", path)
+
+
+def links_on(page, origin):
+    hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    found = []
+    for href in hrefs:
+        parts = urlsplit(href)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if f"{parts.scheme}://{parts.netloc}" == origin and not any(n in path for n in NOT_PAGES):
+            found.append(path)
+    return found
+
+
+@pytest.mark.parametrize("role", policy.ROLES)
+def test_every_page_fits_320px_and_passes_axe(browser_context_factory, live_server, role):
+    page = browser_context_factory(viewport=NARROW, is_mobile=True, has_touch=True)
+    sign_in(page, DEMO_ACCOUNTS[role])
+    queue, shapes, problems = [urlsplit(page.url).path], set(), []
+    while queue and len(shapes) < 80:
+        path = queue.pop(0)
+        shape = page_shape(urlsplit(path).path)
+        if shape in shapes:
+            continue
+        shapes.add(shape)
+        response = page.goto(path)
+        if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        try:
+            assert_no_horizontal_scroll(page)
+            assert_accessible(page)
+        except (AssertionError, pytest.fail.Exception) as problem:
+            problems.append(str(problem))
+        queue.extend(links_on(page, live_server))
+    assert not problems, "\n".join(problems)
+    assert len(shapes) >= {policy.PARTY: 3, policy.COACH: 10, policy.COORDINATOR: 20}[role], shapes

@@ -133,3 +133,21 @@ def test_the_safeguarding_page_filters_without_javascript(page_without_javascrip
     page.get_by_label("Level").select_option("high")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#concern-list tbody tr")).to_have_count(1)
+
+
+def test_each_level_looks_different_and_reads_in_words_with_enough_contrast(page):
+    with database.connection_context():
+        case = Case.get(Case.kind == Case.COACHING)
+        coach = User.get(User.email == DEMO_ACCOUNTS[policy.COACH])
+        for level in policy.CONCERN_LEVELS:
+            make_concern(case, coach, level=level, category="other")
+    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    page.goto("/safeguarding")
+    levels = page.locator("#concern-list tbody th a.level")
+    expect(levels).to_have_count(len(policy.CONCERN_LEVELS))
+    # Most urgent first, each in words.
+    assert [text.split()[0] for text in levels.all_inner_texts()] == [
+        level.capitalize() for level in policy.CONCERN_LEVELS]
+    colours = levels.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
+    assert len(set(colours)) == len(policy.CONCERN_LEVELS), colours
+    assert_accessible(page)  # axe's colour-contrast rule covers each level's colours
