@@ -3,11 +3,11 @@
 Used by `make run` on a new database, and by the browser tests. Everything here is invented.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 
-from portal import passwords, policy
+from portal import passwords, policy, times
 from portal.db import database
 from portal.models import (
     ActionPoint, Case, CaseParty, CaseSession, CoachAllocation, ConsentEvent, Goal, Note,
@@ -58,7 +58,7 @@ def load():
 
 def _at(days, hour):
     """A UTC time `days` from today at `hour`:00."""
-    day = date.today() + timedelta(days=days)
+    day = times.local_today() + timedelta(days=days)
     return datetime(day.year, day.month, day.day, hour)
 
 
@@ -66,7 +66,7 @@ def _party(case, user, phone, address, coordinator):
     party = CaseParty.create(case=case, user=user, name=user.name, email=user.email, phone=phone,
                              address=address, consent_state=CaseParty.GIVEN)
     ConsentEvent.create(party=party, state=CaseParty.GIVEN, method="phone",
-                        occurred_on=date.today() - timedelta(days=20), recorded_by=coordinator)
+                        occurred_on=times.local_today() - timedelta(days=20), recorded_by=coordinator)
     return party
 
 
@@ -115,9 +115,9 @@ def _mediation_case(users):
           shared_with=[bea], source=alex)
     Note.update(session=joint).where(Note.case == case, Note.audience == policy.STAFF).execute()
     ActionPoint.create(case=case, party=alex, text="Note the dates and times of any late noise",
-                       due_on=date.today() + timedelta(days=5), created_by=priya)
+                       due_on=times.local_today() + timedelta(days=5), created_by=priya)
     ActionPoint.create(case=case, party=bea, text="Think about which evenings you have visitors",
-                       due_on=date.today() + timedelta(days=5), created_by=priya)
+                       due_on=times.local_today() + timedelta(days=5), created_by=priya)
     Goal.create(case=case, party=alex, text="Sleep through the night on weekdays", created_by=priya)
     _draft_agreement(case, priya)
 
@@ -140,7 +140,7 @@ def _coaching_case(users):
              online_link="https://meet.example.org/accord-coaching")
     _note(case, priya, policy.STAFF, "First coaching session booked; workplace conflict with a manager.")
     ActionPoint.create(case=case, party=alex, text="Write down what a good outcome would look like",
-                       due_on=date.today() - timedelta(days=1), created_by=priya)
+                       due_on=times.local_today() - timedelta(days=1), created_by=priya)
 
 
 def _referrals():
