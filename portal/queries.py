@@ -189,28 +189,41 @@ def parties_with_contact_visible_to(user, case):
 
 # --- sessions -------------------------------------------------------------------------------
 
+def _session_columns_for_parties():
+    """A session's columns as a party may have them (policy.can_see_session_address, in SQL):
+    the place of an office or venue session, but no place at all for a home visit, whose place
+    is a party's home address. The address never leaves the database for a party."""
+    columns = [f for f in CaseSession._meta.sorted_fields if f is not CaseSession.location]
+    place = SqlCase(None, [(CaseSession.mode != policy.HOME_VISIT, CaseSession.location)])
+    return [*columns, place.alias(CaseSession.location.name)]
+
+
 def sessions_visible_to(user, case):
-    """Sessions on the case: staff see all, a party only those they attend."""
+    """Sessions on the case: staff see all, a party only those they attend (without the
+    address of a home visit)."""
     query = CaseSession.select().where(CaseSession.case == case.id)
     if _is(user, policy.COORDINATOR):
         pass
     elif _is(user, policy.COACH):
         query = query.where(CaseSession.case.in_(_allocated_case_ids(user)))
     elif _is(user, policy.PARTY):
-        query = query.where(CaseSession.id.in_(
-            SessionAttendee.select(SessionAttendee.session)
-            .where(SessionAttendee.party.in_(_party_ids_of(user, case)))))
+        query = (query
+                 .select(*_session_columns_for_parties())
+                 .where(CaseSession.id.in_(
+                     SessionAttendee.select(SessionAttendee.session)
+                     .where(SessionAttendee.party.in_(_party_ids_of(user, case))))))
     else:
         return _nothing(CaseSession)
     return query.order_by(CaseSession.starts_at, CaseSession.id)
 
 
 def party_sessions(user):
-    """Every session, on any case, that this party attends."""
+    """Every session, on any case, that this party attends (without the address of a home
+    visit)."""
     if not _is(user, policy.PARTY):
         return _nothing(CaseSession)
     return (CaseSession
-            .select(CaseSession, Case)
+            .select(*_session_columns_for_parties(), Case)
             .join(Case)
             .where(CaseSession.id.in_(
                 SessionAttendee.select(SessionAttendee.session)
@@ -588,28 +601,50 @@ def share_requests_for(user, states=(policy.SHARE_WAITING,)):
             .order_by(NoteShare.created_at.desc(), NoteShare.id.desc()))
 
 
+# A file as it is given to someone who may download it but not see the name it was uploaded
+# with (policy.can_see_file_original_name): every column but that name.
+FILE_COLUMNS_WITHOUT_NAME = tuple(f for f in NoteFile._meta.sorted_fields
+                                  if f is not NoteFile.original_name)
+
+
+def _file_columns_for(user):
+    """Staff get a file's original name with the file (they may read the note, or its file is
+    not listed at all); nobody else's query selects it."""
+    return () if _is_staff(user) else FILE_COLUMNS_WITHOUT_NAME
+
+
 def note_files_visible_to(user, case):
-    """Files of the notes on `case` the user may read: a file has exactly its note's audience."""
+    """Files of the notes on `case` the user may read: a file has exactly its note's audience.
+    Its original name only for staff."""
     return (NoteFile
-            .select()
+            .select(*_file_columns_for(user))
             .where(NoteFile.note.in_(_ids_of(notes_visible_to(user, case))))
             .order_by(NoteFile.note, NoteFile.id))
 
 
 def files_shared_with(user):
-    """Files of every note shared visibly with this party."""
+    """Files of every note shared visibly with this party, without their original names."""
     return (NoteFile
-            .select()
+            .select(*FILE_COLUMNS_WITHOUT_NAME)
             .where(NoteFile.note.in_(_ids_of(notes_shared_with(user))))
             .order_by(NoteFile.note, NoteFile.id))
 
 
 def files_of_share_requests_for(user):
     """Files of the notes the source party is asked about (or agreed to share): part of what
-    they are shown."""
+    they are shown, without their original names."""
     asked = (share_requests_for(user, (policy.SHARE_WAITING, policy.SHARE_GIVEN))
              .select(NoteShare.note).order_by())
-    return NoteFile.select().where(NoteFile.note.in_(asked)).order_by(NoteFile.note, NoteFile.id)
+    return (NoteFile
+            .select(*FILE_COLUMNS_WITHOUT_NAME)
+            .where(NoteFile.note.in_(asked))
+            .order_by(NoteFile.note, NoteFile.id))
+
+
+def files_of_overridden_note(note):
+    """How many files a note opened under the safeguarding override has: the lead is told they
+    exist, never their names (policy.can_see_file_original_name)."""
+    return NoteFile.select(*FILE_COLUMNS_WITHOUT_NAME).where(NoteFile.note == note.id)
 
 
 def note_revisions_visible_to(user, case):
