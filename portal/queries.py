@@ -41,6 +41,25 @@ def _party_ids_of(user, case=None):
     return query.where(CaseParty.case == case.id) if case is not None else query
 
 
+# Columns some users are not given, so that no template can show them (STYLE.md: confidential data
+# is never fetched for a user who may not see it):
+# - a case's funding scheme is for coordinators (policy.can_view_funding);
+# - a party's fee is for coordinators and that party (policy.can_view_own_fee);
+# - a party's contact details are for that party and staff on the case
+#   (policy.can_view_party_contact): where a party appears beside something else (a share of
+#   another party's words, an acceptance), only who they are is loaded.
+CASE_COLUMNS_WITHOUT_FUNDING = tuple(f for f in Case._meta.sorted_fields
+                                     if f is not Case.funding_scheme)
+PARTY_COLUMNS_WITHOUT_FEE = tuple(f for f in CaseParty._meta.sorted_fields
+                                  if f.name not in ("fee_pence", "fee_paid"))
+PARTY_NAME_COLUMNS = (CaseParty.id, CaseParty.case, CaseParty.user, CaseParty.name)
+
+
+def _case_columns_for(user):
+    """A case's columns for this user: the funding scheme only for coordinators."""
+    return (Case,) if _is(user, policy.COORDINATOR) else CASE_COLUMNS_WITHOUT_FUNDING
+
+
 def get_or_404(query):
     """The one row of an already-scoped query, or 404: not visible means not found."""
     row = query.first()
@@ -56,9 +75,9 @@ def cases_visible_to(user):
     if _is(user, policy.COORDINATOR):
         return Case.select()
     if _is(user, policy.COACH):
-        return Case.select().where(Case.id.in_(_allocated_case_ids(user)))
+        return Case.select(*CASE_COLUMNS_WITHOUT_FUNDING).where(Case.id.in_(_allocated_case_ids(user)))
     if _is(user, policy.PARTY):
-        return Case.select().where(Case.id.in_(
+        return Case.select(*CASE_COLUMNS_WITHOUT_FUNDING).where(Case.id.in_(
             CaseParty.select(CaseParty.case).where(CaseParty.user == user.id)))
     return _nothing(Case)
 
@@ -183,8 +202,12 @@ def goals_visible_to(user, case):
 
 
 def parties_with_contact_visible_to(user, case):
-    """Party records whose contact details the user may see: staff all, a party only their own."""
-    return _party_items_visible_to(CaseParty, CaseParty.id, user, case).order_by(CaseParty.id)
+    """Party records whose contact details the user may see: staff all, a party only their own.
+    Fees with them only for coordinators and the party themselves."""
+    query = _party_items_visible_to(CaseParty, CaseParty.id, user, case).order_by(CaseParty.id)
+    if _is(user, policy.COACH):
+        query = query.select(*PARTY_COLUMNS_WITHOUT_FEE)
+    return query
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -223,7 +246,7 @@ def party_sessions(user):
     if not _is(user, policy.PARTY):
         return _nothing(CaseSession)
     return (CaseSession
-            .select(*_session_columns_for_parties(), Case)
+            .select(*_session_columns_for_parties(), *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(CaseSession.id.in_(
                 SessionAttendee.select(SessionAttendee.session)
@@ -236,7 +259,7 @@ def own_party_records(user):
     if not _is(user, policy.PARTY):
         return _nothing(CaseParty)
     return (CaseParty
-            .select(CaseParty, Case)
+            .select(CaseParty, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(CaseParty.user == user.id)
             .order_by(Case.created_at.desc()))
@@ -246,7 +269,7 @@ def _own_party_rows(model, user):
     """Rows of `model` (with their case) whose party is the user's own record on the row's own
     case: a row pointing at the same person's record on another case never counts."""
     return (model
-            .select(model, Case)
+            .select(model, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .switch(model)
             .join(CaseParty, on=((model.party == CaseParty.id) & (CaseParty.case == model.case)))
@@ -289,7 +312,7 @@ def party_agreements(user):
     if not _is(user, policy.PARTY):
         return _nothing(Agreement)
     return (Agreement
-            .select(Agreement, Case)
+            .select(Agreement, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(Agreement.state.in_(policy.PARTY_VISIBLE_AGREEMENT_STATES),
                    Agreement.case.in_(CaseParty.select(CaseParty.case)
@@ -301,7 +324,7 @@ def agreement_acceptances(agreement):
     """Who accepted this exact version, and how: shown to everyone who may see the agreement
     (the PDF carries the same)."""
     return (AgreementAcceptance
-            .select(AgreementAcceptance, CaseParty)
+            .select(AgreementAcceptance, *PARTY_NAME_COLUMNS)
             .join(CaseParty)
             .where(AgreementAcceptance.agreement == agreement.id,
                    AgreementAcceptance.version == agreement.version)
@@ -329,7 +352,7 @@ def agreement_reviews(user):
     """Final agreements with a review date, soonest first: the follow-up list for coordinators
     (every case) and coaches (their cases)."""
     query = (Agreement
-             .select(Agreement, Case)
+             .select(Agreement, *_case_columns_for(user))
              .join(Case)
              .where(Agreement.state == policy.AGREEMENT_FINAL, Agreement.review_on.is_null(False),
                     Case.status != Case.CLOSED)
@@ -392,7 +415,7 @@ def coach_sessions(user):
     if not _is(user, policy.COACH):
         return _nothing(CaseSession)
     return (CaseSession
-            .select(CaseSession, Case)
+            .select(CaseSession, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(CaseSession.id.in_(
                        SessionCoach.select(SessionCoach.session).where(SessionCoach.coach == user.id)),
@@ -555,7 +578,7 @@ def notes_shared_with(user):
     if not _is(user, policy.PARTY):
         return _nothing(Note)
     return (Note
-            .select(Note, Case)
+            .select(Note, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(Note.audience.in_(policy.note_audiences_for(policy.NAMED_PARTY)),
                    Note.withdrawn_at.is_null(),
@@ -584,7 +607,7 @@ def share_requests_for(user, states=(policy.SHARE_WAITING,)):
     # The source party must be the user's record on the note's own case, and the other party a
     # record on that case too.
     return (NoteShare
-            .select(NoteShare, Note, CaseParty, Case)
+            .select(NoteShare, Note, *PARTY_NAME_COLUMNS, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Note)
             .join(Case)
             .switch(NoteShare)

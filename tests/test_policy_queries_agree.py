@@ -7,8 +7,8 @@ action points; goals; agreements), writes it to the real database, and then, for
 every case, compares each `queries.*_visible_to` with the matching `policy.can_*` function;
 the notes' own rows (shares, files, earlier versions, override reads), the override's list and a
 party's "Shared with you", consent requests and goals are compared the same way. Columns that
-only some users may see (a file's original name, a home visit's address) are checked to be
-loaded for exactly those users.
+only some users may see (a file's original name, a home visit's address, a case's funding
+scheme, a party's fee and contact details) are checked to be loaded for exactly those users.
 
 The policy facts are built here from the generated specification, not from the models, and the
 models' own `user.actor()`, `Note.facts()`, `SafeguardingConcern.facts()` and
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from portal import policy, queries
 from portal.db import database
 from portal.models import (
-    Agreement, AgreementChangeRequest, Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, SafeguardingConcern,
+    Agreement, AgreementAcceptance, AgreementChangeRequest, Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, SafeguardingConcern,
     User,
 )
 from tests import dbutil
@@ -258,6 +258,8 @@ def _build_case(spec, party_users, coaches, staff):
             request = AgreementChangeRequest.create(agreement=agreement, party=party, version=1,
                                                     comment="Please change it.")
             change_requests[request.id] = (agreement.id, party.id)
+            AgreementAcceptance.create(agreement=agreement, party=party, version=1,
+                                       typed_name=party.name)
 
     events = {CaseEvent.create(case=case, kind=kind, summary=f"Something about {kind}.").id: kind
               for kind in spec.events}
@@ -529,6 +531,49 @@ def check_file_names(built):
                 assert "original_name" not in note_file.__data__, (who(actor), note_file.id)
 
 
+# A party's contact details and fee, as columns: what must not be loaded where only who they are
+# is shown.
+CONTACT_COLUMNS = ("email", "phone", "address", "unsafe_routes", "fee_pence", "fee_paid")
+
+
+def _funding_loaded(case_row):
+    return "funding_scheme" in case_row.__data__
+
+
+def check_money_and_contact_columns(built):
+    """A case's funding scheme is loaded only for coordinators (policy.can_view_funding), a
+    party's fee only for coordinators and that party (policy.can_view_own_fee), and where a
+    party appears beside a share or an acceptance, none of their contact details at all."""
+    for user, actor, case in every_user_and_case(built):
+        for row in queries.cases_visible_to(user).where(Case.id == case.row.id):
+            assert _funding_loaded(row) is policy.can_view_funding(actor, case.facts), \
+                who(actor, case)
+        for party in queries.parties_with_contact_visible_to(user, case.row):
+            assert ("fee_pence" in party.__data__) is \
+                policy.can_view_own_fee(actor, case.facts, party.id), (who(actor, case), party.id)
+        for agreement in queries.agreements_visible_to(user, case.row):
+            for acceptance in queries.agreement_acceptances(agreement):
+                assert not set(CONTACT_COLUMNS) & set(acceptance.party.__data__), who(actor, case)
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        coordinator = actor.role == policy.COORDINATOR and actor.active
+        cases = [s.case for s in queries.party_sessions(fresh)]
+        cases += [r.case for r in queries.own_party_records(fresh)]
+        cases += [a.case for a in queries.party_agreements(fresh)]
+        cases += [a.case for a in queries.party_action_points(fresh)]
+        cases += [g.case for g in queries.party_goals(fresh)]
+        cases += [n.case for n in queries.notes_shared_with(fresh)]
+        cases += [s.case for s in queries.coach_sessions(fresh)]
+        cases += [a.case for a in queries.agreement_reviews(fresh)]
+        asked = list(queries.share_requests_for(
+            fresh, (policy.SHARE_WAITING, policy.SHARE_GIVEN, policy.SHARE_REFUSED)))
+        cases += [s.note.case for s in asked]
+        for case_row in cases:
+            assert _funding_loaded(case_row) is coordinator, who(actor)
+        for share in asked:
+            assert not set(CONTACT_COLUMNS) & set(share.party.__data__), who(actor)
+
+
 def check_people(built):
     everyone = {u.id for u, _ in built.users}
     for user, actor in built.users:
@@ -550,6 +595,7 @@ CHECKS = {
     "case timeline": check_timeline,
     "session places": check_session_places,
     "file names": check_file_names,
+    "money and contact columns": check_money_and_contact_columns,
     "people": check_people,
 }
 
