@@ -764,3 +764,17 @@ def test_a_partys_queries_do_not_select_a_file_name_or_a_home_visit_address(app)
         assert sql.count('"t1"."location"') == 1, sql
         assert 'WHEN ("t1"."mode" != ?) THEN "t1"."location"' in sql.replace("%s", "?"), sql
         assert policy.HOME_VISIT in params
+
+
+def test_an_agreement_loads_the_parties_without_their_contact_details_or_fees(app):
+    """Every reader of an agreement, a party among them, sees the parties' names: nothing else
+    about them is loaded (portal.agreements.service.parties_of)."""
+    from portal.agreements import service
+    case = make_case()
+    add_party(case, make_user(policy.PARTY), phone="07700 900999", address="1 Private Road",
+              fee_pence=4500)
+    add_party(case, None, name="No Account", phone="07700 900888")
+    parties = service.parties_of(case)
+    assert [p.name for p in parties] and all(p.consent_state for p in parties)
+    for party in parties:
+        assert not set(CONTACT_COLUMNS) & set(party.__data__), party.__data__
