@@ -31,15 +31,44 @@ def party():
     """Your sessions and action points."""
     now = utcnow()
     sessions = list(queries.party_sessions(current_user))
+    records = list(queries.own_party_records(current_user))
+    agreements = list(queries.party_agreements(current_user))
     return render_template(
         "home/party.html",
         upcoming=[s for s in sessions if s.starts_at >= now],
         past=[s for s in sessions if s.starts_at < now][::-1],
-        records=list(queries.own_party_records(current_user)),
-        agreements=list(queries.party_agreements(current_user)),
+        records=records,
+        agreements=agreements,
+        may=_party_answers(records, agreements),
         back="home",
         **own_action_points(current_user),
     )
+
+
+def _party_answers(records, agreements):
+    """What the policy lets this party say and see on each of their cases: their consent
+    answers, their fee, and where each agreement stands for them. The page only reads these."""
+    actor = current_actor()
+    facts = {r.case_id: queries.case_facts(r.case) for r in records}
+    own_record = {r.case_id: r.id for r in records}
+    accepted = {(a.agreement_id, a.party_id) for agreement in agreements
+                for a in queries.agreement_acceptances(agreement)}
+    return {
+        "consent": {r.id: policy.own_consent_answers(actor, facts[r.case_id], r.id, r.consent_state)
+                    for r in records},
+        "fee": {r.id for r in records if policy.shows_own_fee(
+            actor, facts[r.case_id], r.id, self_funded=r.case.funding == "self_funded",
+            fee_recorded=r.fee_pence is not None)},
+        "agreement": {a.id: policy.agreement_standing(
+            actor, facts[a.case_id], _agreement_facts(a), own_record[a.case_id],
+            accepted=(a.id, own_record[a.case_id]) in accepted)
+            for a in agreements if a.case_id in own_record},
+    }
+
+
+def _agreement_facts(agreement):
+    return policy.AgreementFacts(agreement_id=agreement.id, case_id=agreement.case_id,
+                                 state=agreement.state)
 
 
 @bp.get("/coach")

@@ -146,12 +146,23 @@ class PartyItemFacts:
     party_id: int
 
 
+# How a session happens. A home visit's place is a party's home address.
+FACE_TO_FACE, ONLINE, TELEPHONE, HOME_VISIT, COMMUNITY_VENUE = (
+    "face_to_face", "online", "telephone", "home_visit", "community_venue",
+)
+SESSION_MODES = (FACE_TO_FACE, ONLINE, TELEPHONE, HOME_VISIT, COMMUNITY_VENUE)
+
+
 @dataclass(frozen=True)
 class SessionFacts:
-    """A session and the parties attending it."""
+    """A session, the parties attending it and how it happens (its mode)."""
     session_id: int
     case_id: int
     party_ids: frozenset = frozenset()
+    mode: str = FACE_TO_FACE
+
+    def __post_init__(self):
+        _require(self.mode, SESSION_MODES, "session mode")
 
 
 @dataclass(frozen=True)
@@ -259,6 +270,26 @@ def can_answer_own_consent(actor, case, party_id):
     return not case.closed and party_id in party_ids_for(actor, case)
 
 
+# Consent to take part (the party record's latest state), and a party's own answers to it.
+CONSENT_PENDING, CONSENT_GIVEN, CONSENT_DECLINED, CONSENT_WITHDRAWN = (
+    "pending", "given", "declined", "withdrawn",
+)
+CONSENT_STATES = (CONSENT_PENDING, CONSENT_GIVEN, CONSENT_DECLINED, CONSENT_WITHDRAWN)
+CONFIRM_CONSENT, WITHDRAW_CONSENT = "confirm", "withdraw"
+
+
+def own_consent_answers(actor, case, party_id, consent_state):
+    """What a party may say about taking part: withdraw once they have agreed, and agree
+    otherwise (taking part is voluntary, and they may change their mind at any time). Nothing on
+    a closed case, and nothing for anyone else's record."""
+    _require(consent_state, CONSENT_STATES, "consent state")
+    if not can_answer_own_consent(actor, case, party_id):
+        return frozenset()
+    if consent_state == CONSENT_GIVEN:
+        return frozenset({WITHDRAW_CONSENT})
+    return frozenset({CONFIRM_CONSENT})
+
+
 def can_view_funding(actor, case):
     """Funding schemes and fees are the coordinators' business."""
     return _is(actor, COORDINATOR)
@@ -278,6 +309,13 @@ def can_view_case_event(actor, case, kind):
 def can_view_own_fee(actor, case, party_id):
     """A self-funded party sees their own fee, and nobody else's."""
     return _is(actor, COORDINATOR) or party_id in party_ids_for(actor, case)
+
+
+def shows_own_fee(actor, case, party_id, *, self_funded, fee_recorded):
+    """A party's home page shows their fee: a self-funded case with a fee recorded, to that
+    party."""
+    return (self_funded and fee_recorded and party_id in party_ids_for(actor, case)
+            and can_view_own_fee(actor, case, party_id))
 
 
 # --- notes ----------------------------------------------------------------------------------
@@ -344,6 +382,14 @@ def can_withdraw_note(actor, case, note):
 
 def can_view_note_history(actor, case, note):
     """Earlier versions of a note are for staff who can read it; parties see the latest."""
+    return is_case_staff(actor, case) and can_read_note(actor, case, note)
+
+
+def can_see_file_original_name(actor, case, note):
+    """The name a file had when it was uploaded is a record for staff who can read its note. A
+    name chosen by whoever saved the file can say more than the note does ("notes on Bea's
+    drinking.pdf"), so parties, and a safeguarding lead reading under the override, are offered
+    the file under a neutral name."""
     return is_case_staff(actor, case) and can_read_note(actor, case, note)
 
 
@@ -534,6 +580,22 @@ def can_view_session(actor, case, session):
     return is_case_staff(actor, case) or bool(party_ids_for(actor, case) & session.party_ids)
 
 
+def can_see_session_address(actor, case, session):
+    """Where a session is held (an office, a venue's address, a home visit's address): everyone
+    who may see the session, except that a home visit's address is a party's home address, a
+    contact detail, which only staff on the case see. Parties are told "a home visit": a joint
+    session may be at one party's home, and another party never learns that address."""
+    if not can_view_session(actor, case, session):
+        return False
+    return session.mode != HOME_VISIT or is_case_staff(actor, case)
+
+
+def calendar_carries_session_address(session):
+    """A calendar file is copied into other services (a phone, a mail provider), so it carries
+    an office or a venue but never a home visit's address, whoever downloads it."""
+    return session.mode != HOME_VISIT
+
+
 def can_schedule_session(actor, case):
     """Coaches on the case and coordinators, while the case is open."""
     return can_change_case(actor, case)
@@ -580,6 +642,25 @@ def can_answer_agreement(actor, case, agreement, party_id):
             and not case.closed and party_id in party_ids_for(actor, case))
 
 
+# Where an agreement stands for one of its parties (their home page).
+STANDING_YOUR_ANSWER, STANDING_ACCEPTED = "your_answer", "accepted"
+
+
+def agreement_standing(actor, case, agreement, party_id, *, accepted):
+    """Where an agreement this party may see stands for them: waiting for their answer (they
+    may answer it and have not accepted this version), accepted by them (others' answers may be
+    outstanding), or its own state (proposed on a closed case, final, superseded). None for an
+    agreement they may not see."""
+    if not (can_view_agreement(actor, case, agreement) and party_id in party_ids_for(actor, case)):
+        return None
+    if agreement.state == AGREEMENT_PROPOSED:
+        if accepted:
+            return STANDING_ACCEPTED
+        if can_answer_agreement(actor, case, agreement, party_id):
+            return STANDING_YOUR_ANSWER
+    return agreement.state
+
+
 def can_record_agreement_acceptance(actor, case, agreement, party_id):
     """A coach records the acceptance of a party without a portal account, given in person."""
     return (_coach_on_open_case_of(actor, case, agreement)
@@ -609,6 +690,17 @@ def can_use_role_area(actor, role):
 def can_administer_users(actor):
     """Invite and deactivate: coordinators holding the administrator duty."""
     return _is(actor, COORDINATOR) and actor.admin
+
+
+def can_deactivate_user(actor, person):
+    """An administrator deactivates an active account, never their own: that would lock the
+    service's administration out from inside (another administrator does it)."""
+    return can_administer_users(actor) and person.active and person.user_id != actor.user_id
+
+
+def can_reactivate_user(actor, person):
+    """An administrator lets a deactivated account sign in again."""
+    return can_administer_users(actor) and not person.active and person.user_id != actor.user_id
 
 
 def can_read_audit_trail(actor):

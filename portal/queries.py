@@ -41,6 +41,25 @@ def _party_ids_of(user, case=None):
     return query.where(CaseParty.case == case.id) if case is not None else query
 
 
+# Columns some users are not given, so that no template can show them (STYLE.md: confidential data
+# is never fetched for a user who may not see it):
+# - a case's funding scheme is for coordinators (policy.can_view_funding);
+# - a party's fee is for coordinators and that party (policy.can_view_own_fee);
+# - a party's contact details are for that party and staff on the case
+#   (policy.can_view_party_contact): where a party appears beside something else (a share of
+#   another party's words, an acceptance), only who they are is loaded.
+CASE_COLUMNS_WITHOUT_FUNDING = tuple(f for f in Case._meta.sorted_fields
+                                     if f is not Case.funding_scheme)
+PARTY_COLUMNS_WITHOUT_FEE = tuple(f for f in CaseParty._meta.sorted_fields
+                                  if f.name not in ("fee_pence", "fee_paid"))
+PARTY_NAME_COLUMNS = (CaseParty.id, CaseParty.case, CaseParty.user, CaseParty.name)
+
+
+def _case_columns_for(user):
+    """A case's columns for this user: the funding scheme only for coordinators."""
+    return (Case,) if _is(user, policy.COORDINATOR) else CASE_COLUMNS_WITHOUT_FUNDING
+
+
 def get_or_404(query):
     """The one row of an already-scoped query, or 404: not visible means not found."""
     row = query.first()
@@ -56,9 +75,9 @@ def cases_visible_to(user):
     if _is(user, policy.COORDINATOR):
         return Case.select()
     if _is(user, policy.COACH):
-        return Case.select().where(Case.id.in_(_allocated_case_ids(user)))
+        return Case.select(*CASE_COLUMNS_WITHOUT_FUNDING).where(Case.id.in_(_allocated_case_ids(user)))
     if _is(user, policy.PARTY):
-        return Case.select().where(Case.id.in_(
+        return Case.select(*CASE_COLUMNS_WITHOUT_FUNDING).where(Case.id.in_(
             CaseParty.select(CaseParty.case).where(CaseParty.user == user.id)))
     return _nothing(Case)
 
@@ -183,34 +202,51 @@ def goals_visible_to(user, case):
 
 
 def parties_with_contact_visible_to(user, case):
-    """Party records whose contact details the user may see: staff all, a party only their own."""
-    return _party_items_visible_to(CaseParty, CaseParty.id, user, case).order_by(CaseParty.id)
+    """Party records whose contact details the user may see: staff all, a party only their own.
+    Fees with them only for coordinators and the party themselves."""
+    query = _party_items_visible_to(CaseParty, CaseParty.id, user, case).order_by(CaseParty.id)
+    if _is(user, policy.COACH):
+        query = query.select(*PARTY_COLUMNS_WITHOUT_FEE)
+    return query
 
 
 # --- sessions -------------------------------------------------------------------------------
 
+def _session_columns_for_parties():
+    """A session's columns as a party may have them (policy.can_see_session_address, in SQL):
+    the place of an office or venue session, but no place at all for a home visit, whose place
+    is a party's home address. The address never leaves the database for a party."""
+    columns = [f for f in CaseSession._meta.sorted_fields if f is not CaseSession.location]
+    place = SqlCase(None, [(CaseSession.mode != policy.HOME_VISIT, CaseSession.location)])
+    return [*columns, place.alias(CaseSession.location.name)]
+
+
 def sessions_visible_to(user, case):
-    """Sessions on the case: staff see all, a party only those they attend."""
+    """Sessions on the case: staff see all, a party only those they attend (without the
+    address of a home visit)."""
     query = CaseSession.select().where(CaseSession.case == case.id)
     if _is(user, policy.COORDINATOR):
         pass
     elif _is(user, policy.COACH):
         query = query.where(CaseSession.case.in_(_allocated_case_ids(user)))
     elif _is(user, policy.PARTY):
-        query = query.where(CaseSession.id.in_(
-            SessionAttendee.select(SessionAttendee.session)
-            .where(SessionAttendee.party.in_(_party_ids_of(user, case)))))
+        query = (query
+                 .select(*_session_columns_for_parties())
+                 .where(CaseSession.id.in_(
+                     SessionAttendee.select(SessionAttendee.session)
+                     .where(SessionAttendee.party.in_(_party_ids_of(user, case))))))
     else:
         return _nothing(CaseSession)
     return query.order_by(CaseSession.starts_at, CaseSession.id)
 
 
 def party_sessions(user):
-    """Every session, on any case, that this party attends."""
+    """Every session, on any case, that this party attends (without the address of a home
+    visit)."""
     if not _is(user, policy.PARTY):
         return _nothing(CaseSession)
     return (CaseSession
-            .select(CaseSession, Case)
+            .select(*_session_columns_for_parties(), *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(CaseSession.id.in_(
                 SessionAttendee.select(SessionAttendee.session)
@@ -223,7 +259,7 @@ def own_party_records(user):
     if not _is(user, policy.PARTY):
         return _nothing(CaseParty)
     return (CaseParty
-            .select(CaseParty, Case)
+            .select(CaseParty, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(CaseParty.user == user.id)
             .order_by(Case.created_at.desc()))
@@ -233,7 +269,7 @@ def _own_party_rows(model, user):
     """Rows of `model` (with their case) whose party is the user's own record on the row's own
     case: a row pointing at the same person's record on another case never counts."""
     return (model
-            .select(model, Case)
+            .select(model, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .switch(model)
             .join(CaseParty, on=((model.party == CaseParty.id) & (CaseParty.case == model.case)))
@@ -276,7 +312,7 @@ def party_agreements(user):
     if not _is(user, policy.PARTY):
         return _nothing(Agreement)
     return (Agreement
-            .select(Agreement, Case)
+            .select(Agreement, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(Agreement.state.in_(policy.PARTY_VISIBLE_AGREEMENT_STATES),
                    Agreement.case.in_(CaseParty.select(CaseParty.case)
@@ -288,7 +324,7 @@ def agreement_acceptances(agreement):
     """Who accepted this exact version, and how: shown to everyone who may see the agreement
     (the PDF carries the same)."""
     return (AgreementAcceptance
-            .select(AgreementAcceptance, CaseParty)
+            .select(AgreementAcceptance, *PARTY_NAME_COLUMNS)
             .join(CaseParty)
             .where(AgreementAcceptance.agreement == agreement.id,
                    AgreementAcceptance.version == agreement.version)
@@ -316,7 +352,7 @@ def agreement_reviews(user):
     """Final agreements with a review date, soonest first: the follow-up list for coordinators
     (every case) and coaches (their cases)."""
     query = (Agreement
-             .select(Agreement, Case)
+             .select(Agreement, *_case_columns_for(user))
              .join(Case)
              .where(Agreement.state == policy.AGREEMENT_FINAL, Agreement.review_on.is_null(False),
                     Case.status != Case.CLOSED)
@@ -379,7 +415,7 @@ def coach_sessions(user):
     if not _is(user, policy.COACH):
         return _nothing(CaseSession)
     return (CaseSession
-            .select(CaseSession, Case)
+            .select(CaseSession, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(CaseSession.id.in_(
                        SessionCoach.select(SessionCoach.session).where(SessionCoach.coach == user.id)),
@@ -542,7 +578,7 @@ def notes_shared_with(user):
     if not _is(user, policy.PARTY):
         return _nothing(Note)
     return (Note
-            .select(Note, Case)
+            .select(Note, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(Note.audience.in_(policy.note_audiences_for(policy.NAMED_PARTY)),
                    Note.withdrawn_at.is_null(),
@@ -571,7 +607,7 @@ def share_requests_for(user, states=(policy.SHARE_WAITING,)):
     # The source party must be the user's record on the note's own case, and the other party a
     # record on that case too.
     return (NoteShare
-            .select(NoteShare, Note, CaseParty, Case)
+            .select(NoteShare, Note, *PARTY_NAME_COLUMNS, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Note)
             .join(Case)
             .switch(NoteShare)
@@ -588,28 +624,50 @@ def share_requests_for(user, states=(policy.SHARE_WAITING,)):
             .order_by(NoteShare.created_at.desc(), NoteShare.id.desc()))
 
 
+# A file as it is given to someone who may download it but not see the name it was uploaded
+# with (policy.can_see_file_original_name): every column but that name.
+FILE_COLUMNS_WITHOUT_NAME = tuple(f for f in NoteFile._meta.sorted_fields
+                                  if f is not NoteFile.original_name)
+
+
+def _file_columns_for(user):
+    """Staff get a file's original name with the file (they may read the note, or its file is
+    not listed at all); nobody else's query selects it."""
+    return () if _is_staff(user) else FILE_COLUMNS_WITHOUT_NAME
+
+
 def note_files_visible_to(user, case):
-    """Files of the notes on `case` the user may read: a file has exactly its note's audience."""
+    """Files of the notes on `case` the user may read: a file has exactly its note's audience.
+    Its original name only for staff."""
     return (NoteFile
-            .select()
+            .select(*_file_columns_for(user))
             .where(NoteFile.note.in_(_ids_of(notes_visible_to(user, case))))
             .order_by(NoteFile.note, NoteFile.id))
 
 
 def files_shared_with(user):
-    """Files of every note shared visibly with this party."""
+    """Files of every note shared visibly with this party, without their original names."""
     return (NoteFile
-            .select()
+            .select(*FILE_COLUMNS_WITHOUT_NAME)
             .where(NoteFile.note.in_(_ids_of(notes_shared_with(user))))
             .order_by(NoteFile.note, NoteFile.id))
 
 
 def files_of_share_requests_for(user):
     """Files of the notes the source party is asked about (or agreed to share): part of what
-    they are shown."""
+    they are shown, without their original names."""
     asked = (share_requests_for(user, (policy.SHARE_WAITING, policy.SHARE_GIVEN))
              .select(NoteShare.note).order_by())
-    return NoteFile.select().where(NoteFile.note.in_(asked)).order_by(NoteFile.note, NoteFile.id)
+    return (NoteFile
+            .select(*FILE_COLUMNS_WITHOUT_NAME)
+            .where(NoteFile.note.in_(asked))
+            .order_by(NoteFile.note, NoteFile.id))
+
+
+def files_of_overridden_note(note):
+    """How many files a note opened under the safeguarding override has: the lead is told they
+    exist, never their names (policy.can_see_file_original_name)."""
+    return NoteFile.select(*FILE_COLUMNS_WITHOUT_NAME).where(NoteFile.note == note.id)
 
 
 def note_revisions_visible_to(user, case):

@@ -1,23 +1,32 @@
 """The leak test: marked confidential text appears only where the policy allows it.
 
 The demo service is loaded, a third case is added, and unique marker strings are planted in
-notes of every audience and share state (with files, file names and earlier versions), in
-action points, goals and a safeguarding concern, across the three cases. Then every demo user
-signs in through the form and walks everything they can reach with GET: links, htmx endpoints
-(fetched as htmx would), forms that search with GET, and every download. Afterwards each user
-also fetches every address that anyone reached, which catches a page that leaks when visited
-by a guessed or shared link rather than one that was linked.
+notes of every audience and share state (with files, file names and earlier versions), action
+points (with their detail and the party's comment), goals, safeguarding concerns (with actions
+and addenda), agreements, each party's contact details (address, phone, email, unsafe routes)
+and consent reasons, session places (an office, a venue, an online link, home visits), funding
+schemes and fees, and the case timeline, across the three cases. Besides the demo users, a coach
+who was taken off a case and a user deactivated after signing in walk too.
+
+Every user signs in through the form and walks everything they can reach with GET: links, htmx
+endpoints (fetched as htmx would), forms that search with GET, and every download. Afterwards
+each user also fetches every address that anyone reached, which catches a page that leaks when
+visited by a guessed or shared link rather than one that was linked; and then submits every form
+they were offered (plainly and as htmx would) with data that must be refused, and reads the
+answers: the failed-form (422) pages and whatever else a POST answers.
 
 A marker may appear in a response (body or headers) only if `portal.policy` allows that user to
-read the thing it was planted in; and every marker the policy allows must be seen somewhere, so
+see the thing it was planted in; and every marker the policy allows must be seen somewhere, so
 that a walk that quietly stops reaching pages makes the test fail rather than pass. Nothing the
 walk does may put a marker in a log line.
 """
 
 import io
 import logging
+import re
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
@@ -26,13 +35,13 @@ from pypdf import PdfReader
 
 from portal import demo, policy, queries
 from portal.models import (
-    ActionPoint, AgreementChangeRequest, Case, CaseParty, CoachAllocation, Goal, NoteRevision,
-    User, utcnow,
+    ActionPoint, AgreementChangeRequest, Case, CaseEvent, CaseParty, CoachAllocation, ConcernEvent,
+    ConsentEvent, Goal, NoteRevision, User, utcnow,
 )
 from tests.conftest import Browser
 from tests.factories import (
     add_party, allocate, make_agreement, make_agreement_term, make_concern, make_note,
-    make_note_file,
+    make_note_file, make_session, make_user,
 )
 
 HTMX = {"HX-Request": "true"}
@@ -43,17 +52,32 @@ MAX_ADDRESSES_PER_USER = 600
 
 # --- planting -------------------------------------------------------------------------------
 
+# Who walks besides the demo users: a coach taken off the mediation case after writing on it and
+# raising a concern there, and a coach on that case who is deactivated after signing in.
+REMOVED_COACH = "removed.coach@example.org"
+DEACTIVATED_COACH = "deactivated.coach@example.org"
+WALKERS = [email for email, _ in demo.SIGN_INS] + [REMOVED_COACH, DEACTIVATED_COACH]
+
+
 @dataclass
 class Planted:
-    """Every marker, with the rule that says who may see it (a function of the actor)."""
+    """Every marker, with the rule that says who may see it (a function of the actor), and the
+    rule that says who must reach it by following links (by default, everyone who may)."""
     allowed: dict = field(default_factory=dict)   # marker -> callable(actor) -> bool
+    reached: dict = field(default_factory=dict)   # marker -> callable(actor) -> bool
     where: dict = field(default_factory=dict)     # marker -> what it was planted in
 
-    def add(self, label, rule):
-        marker = f"MARKER{len(self.allowed):03d}Z"
+    def add(self, label, rule, *, reached_by=None, marker=None):
+        marker = marker or f"MARKER{len(self.where):03d}Z"
+        assert marker not in self.where
         self.allowed[marker] = rule
+        self.reached[marker] = reached_by
         self.where[marker] = label
         return marker
+
+    def must_reach(self, marker, actor):
+        rule, reached_by = self.allowed[marker], self.reached[marker]
+        return rule(actor) and (reached_by is None or reached_by(actor))
 
 
 def _note_rule(case, note):
@@ -109,6 +133,143 @@ def _concern_rule(case, concern):
     return lambda actor: policy.can_view_concern(actor, queries.case_facts(case), concern.facts())
 
 
+def _case_staff(case):
+    """Staff on the case now: the people whose pages link to everything on it."""
+    return lambda actor: policy.is_case_staff(actor, queries.case_facts(case))
+
+
+def _nobody(actor):
+    return False
+
+
+def _contact_rule(case, party):
+    return lambda actor: policy.can_view_party_contact(actor, queries.case_facts(case), party.id)
+
+
+def _session_place_rule(session):
+    def rule(actor):
+        facts = policy.SessionFacts(
+            session_id=session.id, case_id=session.case_id, mode=session.mode,
+            party_ids=frozenset(a.party_id for a in session.attendees))
+        return policy.can_see_session_address(actor, queries.case_facts(session.case), facts)
+    return rule
+
+
+def _session_rule(session):
+    def rule(actor):
+        facts = policy.SessionFacts(
+            session_id=session.id, case_id=session.case_id, mode=session.mode,
+            party_ids=frozenset(a.party_id for a in session.attendees))
+        return policy.can_view_session(actor, queries.case_facts(session.case), facts)
+    return rule
+
+
+def _event_rule(case, kind):
+    return lambda actor: policy.can_view_case_event(actor, queries.case_facts(case), kind)
+
+
+def _funding_rule(case):
+    return lambda actor: policy.can_view_funding(actor, queries.case_facts(case))
+
+
+def _fee_rule(case, party):
+    """A fee: coordinators, and the party it is for (on their home page)."""
+    return lambda actor: policy.can_view_own_fee(actor, queries.case_facts(case), party.id)
+
+
+def _plant_contact_details(planted, case, party):
+    """A party's address, phone, email and unsafe routes: that party and staff on the case,
+    never another party. Staff reach them on the case page; a party is not shown their own
+    record, and no page shows a postal address (it is kept for letters), so those are only
+    allowed, never required."""
+    address = planted.add(f"{party.name}'s address on {case.reference}", _contact_rule(case, party),
+                          reached_by=_nobody)
+    phone = planted.add(f"{party.name}'s phone on {case.reference}", _contact_rule(case, party),
+                        reached_by=_case_staff(case))
+    email = planted.add(f"{party.name}'s email on {case.reference}", _contact_rule(case, party),
+                        reached_by=_case_staff(case))
+    routes = planted.add(f"{party.name}'s unsafe routes on {case.reference}",
+                         _contact_rule(case, party), reached_by=_case_staff(case))
+    CaseParty.update(address=f"{address} Private Road", phone=f"07700 {phone}",
+                     email=f"{email.lower()}@example.test", unsafe_routes=routes
+                     ).where(CaseParty.id == party.id).execute()
+    # What the party said when asked about taking part: their own words, kept with the case.
+    reason = planted.add(f"{party.name}'s consent reason on {case.reference}",
+                         _party_item_rule(case, party), reached_by=_case_staff(case))
+    ConsentEvent.create(party=party, state=CaseParty.GIVEN, method="phone",
+                        occurred_on=date.today(), reason=f"{reason} was the reason")
+
+
+def _plant_sessions(planted, case, coach, parties):
+    """Upcoming sessions of every kind of place: an office and an online link (whoever may see
+    the session), a venue, and home visits (staff on the case only, never in a calendar file)."""
+    starts = utcnow().replace(microsecond=0, second=0, minute=0) + timedelta(days=30)
+    kind = "coaching" if case.kind == Case.COACHING else "pre_mediation"
+    for n, party in enumerate(parties):
+        home = make_session(case, parties=[party], coaches=[coach], kind=kind, mode="home_visit",
+                            starts_at=starts + timedelta(days=n, hours=1))
+        marker = planted.add(f"the address of {party.name}'s home visit on {case.reference}",
+                             _session_place_rule(home))
+        home.location = f"{marker} Home Lane"
+        home.save()
+        # One more each, to keep the walk short: an office for one, an online link for the next.
+        if n % 2 == 0:
+            office = make_session(case, parties=[party], coaches=[coach], kind=kind,
+                                  mode="face_to_face", starts_at=starts + timedelta(days=n, hours=3))
+            marker = planted.add(f"the office of {party.name}'s meeting on {case.reference}",
+                                 _session_place_rule(office))
+            office.location = f"{marker} Office"
+            office.save()
+        else:
+            online = make_session(case, parties=[party], coaches=[coach], kind=kind, mode="online",
+                                  starts_at=starts + timedelta(days=n, hours=5))
+            marker = planted.add(f"the link of {party.name}'s online session on {case.reference}",
+                                 _session_rule(online))
+            online.online_link = f"https://meet.example.org/{marker}"
+            online.save()
+    if case.kind == Case.MEDIATION:
+        joint = make_session(case, parties=parties, coaches=[coach], mode="home_visit",
+                             kind="joint_mediation",
+                             starts_at=starts + timedelta(days=9))
+        marker = planted.add(f"the address of a joint home visit on {case.reference}",
+                             _session_place_rule(joint))
+        joint.location = f"{marker} Shared Lane"
+        joint.save()
+        venue = make_session(case, parties=parties, coaches=[coach], mode="community_venue",
+                             kind="joint_mediation",
+                             starts_at=starts + timedelta(days=10))
+        marker = planted.add(f"the venue of a joint session on {case.reference}",
+                             _session_place_rule(venue))
+        venue.location = f"{marker} Hall"
+        venue.save()
+
+
+def _plant_timeline(planted, case):
+    """Timeline entries: money for coordinators only, the rest for staff on the case."""
+    for kind in ("funding", "consent"):
+        marker = planted.add(f"a {kind} entry on the timeline of {case.reference}",
+                             _event_rule(case, kind))
+        CaseEvent.create(case=case, kind=kind, summary=f"{marker} happened.")
+
+
+def _plant_concern(planted, case, raiser, lead, label):
+    """A concern with an action (and its agency) and an addendum, all with the concern's rule.
+    Staff on the case reach it from the case page; its raiser, once off the case, only by its
+    address."""
+    marker = planted.add(label, None, reached_by=_case_staff(case))
+    concern = make_concern(case, raiser, description=f"{marker} was disclosed.")
+    planted.allowed[marker] = _concern_rule(case, concern)
+    for what, by in (("action", lead), ("agency", lead), ("addendum", raiser)):
+        marker = planted.add(f"the {what} of {label}", _concern_rule(case, concern),
+                             reached_by=_case_staff(case))
+        if what == "agency":
+            ConcernEvent.create(concern=concern, kind="action", text="Phoned them.",
+                                agency=f"{marker} Services", by=by)
+        else:
+            ConcernEvent.create(concern=concern, kind=what, text=f"{marker} was added.", by=by)
+    return concern
+
+
 def _plant_note(app, planted, case, author, audience, label, *, shares=None, source=None,
                 withdrawn=False, with_file=False, with_revision=False):
     marker = planted.add(label, None)
@@ -150,7 +311,12 @@ def _plant_case(app, planted, case, coaches, parties):
                     source=party)
         action_point = planted.add(f"{party.name}'s action point on {name}",
                                    _party_item_rule(case, party))
+        detail = planted.add(f"the detail of {party.name}'s action point on {name}",
+                             _party_item_rule(case, party))
+        comment = planted.add(f"{party.name}'s comment on their action point on {name}",
+                              _party_item_rule(case, party))
         ActionPoint.create(case=case, party=party, text=f"{action_point} by Friday",
+                           detail=f"{detail} in detail", party_comment=f"{comment} said the party",
                            due_on=utcnow().date(), created_by=lead)
         goal = planted.add(f"{party.name}'s goal on {name}", _party_item_rule(case, party))
         Goal.create(case=case, party=party, text=f"{goal} in the long run", created_by=lead)
@@ -170,18 +336,29 @@ def _plant_case(app, planted, case, coaches, parties):
 
 @pytest.fixture
 def planted(app):
-    """The demo service, a third case, and markers everywhere."""
+    """The demo service, a third case, two more coaches, and markers everywhere."""
     with app.app_context():
         demo.load()
     users = {u.email: u for u in User.select()}
     tom, bea = users["coach2@example.org"], users["bea@example.org"]
+    lead = users["coordinator@example.org"]
+    mediation = Case.get(Case.kind == Case.MEDIATION)
+    coaching = Case.get(Case.kind == Case.COACHING)
     # A third case: Bea (who is on the mediation case too) and someone without an account, with
-    # Tom as the coach and an open safeguarding concern, so that the override is on offer.
+    # Tom as the coach and an open safeguarding concern, so that the override is on offer. It is
+    # self-funded, so that fees of two parties on one case can be told apart.
     third = Case.create(reference=Case.next_reference(utcnow().year), kind=Case.COACHING,
-                        dispute_type="family", funding="funded")
+                        dispute_type="family", funding="self_funded")
     allocate(third, tom)
     add_party(third, bea, consent_state=CaseParty.GIVEN)
     add_party(third, None, name="Cy Without Account", consent_state=CaseParty.GIVEN)
+    # Two more coaches on the mediation case: one is taken off it below, one deactivated later.
+    removed = make_user(policy.COACH, name="Rae Removed", email=REMOVED_COACH,
+                        password=demo.DEMO_PASSWORD)
+    make_user(policy.COACH, name="Dee Deactivated", email=DEACTIVATED_COACH,
+              password=demo.DEMO_PASSWORD)
+    allocate(mediation, removed)
+    allocate(mediation, User.get(User.email == DEACTIVATED_COACH))
 
     result = Planted()
     for case in Case.select().order_by(Case.id):
@@ -190,20 +367,37 @@ def planted(app):
         _plant_case(app, result, case, coaches, parties)
         if case.kind == Case.MEDIATION:
             _plant_agreements(result, case, coaches[0], parties)
-    marker = result.add("a safeguarding concern on the third case", None)
-    concern = make_concern(third, tom, description=f"{marker} was disclosed.")
-    result.allowed[marker] = _concern_rule(third, concern)
+        for party in parties:
+            _plant_contact_details(result, case, party)
+        _plant_sessions(result, case, coaches[0], parties)
+        _plant_timeline(result, case)
+
+    # Money: the mediation case's scheme, and a fee for each party on the self-funded cases.
+    scheme = result.add("the funding scheme of the mediation case", _funding_rule(mediation))
+    Case.update(funding_scheme=f"{scheme} Trust").where(Case.id == mediation.id).execute()
+    for n, party in enumerate([*coaching.parties, *third.parties]):
+        pence = 71234 + 10000 * n  # shown as "712.34", "812.34", ...: distinct, and nowhere else
+        result.add(f"{party.name}'s fee on {party.case.reference}", _fee_rule(party.case, party),
+                   marker=f"{pence // 100}.{pence % 100:02d}")
+        CaseParty.update(fee_pence=pence).where(CaseParty.id == party.id).execute()
+
+    _plant_concern(result, third, tom, lead, "a safeguarding concern on the third case")
+    _plant_concern(result, mediation, removed, lead,
+                   "a concern raised by the coach later taken off the mediation case")
+    CoachAllocation.update(ended_at=utcnow()).where(CoachAllocation.coach == removed.id).execute()
     return result
 
 
 # --- walking --------------------------------------------------------------------------------
 
 class Addresses(HTMLParser):
-    """The local addresses a page offers to a GET: links, htmx GETs and forms that use GET."""
+    """The local addresses a page offers to a GET (links, htmx GETs and forms that use GET),
+    and the forms it offers to a POST, with their fields."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.links, self.htmx = set(), set()
+        self.forms, self._form = [], None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -211,8 +405,37 @@ class Addresses(HTMLParser):
             self.links.add(attrs["href"])
         if attrs.get("hx-get"):
             self.htmx.add(attrs["hx-get"])
-        if tag == "form" and (attrs.get("method") or "get").lower() == "get" and attrs.get("action"):
-            self.links.add(attrs["action"])
+        if tag == "form":
+            method = (attrs.get("method") or "get").lower()
+            if method == "get" and attrs.get("action"):
+                self.links.add(attrs["action"])
+            target = attrs.get("hx-post") or (attrs.get("action") if method == "post" else None)
+            self._form = PostForm(target, []) if target else None
+        if self._form is not None and tag in ("input", "select", "textarea", "button") \
+                and attrs.get("name"):
+            self._form.fields.append(FormField(
+                name=attrs["name"], tag=tag, type=(attrs.get("type") or "").lower(),
+                value=attrs.get("value") or "", maxlength=attrs.get("maxlength")))
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    tag: str
+    type: str
+    value: str
+    maxlength: str | None
+
+
+@dataclass
+class PostForm:
+    action: str
+    fields: list
 
 
 def _local(address):
@@ -233,6 +456,12 @@ def addresses_on(html):
             {a for a in map(_local, parser.htmx) if a})
 
 
+def forms_on(html):
+    parser = Addresses()
+    parser.feed(html)
+    return [f for f in parser.forms if _local(f.action)]
+
+
 @dataclass
 class Visit:
     address: str
@@ -243,8 +472,7 @@ class Visit:
     is_html: bool
 
 
-def _fetch(browser, address, as_htmx):
-    response = browser.get(address, headers=HTMX if as_htmx else {})
+def _visit(address, as_htmx, response):
     headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     body = response.get_data().decode("utf-8", errors="replace")
     if response.mimetype == "application/pdf":
@@ -255,6 +483,10 @@ def _fetch(browser, address, as_htmx):
                  _local(response.headers.get("Location") or response.headers.get("HX-Redirect")
                         or ""),
                  response.mimetype == "text/html")
+
+
+def _fetch(browser, address, as_htmx):
+    return _visit(address, as_htmx, browser.get(address, headers=HTMX if as_htmx else {}))
 
 
 def walk(browser):
@@ -278,6 +510,59 @@ def walk(browser):
     return visits
 
 
+# --- posting forms with data that must be refused -------------------------------------------
+
+CSRF = "csrf_token"
+
+
+def refused_data(form, token):
+    """What a careless or hostile person might post: every question answered wrongly (an
+    empty answer, a choice that is not offered, more than the field takes), with a valid CSRF
+    token so that the answer is about the data. None for a button-only form: it has nothing to
+    get wrong, and posting it would act (sign out, deactivate, close...)."""
+    questions = [f for f in form.fields
+                 if f.name != CSRF and f.type not in ("hidden", "submit", "button", "file")
+                 and f.tag != "button"]
+    if not questions:
+        return None
+    data = {CSRF: token}
+    for f in form.fields:
+        if f.name == CSRF or f.tag == "button" or f.type in ("submit", "button", "file"):
+            continue
+        if f.type == "hidden":
+            data[f.name] = f.value
+        elif f.tag == "select" or f.type in ("radio", "checkbox"):
+            data[f.name] = "not-one-of-the-choices"
+        elif f.maxlength:
+            data[f.name] = "x" * (int(f.maxlength) + 1)
+        else:
+            data[f.name] = ""
+    return data
+
+
+def post_refused_forms(browser, visits):
+    """Every form the user was offered, posted with refused data, plainly and as htmx would;
+    the answers (their text and headers), and the forms that took the data anyway."""
+    forms, token = {}, None
+    for visit in visits:
+        if visit.status != 200 or not visit.is_html:
+            continue
+        for form in forms_on(visit.text):
+            forms.setdefault((form.action, tuple(f.name for f in form.fields)), form)
+            token = token or next((f.value for f in form.fields if f.name == CSRF), None)
+    answers, accepted = [], []
+    for (action, _), form in sorted(forms.items()):
+        data = refused_data(form, token)
+        if data is None or "sign-out" in action:
+            continue
+        for as_htmx in (False, True):
+            response = browser.client.post(action, data=data, headers=HTMX if as_htmx else {})
+            answers.append(_visit(f"POST {action}", as_htmx, response))
+            if response.status_code < 400:
+                accepted.append((action, as_htmx, response.status_code))
+    return answers, accepted
+
+
 def sign_in(app, email):
     browser = Browser(app.test_client())
     response = browser.submit("/sign-in", {"email": email, "password": demo.DEMO_PASSWORD})
@@ -285,24 +570,38 @@ def sign_in(app, email):
     return browser
 
 
+# Planted markers look like MARKER042Z (fees are amounts, as they are shown); one pass of this
+# pattern over a page finds them all, which keeps thousands of pages quick to search.
+MARKER_PATTERN = re.compile(r"marker\d{3}z")
+
+
 def markers_in(planted, visits):
-    """{marker: [addresses it appeared on]}"""
+    """{marker: [addresses it appeared on]}. Case does not matter: a code shown through a label
+    is capitalised."""
     found = {}
+    by_lower = {m.lower(): m for m in planted.where}
+    others = [low for low in by_lower if not MARKER_PATTERN.fullmatch(low)]
     for visit in visits:
-        for marker in planted.allowed:
-            if marker in visit.text:
-                found.setdefault(marker, []).append(visit.address)
+        text = visit.text.lower()
+        here = {low for low in MARKER_PATTERN.findall(text) if low in by_lower}
+        here.update(low for low in others if low in text)
+        for low in here:
+            found.setdefault(by_lower[low], []).append(visit.address)
     return found
 
 
+def leaks(planted, actor, found):
+    return {planted.where[m]: where for m, where in found.items() if not planted.allowed[m](actor)}
+
+
 def check(planted, actor, label, found):
-    """No marker outside what the policy allows this actor; each one it allows, seen."""
-    allowed = {m for m, rule in planted.allowed.items() if rule(actor)}
-    leaks = {planted.where[m]: where for m, where in found.items() if m not in allowed}
-    assert not leaks, f"{label} was shown {leaks}"
-    missing = sorted(planted.where[m] for m in allowed - set(found))
+    """No marker outside what the policy allows this actor; each one it must reach, seen."""
+    shown = leaks(planted, actor, found)
+    assert not shown, f"{label} was shown {shown}"
+    missing = sorted(planted.where[m] for m in planted.where
+                     if planted.must_reach(m, actor) and m not in found)
     assert not missing, f"{label} could not reach {missing}"
-    return allowed
+    return {m for m in planted.where if planted.allowed[m](actor)}
 
 
 # --- the test -------------------------------------------------------------------------------
@@ -312,29 +611,53 @@ def test_no_marker_reaches_anyone_the_policy_does_not_allow(app, planted, caplog
     # SQL and its parameters is not part of this: it is off unless a developer turns it on.)
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.INFO, logger="peewee")
-    walks = {}
-    for email, _ in demo.SIGN_INS:
-        browser = sign_in(app, email)
-        walks[email] = (browser, walk(browser))
+    browsers = {email: sign_in(app, email) for email in WALKERS}
+    # Deactivated after signing in: the session in the browser must now count for nothing.
+    User.update(active=False).where(User.email == DEACTIVATED_COACH).execute()
+    walks = {email: walk(browser) for email, browser in browsers.items()}
+    actors = {email: User.get(User.email == email).actor() for email in WALKERS}
 
-    every_address = {(v.address, v.as_htmx) for _, visits in walks.values() for v in visits}
-    reached_by = {}
-    for email, (browser, visits) in walks.items():
-        actor = User.get(User.email == email).actor()
-        allowed = check(planted, actor, email, markers_in(planted, visits))
-        reached_by[email] = allowed
+    every_address = {(v.address, v.as_htmx) for visits in walks.values() for v in visits}
+    reached_by, guessed_found = {}, {}
+    for email, visits in walks.items():
+        actor, browser = actors[email], browsers[email]
+        reached_by[email] = check(planted, actor, email, markers_in(planted, visits))
         # Every address anyone reached, fetched by this user too: a guessed link leaks nothing.
         mine = {(v.address, v.as_htmx) for v in visits}
         guessed = [_fetch(browser, a, h) for a, h in sorted(every_address - mine)
                    if "sign-out" not in a]
-        leaks = {planted.where[m]: where for m, where in markers_in(planted, guessed).items()
-                 if m not in allowed}
-        assert not leaks, f"{email}, following another user's links, was shown {leaks}"
+        guessed_found[email] = markers_in(planted, guessed)
+        shown = leaks(planted, actor, guessed_found[email])
+        assert not shown, f"{email}, following another user's links, was shown {shown}"
 
-    logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert not [m for m in planted.allowed if m in logged], "a marker reached the log"
+    # Then every form, with data that must be refused: the failed-form pages and other answers.
+    # (After every GET, so that nothing a form did could change what the walks saw.)
+    posted = {}
+    for email, visits in walks.items():
+        answers, accepted = post_refused_forms(browsers[email], visits)
+        posted[email] = answers
+        assert not accepted, f"{email}: forms took data that must be refused: {accepted}"
+        shown = leaks(planted, actors[email], markers_in(planted, answers))
+        assert not shown, f"{email}, posting forms, was shown {shown}"
+
+    logged = "\n".join(r.getMessage() for r in caplog.records).lower()
+    assert not [m for m in planted.where if m.lower() in logged], "a marker reached the log"
 
     # The walk is meaningful: staff and parties both saw planted text, and nobody saw it all.
     assert reached_by["coordinator@example.org"] and reached_by["alex@example.org"]
     assert not reached_by["coach3@example.org"]
-    assert all(len(allowed) < len(planted.allowed) for allowed in reached_by.values())
+    assert all(len(allowed) < len(planted.where) for allowed in reached_by.values())
+    # The coach taken off the case sees only the concern they raised there (by its address,
+    # since nothing links to it any more), and the deactivated coach sees nothing at all.
+    concern_markers = {m for m, label in planted.where.items()
+                       if "raised by the coach later taken off" in label}
+    assert reached_by[REMOVED_COACH] == concern_markers
+    assert set(guessed_found[REMOVED_COACH]) == concern_markers
+    assert not reached_by[DEACTIVATED_COACH]
+    # Their old session takes them exactly where someone never signed in goes.
+    anonymous = walk(Browser(app.test_client()))
+    assert [(v.address, v.status) for v in walks[DEACTIVATED_COACH]] == \
+        [(v.address, v.status) for v in anonymous]
+    # The forms were really posted: many failed-form pages, for staff and for parties.
+    for email in ("coordinator@example.org", "coach@example.org", "alex@example.org"):
+        assert sum(a.status == 422 for a in posted[email]) >= 4, email

@@ -6,7 +6,9 @@ cases; notes with random audiences, source parties, shares and withdrawals; conc
 action points; goals; agreements), writes it to the real database, and then, for every user and
 every case, compares each `queries.*_visible_to` with the matching `policy.can_*` function;
 the notes' own rows (shares, files, earlier versions, override reads), the override's list and a
-party's "Shared with you", consent requests and goals are compared the same way.
+party's "Shared with you", consent requests and goals are compared the same way. Columns that
+only some users may see (a file's original name, a home visit's address, a case's funding
+scheme, a party's fee and contact details) are checked to be loaded for exactly those users.
 
 The policy facts are built here from the generated specification, not from the models, and the
 models' own `user.actor()`, `Note.facts()`, `SafeguardingConcern.facts()` and
@@ -27,7 +29,7 @@ from hypothesis import strategies as st
 from portal import policy, queries
 from portal.db import database
 from portal.models import (
-    Agreement, AgreementChangeRequest, Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, SafeguardingConcern,
+    Agreement, AgreementAcceptance, AgreementChangeRequest, Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, SafeguardingConcern,
     User,
 )
 from tests import dbutil
@@ -48,6 +50,9 @@ UNRESOLVED = {"open", "acknowledged"}
 EVENT_KINDS = ("funding", "allocation", "consent", "closed")
 # Weighted so that notes shared with parties, the ones whose rules are subtle, come up often.
 NOTE_AUDIENCES = (policy.PRIVATE, policy.CASE_TEAM, policy.STAFF, policy.PARTIES, policy.PARTIES)
+# Every generated file has this name, and every session a place starting with PLACE.
+FILE_NAME = "what the coach called it.pdf"
+PLACE = "14 Private Road"
 
 
 # --- the generated service, as plain data ---------------------------------------------------
@@ -76,7 +81,7 @@ class CaseSpec:
     parties: tuple              # party-user index or None (no account), one per party record
     notes: tuple
     concerns: tuple             # ((staff index, state), ...)
-    sessions: tuple             # (frozenset of party indexes attending, ...)
+    sessions: tuple             # ((frozenset of party indexes attending, mode), ...)
     action_points: tuple        # (party index, ...)
     goals: tuple
     agreements: tuple           # (state, ...)
@@ -110,6 +115,8 @@ def worlds(draw):
     party_user = st.integers(0, len(parties) - 1)
     account = st.one_of(party_user, party_user, party_user, st.none())
 
+    # Home visits often: their place is the one a party must never be given.
+    session_mode = st.sampled_from((*policy.SESSION_MODES, policy.HOME_VISIT))
     cases = []
     for _ in range(draw(st.integers(1, 3))):
         case_parties = tuple(draw(st.lists(account, min_size=1, max_size=3)))
@@ -135,7 +142,8 @@ def worlds(draw):
             notes=notes,
             concerns=tuple(draw(st.lists(
                 st.tuples(staff_index, st.sampled_from(policy.CONCERN_STATES)), max_size=2))),
-            sessions=tuple(draw(st.lists(st.frozensets(party_index), max_size=3))),
+            sessions=tuple(draw(st.lists(st.tuples(st.frozensets(party_index), session_mode),
+                                         max_size=3))),
             action_points=tuple(draw(st.lists(party_index, max_size=3))),
             goals=tuple(draw(st.lists(party_index, max_size=2))),
             agreements=tuple(draw(st.lists(st.sampled_from(policy.AGREEMENT_STATES),
@@ -225,11 +233,13 @@ def _build_case(spec, party_users, coaches, staff):
             concern_id=concern.id, case_id=case.id, raised_by_id=staff[raiser].id, state=state)
 
     sessions = {}
-    for attending in spec.sessions:
-        session = make_session(case, parties=[parties[i] for i in sorted(attending)])
+    for attending, mode in spec.sessions:
+        # Every session has a place, whatever its mode: the query must decide by the mode.
+        session = make_session(case, parties=[parties[i] for i in sorted(attending)], mode=mode,
+                               location=f"{PLACE} of a {mode} session")
         sessions[session.id] = policy.SessionFacts(
             session_id=session.id, case_id=case.id,
-            party_ids=frozenset(parties[i].id for i in attending))
+            party_ids=frozenset(parties[i].id for i in attending), mode=mode)
 
     action_points = {make_action_point(case, parties[i]).id:
                      policy.PartyItemFacts(case_id=case.id, party_id=parties[i].id)
@@ -248,6 +258,8 @@ def _build_case(spec, party_users, coaches, staff):
             request = AgreementChangeRequest.create(agreement=agreement, party=party, version=1,
                                                     comment="Please change it.")
             change_requests[request.id] = (agreement.id, party.id)
+            AgreementAcceptance.create(agreement=agreement, party=party, version=1,
+                                       typed_name=party.name)
 
     events = {CaseEvent.create(case=case, kind=kind, summary=f"Something about {kind}.").id: kind
               for kind in spec.events}
@@ -261,7 +273,7 @@ def _build_case(spec, party_users, coaches, staff):
 def _note_children(note, staff_member):
     """Rows that hang off a note. Only the rows are needed; no file is written to disk."""
     return (
-        NoteFile.create(note=note, original_name="summary.pdf", content_type="application/pdf",
+        NoteFile.create(note=note, original_name=FILE_NAME, content_type="application/pdf",
                         size_bytes=1, sha256="0" * 64, storage_key=f"key-{note.id}"),
         NoteRevision.create(note=note, body="An earlier version.", author=note.author),
         NoteOverrideRead.create(note=note, reader=staff_member, reason="A reason."),
@@ -471,6 +483,97 @@ def check_timeline(built):
             who(actor, case)
 
 
+def _place_as_loaded(session):
+    """What a query gave for the session's place: its text, or None if it was not selected."""
+    return session.__data__.get("location")
+
+
+def check_session_places(built):
+    """A session's place is loaded exactly when the policy lets the user see it: never a home
+    visit's address for a party, on the case's list or their own list across cases."""
+    facts_of = {sid: (case, facts) for case in built.cases for sid, facts in case.sessions.items()}
+
+    def expected_place(actor, session_id):
+        case, facts = facts_of[session_id]
+        if policy.can_see_session_address(actor, case.facts, facts):
+            return f"{PLACE} of a {facts.mode} session"
+        return None
+
+    for user, actor, case in every_user_and_case(built):
+        for session in queries.sessions_visible_to(user, case.row):
+            assert _place_as_loaded(session) == expected_place(actor, session.id), \
+                (who(actor, case), session.id)
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        for query in (queries.party_sessions(fresh), queries.own_sessions(fresh)):
+            for session in query:
+                assert _place_as_loaded(session) == expected_place(actor, session.id), \
+                    (who(actor), session.id)
+
+
+def check_file_names(built):
+    """A file's original name is loaded exactly when the policy lets the user see it: staff who
+    may read its note; never a party, whatever files they may download."""
+    for user, actor, case in every_user_and_case(built):
+        for note_file in queries.note_files_visible_to(user, case.row):
+            note = case.notes[note_file.note_id]
+            expected = FILE_NAME if policy.can_see_file_original_name(actor, case.facts, note) \
+                else None
+            assert note_file.__data__.get("original_name") == expected, \
+                (who(actor, case), note_file.id)
+        for note_id in case.notes:
+            for note_file in queries.files_of_overridden_note(Note.get_by_id(note_id)):
+                assert "original_name" not in note_file.__data__
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        for query in (queries.files_shared_with(fresh), queries.files_of_share_requests_for(fresh)):
+            for note_file in query:
+                assert "original_name" not in note_file.__data__, (who(actor), note_file.id)
+
+
+# A party's contact details and fee, as columns: what must not be loaded where only who they are
+# is shown.
+CONTACT_COLUMNS = ("email", "phone", "address", "unsafe_routes", "fee_pence", "fee_paid")
+
+
+def _funding_loaded(case_row):
+    return "funding_scheme" in case_row.__data__
+
+
+def check_money_and_contact_columns(built):
+    """A case's funding scheme is loaded only for coordinators (policy.can_view_funding), a
+    party's fee only for coordinators and that party (policy.can_view_own_fee), and where a
+    party appears beside a share or an acceptance, none of their contact details at all."""
+    for user, actor, case in every_user_and_case(built):
+        for row in queries.cases_visible_to(user).where(Case.id == case.row.id):
+            assert _funding_loaded(row) is policy.can_view_funding(actor, case.facts), \
+                who(actor, case)
+        for party in queries.parties_with_contact_visible_to(user, case.row):
+            assert ("fee_pence" in party.__data__) is \
+                policy.can_view_own_fee(actor, case.facts, party.id), (who(actor, case), party.id)
+        for agreement in queries.agreements_visible_to(user, case.row):
+            for acceptance in queries.agreement_acceptances(agreement):
+                assert not set(CONTACT_COLUMNS) & set(acceptance.party.__data__), who(actor, case)
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        coordinator = actor.role == policy.COORDINATOR and actor.active
+        cases = [s.case for s in queries.party_sessions(fresh)]
+        cases += [r.case for r in queries.own_party_records(fresh)]
+        cases += [a.case for a in queries.party_agreements(fresh)]
+        cases += [a.case for a in queries.party_action_points(fresh)]
+        cases += [g.case for g in queries.party_goals(fresh)]
+        cases += [n.case for n in queries.notes_shared_with(fresh)]
+        cases += [s.case for s in queries.coach_sessions(fresh)]
+        cases += [a.case for a in queries.agreement_reviews(fresh)]
+        asked = list(queries.share_requests_for(
+            fresh, (policy.SHARE_WAITING, policy.SHARE_GIVEN, policy.SHARE_REFUSED)))
+        cases += [s.note.case for s in asked]
+        for case_row in cases:
+            assert _funding_loaded(case_row) is coordinator, who(actor)
+        for share in asked:
+            assert not set(CONTACT_COLUMNS) & set(share.party.__data__), who(actor)
+
+
 def check_people(built):
     everyone = {u.id for u, _ in built.users}
     for user, actor in built.users:
@@ -490,6 +593,9 @@ CHECKS = {
     "sessions, agreements, a party's own lists": check_sessions_and_agreements,
     "agreements' change requests": check_agreement_change_requests,
     "case timeline": check_timeline,
+    "session places": check_session_places,
+    "file names": check_file_names,
+    "money and contact columns": check_money_and_contact_columns,
     "people": check_people,
 }
 
@@ -534,8 +640,11 @@ def _every_combination_world():
         notes=notes,
         concerns=tuple((raiser, state) for raiser in (1, 2, 3, 5)
                        for state in policy.CONCERN_STATES),
-        sessions=(frozenset(range(8)), frozenset(), *(frozenset({i}) for i in range(8)),
-                  frozenset({0, 2})),
+        sessions=tuple((attending, mode)
+                       for attending in (frozenset(range(8)), frozenset(),
+                                         *(frozenset({i}) for i in range(8)), frozenset({0, 2}))
+                       for mode in (policy.FACE_TO_FACE, policy.HOME_VISIT))
+        + tuple((frozenset({0, 2}), mode) for mode in policy.SESSION_MODES),
         action_points=tuple(range(8)),
         goals=tuple(range(8)),
         agreements=policy.AGREEMENT_STATES,
@@ -551,7 +660,8 @@ def _every_combination_world():
                              withdrawn=False)
                     for audience in policy.AUDIENCES),
         concerns=((3, policy.CONCERN_OPEN), (0, policy.CONCERN_OPEN)),
-        sessions=(frozenset({0}), frozenset({1}), frozenset({0, 1})),
+        sessions=((frozenset({0}), policy.HOME_VISIT), (frozenset({1}), policy.ONLINE),
+                  (frozenset({0, 1}), policy.COMMUNITY_VENUE)),
         action_points=(0, 1),
         goals=(0, 1),
         agreements=policy.AGREEMENT_STATES,
@@ -605,8 +715,9 @@ def test_the_generated_data_reaches_every_interesting_kind_of_row():
                     seen.add("source party")
             seen.update(("concern", state) for _, state in case.concerns)
             seen.update(("agreement", state) for state in case.agreements)
-            if any(len(s) == 1 for s in case.sessions):
+            if any(len(s) == 1 for s, _ in case.sessions):
                 seen.add("separate meeting")
+            seen.update(("session", mode, bool(s)) for s, mode in case.sessions)
             seen.add(("case closed", case.closed))
             seen.update(("event", kind) for kind in case.events)
             for note in case.notes:
@@ -629,5 +740,41 @@ def test_the_generated_data_reaches_every_interesting_kind_of_row():
     expected |= {("agreement", s) for s in policy.AGREEMENT_STATES}
     expected |= {("case closed", True), ("case closed", False)}
     expected |= {("event", kind) for kind in EVENT_KINDS}
+    expected |= {("session", policy.HOME_VISIT, True), ("session", policy.FACE_TO_FACE, True)}
     expected |= {("party-visible note", True), ("party-visible note", False)}
     assert expected <= seen, expected - seen
+
+
+# --- the SQL itself: what a party's queries select ------------------------------------------
+
+def test_a_partys_queries_do_not_select_a_file_name_or_a_home_visit_address(app):
+    """The SQL a party's queries send: no file's original name at all, and a session's place
+    only where the mode is not a home visit. A template cannot show what was never loaded."""
+    case = make_case()
+    user = make_user(policy.PARTY)
+    add_party(case, user)
+    file_queries = (queries.note_files_visible_to(user, case), queries.files_shared_with(user),
+                    queries.files_of_share_requests_for(user))
+    for query in file_queries:
+        sql, _ = query.sql()
+        assert "original_name" not in sql, sql
+    for query in (queries.sessions_visible_to(user, case), queries.party_sessions(user),
+                  queries.own_sessions(user)):
+        sql, params = query.sql()
+        assert sql.count('"t1"."location"') == 1, sql
+        assert 'WHEN ("t1"."mode" != ?) THEN "t1"."location"' in sql.replace("%s", "?"), sql
+        assert policy.HOME_VISIT in params
+
+
+def test_an_agreement_loads_the_parties_without_their_contact_details_or_fees(app):
+    """Every reader of an agreement, a party among them, sees the parties' names: nothing else
+    about them is loaded (portal.agreements.service.parties_of)."""
+    from portal.agreements import service
+    case = make_case()
+    add_party(case, make_user(policy.PARTY), phone="07700 900999", address="1 Private Road",
+              fee_pence=4500)
+    add_party(case, None, name="No Account", phone="07700 900888")
+    parties = service.parties_of(case)
+    assert [p.name for p in parties] and all(p.consent_state for p in parties)
+    for party in parties:
+        assert not set(CONTACT_COLUMNS) & set(party.__data__), party.__data__

@@ -641,6 +641,8 @@ UNKNOWN_VALUES = {
                                           state="resolved"),
     "agreement state": lambda: AgreementFacts(agreement_id=1, case_id=1, state="signed"),
     "note relation": lambda: policy.note_audiences_for("supporter"),
+    "session mode": lambda: SessionFacts(session_id=1, case_id=1, mode="by carrier pigeon"),
+    "consent state": lambda: policy.own_consent_answers(party(1), small_case(), PARTY_A, "maybe"),
 }
 
 
@@ -652,3 +654,285 @@ def test_unknown_values_raise_policy_error(what):
 
 def test_policy_error_is_a_value_error():
     assert issubclass(policy.PolicyError, ValueError)
+
+
+# --- a file's original name -----------------------------------------------------------------
+# Staff who may read the note see the name a file was uploaded with; nobody else, whatever they
+# may download: parties get "Download the summary", a name chosen by whoever saved the file can
+# say more than the note does.
+#                                                            private case_team staff parties
+_FILE_NAME_ROWS = {
+    "author coach":                                             (Y, Y, Y, Y),
+    "author coach no longer allocated":                         (N, N, N, N),
+    "another allocated coach":                                  (N, Y, Y, Y),
+    "unallocated coach":                                        (N, N, N, N),
+    "coordinator":                                              (N, N, Y, Y),
+    "coordinator, safeguarding lead (concern open)":            (N, N, Y, Y),
+    "coordinator who wrote it":                                 (Y, Y, Y, Y),
+    "deactivated author coach, still allocated":                (N, N, N, N),
+    "deactivated coordinator":                                  (N, N, N, N),
+    "deactivated party, share given":                           (N, N, N, N),
+    "party named, share not_needed (note has no source party)": (N, N, N, N),
+    "party named, share not_needed (their own words)":          (N, N, N, N),
+    "party named, stale not_needed (another party's words)":    (N, N, N, N),
+    "party named, share waiting":                               (N, N, N, N),
+    "party named, share given":                                 (N, N, N, N),
+    "party named, share refused":                               (N, N, N, N),
+    "party named, share withdrawn":                             (N, N, N, N),
+    "party on the case, not named":                             (N, N, N, N),
+    "party of another case (their record there named on a share)": (N, N, N, N),
+    "source party, not named":                                  (N, N, N, N),
+}
+FILE_NAME_TABLE = _flatten(_FILE_NAME_ROWS, NOTE_AUDIENCES)
+
+
+def test_file_name_table_is_exhaustive():
+    assert set(FILE_NAME_TABLE) == set(product(NOTE_READERS, policy.AUDIENCES))
+
+
+@pytest.mark.parametrize(("reader", "audience"), list(FILE_NAME_TABLE), ids=_ids(FILE_NAME_TABLE))
+def test_can_see_file_original_name(reader, audience):
+    actor, case, note = note_scenario(reader, audience)
+    assert policy.can_see_file_original_name(actor, case, note) is FILE_NAME_TABLE[reader, audience]
+
+
+@pytest.mark.parametrize("audience", NOTE_AUDIENCES)
+def test_a_lead_reading_under_the_override_is_not_given_file_names(audience):
+    """The override opens the note's text, not its files: their names stay with its readers."""
+    lead = coordinator(LEAD, safeguarding_lead=True)
+    note = _override_note(AUTHOR_COACH, audience)
+    opened = policy.can_override_note(lead, case_facts(), note)
+    assert opened is (audience in (policy.PRIVATE, policy.CASE_TEAM))
+    assert policy.can_see_file_original_name(lead, case_facts(), note) is not opened
+
+
+# --- where a session is held ----------------------------------------------------------------
+# A home visit's place is a party's home address: contact details, which a party never sees of
+# another party, and which parties are not given even for their own sessions (a joint session
+# may be at one party's home). Every other place goes to whoever may see the session.
+
+SESSION_PLACES = ("joint, at an office", "joint, home visit", "A's home visit",
+                  "B's meeting at a venue")
+_SESSION_PLACE_FACTS = {
+    "joint, at an office": (frozenset({PARTY_A, PARTY_B}), policy.FACE_TO_FACE),
+    "joint, home visit": (frozenset({PARTY_A, PARTY_B}), policy.HOME_VISIT),
+    "A's home visit": (frozenset({PARTY_A}), policy.HOME_VISIT),
+    "B's meeting at a venue": (frozenset({PARTY_B}), policy.COMMUNITY_VENUE),
+}
+
+#                                  joint office  joint home  A's home  B's venue
+_SESSION_PLACE_ROWS = {
+    "party A":                         (Y,        N,          N,        N),
+    "party B":                         (Y,        N,          N,        Y),
+    "deactivated party A":             (N,        N,          N,        N),
+    "party of another case":           (N,        N,          N,        N),
+    "allocated coach":                 (Y,        Y,          Y,        Y),
+    "coach no longer allocated":       (N,        N,          N,        N),
+    "unallocated coach":               (N,        N,          N,        N),
+    "deactivated allocated coach":     (N,        N,          N,        N),
+    "coordinator":                     (Y,        Y,          Y,        Y),
+    "deactivated coordinator":         (N,        N,          N,        N),
+}
+SESSION_PLACE_TABLE = _flatten(_SESSION_PLACE_ROWS, SESSION_PLACES)
+
+
+def test_session_place_table_is_exhaustive():
+    assert set(SESSION_PLACE_TABLE) == set(product(PER_PARTY_READERS, SESSION_PLACES))
+
+
+@pytest.mark.parametrize(("reader", "session"), list(SESSION_PLACE_TABLE),
+                         ids=_ids(SESSION_PLACE_TABLE))
+def test_can_see_session_address(reader, session):
+    party_ids, mode = _SESSION_PLACE_FACTS[session]
+    facts = SessionFacts(session_id=702, case_id=SMALL_CASE, party_ids=party_ids, mode=mode)
+    assert policy.can_see_session_address(PER_PARTY_READERS[reader], small_case(), facts) is \
+        SESSION_PLACE_TABLE[reader, session]
+
+
+# Whoever downloads a calendar file, it never carries a home visit's address.
+CALENDAR_PLACE = {"face_to_face": Y, "online": Y, "telephone": Y, "home_visit": N,
+                  "community_venue": Y}
+
+
+def test_calendar_table_is_exhaustive():
+    assert set(CALENDAR_PLACE) == set(policy.SESSION_MODES)
+
+
+@pytest.mark.parametrize("mode", list(CALENDAR_PLACE))
+def test_calendar_carries_session_address(mode):
+    facts = SessionFacts(session_id=703, case_id=SMALL_CASE, party_ids=frozenset({PARTY_A}),
+                         mode=mode)
+    assert policy.calendar_carries_session_address(facts) is CALENDAR_PLACE[mode]
+
+
+# --- a party's own answers: consent to take part, their fee, where an agreement stands ------
+
+CONSENT_STATES = ("pending", "given", "declined", "withdrawn")
+CONFIRM, WITHDRAW, NONE = frozenset({"confirm"}), frozenset({"withdraw"}), frozenset()
+
+# The answers offered about party A's record, on an open case. Taking part is voluntary: once
+# agreed, A may withdraw; otherwise A may agree (also after declining or withdrawing).
+#                                   pending  given     declined withdrawn
+_CONSENT_ROWS = {
+    "party A":                         (CONFIRM, WITHDRAW, CONFIRM, CONFIRM),
+    "party B":                         (NONE,    NONE,     NONE,    NONE),
+    "deactivated party A":             (NONE,    NONE,     NONE,    NONE),
+    "party of another case":           (NONE,    NONE,     NONE,    NONE),
+    "allocated coach":                 (NONE,    NONE,     NONE,    NONE),
+    "coach no longer allocated":       (NONE,    NONE,     NONE,    NONE),
+    "unallocated coach":               (NONE,    NONE,     NONE,    NONE),
+    "deactivated allocated coach":     (NONE,    NONE,     NONE,    NONE),
+    "coordinator":                     (NONE,    NONE,     NONE,    NONE),
+    "deactivated coordinator":         (NONE,    NONE,     NONE,    NONE),
+}
+CONSENT_TABLE = _flatten(_CONSENT_ROWS, CONSENT_STATES)
+
+
+def test_consent_table_is_exhaustive():
+    assert set(CONSENT_TABLE) == set(product(PER_PARTY_READERS, policy.CONSENT_STATES))
+
+
+@pytest.mark.parametrize(("reader", "state"), list(CONSENT_TABLE), ids=_ids(CONSENT_TABLE))
+def test_own_consent_answers(reader, state):
+    assert policy.own_consent_answers(PER_PARTY_READERS[reader], small_case(), PARTY_A, state) == \
+        CONSENT_TABLE[reader, state]
+
+
+@pytest.mark.parametrize(("reader", "state"), list(CONSENT_TABLE), ids=_ids(CONSENT_TABLE))
+def test_no_consent_answers_on_a_closed_case(reader, state):
+    closed = CaseFacts(case_id=SMALL_CASE, coach_ids=small_case().coach_ids,
+                       party_users=small_case().party_users, closed=True)
+    assert policy.own_consent_answers(PER_PARTY_READERS[reader], closed, PARTY_A, state) == NONE
+
+
+# Party A's fee on their home page: (self-funded and a fee recorded, funded, no fee yet).
+FEE_CASES = ("self-funded, fee recorded", "funded", "self-funded, no fee yet")
+_FEE_FLAGS = {"self-funded, fee recorded": (True, True), "funded": (False, True),
+              "self-funded, no fee yet": (True, False)}
+#                                   recorded funded no fee
+_FEE_ROWS = {
+    "party A":                         (Y,      N,     N),
+    "party B":                         (N,      N,     N),
+    "deactivated party A":             (N,      N,     N),
+    "party of another case":           (N,      N,     N),
+    "allocated coach":                 (N,      N,     N),
+    "coach no longer allocated":       (N,      N,     N),
+    "unallocated coach":               (N,      N,     N),
+    "deactivated allocated coach":     (N,      N,     N),
+    "coordinator":                     (N,      N,     N),
+    "deactivated coordinator":         (N,      N,     N),
+}
+FEE_TABLE = _flatten(_FEE_ROWS, FEE_CASES)
+
+
+def test_fee_table_is_exhaustive():
+    assert set(FEE_TABLE) == set(product(PER_PARTY_READERS, FEE_CASES))
+
+
+@pytest.mark.parametrize(("reader", "case"), list(FEE_TABLE), ids=_ids(FEE_TABLE))
+def test_shows_own_fee(reader, case):
+    self_funded, recorded = _FEE_FLAGS[case]
+    assert policy.shows_own_fee(PER_PARTY_READERS[reader], small_case(), PARTY_A,
+                                self_funded=self_funded, fee_recorded=recorded) is \
+        FEE_TABLE[reader, case]
+
+
+# Where an agreement stands for party A (None: not theirs to see).
+AGREEMENT_MOMENTS = ("draft", "proposed", "proposed, A accepted", "final", "superseded",
+                     "proposed, case closed")
+_MOMENT_FACTS = {  # moment -> (state, A accepted, case closed)
+    "draft": ("draft", False, False),
+    "proposed": ("proposed", False, False),
+    "proposed, A accepted": ("proposed", True, False),
+    "final": ("final", True, False),
+    "superseded": ("superseded", True, False),
+    "proposed, case closed": ("proposed", False, True),
+}
+_A_STANDING = (None, "your_answer", "accepted", "final", "superseded", "proposed")
+_NOBODY = (None,) * len(AGREEMENT_MOMENTS)
+_STANDING_ROWS = {
+    "party A":                         _A_STANDING,
+    "party B":                         _NOBODY,    # B asks about A's record: not theirs
+    "deactivated party A":             _NOBODY,
+    "party of another case":           _NOBODY,
+    "allocated coach":                 _NOBODY,
+    "coach no longer allocated":       _NOBODY,
+    "unallocated coach":               _NOBODY,
+    "deactivated allocated coach":     _NOBODY,
+    "coordinator":                     _NOBODY,
+    "deactivated coordinator":         _NOBODY,
+}
+STANDING_TABLE = _flatten(_STANDING_ROWS, AGREEMENT_MOMENTS)
+
+
+def test_standing_table_is_exhaustive():
+    assert set(STANDING_TABLE) == set(product(PER_PARTY_READERS, AGREEMENT_MOMENTS))
+
+
+@pytest.mark.parametrize(("reader", "moment"), list(STANDING_TABLE), ids=_ids(STANDING_TABLE))
+def test_agreement_standing(reader, moment):
+    state, accepted, closed = _MOMENT_FACTS[moment]
+    case = CaseFacts(case_id=SMALL_CASE, coach_ids=small_case().coach_ids,
+                     party_users=small_case().party_users, closed=closed)
+    facts = AgreementFacts(agreement_id=802, case_id=SMALL_CASE, state=state)
+    assert policy.agreement_standing(PER_PARTY_READERS[reader], case, facts, PARTY_A,
+                                     accepted=accepted) == STANDING_TABLE[reader, moment]
+
+
+# --- deactivating and reactivating accounts -------------------------------------------------
+
+PEOPLE = ("themselves", "another active account", "another deactivated account")
+_PERSON = {
+    "another active account": coach(60),
+    "another deactivated account": coach(61, active=False),
+}
+
+#                                            themselves  active  deactivated   (deactivate)
+_DEACTIVATE_ROWS = {
+    "party":                                  (N,         N,      N),
+    "coach":                                  (N,         N,      N),
+    "coach flagged admin and lead":           (N,         N,      N),
+    "coordinator":                            (N,         N,      N),
+    "coordinator, safeguarding lead":         (N,         N,      N),
+    "coordinator, administrator":             (N,         Y,      N),
+    "party flagged admin":                    (N,         N,      N),
+    "deactivated party":                      (N,         N,      N),
+    "deactivated coach":                      (N,         N,      N),
+    "deactivated coordinator, administrator": (N,         N,      N),
+}
+#                                            themselves  active  deactivated   (reactivate)
+_REACTIVATE_ROWS = {
+    "party":                                  (N,         N,      N),
+    "coach":                                  (N,         N,      N),
+    "coach flagged admin and lead":           (N,         N,      N),
+    "coordinator":                            (N,         N,      N),
+    "coordinator, safeguarding lead":         (N,         N,      N),
+    "coordinator, administrator":             (N,         N,      Y),
+    "party flagged admin":                    (N,         N,      N),
+    "deactivated party":                      (N,         N,      N),
+    "deactivated coach":                      (N,         N,      N),
+    "deactivated coordinator, administrator": (N,         N,      N),
+}
+DEACTIVATE_TABLE = _flatten(_DEACTIVATE_ROWS, PEOPLE)
+REACTIVATE_TABLE = _flatten(_REACTIVATE_ROWS, PEOPLE)
+
+
+def test_deactivation_tables_are_exhaustive():
+    assert set(DEACTIVATE_TABLE) == set(product(ACCOUNT_KINDS, PEOPLE))
+    assert set(REACTIVATE_TABLE) == set(product(ACCOUNT_KINDS, PEOPLE))
+
+
+def _person(account, who):
+    return ACCOUNT_KINDS[account] if who == "themselves" else _PERSON[who]
+
+
+@pytest.mark.parametrize(("account", "who"), list(DEACTIVATE_TABLE), ids=_ids(DEACTIVATE_TABLE))
+def test_can_deactivate_user(account, who):
+    assert policy.can_deactivate_user(ACCOUNT_KINDS[account], _person(account, who)) is \
+        DEACTIVATE_TABLE[account, who]
+
+
+@pytest.mark.parametrize(("account", "who"), list(REACTIVATE_TABLE), ids=_ids(REACTIVATE_TABLE))
+def test_can_reactivate_user(account, who):
+    assert policy.can_reactivate_user(ACCOUNT_KINDS[account], _person(account, who)) is \
+        REACTIVATE_TABLE[account, who]

@@ -30,8 +30,12 @@ def load_user(user_id):
 @bp.get("/people")
 def people():
     """Everyone with an account, with invitation and active state."""
-    return render_template("admin/people.html", people=list(queries.users_visible_to(current_user)),
-                           confirm=ConfirmForm())
+    people = list(queries.users_visible_to(current_user))
+    actor = current_actor()
+    may = {person.id: {"deactivate": policy.can_deactivate_user(actor, person.actor()),
+                       "reactivate": policy.can_reactivate_user(actor, person.actor())}
+           for person in people}
+    return render_template("admin/people.html", people=people, may=may, confirm=ConfirmForm())
 
 
 @bp.route("/people/invite", methods=["GET", "POST"])
@@ -68,6 +72,8 @@ def deactivate(user_id):
     user = _confirmed_action(user_id)
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "error")
+    elif not policy.can_deactivate_user(current_actor(), user.actor()):
+        flash(f"{user.name} is already deactivated.", "error")
     else:
         accounts.deactivate(user, by=current_user._get_current_object(), remote_addr=request.remote_addr)
         flash(f"{user.name} has been deactivated.", "success")
@@ -78,8 +84,12 @@ def deactivate(user_id):
 def reactivate(user_id):
     """Let a deactivated account sign in again."""
     user = _confirmed_action(user_id)
-    accounts.reactivate(user, by=current_user._get_current_object(), remote_addr=request.remote_addr)
-    flash(f"{user.name} can sign in again.", "success")
+    if not policy.can_reactivate_user(current_actor(), user.actor()):
+        flash(f"{user.name} is not deactivated.", "error")
+    else:
+        accounts.reactivate(user, by=current_user._get_current_object(),
+                            remote_addr=request.remote_addr)
+        flash(f"{user.name} can sign in again.", "success")
     return redirect_to(url_for("admin.people"))
 
 

@@ -21,7 +21,7 @@ from portal.models import (
     AgreementTerm, CaseParty, User, utcnow,
 )
 from portal.notes import files
-from portal.queries import agreement_acceptances, current_coaches
+from portal.queries import PARTY_NAME_COLUMNS, agreement_acceptances, current_coaches
 from portal.times import to_local
 
 
@@ -63,7 +63,12 @@ def _draft(agreement):
 
 
 def parties_of(case):
-    return list(CaseParty.select().where(CaseParty.case == case.id).order_by(CaseParty.id))
+    """The parties on the case as an agreement names them: who they are and whether they take
+    part. Never their contact details or fees: a party reading the agreement sees the others."""
+    return list(CaseParty
+                .select(*PARTY_NAME_COLUMNS, CaseParty.consent_state)
+                .where(CaseParty.case == case.id)
+                .order_by(CaseParty.id))
 
 
 def versions_of(agreement):

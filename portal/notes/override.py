@@ -34,4 +34,5 @@ def override(reference, note_id):
     service.override_read(note, current_user._get_current_object(), form.reason.data.strip(),
                           remote_addr=request.remote_addr)
     return render("notes/override_read.html", case=case, note=note,
-                  author=User.get_by_id(note.author_id), files=list(note.files))
+                  author=User.get_by_id(note.author_id),
+                  files=list(queries.files_of_overridden_note(note)))

@@ -2,14 +2,15 @@
 
 An event carries the time (in UTC), the kind of session, the place or the online link, and
 nothing confidential: no other party's name, no notes, no supporter, and never the address of a
-home visit (the party knows their own address; a calendar file travels to other services).
+home visit (`policy.calendar_carries_session_address`: a calendar file travels to other
+services; a party's sessions are not even loaded with it).
 """
 
 from datetime import timedelta, timezone
 
 from icalendar import Calendar, Event
 
-from portal import labels
+from portal import labels, policy
 from portal.models import utcnow
 
 PRODID = "-//Accord//Accord sessions//EN"
@@ -26,9 +27,15 @@ def _place(session):
         return "Online", f"Join online: {session.online_link}"
     if session.mode == "telephone":
         return "Telephone", "This session is by telephone."
-    if session.mode == "home_visit":
-        return "Home visit", "This session is a home visit."
+    if not policy.calendar_carries_session_address(_facts(session)):
+        return labels.label(session.mode), f"This session is a {labels.label(session.mode).lower()}."
+    # A party's sessions come without a home visit's address (`queries`); staff's with it, and
+    # the policy keeps it out of the file either way.
     return session.location or labels.label(session.mode), ""
+
+
+def _facts(session):
+    return policy.SessionFacts(session_id=session.id, case_id=session.case_id, mode=session.mode)
 
 
 def session_event(session, *, service_name, domain, staff_link=None):
