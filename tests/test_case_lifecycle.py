@@ -205,3 +205,16 @@ def test_a_party_never_reaches_the_staff_case_page(world, make_browser):
     party = make_browser()
     party.sign_in(world["party_user"])
     assert party.get(f"/cases/{world['case'].reference}").status_code == 403
+
+
+def test_a_party_answers_only_what_their_home_page_offers(world, make_browser):
+    case, alex = world["case"], world["alex"]
+    party = make_browser()
+    party.sign_in(world["party_user"])
+    withdraw = f"/cases/{case.reference}/parties/{alex.id}/my-consent/withdraw"
+    confirm = f"/cases/{case.reference}/parties/{alex.id}/my-consent/confirm"
+    assert party.submit(withdraw, {"reason": "Not now"}, page="/party").status_code == 403
+    assert ConsentEvent.select().count() == 0
+    assert party.submit(confirm, page="/party").status_code == 303
+    assert party.submit(confirm, page="/party").status_code == 403
+    assert ConsentEvent.select().count() == 1

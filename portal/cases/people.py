@@ -44,9 +44,12 @@ def own_consent(reference, party_id, answer):
     case, facts = load_case(reference)
     require(policy.can_answer_own_consent(current_actor(), facts, party_id))
     party = CaseParty.get_by_id(party_id)
-    states = {"confirm": CaseParty.GIVEN, "withdraw": CaseParty.WITHDRAWN}
+    states = {policy.CONFIRM_CONSENT: CaseParty.GIVEN, policy.WITHDRAW_CONSENT: CaseParty.WITHDRAWN}
     if answer not in states:
         abort(404)
+    # The same answers the party's home page offers: agreeing again, or withdrawing before
+    # agreeing, is not a change this party can make.
+    require(answer in policy.own_consent_answers(current_actor(), facts, party_id, party.consent_state))
     form = OwnConsentForm()
     if not form.validate_on_submit():
         abort(400)
