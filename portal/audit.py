@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +26,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from peewee import PeeweeException
 
-from portal.db import database, is_sqlite, open_database
+from portal.db import open_database, serialised_transaction
 from portal.models import AuditEvent, Case, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -94,27 +93,9 @@ def row_digest(prev_hash, values):
 
 # --- writing --------------------------------------------------------------------------------
 
-@contextmanager
-def _chain_locked():
-    """A transaction in which this writer alone appends to the chain: two writers must not both
-    read the same last row and chain onto it."""
-    if not is_sqlite():
-        with database.atomic():
-            database.execute_sql("SELECT pg_advisory_xact_lock(4242)")
-            yield
-    elif not database.in_transaction():
-        # SQLite: take the write lock before reading the last hash. A deferred transaction would
-        # read, then find that another writer got there first, and fail.
-        with database.atomic(lock_type="IMMEDIATE"):
-            yield
-    else:
-        # Inside the caller's transaction atomic() is only a savepoint, so no BEGIN IMMEDIATE: a
-        # write that inserts nothing takes the write lock now, waiting for it if need be. If the
-        # caller has already read an older snapshot, SQLite refuses the lock and the caller's
-        # transaction fails: the chain still cannot fork.
-        with database.atomic():
-            database.execute_sql('INSERT INTO "audit_event" ("id") SELECT NULL WHERE 0')
-            yield
+# PostgreSQL's advisory lock for appending to the chain: two writers must not both read the
+# same last row and chain onto it.
+_CHAIN_LOCK = (4242,)
 
 
 def record(event, *, actor=None, record=None, case_id=None, detail="", remote_addr=""):
@@ -130,7 +111,7 @@ def record(event, *, actor=None, record=None, case_id=None, detail="", remote_ad
         "remote_addr": remote_addr or "",
         "detail": detail,
     }
-    with _chain_locked():
+    with serialised_transaction(_CHAIN_LOCK):
         last = AuditEvent.select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).first()
         prev_hash = last.row_hash if last else GENESIS_HASH
         return AuditEvent.create(prev_hash=prev_hash, row_hash=row_digest(prev_hash, values), **values)

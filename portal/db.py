@@ -1,5 +1,7 @@
 """The peewee database: initialised late from DATABASE_URL, one connection per request."""
 
+from contextlib import contextmanager
+
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
 
@@ -33,6 +35,36 @@ def init_database(url):
 def is_sqlite(db=None):
     db = db or database.obj
     return isinstance(db, SqliteDatabase)
+
+
+@contextmanager
+def serialised_transaction(*advisory_keys):
+    """A transaction that waits its turn before it reads, so that two writers who read, decide
+    and then write (append to a hash chain, count then record an attempt) do it one after the
+    other and never both act on the same reading.
+
+    PostgreSQL: a transaction advisory lock for each key (a tuple of one or two integers), taken
+    in sorted order so two writers needing the same keys never wait on each other; writers with
+    other keys are not held up. SQLite has one writer at a time: its write lock is taken before
+    anything is read (BEGIN IMMEDIATE; a deferred transaction would read, then find another
+    writer got there first, and fail). Inside a caller's transaction atomic() is only a
+    savepoint, so a write that inserts nothing takes the lock instead; if the caller has already
+    read an older snapshot, SQLite refuses it and the caller's transaction fails rather than
+    acting on a stale reading.
+    """
+    if not is_sqlite():
+        with database.atomic():
+            for key in sorted(set(advisory_keys)):
+                placeholders = ", ".join(["%s"] * len(key))
+                database.execute_sql(f"SELECT pg_advisory_xact_lock({placeholders})", key)
+            yield
+    elif not database.in_transaction():
+        with database.atomic(lock_type="IMMEDIATE"):
+            yield
+    else:
+        with database.atomic():
+            database.execute_sql('INSERT INTO "schema_migration" ("id") SELECT NULL WHERE 0')
+            yield
 
 
 def register_request_hooks(app):

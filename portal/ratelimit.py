@@ -9,13 +9,12 @@ advisory lock per key (other keys are not held up); on SQLite it is the database
 
 import hashlib
 import hmac
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 
-from portal.db import database, is_sqlite
+from portal.db import serialised_transaction
 from portal.models import SubmissionAttempt, utcnow
 
 # The first half of PostgreSQL's two-number advisory lock key: "a rate limit", so these locks
@@ -35,26 +34,9 @@ def _lock_number(key_hash):
     return int.from_bytes(bytes.fromhex(key_hash[:8]), "big", signed=True)
 
 
-@contextmanager
 def _locked(key_hashes):
     """A transaction in which this request alone counts and records attempts for these keys."""
-    if not is_sqlite():
-        with database.atomic():
-            # Sorted, so two requests needing the same two locks take them in the same order.
-            for number in sorted({_lock_number(k) for k in key_hashes}):
-                database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_PG_LOCK_CLASS, number))
-            yield
-    elif not database.in_transaction():
-        # BEGIN IMMEDIATE takes the write lock before the count: a deferred transaction would
-        # let two requests both count, then both insert.
-        with database.atomic(lock_type="IMMEDIATE"):
-            yield
-    else:
-        # Inside the caller's transaction atomic() is only a savepoint: a write that inserts
-        # nothing takes the write lock now (as portal/audit.py does for the chain).
-        with database.atomic():
-            database.execute_sql('INSERT INTO "submission_attempt" ("id") SELECT NULL WHERE 0')
-            yield
+    return serialised_transaction(*((_PG_LOCK_CLASS, _lock_number(k)) for k in key_hashes))
 
 
 def _forget_old(form, keep):

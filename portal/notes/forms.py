@@ -5,7 +5,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField,
+    BooleanField, RadioField, SelectField, SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, ValidationError
