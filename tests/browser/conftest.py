@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 375, "height": 667}
+WAIT_MS = 15_000
 
 
 def _missing(what):
@@ -44,7 +45,8 @@ def chromium():
         _missing(f"Chromium at {CHROMIUM} (apt-get install chromium, or set ACCORD_CHROMIUM)")
     if not AXE_SCRIPT.exists():
         _missing(f"axe-core at {AXE_SCRIPT} (run `npm ci`)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -72,7 +74,9 @@ def live_server(app):
 
 def _new_page(chromium, live_server, **context_options):
     context = chromium.new_context(base_url=live_server, locale="en-GB", **context_options)
-    context.set_default_timeout(5_000)
+    # Waits end as soon as the page is ready; the limit only matters when something is wrong, and
+    # a two-core machine running the server, Chromium and pytest at once can take seconds.
+    context.set_default_timeout(WAIT_MS)
     return context, context.new_page()
 
 
