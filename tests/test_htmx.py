@@ -1,0 +1,109 @@
+"""portal/htmx.py is the one place that knows htmx: what a request asks for, the HX-* headers of
+the answer, and `Vary: HX-Request`."""
+
+import json
+import re
+from pathlib import Path
+
+import flask
+import pytest
+
+from portal import htmx
+
+ROOT = Path(__file__).resolve().parent.parent
+HTMX = {"HX-Request": "true"}
+BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
+RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+
+
+# Only htmx.py knows htmx
+
+def test_no_module_but_htmx_py_imports_an_htmx_library_or_names_an_hx_header():
+    offenders = []
+    for path in sorted((ROOT / "portal").rglob("*.py")):
+        if path == ROOT / "portal" / "htmx.py":
+            continue
+        source = path.read_text()
+        if re.search(r"^\s*(from|import)\s+htmx", source, re.M) or re.search(r"""["']HX-""", source) \
+                or "request.htmx" in source:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_no_template_reads_a_request_header():
+    offenders = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "templates").rglob("*.html"))
+                 if "request.headers" in path.read_text() or "HX-Request" in path.read_text()]
+    assert offenders == []
+
+
+def test_the_app_keeps_flasks_own_request_class(app):
+    # htmx-flask swapped it for its own; nothing Accord needs calls for that.
+    assert app.request_class is flask.Request
+
+
+# What a request asks for
+
+@pytest.mark.parametrize("headers, any_htmx, wants_fragment", [
+    ({}, False, False),
+    (HTMX, True, True),
+    ({"HX-Request": "false"}, False, False),
+    (BOOSTED, True, False),
+    (RESTORE, True, False),
+])
+def test_what_a_request_asks_for(app, headers, any_htmx, wants_fragment):
+    with app.test_request_context("/", headers=headers):
+        assert htmx.is_any_htmx_request() is any_htmx
+        assert htmx.is_htmx_request() is wants_fragment
+        rendered = flask.render_template_string("{{ 'yes' if is_htmx() else 'no' }}")
+        assert rendered == ("yes" if any_htmx else "no")
+
+
+def test_the_page_that_made_an_htmx_request(app):
+    page = "http://localhost/cases/AC-1?tab=notes"
+    with app.test_request_context("/cases/AC-1/notes", headers={**HTMX, "HX-Current-URL": page}):
+        assert htmx.current_page_url() == page
+    with app.test_request_context("/cases/AC-1/notes", headers={"HX-Current-URL": page}):
+        assert htmx.current_page_url() is None
+
+
+# How it is answered
+
+def test_redirect_to_moves_the_whole_page_for_htmx_and_follows_in_place_when_boosted(app):
+    with app.test_request_context("/x", method="POST", headers=HTMX):
+        response = htmx.redirect_to("/cases/AC-1#notes")
+        assert (response.status_code, response.headers["HX-Redirect"], response.get_data()) \
+            == (204, "/cases/AC-1#notes", b"")
+    for headers in ({}, BOOSTED):
+        with app.test_request_context("/x", method="POST", headers=headers):
+            response = htmx.redirect_to("/cases/AC-1#notes")
+            assert (response.status_code, response.headers["Location"]) == (303, "/cases/AC-1#notes")
+            assert "HX-Redirect" not in response.headers
+
+
+def test_replace_swaps_the_fragment_for_the_named_element_and_says_where_focus_goes(app):
+    with app.test_request_context("/", headers=HTMX):
+        moved = htmx.replace("#case", "_inline_form.html", status=422, focus="#notes",
+                             form_id="f", title="T", form=_EmptyForm(), action="/a")
+        kept = htmx.replace("#concern", "_inline_form.html",
+                            form_id="f", title="T", form=_EmptyForm(), action="/a")
+    assert moved.status_code == 422
+    assert (moved.headers["HX-Retarget"], moved.headers["HX-Reswap"]) == ("#case", "outerHTML")
+    assert json.loads(moved.headers["HX-Trigger-After-Settle"]) == {"accord:focus": "#notes"}
+    assert moved.get_data(as_text=True).lstrip().startswith('<div id="f" class="inline-form">')
+    assert kept.status_code == 200
+    assert (kept.headers["HX-Retarget"], kept.headers["HX-Reswap"]) == ("#concern", "outerHTML")
+    assert "HX-Trigger-After-Settle" not in kept.headers
+
+
+class _EmptyForm:
+    """Just enough of a form for _inline_form.html: a token, no fields, a button."""
+    errors, form_errors = {}, []
+
+    def __iter__(self):
+        return iter(())
+
+    def csrf_token(self, **_):
+        return ""
+
+    def submit(self, **_):
+        return "<button>Go</button>"
