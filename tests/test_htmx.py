@@ -1,5 +1,5 @@
 """portal/htmx.py is the one place that knows htmx: what a request asks for, the HX-* headers of
-the answer, and `Vary: HX-Request`."""
+the answer, and `Vary: HX-Request`. Simple forms in place share `_inline_form.html`."""
 
 import json
 import re
@@ -8,7 +8,10 @@ from pathlib import Path
 import flask
 import pytest
 
-from portal import htmx
+from portal import htmx, policy
+from portal.models import Case
+from tests.apps import enter_as
+from tests.factories import add_party, allocate, make_agreement, make_case, make_concern, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 HTMX = {"HX-Request": "true"}
@@ -107,3 +110,66 @@ class _EmptyForm:
 
     def submit(self, **_):
         return "<button>Go</button>"
+
+
+# The shared form templates
+
+@pytest.fixture
+def w(app):
+    coordinator = make_user(policy.COORDINATOR, is_safeguarding_lead=True)
+    coach = make_user(policy.COACH)
+    case = make_case(reference="AC-2026-0900")
+    party = add_party(case, name="Alex <Morgan>")
+    allocate(case, coach)
+    closed = make_case(reference="AC-2026-0901", status=Case.CLOSED, outcome="resolved")
+    return type("World", (), dict(
+        coordinator=coordinator, coach=coach, case=case, party=party, closed=closed,
+        concern=make_concern(case, coordinator), agreement=make_agreement(case, coach)))
+
+
+def field_names(html):
+    """The names of the form's fields in order (a group of radios once), without the token and
+    the button."""
+    names = re.findall(r'<(?:input|select|textarea) [^>]*\bname="([a-z_]+)"', html)
+    return [n for i, n in enumerate(names) if n not in ("csrf_token", "submit") and n not in names[:i]]
+
+
+SIMPLE_FORMS = [  # (address under the case, form id, title, field names in order)
+    ("coaches", "allocation-form", "Allocate coaches", ["coach", "second_coach"]),
+    ("funding", "funding-form", "Funding", ["funding", "scheme"]),
+    ("close", "close-form", "Close the case", ["outcome", "closing_note"]),
+    ("concerns/new", "raise-concern-form", "Raise a safeguarding concern",
+     ["about", "about_other_person", "category", "level", "description", "occurred_at"]),
+]
+
+
+@pytest.mark.parametrize("path, form_id, title, fields", SIMPLE_FORMS)
+def test_a_simple_form_in_place_has_its_title_as_a_heading_and_every_field_in_order(
+        app, client, w, path, form_id, title, fields):
+    enter_as(client, w.coordinator)
+    url = f"/cases/{w.case.reference}/{path}"
+    fragment = client.get(url, headers=HTMX).get_data(as_text=True)
+    assert fragment.lstrip().startswith(f'<div id="{form_id}" class="inline-form">')
+    assert re.search(r"<h3>(.*?)</h3>", fragment).group(1) == title
+    assert re.search(fr'<form method="post" action="{url}"\s+novalidate\s+hx-post="{url}">', fragment)
+    assert field_names(fragment) == fields
+    page = client.get(url).get_data(as_text=True)
+    assert f'<div id="{form_id}" class="inline-form">' in page and "<h3>" not in page.split(form_id)[1]
+
+
+def test_the_fee_form_asks_phones_for_a_number_pad_and_reopening_is_a_simple_form(app, client, w):
+    enter_as(client, w.coordinator)
+    fee = client.get(f"/cases/{w.case.reference}/parties/{w.party.id}/fee", headers=HTMX)
+    html = fee.get_data(as_text=True)
+    assert field_names(html) == ["fee", "paid"]
+    assert 'inputmode="decimal"' in re.search(r'<input [^>]*name="fee"[^>]*>', html).group(0)
+    reopen = client.get(f"/cases/{w.closed.reference}/reopen", headers=HTMX).get_data(as_text=True)
+    assert re.search(r"<h3>(.*?)</h3>", reopen).group(1) == "Reopen the case"
+    assert field_names(reopen) == ["reason"]
+
+
+def test_the_in_place_heading_of_simple_forms_is_written_once():
+    heading = "<h3>{{ title }}</h3>{% endif %}"
+    holders = [str(path.relative_to(ROOT / "templates"))
+               for path in sorted((ROOT / "templates").rglob("*.html")) if heading in path.read_text()]
+    assert holders == ["_inline_form.html"]
