@@ -1,12 +1,15 @@
 """portal/htmx.py is the one place that knows htmx: what a request asks for, the HX-* headers of
-the answer, and `Vary: HX-Request`. Simple forms in place share `_inline_form.html`."""
+the answer, and `Vary: HX-Request`. The shared form templates: `_inline_form.html` for simple
+forms in place, `form_page.html` for a form on a page of its own."""
 
 import json
 import re
+from html import unescape
 from pathlib import Path
 
 import flask
 import pytest
+from flask import signals
 
 from portal import htmx, policy
 from portal.models import Case
@@ -125,6 +128,44 @@ def w(app):
     return type("World", (), dict(
         coordinator=coordinator, coach=coach, case=case, party=party, closed=closed,
         concern=make_concern(case, coordinator), agreement=make_agreement(case, coach)))
+
+
+def rendered_templates(app, client, url, headers=None):
+    names = []
+
+    def record(sender, template, context, **extra):
+        names.append(template.name)
+    with signals.template_rendered.connected_to(record, app):
+        response = client.get(url, headers=headers or {})
+    assert response.status_code == 200
+    return names, response.get_data(as_text=True)
+
+
+def title_of(html):
+    return unescape(re.search(r"<title>(.*?)</title>", html, re.S).group(1))
+
+
+def test_every_form_page_is_the_one_form_page_template(app, client, w):
+    # (who, address, browser title, back link, back words)
+    pages = [
+        (w.coordinator, f"/cases/{w.case.reference}/parties/{w.party.id}/fee",
+         "Fee: Alex <Morgan> · AC-2026-0900", f"/cases/{w.case.reference}", "Back to case AC-2026-0900"),
+        (w.coordinator, f"/safeguarding/concerns/{w.concern.id}/actions",
+         "Record an action · safeguarding concern · AC-2026-0900",
+         f"/safeguarding/concerns/{w.concern.id}", "Back to the concern"),
+        (w.coach, f"/cases/{w.case.reference}/agreements/{w.agreement.id}/details",
+         "Change the title, review date and other terms · AC-2026-0900",
+         f"/cases/{w.case.reference}/agreements/{w.agreement.id}", "Back to the agreement"),
+    ]
+    for user, url, title, back, words in pages:
+        enter_as(client, user)
+        names, html = rendered_templates(app, client, url)
+        assert names[0] == "form_page.html", url
+        assert title_of(html) == f"{title} · {app.config['SERVICE_NAME']}"
+        assert f'<p><a href="{back}">{words}</a></p>' in html
+        # The title once, as the page's heading: the heading in place is for htmx only.
+        assert [unescape(h) for h in re.findall(r"<h1>(.*?)</h1>", html)] == [title.split(" · ")[0]]
+        assert "<h3>" not in html
 
 
 def field_names(html):

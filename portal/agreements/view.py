@@ -107,6 +107,8 @@ def agreement_url(agreement, **values):
 def form_page(case, agreement, form, title, *, form_id, status=200, intro=""):
     """An agreement form, posted back to the address that served it: in place (htmx) or as a
     page of its own (no JavaScript)."""
-    return form_response("_inline_form.html", "agreements/form_page.html", form_id=form_id,
-                         status=status, case=case, agreement=agreement, form=form, title=title,
-                         intro=intro, action=request.path)
+    return form_response("_inline_form.html", "form_page.html", form_id=form_id, status=status,
+                         back_to=(url_for("agreements.show", reference=case.reference,
+                                          agreement_id=agreement.id), "Back to the agreement"),
+                         title_trail=[case.reference], case=case, agreement=agreement, form=form,
+                         title=title, intro=intro, action=request.path)

@@ -91,8 +91,10 @@ def case_updated(case, facts=None, *, anchor=None):
 
 def form_page(case, form, fragment, title, *, form_id, status=200, **context):
     """A case form: in place (htmx) or as a page of its own (no JavaScript)."""
-    return form_response(fragment, "cases/form_page.html", form_id=form_id, status=status,
-                         case=case, form=form, title=title, **context)
+    return form_response(fragment, "form_page.html", form_id=form_id, status=status,
+                         back_to=(url_for("cases.show", reference=case.reference),
+                                  f"Back to case {case.reference}"),
+                         title_trail=[case.reference], case=case, form=form, title=title, **context)
 
 
 def failed_status(form):

@@ -99,6 +99,8 @@ def concern_updated(concern):
 
 def concern_form_page(concern, form, title, *, action, form_id, status=200):
     """A form on the concern page: in place (htmx) or as a page of its own (no JavaScript)."""
-    return form_response("_inline_form.html", "safeguarding/form_page.html",
-                         form_id=form_id, status=status, concern=concern, case=concern.case,
-                         form=form, title=title, action=action)
+    return form_response("_inline_form.html", "form_page.html", form_id=form_id, status=status,
+                         back_to=(url_for("safeguarding.show", concern_id=concern.id),
+                                  "Back to the concern"),
+                         title_trail=["safeguarding concern", concern.case.reference],
+                         concern=concern, case=concern.case, form=form, title=title, action=action)
