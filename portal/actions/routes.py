@@ -8,7 +8,6 @@ form gets a 303 to the page it came from. Another party's action point is not fo
 
 from flask import abort, flash, render_template, url_for
 from flask_login import current_user, login_required
-from htmx_flask import make_response as htmx_response
 
 from portal import policy, queries
 from portal.access import current_actor, require, role_required
@@ -19,7 +18,7 @@ from portal.actions.forms import (
 from portal.cases.view import case_updated, failed_status, form_page, load_managed_case, load_party
 from portal.forms import ConfirmForm
 from portal.labels import label
-from portal.htmx import is_htmx_request, redirect_to
+from portal.htmx import is_htmx_request, redirect_to, replace
 from portal.models import ActionPoint
 from portal.sessions.forms import scope_ids
 from portal.times import local_today
@@ -223,7 +222,7 @@ def comment(point_id):
         service.save_comment(point, words, by=current_user._get_current_object())
         return _changed(point, form, "Your comment is saved." if words else "Your comment is removed.")
     if is_htmx_request():
-        html = render_template("actions/_party_action_point.html", point=point, may_change=True,
-                               back=_back(form), comment_form=form)
-        return htmx_response(html, 422, retarget=f"#my-action-point-{point.id}", reswap="outerHTML")
+        return replace(f"#my-action-point-{point.id}", "actions/_party_action_point.html",
+                       status=422, point=point, may_change=True, back=_back(form),
+                       comment_form=form)
     return _own_point_page(point, True, _back(form), comment_form=form, status=422)

@@ -5,15 +5,14 @@ A change answers htmx with the refreshed agreement (`#agreement`) and a plain br
 303 to the agreement page; a refused form answers with the form again (422), in place for htmx.
 """
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
-from htmx_flask import make_response as htmx_response
 
 from portal import policy, queries
 from portal.access import current_actor, require
 from portal.agreements import changes, service
 from portal.cases.view import load_case
-from portal.htmx import form_response, is_htmx_request, redirect_to
+from portal.htmx import form_response, is_htmx_request, redirect_to, replace
 from portal.models import Agreement, AgreementIssue, AgreementTerm
 
 
@@ -83,10 +82,8 @@ def agreement_updated(case, agreement, anchor=None):
     either way back at `anchor`, the section that changed (see cases.view.case_updated)."""
     if is_htmx_request():
         case, facts, agreement = load_agreement(case.reference, agreement.id)
-        html = render_template("agreements/_agreement.html",
-                               **agreement_context(case, facts, agreement))
-        return htmx_response(html, 200, retarget="#agreement", reswap="outerHTML",
-                             trigger_after_settle={"accord:focus": f"#{anchor or 'agreement'}"})
+        return replace("#agreement", "agreements/_agreement.html", focus=f"#{anchor or 'agreement'}",
+                       **agreement_context(case, facts, agreement))
     return redirect_to(agreement_url(agreement, _anchor=anchor))
 
 
@@ -110,6 +107,8 @@ def agreement_url(agreement, **values):
 def form_page(case, agreement, form, title, *, form_id, status=200, intro=""):
     """An agreement form, posted back to the address that served it: in place (htmx) or as a
     page of its own (no JavaScript)."""
-    return form_response("_inline_form.html", "agreements/form_page.html", form_id=form_id,
-                         status=status, case=case, agreement=agreement, form=form, title=title,
-                         intro=intro, action=request.path)
+    return form_response("_inline_form.html", "form_page.html", form_id=form_id, status=status,
+                         back_to=(url_for("agreements.show", reference=case.reference,
+                                          agreement_id=agreement.id), "Back to the agreement"),
+                         title_trail=[case.reference], case=case, agreement=agreement, form=form,
+                         title=title, intro=intro, action=request.path)

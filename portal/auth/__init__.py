@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import flash, request, url_for
 from flask_login import LoginManager, current_user
 
-from portal.htmx import redirect_to
+from portal.htmx import current_page_url, redirect_to
 from portal.models import User
 
 login_manager = LoginManager()
@@ -37,8 +37,8 @@ def _unauthorized():
 def _page_to_return_to():
     """The page to come back to after signing in: for htmx, the page that made the request (the
     request itself may be for a fragment); otherwise the page asked for, if it was a GET."""
-    if request.htmx and request.htmx.current_url:
-        page = urlsplit(request.htmx.current_url)
+    if current_url := current_page_url():
+        page = urlsplit(current_url)
         if page.netloc == request.host:
             return urlunsplit(("", "", page.path, page.query, ""))
     if request.method == "GET":

@@ -4,13 +4,12 @@ A successful change answers htmx with the refreshed case (`#case`) and a plain b
 303 to the case page; a failed form answers with the form again (422), in place for htmx.
 """
 
-from flask import current_app, render_template, url_for
+from flask import current_app, url_for
 from flask_login import current_user
-from htmx_flask import make_response as htmx_response
 
 from portal import policy, queries
 from portal.access import current_actor, require
-from portal.htmx import form_response, is_htmx_request, redirect_to
+from portal.htmx import form_response, is_htmx_request, redirect_to, replace
 from portal.models import Case, CaseParty, ConsentEvent, SessionAttendee
 
 
@@ -85,16 +84,17 @@ def case_updated(case, facts=None, *, anchor=None):
     rather than losing it to the page body."""
     if is_htmx_request():
         case = Case.get_by_id(case.id)
-        html = render_template("cases/_case.html", **case_context(case, queries.case_facts(case)))
-        return htmx_response(html, 200, retarget="#case", reswap="outerHTML",
-                             trigger_after_settle={"accord:focus": f"#{anchor or 'case'}"})
+        return replace("#case", "cases/_case.html", focus=f"#{anchor or 'case'}",
+                       **case_context(case, queries.case_facts(case)))
     return redirect_to(url_for("cases.show", reference=case.reference, _anchor=anchor))
 
 
 def form_page(case, form, fragment, title, *, form_id, status=200, **context):
     """A case form: in place (htmx) or as a page of its own (no JavaScript)."""
-    return form_response(fragment, "cases/form_page.html", form_id=form_id, status=status,
-                         case=case, form=form, title=title, **context)
+    return form_response(fragment, "form_page.html", form_id=form_id, status=status,
+                         back_to=(url_for("cases.show", reference=case.reference),
+                                  f"Back to case {case.reference}"),
+                         title_trail=[case.reference], case=case, form=form, title=title, **context)
 
 
 def failed_status(form):

@@ -7,13 +7,12 @@ browser with a 303 to the concern page; a failed form answers with the form agai
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import abort, current_app, render_template, url_for
+from flask import abort, current_app, url_for
 from flask_login import current_user
-from htmx_flask import make_response as htmx_response
 
 from portal import policy, queries
 from portal.access import current_actor, require
-from portal.htmx import form_response, is_htmx_request, redirect_to
+from portal.htmx import form_response, is_htmx_request, redirect_to, replace
 from portal.models import SafeguardingConcern, utcnow
 
 LEAD_MOVES = ("acknowledge", "action", "close", "reopen")
@@ -94,13 +93,14 @@ def concern_updated(concern):
     """After a change: the refreshed concern for htmx, a 303 to the concern page otherwise."""
     if is_htmx_request():
         concern, facts = load_concern(concern.id)
-        html = render_template("safeguarding/_concern.html", **concern_context(concern, facts))
-        return htmx_response(html, 200, retarget="#concern", reswap="outerHTML")
+        return replace("#concern", "safeguarding/_concern.html", **concern_context(concern, facts))
     return redirect_to(url_for("safeguarding.show", concern_id=concern.id))
 
 
 def concern_form_page(concern, form, title, *, action, form_id, status=200):
     """A form on the concern page: in place (htmx) or as a page of its own (no JavaScript)."""
-    return form_response("_inline_form.html", "safeguarding/form_page.html",
-                         form_id=form_id, status=status, concern=concern, case=concern.case,
-                         form=form, title=title, action=action)
+    return form_response("_inline_form.html", "form_page.html", form_id=form_id, status=status,
+                         back_to=(url_for("safeguarding.show", concern_id=concern.id),
+                                  "Back to the concern"),
+                         title_trail=["safeguarding concern", concern.case.reference],
+                         concern=concern, case=concern.case, form=form, title=title, action=action)
