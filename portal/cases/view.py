@@ -11,7 +11,7 @@ from htmx_flask import make_response as htmx_response
 from portal import policy, queries
 from portal.access import current_actor, require
 from portal.htmx import form_response, is_htmx_request, redirect_to
-from portal.models import Case, CaseParty, ConsentEvent, SessionAttendee
+from portal.models import Case, CaseParty
 
 
 def load_case(reference):
@@ -37,13 +37,11 @@ def case_context(case, facts):
     actor = current_actor()
     parties = list(queries.parties_with_contact_visible_to(current_user, case))
     history = {}
-    for event in (ConsentEvent.select().where(ConsentEvent.party.in_([p.id for p in parties]))
-                  .order_by(ConsentEvent.created_at, ConsentEvent.id)):
+    for event in queries.consent_history_visible_to(current_user, case):
         history.setdefault(event.party_id, []).append(event)
     sessions = list(queries.sessions_visible_to(current_user, case))
     attendees = {}
-    for seat in (SessionAttendee.select(SessionAttendee, CaseParty).join(CaseParty)
-                 .where(SessionAttendee.session.in_([s.id for s in sessions]))):
+    for seat in queries.session_seats(s.id for s in sessions):
         attendees.setdefault(seat.session_id, []).append(seat)
     return {
         "case": case,

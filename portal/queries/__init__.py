@@ -20,7 +20,8 @@ from portal.queries.action_points import (
 )
 from portal.queries.agreements import (
     agreement_acceptances, agreement_change_requests_visible_to, agreement_reviews,
-    agreement_versions_visible_to, agreements_visible_to, party_agreements,
+    agreement_versions_visible_to, agreements_visible_to, newer_version_visible_to,
+    party_agreements, previous_version_visible_to,
 )
 from portal.queries.audit import audit_event_kinds_visible_to, audit_events_visible_to
 from portal.queries.cases import (
@@ -29,11 +30,14 @@ from portal.queries.cases import (
 )
 from portal.queries.notes import (
     FILE_COLUMNS_WITHOUT_NAME, files_of_overridden_note, files_of_share_requests_for,
-    files_shared_with, note_files_visible_to, note_revisions_visible_to, note_shares_visible_to,
-    notes_open_to_override, notes_shared_with, notes_visible_to, override_list,
-    override_reads_visible_to, share_requests_for,
+    files_shared_with, note_authors_visible_to, note_files_visible_to, note_revisions_visible_to,
+    note_shares_visible_to, notes_open_to_override, notes_shared_with, notes_visible_to,
+    override_list, override_reads_visible_to, share_requests_for,
 )
-from portal.queries.people import own_party_records, parties_with_contact_visible_to, users_visible_to
+from portal.queries.people import (
+    consent_history_visible_to, own_party_records, parties_with_contact_visible_to,
+    users_visible_to,
+)
 from portal.queries.referrals import URGENCY_ORDER, referral_queue, referrals_visible_to
 from portal.queries.safeguarding import (
     CONCERN_STATUS_FILTERS, concern_dashboard, concern_events_visible_to, concern_raisers,
@@ -51,10 +55,12 @@ __all__ = [
     "case_events_visible_to", "case_facts", "cases_managed_by", "cases_visible_to",
     "coach_case_list", "current_coaches",
     # people
-    "own_party_records", "parties_with_contact_visible_to", "users_visible_to",
+    "consent_history_visible_to", "own_party_records", "parties_with_contact_visible_to",
+    "users_visible_to",
     # notes
     "FILE_COLUMNS_WITHOUT_NAME", "files_of_overridden_note", "files_of_share_requests_for",
-    "files_shared_with", "note_files_visible_to", "note_revisions_visible_to",
+    "files_shared_with", "note_authors_visible_to", "note_files_visible_to",
+    "note_revisions_visible_to",
     "note_shares_visible_to", "notes_open_to_override", "notes_shared_with", "notes_visible_to",
     "override_list", "override_reads_visible_to", "share_requests_for",
     # sessions
@@ -67,7 +73,8 @@ __all__ = [
     "concerns_on_case", "concerns_visible_to", "open_concern_count_for",
     # agreements
     "agreement_acceptances", "agreement_change_requests_visible_to", "agreement_reviews",
-    "agreement_versions_visible_to", "agreements_visible_to", "party_agreements",
+    "agreement_versions_visible_to", "agreements_visible_to", "newer_version_visible_to",
+    "party_agreements", "previous_version_visible_to",
     # referrals
     "URGENCY_ORDER", "referral_queue", "referrals_visible_to",
     # audit

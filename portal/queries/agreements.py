@@ -4,8 +4,8 @@ the coordinators' and coaches' review list."""
 from portal import policy
 from portal.models import Agreement, AgreementAcceptance, AgreementChangeRequest, Case, CaseParty
 from portal.queries._scopes import (
-    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_NAME_COLUMNS, allocated_case_ids, case_columns_for, has_role,
-    is_staff, nothing, party_ids_of,
+    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_NAME_COLUMNS, allocated_case_ids, case_columns_for,
+    has_role, is_staff, nothing, party_ids_of,
 )
 
 
@@ -27,6 +27,16 @@ def agreement_versions_visible_to(user, case):
     """The agreements on the case this user may see, each lineage's versions newest first."""
     return agreements_visible_to(user, case).order_by(Agreement.created_at.desc(),
                                                       Agreement.id.desc())
+
+
+def previous_version_visible_to(user, case, agreement):
+    """The version `agreement` was made from, if the user may see it (one row or none)."""
+    return agreements_visible_to(user, case).where(Agreement.id == agreement.previous_id)
+
+
+def newer_version_visible_to(user, case, agreement):
+    """The version made from `agreement`, if the user may see it (one row or none)."""
+    return agreements_visible_to(user, case).where(Agreement.previous == agreement.id)
 
 
 def party_agreements(user):

@@ -9,8 +9,8 @@ from portal.models import (
     SafeguardingConcern, User,
 )
 from portal.queries._scopes import (
-    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_NAME_COLUMNS, allocated_case_ids, has_role, is_staff, nothing,
-    party_ids_of,
+    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_NAME_COLUMNS, allocated_case_ids, has_role, is_staff,
+    nothing, party_ids_of,
 )
 
 
@@ -195,3 +195,13 @@ def override_list(user, case):
                     Note.created_at, User.name.alias("author_name"))
             .join(User, on=(Note.author == User.id))
             .objects())
+
+
+def note_authors_visible_to(user, case):
+    """Who wrote the notes on `case` the user may read or that the override may open for them
+    (a safeguarding lead is told who wrote those): ids and names only."""
+    readable = _ids_of(notes_visible_to(user, case)).select(Note.author)
+    overridable = _ids_of(notes_open_to_override(user, case)).select(Note.author)
+    return (User
+            .select(User.id, User.name)
+            .where(User.id.in_(readable) | User.id.in_(overridable)))

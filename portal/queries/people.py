@@ -1,7 +1,7 @@
 """People: parties' records (contact details, fees) and the administrators' list of users."""
 
 from portal import policy
-from portal.models import Case, CaseParty, User
+from portal.models import Case, CaseParty, ConsentEvent, User
 from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING, PARTY_COLUMNS_WITHOUT_FEE, has_role, nothing, party_items_on_case,
 )
@@ -14,6 +14,16 @@ def parties_with_contact_visible_to(user, case):
     if has_role(user, policy.COACH):
         query = query.select(*PARTY_COLUMNS_WITHOUT_FEE)
     return query
+
+
+def consent_history_visible_to(user, case):
+    """Each party's answers about taking part, oldest first, on the party records of `case` the
+    user may see (parties_with_contact_visible_to): staff all, a party only their own."""
+    records = parties_with_contact_visible_to(user, case).select(CaseParty.id).order_by()
+    return (ConsentEvent
+            .select()
+            .where(ConsentEvent.party.in_(records))
+            .order_by(ConsentEvent.created_at, ConsentEvent.id))
 
 
 def own_party_records(user):
