@@ -82,7 +82,7 @@ def case_updated(case, facts=None, *, anchor=None):
     htmx page moves focus there after the swap (static/js/accord.js listens for `accord:focus`)
     rather than losing it to the page body."""
     if is_htmx_request():
-        case = Case.get_by_id(case.id)
+        case = queries.get_or_404(queries.cases_visible_to(current_user).where(Case.id == case.id))
         html = render_template("cases/_case.html", **case_context(case, queries.case_facts(case)))
         return htmx_response(html, 200, retarget="#case", reswap="outerHTML",
                              trigger_after_settle={"accord:focus": f"#{anchor or 'case'}"})
