@@ -1,7 +1,7 @@
 """Who may see and do what: the confidentiality rules of PRODUCT.md, in one place.
 
 Pure functions over small frozen facts: no Flask, no peewee, no I/O. Routes ask these functions
-"may this user see this?"; `portal/queries.py` asks the same tables (`note_audiences_for`,
+"may this user see this?"; `portal/queries/` asks the same tables (`note_audiences_for`,
 the share states) to build its SQL filters, and a property test proves the two agree.
 
 Two principles run through the module:

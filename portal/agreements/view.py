@@ -45,10 +45,8 @@ def agreement_context(case, facts, agreement):
     parties = service.parties_of(case)
     party = my_party(case, facts)
     acceptances = {a.party_id: a for a in queries.agreement_acceptances(agreement)}
-    previous = (Agreement.get_by_id(agreement.previous_id)
-                if agreement.previous_id is not None else None)
-    newer = queries.agreements_visible_to(current_user, case).where(
-        Agreement.previous == agreement.id).first()
+    previous = queries.previous_version_visible_to(current_user, case, agreement).first()
+    newer = queries.newer_version_visible_to(current_user, case, agreement).first()
     return {
         "case": case,
         "agreement": agreement,

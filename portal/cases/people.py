@@ -43,7 +43,7 @@ def own_consent(reference, party_id, answer):
     """A party confirms that they take part, or withdraws, in the portal."""
     case, facts = load_case(reference)
     require(policy.can_answer_own_consent(current_actor(), facts, party_id))
-    party = CaseParty.get_by_id(party_id)
+    party = load_party(case, party_id)
     states = {policy.CONFIRM_CONSENT: CaseParty.GIVEN, policy.WITHDRAW_CONSENT: CaseParty.WITHDRAWN}
     if answer not in states:
         abort(404)

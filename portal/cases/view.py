@@ -10,7 +10,7 @@ from flask_login import current_user
 from portal import policy, queries
 from portal.access import current_actor, require
 from portal.htmx import form_response, is_htmx_request, redirect_to, replace
-from portal.models import Case, CaseParty, ConsentEvent, SessionAttendee
+from portal.models import Case, CaseParty
 
 
 def load_case(reference):
@@ -36,13 +36,11 @@ def case_context(case, facts):
     actor = current_actor()
     parties = list(queries.parties_with_contact_visible_to(current_user, case))
     history = {}
-    for event in (ConsentEvent.select().where(ConsentEvent.party.in_([p.id for p in parties]))
-                  .order_by(ConsentEvent.created_at, ConsentEvent.id)):
+    for event in queries.consent_history_visible_to(current_user, case):
         history.setdefault(event.party_id, []).append(event)
     sessions = list(queries.sessions_visible_to(current_user, case))
     attendees = {}
-    for seat in (SessionAttendee.select(SessionAttendee, CaseParty).join(CaseParty)
-                 .where(SessionAttendee.session.in_([s.id for s in sessions]))):
+    for seat in queries.session_seats(s.id for s in sessions):
         attendees.setdefault(seat.session_id, []).append(seat)
     return {
         "case": case,
@@ -83,7 +81,7 @@ def case_updated(case, facts=None, *, anchor=None):
     htmx page moves focus there after the swap (static/js/accord.js listens for `accord:focus`)
     rather than losing it to the page body."""
     if is_htmx_request():
-        case = Case.get_by_id(case.id)
+        case = queries.get_or_404(queries.cases_visible_to(current_user).where(Case.id == case.id))
         return replace("#case", "cases/_case.html", focus=f"#{anchor or 'case'}",
                        **case_context(case, queries.case_facts(case)))
     return redirect_to(url_for("cases.show", reference=case.reference, _anchor=anchor))

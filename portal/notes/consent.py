@@ -42,7 +42,8 @@ def record_consent(reference, note_id, party_id):
         else:
             flash("Their answer is recorded.", "success")
             return case_updated(case, anchor=f"note-{share.note_id}")
-    source = CaseParty.get_by_id(share.note.source_party_id)
+    source = queries.get_or_404(queries.parties_with_contact_visible_to(current_user, case)
+                                .where(CaseParty.id == share.note.source_party_id))
     return form_page(case, form, "notes/_consent_form.html", "Record consent to share",
                      form_id=f"consent-{share.id}", share=share, source=source,
                      status=422 if form.is_submitted() else 200)

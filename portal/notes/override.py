@@ -34,5 +34,6 @@ def override(reference, note_id):
     service.override_read(note, current_user._get_current_object(), form.reason.data.strip(),
                           remote_addr=request.remote_addr)
     return render("notes/override_read.html", case=case, note=note,
-                  author=User.get_by_id(note.author_id),
+                  author=queries.get_or_404(queries.note_authors_visible_to(current_user, case)
+                                            .where(User.id == note.author_id)),
                   files=list(queries.files_of_overridden_note(note)))

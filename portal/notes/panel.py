@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from portal import policy, queries
 from portal.access import current_actor
-from portal.models import User
 from portal.notes import bp, files
 from portal.notes.sanitise import note_html
 from portal.notes.service import facts_of
@@ -46,8 +45,7 @@ def note_panel(case, facts, notes):
     shares = _by_note(queries.note_shares_visible_to(current_user, case))
     note_facts = {n.id: facts_of(n, shares.get(n.id, [])) for n in notes}
     versions = _by_note(queries.note_revisions_visible_to(current_user, case))
-    authors = {u.id: u.name for u in
-               User.select(User.id, User.name).where(User.id.in_({n.author_id for n in notes}))}
+    authors = {u.id: u.name for u in queries.note_authors_visible_to(current_user, case)}
     sessions = {s.id: s for s in queries.sessions_visible_to(current_user, case)}
     override_reads = _by_note(queries.override_reads_visible_to(current_user, case))
     may, visible = {}, {}

@@ -76,8 +76,9 @@ def edit(reference, note_id):
     return note_form_page(case, form, note=note, status=failed_status(form))
 
 
-def _overridden(note):
-    return NoteOverrideRead.select().where(NoteOverrideRead.note == note.id).exists()
+def _overridden(case, note):
+    return (queries.override_reads_visible_to(current_user, case)
+            .where(NoteOverrideRead.note == note.id).exists())
 
 
 @bp.route("/cases/<reference>/notes/<int:note_id>/delete", methods=["GET", "POST"])
@@ -86,7 +87,8 @@ def delete(reference, note_id):
     """Delete a note no party has read (with its files)."""
     case, facts = load_managed_case(reference)
     note, note_facts = load_note(case, facts, note_id)
-    require(policy.can_delete_note(current_actor(), facts, note_facts, override_read=_overridden(note)))
+    require(policy.can_delete_note(current_actor(), facts, note_facts,
+                                   override_read=_overridden(case, note)))
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

@@ -31,7 +31,8 @@ def note_form(case, note=None, *, data=None):
     parties, _ = case_people(case)
     sessions = list(queries.sessions_visible_to(current_user, case))
     locked = note is not None and policy.edit_makes_revision(note.facts())
-    existing = list(NoteFile.select().where(NoteFile.note == note.id)) if note else []
+    existing = (list(queries.note_files_visible_to(current_user, case)
+                     .where(NoteFile.note == note.id)) if note else [])
     form = NoteForm(parties=parties, sessions=sessions, note=note, locked=locked,
                     existing_files=existing, data=data,
                     session_parties=_session_parties(sessions))

@@ -1,0 +1,47 @@
+"""Action points and goals: set for one party on a case; staff on the case see all of them, a
+party only their own."""
+
+from portal import policy
+from portal.models import ActionPoint, Case, CaseParty, Goal
+from portal.queries._scopes import (
+    CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing, party_items_on_case,
+)
+
+
+def action_points_visible_to(user, case):
+    """Action points on the case, open ones first: a party sees only their own."""
+    return (party_items_on_case(ActionPoint, ActionPoint.party, user, case)
+            .order_by(ActionPoint.done_at.is_null(False), ActionPoint.due_on.asc(nulls="LAST"),
+                      ActionPoint.id))
+
+
+def goals_visible_to(user, case):
+    """Goals and desired outcomes on the case: a party sees only their own."""
+    return party_items_on_case(Goal, Goal.party, user, case).order_by(Goal.id)
+
+
+def _own_party_rows(model, user):
+    """Rows of `model` (with their case) whose party is the user's own record on the row's own
+    case: a row pointing at the same person's record on another case never counts."""
+    return (model
+            .select(model, *CASE_COLUMNS_WITHOUT_FUNDING)
+            .join(Case)
+            .switch(model)
+            .join(CaseParty, on=((model.party == CaseParty.id) & (CaseParty.case == model.case)))
+            .where(CaseParty.user == user.id))
+
+
+def party_action_points(user):
+    """Every action point set for this party, on any case: open ones first."""
+    if not has_role(user, policy.PARTY):
+        return nothing(ActionPoint)
+    return (_own_party_rows(ActionPoint, user)
+            .order_by(ActionPoint.done_at.is_null(False), ActionPoint.due_on.asc(nulls="LAST"),
+                      ActionPoint.id))
+
+
+def party_goals(user):
+    """Every goal and desired outcome recorded for this party, on any case: newest case first."""
+    if not has_role(user, policy.PARTY):
+        return nothing(Goal)
+    return _own_party_rows(Goal, user).order_by(Case.created_at.desc(), Goal.id)

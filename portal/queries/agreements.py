@@ -1,0 +1,96 @@
+"""Agreements: drafts for staff only, parties once proposed; acceptances, change requests and
+the coordinators' and coaches' review list."""
+
+from portal import policy
+from portal.models import Agreement, AgreementAcceptance, AgreementChangeRequest, Case, CaseParty
+from portal.queries._scopes import (
+    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_NAME_COLUMNS, allocated_case_ids, case_columns_for,
+    has_role, is_staff, nothing, party_ids_of,
+)
+
+
+def agreements_visible_to(user, case):
+    """Agreements on the case: drafts for staff only, parties once proposed."""
+    query = Agreement.select().where(Agreement.case == case.id)
+    if has_role(user, policy.COORDINATOR):
+        return query
+    if has_role(user, policy.COACH):
+        return query.where(Agreement.case.in_(allocated_case_ids(user)))
+    if has_role(user, policy.PARTY):
+        return query.where(
+            Agreement.state.in_(policy.PARTY_VISIBLE_AGREEMENT_STATES),
+            Agreement.case.in_(CaseParty.select(CaseParty.case).where(CaseParty.user == user.id)))
+    return nothing(Agreement)
+
+
+def agreement_versions_visible_to(user, case):
+    """The agreements on the case this user may see, each lineage's versions newest first."""
+    return agreements_visible_to(user, case).order_by(Agreement.created_at.desc(),
+                                                      Agreement.id.desc())
+
+
+def previous_version_visible_to(user, case, agreement):
+    """The version `agreement` was made from, if the user may see it (one row or none)."""
+    return agreements_visible_to(user, case).where(Agreement.id == agreement.previous_id)
+
+
+def newer_version_visible_to(user, case, agreement):
+    """The version made from `agreement`, if the user may see it (one row or none)."""
+    return agreements_visible_to(user, case).where(Agreement.previous == agreement.id)
+
+
+def party_agreements(user):
+    """Agreements proposed to this party on any of their cases (drafts never), newest first."""
+    if not has_role(user, policy.PARTY):
+        return nothing(Agreement)
+    return (Agreement
+            .select(Agreement, *CASE_COLUMNS_WITHOUT_FUNDING)
+            .join(Case)
+            .where(Agreement.state.in_(policy.PARTY_VISIBLE_AGREEMENT_STATES),
+                   Agreement.case.in_(CaseParty.select(CaseParty.case)
+                                      .where(CaseParty.user == user.id)))
+            .order_by(Agreement.proposed_at.desc(), Agreement.id.desc()))
+
+
+def agreement_acceptances(agreement):
+    """Who accepted this exact version, and how: shown to everyone who may see the agreement
+    (the PDF carries the same)."""
+    return (AgreementAcceptance
+            .select(AgreementAcceptance, *PARTY_NAME_COLUMNS)
+            .join(CaseParty)
+            .where(AgreementAcceptance.agreement == agreement.id,
+                   AgreementAcceptance.version == agreement.version)
+            .order_by(AgreementAcceptance.accepted_at, AgreementAcceptance.id))
+
+
+def agreement_change_requests_visible_to(user, agreement):
+    """What parties asked to change: their own words, so staff on the case see every request
+    and a party only their own."""
+    visible = (agreements_visible_to(user, agreement.case)
+               .where(Agreement.id == agreement.id).select(Agreement.id))
+    query = (AgreementChangeRequest
+             .select(AgreementChangeRequest, CaseParty)
+             .join(CaseParty)
+             .where(AgreementChangeRequest.agreement.in_(visible))
+             .order_by(AgreementChangeRequest.created_at, AgreementChangeRequest.id))
+    if is_staff(user):
+        return query
+    if has_role(user, policy.PARTY):
+        return query.where(AgreementChangeRequest.party.in_(party_ids_of(user)))
+    return nothing(AgreementChangeRequest)
+
+
+def agreement_reviews(user):
+    """Final agreements with a review date, soonest first: the follow-up list for coordinators
+    (every case) and coaches (their cases)."""
+    query = (Agreement
+             .select(Agreement, *case_columns_for(user))
+             .join(Case)
+             .where(Agreement.state == policy.AGREEMENT_FINAL, Agreement.review_on.is_null(False),
+                    Case.status != Case.CLOSED)
+             .order_by(Agreement.review_on, Agreement.id))
+    if has_role(user, policy.COORDINATOR):
+        return query
+    if has_role(user, policy.COACH):
+        return query.where(Agreement.case.in_(allocated_case_ids(user)))
+    return nothing(Agreement)

@@ -1,0 +1,44 @@
+"""People: parties' records (contact details, fees) and the administrators' list of users."""
+
+from portal import policy
+from portal.models import Case, CaseParty, ConsentEvent, User
+from portal.queries._scopes import (
+    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_COLUMNS_WITHOUT_FEE, has_role, nothing, party_items_on_case,
+)
+
+
+def parties_with_contact_visible_to(user, case):
+    """Party records whose contact details the user may see: staff all, a party only their own.
+    Fees with them only for coordinators and the party themselves."""
+    query = party_items_on_case(CaseParty, CaseParty.id, user, case).order_by(CaseParty.id)
+    if has_role(user, policy.COACH):
+        query = query.select(*PARTY_COLUMNS_WITHOUT_FEE)
+    return query
+
+
+def consent_history_visible_to(user, case):
+    """Each party's answers about taking part, oldest first, on the party records of `case` the
+    user may see (parties_with_contact_visible_to): staff all, a party only their own."""
+    records = parties_with_contact_visible_to(user, case).select(CaseParty.id).order_by()
+    return (ConsentEvent
+            .select()
+            .where(ConsentEvent.party.in_(records))
+            .order_by(ConsentEvent.created_at, ConsentEvent.id))
+
+
+def own_party_records(user):
+    """This party's own record on each of their cases (consent, fee), with the case."""
+    if not has_role(user, policy.PARTY):
+        return nothing(CaseParty)
+    return (CaseParty
+            .select(CaseParty, *CASE_COLUMNS_WITHOUT_FUNDING)
+            .join(Case)
+            .where(CaseParty.user == user.id)
+            .order_by(Case.created_at.desc()))
+
+
+def users_visible_to(user):
+    """The people list of the administration pages."""
+    if user is not None and policy.can_administer_users(user.actor()):
+        return User.select().order_by(User.role, User.name)
+    return nothing(User)

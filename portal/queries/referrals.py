@@ -1,0 +1,31 @@
+"""Referrals: the coordinators' queue, and nobody else's."""
+
+from peewee import Case as SqlCase
+
+from portal import policy
+from portal.models import Referral
+from portal.queries._scopes import has_role, nothing
+
+
+def referrals_visible_to(user):
+    """Referrals are the coordinators' queue, and nobody else's."""
+    if has_role(user, policy.COORDINATOR):
+        return Referral.select()
+    return nothing(Referral)
+
+
+URGENCY_ORDER = ("urgent", "soon", "routine")
+
+
+def referral_queue(user, *, status=None, dispute_type=None, source=None):
+    """The coordinators' referral queue, most urgent first and newest first within that."""
+    query = referrals_visible_to(user)
+    if status:
+        query = query.where(Referral.status == status)
+    if dispute_type:
+        query = query.where(Referral.dispute_type == dispute_type)
+    if source:
+        query = query.where(Referral.source == source)
+    urgency_rank = SqlCase(Referral.urgency,
+                           [(u, rank) for rank, u in enumerate(URGENCY_ORDER)], len(URGENCY_ORDER))
+    return query.order_by(urgency_rank, Referral.created_at.desc(), Referral.id.desc())

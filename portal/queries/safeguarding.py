@@ -1,0 +1,92 @@
+"""Safeguarding concerns: never for parties; the coordinators' dashboard, a case's concerns and
+a concern's chronology."""
+
+from peewee import Case as SqlCase
+
+from portal import policy
+from portal.models import Case, ConcernEvent, SafeguardingConcern, User
+from portal.queries._scopes import allocated_case_ids, has_role, nothing
+
+
+def concerns_visible_to(user, case=None):
+    """Concerns the user may see: coordinators all, coaches their cases' and their own."""
+    query = SafeguardingConcern.select()
+    if case is not None:
+        query = query.where(SafeguardingConcern.case == case.id)
+    if has_role(user, policy.COORDINATOR):
+        return query
+    if has_role(user, policy.COACH):
+        return query.where(SafeguardingConcern.case.in_(allocated_case_ids(user))
+                           | (SafeguardingConcern.raised_by == user.id))
+    return nothing(SafeguardingConcern)
+
+
+# The dashboard's status filter: "" is every concern not yet closed.
+CONCERN_STATUS_FILTERS = {
+    "": policy.UNRESOLVED_CONCERN_STATES,
+    policy.CONCERN_OPEN: frozenset({policy.CONCERN_OPEN}),
+    policy.CONCERN_ACKNOWLEDGED: frozenset({policy.CONCERN_ACKNOWLEDGED}),
+    policy.CONCERN_CLOSED: frozenset({policy.CONCERN_CLOSED}),
+}
+
+
+def _concern_urgency():
+    """The level as a number, most urgent (immediate) first; an unknown level sorts last."""
+    return SqlCase(SafeguardingConcern.level,
+                   [(level, rank) for rank, level in enumerate(policy.CONCERN_LEVELS)],
+                   len(policy.CONCERN_LEVELS))
+
+
+def concern_dashboard(user, *, status="", level=None, category=None, raised_by=None,
+                      raised_from=None, raised_before=None):
+    """Coordinators' concerns with case and raiser, most urgent level first, then oldest first."""
+    if not has_role(user, policy.COORDINATOR):
+        return nothing(SafeguardingConcern)
+    query = (concerns_visible_to(user)
+             .select(SafeguardingConcern, Case, User)
+             .join(Case, on=(SafeguardingConcern.case == Case.id))
+             .switch(SafeguardingConcern)
+             .join(User, on=(SafeguardingConcern.raised_by == User.id))
+             .where(SafeguardingConcern.state.in_(CONCERN_STATUS_FILTERS[status or ""])))
+    if level:
+        query = query.where(SafeguardingConcern.level == level)
+    if category:
+        query = query.where(SafeguardingConcern.category == category)
+    if raised_by:
+        query = query.where(SafeguardingConcern.raised_by == raised_by)
+    if raised_from:
+        query = query.where(SafeguardingConcern.created_at >= raised_from)
+    if raised_before:
+        query = query.where(SafeguardingConcern.created_at < raised_before)
+    return query.order_by(_concern_urgency(), SafeguardingConcern.created_at, SafeguardingConcern.id)
+
+
+def open_concern_count_for(user):
+    """How many concerns not yet closed the user may see (the coordinators' navigation)."""
+    return (concerns_visible_to(user)
+            .where(SafeguardingConcern.state.in_(policy.UNRESOLVED_CONCERN_STATES))
+            .count())
+
+
+def concern_raisers(user):
+    """The people who raised concerns the user may see, by name (the dashboard's filter)."""
+    raised = concerns_visible_to(user).select(SafeguardingConcern.raised_by)
+    return User.select().where(User.id.in_(raised)).order_by(User.name, User.id)
+
+
+def concerns_on_case(user, case):
+    """The case's concerns the user may see: not yet closed first, then most urgent, oldest."""
+    closed_last = SafeguardingConcern.state == policy.CONCERN_CLOSED
+    return (concerns_visible_to(user, case)
+            .order_by(closed_last, _concern_urgency(), SafeguardingConcern.created_at,
+                      SafeguardingConcern.id))
+
+
+def concern_events_visible_to(user, concern):
+    """A concern's chronology, oldest first, for someone who may see the concern; else nothing."""
+    visible = concerns_visible_to(user).select(SafeguardingConcern.id)
+    return (ConcernEvent
+            .select(ConcernEvent, User)
+            .join(User, on=(ConcernEvent.by == User.id))
+            .where(ConcernEvent.concern == concern.id, ConcernEvent.concern.in_(visible))
+            .order_by(ConcernEvent.created_at, ConcernEvent.id))

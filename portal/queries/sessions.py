@@ -1,0 +1,92 @@
+"""Sessions: on a case, a party's own meetings, a coach's sessions, and who is in each."""
+
+from peewee import Case as SqlCase
+
+from portal import policy
+from portal.models import Case, CaseParty, CaseSession, SessionAttendee, SessionCoach, User
+from portal.queries._scopes import (
+    CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing, party_ids_of,
+)
+
+
+def _session_columns_for_parties():
+    """A session's columns as a party may have them (policy.can_see_session_address, in SQL):
+    the place of an office or venue session, but no place at all for a home visit, whose place
+    is a party's home address. The address never leaves the database for a party."""
+    columns = [f for f in CaseSession._meta.sorted_fields if f is not CaseSession.location]
+    place = SqlCase(None, [(CaseSession.mode != policy.HOME_VISIT, CaseSession.location)])
+    return [*columns, place.alias(CaseSession.location.name)]
+
+
+def sessions_visible_to(user, case):
+    """Sessions on the case: staff see all, a party only those they attend (without the
+    address of a home visit)."""
+    query = CaseSession.select().where(CaseSession.case == case.id)
+    if has_role(user, policy.COORDINATOR):
+        pass
+    elif has_role(user, policy.COACH):
+        query = query.where(CaseSession.case.in_(allocated_case_ids(user)))
+    elif has_role(user, policy.PARTY):
+        query = (query
+                 .select(*_session_columns_for_parties())
+                 .where(CaseSession.id.in_(
+                     SessionAttendee.select(SessionAttendee.session)
+                     .where(SessionAttendee.party.in_(party_ids_of(user, case))))))
+    else:
+        return nothing(CaseSession)
+    return query.order_by(CaseSession.starts_at, CaseSession.id)
+
+
+def party_sessions(user):
+    """Every session, on any case, that this party attends (without the address of a home
+    visit)."""
+    if not has_role(user, policy.PARTY):
+        return nothing(CaseSession)
+    return (CaseSession
+            .select(*_session_columns_for_parties(), *CASE_COLUMNS_WITHOUT_FUNDING)
+            .join(Case)
+            .where(CaseSession.id.in_(
+                SessionAttendee.select(SessionAttendee.session)
+                .where(SessionAttendee.party.in_(party_ids_of(user)))))
+            .order_by(CaseSession.starts_at))
+
+
+def coach_sessions(user):
+    """Sessions this coach runs, on cases they are still allocated to, with the case."""
+    if not has_role(user, policy.COACH):
+        return nothing(CaseSession)
+    return (CaseSession
+            .select(CaseSession, *CASE_COLUMNS_WITHOUT_FUNDING)
+            .join(Case)
+            .where(CaseSession.id.in_(
+                       SessionCoach.select(SessionCoach.session).where(SessionCoach.coach == user.id)),
+                   CaseSession.case.in_(allocated_case_ids(user)))
+            .order_by(CaseSession.starts_at, CaseSession.id))
+
+
+def own_sessions(user):
+    """The sessions a user takes part in: a party's own meetings, a coach's sessions."""
+    if has_role(user, policy.PARTY):
+        return party_sessions(user)
+    return coach_sessions(user)
+
+
+def session_seats(session_ids):
+    """The attendees (with their party records) of already-visible sessions."""
+    return (SessionAttendee
+            .select(SessionAttendee, CaseParty)
+            .join(CaseParty)
+            .where(SessionAttendee.session.in_(list(session_ids)))
+            .order_by(SessionAttendee.id))
+
+
+def session_coach_names(session_ids):
+    """session id -> names of its coaches, for already-visible sessions."""
+    names = {}
+    for seat in (SessionCoach
+                 .select(SessionCoach.session, User.name)
+                 .join(User)
+                 .where(SessionCoach.session.in_(list(session_ids)))
+                 .order_by(User.name)):
+        names.setdefault(seat.session_id, []).append(seat.coach.name)
+    return names
