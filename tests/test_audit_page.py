@@ -10,7 +10,7 @@ import time_machine
 
 from portal import audit, policy, queries
 from portal.models import AuditEvent, User
-from tests.apps import enter_as
+from tests.conftest import enter_as
 from tests.factories import make_case, make_user
 
 AUDIT = "/admin/audit"

@@ -34,10 +34,7 @@ def w(app, make_browser):
     office = app.config["OFFICES"][0]
     service_name = app.config["SERVICE_NAME"]
 
-    def browser_for(user):
-        browser = make_browser()
-        browser.sign_in(user)
-        return browser
+    browser_for = make_browser  # signed in without the form (conftest.enter_as)
     return SimpleNamespace(**locals())
 
 

@@ -8,8 +8,8 @@ import time_machine
 
 from portal import policy
 from portal.models import AccountToken, User
-from tests.apps import enter_as, error_summary, field_errors, links_in, read_form, sign_in
-from tests.conftest import csrf_from
+from tests.apps import error_summary, field_errors, links_in, read_form
+from tests.conftest import csrf_from, enter_as, sign_in
 from tests.factories import make_user
 
 INVITE = "/admin/people/invite"

@@ -9,8 +9,8 @@ import time_machine
 
 from portal import policy
 from portal.models import User
-from tests.apps import enter_as, links_in, sign_in
-from tests.conftest import csrf_from
+from tests.apps import links_in
+from tests.conftest import csrf_from, enter_as, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 FORGOT = "/password/forgot"

@@ -13,7 +13,8 @@ from argon2 import PasswordHasher, Type
 from portal import passwords, policy
 from portal.config import Config, DevelopmentConfig, ProductionConfig, TestConfig
 from portal.models import User
-from tests.apps import build_app_on, sign_in
+from tests.apps import build_app_on
+from tests.conftest import sign_in
 from tests.factories import make_user
 
 PASSWORD = "a-long-test-passphrase"

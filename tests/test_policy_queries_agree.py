@@ -730,7 +730,7 @@ def check_audit_trail(built):
         def matching(test, rows=rows):
             return {rid for rid, row in rows.items() if test(row)}
         assert ids_of(queries.audit_events_visible_to(fresh)) == set(rows), who(actor)
-        for someone, _ in built.users[:3]:
+        for someone, _ in built.users[:1]:
             for text in (someone.name, someone.email.split("@")[0]):
                 assert ids_of(queries.audit_events_visible_to(fresh, person=text)) == matching(
                     lambda row, text=text: row.actor is not None

@@ -5,7 +5,8 @@ import pytest
 
 from portal import policy, queries
 from portal.models import ConcernEvent, SafeguardingConcern, User
-from tests.apps import body_of, enter_as
+from tests.apps import body_of
+from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_case, make_concern, make_user
 
 HTMX = {"HX-Request": "true"}

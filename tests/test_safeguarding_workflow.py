@@ -9,7 +9,7 @@ import time_machine
 
 from portal import policy
 from portal.models import AuditEvent, ConcernEvent, SafeguardingConcern
-from tests.apps import enter_as, error_summary
+from tests.apps import error_summary
 from tests.conftest import csrf_from
 from tests.factories import add_party, allocate, make_case, make_concern, make_user
 
@@ -38,9 +38,7 @@ def world(app, make_browser):
     }
 
     def as_(who):
-        browser = make_browser()
-        enter_as(browser.client, people[who])
-        return browser
+        return make_browser(people[who])
     return {"case": case, "concern": concern, "people": people, "as_": as_}
 
 

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from portal import policy
-from tests.apps import enter_as, links_in
-from tests.conftest import csrf_from
+from tests.apps import links_in
+from tests.conftest import csrf_from, enter_as
 from tests.factories import add_party, allocate, make_case, make_user
 
 

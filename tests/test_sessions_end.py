@@ -11,7 +11,7 @@ import pytest
 
 from portal import policy
 from portal.models import User
-from tests.apps import sign_in
+from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 HOMES = {policy.PARTY: "/party", policy.COACH: "/coach", policy.COORDINATOR: "/coordinator"}

@@ -9,9 +9,9 @@ from portal.config import ProductionConfig
 from portal import policy
 from tests.apps import (
     build_app_on, closing_database, cookie_attributes, error_summary, field_errors, read_form,
-    set_cookie_headers, sign_in,
+    set_cookie_headers,
 )
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 
