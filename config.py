@@ -100,6 +100,9 @@ class Config:
                              lambda minutes: timedelta(minutes=int(minutes)))
     SIGN_IN_PAUSE = FromEnv("ACCORD_SIGN_IN_PAUSE_MINUTES", timedelta(minutes=15),
                             lambda minutes: timedelta(minutes=int(minutes)))
+    # argon2id's cost (time_cost, memory_cost in KiB, parallelism); None is argon2-cffi's own
+    # recommended parameters. A hash made with other parameters is remade at the next sign-in.
+    PASSWORD_HASH_PARAMS = None
     # Forgotten password: reset emails per typed email, and requests per address, per hour.
     PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR = FromEnv("ACCORD_PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR", 3, int)
     PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = FromEnv("ACCORD_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", 10, int)
@@ -138,6 +141,9 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     SECRET_KEY = "test-secret-key-not-for-production"
     PUBLIC_BASE_URL = "http://localhost"
+    # argon2's cheapest parameters: deliberately slow hashing would be most of the suite's time.
+    # Tests of hashing itself ask for the production parameters explicitly.
+    PASSWORD_HASH_PARAMS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
 CONFIGS = {

@@ -6,38 +6,63 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 
 MIN_LENGTH = 12
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Checked against when the email is unknown, so that a wrong email costs the same time as a
-# wrong password and timing does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+@cache
+def _hasher(params):
+    return PasswordHasher(**dict(params))
+
+
+def hasher_for(params=None):
+    """argon2id with these parameters (time_cost, memory_cost, parallelism, ...); None or empty
+    means the library's current recommended parameters."""
+    return _hasher(tuple(sorted((params or {}).items())))
+
+
+def _current():
+    """The running app's hasher (its PASSWORD_HASH_PARAMS); outside an app, the recommended
+    parameters. One hasher per set of parameters, made on first use."""
+    return hasher_for(current_app.config.get("PASSWORD_HASH_PARAMS") if has_app_context() else None)
+
+
+@cache
+def _dummy_hash(hasher):
+    """Checked against when the email is unknown, so that a wrong email costs the same time as
+    a wrong password and timing does not reveal which accounts exist. Made on first use, with
+    the same parameters as real hashes, not when the module is imported."""
+    return hasher.hash("not-a-real-password-for-timing")
 
 
 def hash_password(password):
-    return _hasher.hash(password)
+    return _current().hash(password)
 
 
 def verify_password(password_hash, password):
     """True if `password` matches; a missing or damaged hash never matches."""
+    hasher = _current()
     if not password_hash:
-        _spend_time(password)
+        _spend_time(hasher, password)
         return False
     try:
-        return _hasher.verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _spend_time(password):
+def _spend_time(hasher, password):
     try:
-        _hasher.verify(_DUMMY_HASH, password)
+        hasher.verify(_dummy_hash(hasher), password)
     except VerificationError:
         pass
 
 
 def needs_rehash(password_hash):
-    return _hasher.check_needs_rehash(password_hash)
+    """True if the hash was made with other parameters than the app's (then it is remade on the
+    next sign-in)."""
+    return _current().check_needs_rehash(password_hash)
 
 
 @cache

@@ -2,8 +2,8 @@
 
 Apps built from another configuration than the `app` fixture's and databases of their own (for
 configuration, cookies under the production settings and migrations of a brand-new database);
-reading forms, error messages, cookies and emails the way a person would; and `enter_as`, a
-sign-in without the form for tests about something else.
+reading forms, error messages, cookies and emails the way a person would. Signing in (with the
+form or without) is in tests/conftest.py.
 """
 
 import contextlib
@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 from portal import create_app
 from portal.db import database
 from tests import dbutil
-from tests.conftest import csrf_from
 
 
 def config_class(base, tmp_path, **values):
@@ -47,13 +46,6 @@ def new_database_url(tmp_path, name="new"):
             yield dbutil.postgres_schema_url(schema)
     finally:
         dbutil.drop_schema(schema)
-
-
-def sign_in(client, email, password, **kwargs):
-    """Sign in through the form: GET the page for its token, then POST."""
-    page = client.get("/sign-in", **kwargs).get_data(as_text=True)
-    return client.post("/sign-in", data={"csrf_token": csrf_from(page), "email": email,
-                                         "password": password}, **kwargs)
 
 
 def set_cookie_headers(response):
@@ -165,13 +157,3 @@ def closing_database():
     finally:
         if database.obj is not None and not database.is_closed():
             database.close()
-
-
-def enter_as(client, user):
-    """Put `user`'s sign-in into the client's session without the form, so without argon2's
-    deliberate slowness. For tests about something else than signing in; the session holds
-    what a real sign-in puts there, and the app still checks it on every request."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    return client

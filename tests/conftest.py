@@ -1,4 +1,8 @@
-"""The app on a real database, a test client, a sign-in helper and the mail outbox."""
+"""The app on a real database, a test client, the two ways to sign in and the mail outbox.
+
+`enter_as` signs a client in without the form, for every test about something else;
+`sign_in` (and `Browser.sign_in`) goes through the form, for tests of signing in itself.
+"""
 
 import email
 import re
@@ -71,6 +75,24 @@ def csrf_from(html):
     return match.group(1) or match.group(2)
 
 
+def sign_in(client, email, password, **kwargs):
+    """Sign in through the form: GET the page for its token, then POST. The response is the
+    form's answer (303 on success, 422 for a wrong password, 429 while paused)."""
+    page = client.get("/sign-in", **kwargs).get_data(as_text=True)
+    return client.post("/sign-in", data={"csrf_token": csrf_from(page), "email": email,
+                                         "password": password}, **kwargs)
+
+
+def enter_as(client, user):
+    """Put `user`'s sign-in into the client's session without the form. For tests about
+    something else than signing in; the session holds what a real sign-in puts there, and the
+    app still checks it on every request."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    return client
+
+
 class Browser:
     """A test client that fills forms the way a person would: GET the page, POST with its token."""
 
@@ -85,9 +107,15 @@ class Browser:
         return self.client.post(url, data={"csrf_token": csrf_from(page_html), **(data or {})}, **kwargs)
 
     def sign_in(self, user, password=DEFAULT_PASSWORD):
-        response = self.submit("/sign-in", {"email": user.email, "password": password})
-        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        """Through the form, for tests of signing in; others use `enter_as`."""
+        response = sign_in(self.client, user.email, password)
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
         return response
+
+    def enter_as(self, user):
+        """Signed in as `user` without the form (see `enter_as`)."""
+        enter_as(self.client, user)
+        return self
 
     def sign_out(self):
         return self.submit("/sign-out", page="/")
@@ -100,8 +128,11 @@ def browser(client):
 
 @pytest.fixture
 def make_browser(app):
-    """More than one person at once: each gets their own cookie jar."""
-    return lambda: Browser(app.test_client())
+    """More than one person at once: each gets their own cookie jar, and is `user` if given."""
+    def make(user=None):
+        browser = Browser(app.test_client())
+        return browser.enter_as(user) if user is not None else browser
+    return make
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import itertools
 from datetime import datetime, timedelta
 
 from portal import passwords, policy
+from portal.config import TestConfig
 from portal.models import (
     ActionPoint, Agreement, Case, CaseParty, CaseSession, CoachAllocation, Goal, Note, NoteShare,
     SafeguardingConcern, SessionAttendee, SessionCoach, User, utcnow,
@@ -15,9 +16,10 @@ _hash_cache = {}
 
 
 def _hash(password):
-    # argon2 is slow on purpose; tests reuse one hash per password.
+    # Made outside any app, so with the test configuration's cheap parameters (the ones the test
+    # apps use, so signing in does not remake it); still one hash per password.
     if password not in _hash_cache:
-        _hash_cache[password] = passwords.hash_password(password)
+        _hash_cache[password] = passwords.hasher_for(TestConfig.PASSWORD_HASH_PARAMS).hash(password)
     return _hash_cache[password]
 
 

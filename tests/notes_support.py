@@ -6,8 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from portal import policy
-from tests.apps import enter_as
-from tests.conftest import Browser
+from tests.conftest import Browser, enter_as
 from tests.factories import add_party, allocate, make_case, make_user
 
 HTMX = {"HX-Request": "true"}
@@ -36,7 +35,7 @@ def world(app):
     w.alex = add_party(w.case, w.alex_user)
     w.bea = add_party(w.case, w.bea_user)
     w.cal = add_party(w.case, name="Cal Without Account")
-    w.as_ = lambda user: Browser(enter_as(app.test_client(), user))
+    w.as_ = lambda user: Browser(app.test_client()).enter_as(user)
     w.case_url = f"/cases/{w.case.reference}"
     return w
 

@@ -34,10 +34,7 @@ def w(make_browser):
     allocate(case, coach)
     alex, bea = add_party(case, alex_user), add_party(case, bea_user)
 
-    def signed_in(user):
-        browser = make_browser()
-        browser.sign_in(user)
-        return browser
+    signed_in = make_browser  # signed in without the form (conftest.enter_as)
     return SimpleNamespace(**locals())
 
 
@@ -379,7 +376,7 @@ def test_overdue_is_decided_by_the_services_date(w, app, make_browser):
         done_late = make_action_point_due(w.case, w.alex, moment.date() - timedelta(days=3),
                                           text="Done late", done_at=utcnow())
         alex = make_browser()
-        alex.sign_in(w.alex_user)
+        alex.enter_as(w.alex_user)
         for url in ("/party", "/action-points"):
             html = text(alex.get(url))
             assert "Overdue" in item(html, f"my-action-point-{yesterday_here.id}")
@@ -387,7 +384,7 @@ def test_overdue_is_decided_by_the_services_date(w, app, make_browser):
             assert "Due today" in item(html, f"my-action-point-{today_here.id}")
             assert "Overdue" not in item(html, f"my-action-point-{done_late.id}")
         coach = make_browser()
-        coach.sign_in(w.coach)
+        coach.enter_as(w.coach)
         page = text(coach.get(case_url(w.case)))
         assert "Overdue" in item(page, f"action-point-{yesterday_here.id}")
         assert "Overdue" not in item(page, f"action-point-{today_here.id}")

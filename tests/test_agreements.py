@@ -16,7 +16,7 @@ from portal.models import (
     ActionPoint, Agreement, AgreementAcceptance, AgreementIssue, AgreementTerm, CaseParty,
 )
 from portal import times
-from tests.apps import body_of, enter_as, links_in
+from tests.apps import body_of, links_in
 from tests.conftest import Browser
 from tests.factories import add_party, allocate, make_case, make_user
 
@@ -43,7 +43,7 @@ def w(app):
     elsewhere = make_case()
     allocate(elsewhere, w.outsider_coach)
     add_party(elsewhere, w.outsider_user, consent_state=CaseParty.GIVEN)
-    w.as_ = lambda user: Browser(enter_as(app.test_client(), user))
+    w.as_ = lambda user: Browser(app.test_client()).enter_as(user)
     w.case_url = f"/cases/{w.case.reference}"
     return w
 

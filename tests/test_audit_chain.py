@@ -2,6 +2,7 @@
 whose rows someone changed or removed through a connection of their own."""
 
 import contextlib
+import hashlib
 import re
 from datetime import datetime, timedelta
 
@@ -37,6 +38,36 @@ def rehash_from(rows, index):
     for row in rows[index:]:
         row["prev_hash"] = prev
         row["row_hash"] = prev = audit.row_digest(prev, row)
+
+
+# Known answers: the canonical form of a row, written out by hand (fields in name order, every
+# value as a string or null, JSON with ", " and ": " and non-ASCII as \u escapes), and its
+# SHA-256 computed from that literal text with hashlib alone, never from row_digest. A change to
+# the canonical form, however small, would break every chain already stored: it must fail here.
+KNOWN_ROWS = [
+    ({"created_at": datetime(2026, 3, 1, 9, 0, 0), "actor_id": 7, "event": "auth.signed_in",
+      "record_type": "User", "record_id": 7, "case_id": None, "remote_addr": "192.0.2.10",
+      "detail": "state=given \u00e9"},
+     '{"actor_id": "7", "case_id": null, "created_at": "2026-03-01 09:00:00", '
+     '"detail": "state=given \\u00e9", "event": "auth.signed_in", "record_id": "7", '
+     '"record_type": "User", "remote_addr": "192.0.2.10"}',
+     "8c76106b3bebd9221e29825cfbe42a08b602fff851c96910238f645c26f95271"),
+    ({"created_at": datetime(2026, 3, 1, 9, 1, 0), "actor_id": None, "event": "case.closed",
+      "record_type": "Case", "record_id": 12, "case_id": 12, "remote_addr": "", "detail": ""},
+     '{"actor_id": null, "case_id": "12", "created_at": "2026-03-01 09:01:00", "detail": "", '
+     '"event": "case.closed", "record_id": "12", "record_type": "Case", "remote_addr": ""}',
+     "8f8439b8668459667ddf3839cf720b15cc68080f7a60542ceba740d8d0364109"),
+]
+
+
+def test_the_row_hash_has_a_known_answer():
+    prev = "0" * 64  # the genesis hash, written out
+    assert audit.GENESIS_HASH == prev
+    for values, canonical, expected in KNOWN_ROWS:
+        # The derivation of the literal, checked: SHA-256 of the previous hash and the text.
+        assert hashlib.sha256((prev + canonical).encode()).hexdigest() == expected
+        assert audit.row_digest(prev, values) == expected
+        prev = expected
 
 
 def test_a_clean_chain_is_intact():

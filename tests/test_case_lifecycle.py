@@ -21,7 +21,7 @@ def world(make_browser):
     alex = add_party(case, party_user)
     bea = add_party(case, name="Bea Without Account")
     staff = make_browser()
-    staff.sign_in(coordinator)
+    staff.enter_as(coordinator)
     return locals()
 
 
@@ -81,17 +81,17 @@ def test_only_coordinators_record_consent(world, make_browser):
     case, alex, coach = world["case"], world["alex"], world["coach"]
     allocate(case, coach)
     coach_browser = make_browser()
-    coach_browser.sign_in(coach)
+    coach_browser.enter_as(coach)
     assert coach_browser.get(consent_url(case, alex)).status_code == 403
     party_browser = make_browser()
-    party_browser.sign_in(world["party_user"])
+    party_browser.enter_as(world["party_user"])
     assert party_browser.get(consent_url(case, alex)).status_code == 403
 
 
 def test_a_party_confirms_and_withdraws_their_own_consent(world, make_browser):
     case, alex = world["case"], world["alex"]
     party = make_browser()
-    party.sign_in(world["party_user"])
+    party.enter_as(world["party_user"])
     home = party.get("/party").get_data(as_text=True)
     assert "I want to take part" in home
     confirm = party.submit(f"/cases/{case.reference}/parties/{alex.id}/my-consent/confirm", page="/party")
@@ -107,7 +107,7 @@ def test_a_party_confirms_and_withdraws_their_own_consent(world, make_browser):
 def test_a_party_cannot_answer_for_another_party(world, make_browser):
     case, bea = world["case"], world["bea"]
     party = make_browser()
-    party.sign_in(world["party_user"])
+    party.enter_as(world["party_user"])
     response = party.submit(f"/cases/{case.reference}/parties/{bea.id}/my-consent/confirm", page="/party")
     assert response.status_code == 403
     other_case = make_case()
@@ -129,7 +129,7 @@ def test_allocation_of_one_or_two_active_coaches_and_reallocation(world, make_br
 
     assert staff.submit(url, {"coach": str(coach.id), "second_coach": str(other.id)}).status_code == 303
     coach_browser = make_browser()
-    coach_browser.sign_in(coach)
+    coach_browser.enter_as(coach)
     assert case.reference in coach_browser.get("/coach").get_data(as_text=True)
 
     staff.submit(url, {"coach": str(other.id)})
@@ -157,14 +157,14 @@ def test_funding_and_fees_are_seen_by_coordinators_and_the_party_sees_only_their
     assert CaseParty.get_by_id(alex.id).fee_pence == 4550
 
     party = make_browser()
-    party.sign_in(world["party_user"])
+    party.enter_as(world["party_user"])
     home = party.get("/party").get_data(as_text=True)
     assert "£45.50" in home and "£60.00" not in home
 
     coach = world["coach"]
     allocate(case, coach)
     coach_browser = make_browser()
-    coach_browser.sign_in(coach)
+    coach_browser.enter_as(coach)
     page = coach_browser.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert "£45.50" not in page and "Funding" not in page
     assert coach_browser.get(f"/cases/{case.reference}/funding").status_code == 403
@@ -203,14 +203,14 @@ def test_post_mediation_coaching_opens_a_linked_case_for_one_party(world):
 
 def test_a_party_never_reaches_the_staff_case_page(world, make_browser):
     party = make_browser()
-    party.sign_in(world["party_user"])
+    party.enter_as(world["party_user"])
     assert party.get(f"/cases/{world['case'].reference}").status_code == 403
 
 
 def test_a_party_answers_only_what_their_home_page_offers(world, make_browser):
     case, alex = world["case"], world["alex"]
     party = make_browser()
-    party.sign_in(world["party_user"])
+    party.enter_as(world["party_user"])
     withdraw = f"/cases/{case.reference}/parties/{alex.id}/my-consent/withdraw"
     confirm = f"/cases/{case.reference}/parties/{alex.id}/my-consent/confirm"
     assert party.submit(withdraw, {"reason": "Not now"}, page="/party").status_code == 403

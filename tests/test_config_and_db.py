@@ -11,7 +11,8 @@ from portal import create_app, mail, policy
 from portal.db import database
 from portal.models import AccountToken, utcnow
 from tests import dbutil
-from tests.apps import build_app, closing_database, new_database_url, sign_in
+from tests.apps import build_app, closing_database, new_database_url
+from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 

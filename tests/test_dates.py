@@ -16,9 +16,7 @@ LATE_IN_JUNE_UTC = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
 def signed_in_then(world, make_browser):
     """The coordinator, signed in at the travelled-to moment (a session from another time is
     not one the app accepts)."""
-    staff = make_browser()
-    staff.sign_in(world["coordinator"])
-    return staff
+    return make_browser(world["coordinator"])
 
 
 def test_consent_given_today_in_the_service_s_day_is_not_in_the_future(world, make_browser):

@@ -15,7 +15,7 @@ import pytest
 
 from portal import demo
 from tests.conftest import Browser, csrf_from
-from tests.test_leak_walk import sign_in, walk
+from tests.test_leak_walk import signed_in_browser, walk
 
 HTMX = {"HX-Request": "true"}
 # Inputs a person fills in; a form with none of them is a button (sign out, deactivate...).
@@ -141,7 +141,7 @@ def test_every_error_summary_link_reaches_its_field(demo_service, client):
     anonymous = Browser(client)
     problems, checked = check_every_form(anonymous, ["/refer", "/sign-in", "/forgot-password"])
     for email in ("coordinator@example.org", "coach@example.org", "alex@example.org"):
-        more_problems, more_checked = check_every_form(sign_in(app, email))
+        more_problems, more_checked = check_every_form(signed_in_browser(app, email))
         problems.update(more_problems)
         checked.extend(more_checked)
     assert not problems, problems

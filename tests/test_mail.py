@@ -10,7 +10,8 @@ from aiosmtpd.controller import Controller
 
 from portal import mail, policy
 from portal.models import User
-from tests.apps import body_of, enter_as, links_in
+from tests.apps import body_of, links_in
+from tests.conftest import enter_as
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 NEW_PASSWORD = "seven swans on a grey lake"

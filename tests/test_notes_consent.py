@@ -122,7 +122,7 @@ def test_answering_without_the_form_token_is_refused(world):
     w = world
     note = write_alex_words_for_bea(w)
     share = share_of(note, w.bea)
-    from tests.apps import enter_as
+    from tests.conftest import enter_as
     response = enter_as(w.app.test_client(), w.alex_user).post(f"/shared/requests/{share.id}/agree")
     assert response.status_code == 400
     assert share_of(note, w.bea).state == policy.SHARE_WAITING

@@ -8,15 +8,8 @@ import pytest
 
 from portal import policy
 from portal.models import AgreementAcceptance, AuditEvent, Case, CaseParty, User
-from tests.apps import enter_as
 from tests.conftest import Browser
 from tests.factories import add_party, make_agreement, make_case, make_user
-
-
-def signed_in(app, user):
-    browser = Browser(app.test_client())
-    enter_as(browser.client, user)
-    return browser
 
 
 def card(page, element_id):
@@ -43,26 +36,26 @@ def test_an_agreement_a_party_has_accepted_no_longer_waits_for_them(app, two_par
     case, alex, bea, alex_record, _, agreement = two_parties
     AgreementAcceptance.create(agreement=agreement, party=alex_record, version=agreement.version,
                                typed_name="Alex Home")
-    alex_card = card(signed_in(app, alex).get("/party").get_data(as_text=True),
+    alex_card = card(Browser(app.test_client()).enter_as(alex).get("/party").get_data(as_text=True),
                      f"my-agreement-{agreement.id}")
     assert "you have accepted it" in alex_card and "waiting for your answer" not in alex_card
-    bea_card = card(signed_in(app, bea).get("/party").get_data(as_text=True),
+    bea_card = card(Browser(app.test_client()).enter_as(bea).get("/party").get_data(as_text=True),
                     f"my-agreement-{agreement.id}")
     assert "waiting for your answer" in bea_card and "you have accepted it" not in bea_card
 
 
 def test_consent_answers_and_fee_are_the_policys(app, two_parties):
     case, alex, bea, alex_record, bea_record, _ = two_parties
-    alex_whole_page = signed_in(app, alex).get("/party").get_data(as_text=True)
+    alex_whole_page = Browser(app.test_client()).enter_as(alex).get("/party").get_data(as_text=True)
     alex_page = card(alex_whole_page, f"record-{alex_record.id}")
     assert "my-consent/withdraw" in alex_page and "my-consent/confirm" not in alex_page
     assert "42.50" in alex_page and "99.99" not in alex_whole_page
-    bea_page = card(signed_in(app, bea).get("/party").get_data(as_text=True),
+    bea_page = card(Browser(app.test_client()).enter_as(bea).get("/party").get_data(as_text=True),
                     f"record-{bea_record.id}")
     assert "my-consent/confirm" in bea_page and "my-consent/withdraw" not in bea_page
     # Closed: nothing to answer, and the agreement is no longer waiting for anyone.
     Case.update(status=Case.CLOSED).where(Case.id == case.id).execute()
-    page = signed_in(app, bea).get("/party").get_data(as_text=True)
+    page = Browser(app.test_client()).enter_as(bea).get("/party").get_data(as_text=True)
     assert "my-consent/confirm" not in card(page, f"record-{bea_record.id}")
     assert "waiting for your answer" not in page
 
@@ -73,7 +66,7 @@ def test_an_administrator_is_offered_exactly_the_policys_changes(app):
     admin = make_user(policy.COORDINATOR, name="Ada Admin", is_admin=True)
     active = make_user(policy.COACH, name="Cal Active")
     gone = make_user(policy.COACH, name="Dot Gone", active=False)
-    page = signed_in(app, admin).get("/admin/people").get_data(as_text=True)
+    page = Browser(app.test_client()).enter_as(admin).get("/admin/people").get_data(as_text=True)
 
     def row(user):
         match = re.search(rf'<tr id="person-{user.id}">(.*?)</tr>', page, re.S)
@@ -87,7 +80,7 @@ def test_an_administrator_is_offered_exactly_the_policys_changes(app):
 def test_reactivating_an_active_account_changes_nothing(app):
     admin = make_user(policy.COORDINATOR, name="Ada Admin", is_admin=True)
     active = make_user(policy.COACH, name="Cal Active")
-    browser = signed_in(app, admin)
+    browser = Browser(app.test_client()).enter_as(admin)
     response = browser.submit(f"/admin/people/{active.id}/reactivate", page="/admin/people")
     assert response.status_code == 303
     assert "is not deactivated" in browser.get("/admin/people").get_data(as_text=True)

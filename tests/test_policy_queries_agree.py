@@ -20,7 +20,9 @@ a hand-made world with every combination (`test_every_combination_world`) closes
 every run. Both go through the same checks.
 """
 
+import inspect
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -29,7 +31,8 @@ from hypothesis import strategies as st
 from portal import policy, queries
 from portal.db import database
 from portal.models import (
-    Agreement, AgreementAcceptance, AgreementChangeRequest, Case, CaseEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, SafeguardingConcern,
+    Agreement, AgreementAcceptance, AgreementChangeRequest, AuditEvent, Case, CaseEvent,
+    ConcernEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, Referral, SafeguardingConcern,
     User,
 )
 from tests import dbutil
@@ -53,6 +56,9 @@ NOTE_AUDIENCES = (policy.PRIVATE, policy.CASE_TEAM, policy.STAFF, policy.PARTIES
 # Every generated file has this name, and every session a place starting with PLACE.
 FILE_NAME = "what the coach called it.pdf"
 PLACE = "14 Private Road"
+# A referral's status as stored, and some kinds of audit event (the rows' own values).
+REFERRAL_STATUSES = ("new", "accepted", "declined")
+AUDIT_KINDS = ("auth.signed_in", "note.read_override", "case.closed")
 
 
 # --- the generated service, as plain data ---------------------------------------------------
@@ -86,12 +92,17 @@ class CaseSpec:
     goals: tuple
     agreements: tuple           # (state, ...)
     events: tuple               # (timeline entry kind, ...)
+    kind: str = Case.MEDIATION
+    session_coaches: tuple = ()  # per session, a frozenset of coach indexes (missing: none)
+    reviewed: frozenset = frozenset()  # indexes of agreements with a review date
 
 
 @dataclass(frozen=True)
 class World:
     users: tuple
     cases: tuple
+    referrals: tuple = ()       # ((status, urgency), ...)
+    audit: tuple = ()           # ((user index or None, event, case index or None), ...)
 
 
 def _users(draw, role, low, high):
@@ -149,8 +160,20 @@ def worlds(draw):
             agreements=tuple(draw(st.lists(st.sampled_from(policy.AGREEMENT_STATES),
                                            max_size=2))),
             events=tuple(draw(st.lists(st.sampled_from(EVENT_KINDS), max_size=3))),
+            kind=draw(st.sampled_from(Case.KINDS)),
+            session_coaches=tuple(draw(st.lists(st.frozensets(coach_index, max_size=2),
+                                                max_size=3))),
+            reviewed=draw(st.frozensets(st.integers(0, 1))),
         ))
-    return World(users=tuple(parties + coaches + coordinators), cases=tuple(cases))
+    users = tuple(parties + coaches + coordinators)
+    referrals = tuple(draw(st.lists(st.tuples(st.sampled_from(REFERRAL_STATUSES),
+                                              st.sampled_from(queries.URGENCY_ORDER)),
+                                    max_size=3)))
+    audit = tuple(draw(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, len(users) - 1)),
+                                          st.sampled_from(AUDIT_KINDS),
+                                          st.one_of(st.none(), st.integers(0, len(cases) - 1))),
+                                max_size=4)))
+    return World(users=users, cases=tuple(cases), referrals=referrals, audit=audit)
 
 
 # --- writing it to the database, and the facts we expect ------------------------------------
@@ -170,12 +193,24 @@ class BuiltCase:
     agreements: dict     # id -> AgreementFacts
     change_requests: dict  # id -> (agreement id, party id)
     events: dict         # id -> kind
+    session_coaches: dict  # session id -> frozenset of coach user ids
+    reviewed: set        # ids of agreements with a review date
+    concern_events: dict  # concern event id -> concern id
+
+
+@dataclass
+class AuditRow:
+    actor: object        # the User, or None
+    event: str
+    case_reference: str | None
 
 
 @dataclass
 class Built:
     users: list          # [(User, Actor)]
     cases: list          # [BuiltCase]
+    referrals: dict      # id -> status
+    audit: dict          # id -> AuditRow
 
 
 def build(world):
@@ -192,12 +227,27 @@ def build(world):
         party_users = [u for u, a in users if a.role == policy.PARTY]
         coaches = [u for u, a in users if a.role == policy.COACH]
         staff = coaches + [u for u, a in users if a.role == policy.COORDINATOR]
-        return Built(users=users, cases=[_build_case(spec, party_users, coaches, staff)
-                                         for spec in world.cases])
+        cases = [_build_case(spec, party_users, coaches, staff) for spec in world.cases]
+        referrals = {}
+        for n, (status, urgency) in enumerate(world.referrals):
+            referral = Referral.create(reference=f"RF-{n:04d}", source="self",
+                                       dispute_type="neighbour", description="Noise.",
+                                       urgency=urgency, status=status)
+            referrals[referral.id] = status
+        audit = {}
+        for user_index, event, case_index in world.audit:
+            actor = None if user_index is None else users[user_index][0]
+            case = None if case_index is None else cases[case_index].row
+            # Only the columns the queries read; the hash chain has tests of its own.
+            row = AuditEvent.create(actor_id=None if actor is None else actor.id, event=event,
+                                    case_id=None if case is None else case.id,
+                                    prev_hash="0" * 64, row_hash="0" * 64)
+            audit[row.id] = AuditRow(actor, event, None if case is None else case.reference)
+        return Built(users=users, cases=cases, referrals=referrals, audit=audit)
 
 
 def _build_case(spec, party_users, coaches, staff):
-    case = make_case(status=Case.CLOSED if spec.closed else Case.OPEN)
+    case = make_case(spec.kind, status=Case.CLOSED if spec.closed else Case.OPEN)
     for coach_index, ended in spec.allocations:
         allocate(case, coaches[coach_index], ended=ended)
     parties = [add_party(case, None if i is None else party_users[i]) for i in spec.parties]
@@ -208,6 +258,7 @@ def _build_case(spec, party_users, coaches, staff):
                      for p, i in zip(parties, spec.parties, strict=True)},
         has_unresolved_concern=any(state in UNRESOLVED for _, state in spec.concerns),
         closed=spec.closed,
+        kind=spec.kind,
     )
 
     notes, shares = {}, {}
@@ -226,17 +277,24 @@ def _build_case(spec, party_users, coaches, staff):
             shares={parties[i].id: state for i, state in n.shares},
             source_party_id=None if source is None else source.id, withdrawn=n.withdrawn)
 
-    concerns = {}
+    concerns, concern_events = {}, {}
     for raiser, state in spec.concerns:
         concern = make_concern(case, staff[raiser], state=state)
         concerns[concern.id] = policy.ConcernFacts(
             concern_id=concern.id, case_id=case.id, raised_by_id=staff[raiser].id, state=state)
+        # Every concern has a chronology entry: it follows the concern.
+        entry = ConcernEvent.create(concern=concern, kind="addendum", text="More.",
+                                    by=staff[raiser])
+        concern_events[entry.id] = concern.id
 
-    sessions = {}
-    for attending, mode in spec.sessions:
+    sessions, session_coaches = {}, {}
+    for n, (attending, mode) in enumerate(spec.sessions):
         # Every session has a place, whatever its mode: the query must decide by the mode.
+        running = spec.session_coaches[n] if n < len(spec.session_coaches) else frozenset()
         session = make_session(case, parties=[parties[i] for i in sorted(attending)], mode=mode,
+                               coaches=[coaches[i] for i in sorted(running)],
                                location=f"{PLACE} of a {mode} session")
+        session_coaches[session.id] = frozenset(coaches[i].id for i in running)
         sessions[session.id] = policy.SessionFacts(
             session_id=session.id, case_id=case.id,
             party_ids=frozenset(parties[i].id for i in attending), mode=mode)
@@ -247,9 +305,12 @@ def _build_case(spec, party_users, coaches, staff):
     goals = {make_goal(case, parties[i]).id:
              policy.PartyItemFacts(case_id=case.id, party_id=parties[i].id)
              for i in spec.goals}
-    agreements, change_requests = {}, {}
-    for state in spec.agreements:
-        agreement = make_agreement(case, staff[0], state=state)
+    agreements, change_requests, reviewed = {}, {}, set()
+    for n, state in enumerate(spec.agreements):
+        review_on = date(2027, 1, 1 + n) if n in spec.reviewed else None
+        agreement = make_agreement(case, staff[0], state=state, review_on=review_on)
+        if review_on:
+            reviewed.add(agreement.id)
         agreements[agreement.id] = policy.AgreementFacts(
             agreement_id=agreement.id, case_id=case.id, state=state)
         # Each party asks for a change, whatever the state: the rows test the query, not the
@@ -267,7 +328,9 @@ def _build_case(spec, party_users, coaches, staff):
     return BuiltCase(row=case, facts=facts, party_rows=parties, notes=notes, shares=shares,
                      note_children=note_children, concerns=concerns,
                      sessions=sessions, action_points=action_points, goals=goals,
-                     agreements=agreements, change_requests=change_requests, events=events)
+                     agreements=agreements, change_requests=change_requests, events=events,
+                     session_coaches=session_coaches, reviewed=reviewed,
+                     concern_events=concern_events)
 
 
 def _note_children(note, staff_member):
@@ -582,6 +645,108 @@ def check_people(built):
             who(actor)
 
 
+def check_staff_and_party_own_lists(built):
+    """The lists with filters of their own, each the policy's rows that pass its filter: the
+    agreements due a review (final, with a review date, on an open case; staff on the case),
+    a coach's own sessions (the sessions they run, on cases they are allocated to), a party's
+    own records, a coach's case list with its party counts, and every agreement version."""
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        reviews, coached, records, cases = set(), set(), set(), {}
+        for case in built.cases:
+            if policy.is_case_staff(actor, case.facts) and not case.facts.closed:
+                reviews |= {aid for aid in allowed(policy.can_view_agreement, actor, case,
+                                                    case.agreements)
+                            if case.agreements[aid].state == policy.AGREEMENT_FINAL
+                            and aid in case.reviewed}
+            if policy.is_case_coach(actor, case.facts):
+                coached |= {sid for sid in allowed(policy.can_view_session, actor, case,
+                                                    case.sessions)
+                            if actor.user_id in case.session_coaches[sid]}
+            records |= policy.party_ids_for(actor, case.facts)
+            if policy.can_view_case(actor, case.facts):
+                cases[case.row.id] = len(case.party_rows)
+            assert ids_of(queries.agreement_versions_visible_to(fresh, case.row)) == \
+                allowed(policy.can_view_agreement, actor, case, case.agreements), \
+                who(actor, case)
+        assert ids_of(queries.agreement_reviews(fresh)) == reviews, who(actor)
+        assert ids_of(queries.coach_sessions(fresh)) == coached, who(actor)
+        own = set().union(*(allowed(policy.can_view_session, actor, case, case.sessions)
+                            for case in built.cases)) if actor.role == policy.PARTY else coached
+        assert ids_of(queries.own_sessions(fresh)) == own, who(actor)
+        assert ids_of(queries.own_party_records(fresh)) == records, who(actor)
+        assert {c.id: c.party_count for c in queries.coach_case_list(fresh)} == cases, who(actor)
+
+
+def check_concern_lists(built):
+    """A concern's chronology follows the concern; the case's list, the dashboard (coordinators
+    only) under each status filter, the open count and the raisers' filter are the concerns the
+    policy shows."""
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        visible = {}
+        for case in built.cases:
+            on_case = allowed(policy.can_view_concern, actor, case, case.concerns)
+            assert ids_of(queries.concerns_on_case(fresh, case.row)) == on_case, \
+                who(actor, case)
+            visible.update({cid: case.concerns[cid] for cid in on_case})
+            for concern_id in case.concerns:
+                expected = {eid for eid, cid in case.concern_events.items()
+                            if cid == concern_id and concern_id in on_case}
+                concern = SafeguardingConcern.get_by_id(concern_id)
+                assert ids_of(queries.concern_events_visible_to(fresh, concern)) == expected, \
+                    who(actor, case)
+        coordinator = actor.role == policy.COORDINATOR and actor.active
+        for status, states in queries.CONCERN_STATUS_FILTERS.items():
+            expected = {cid for cid, facts in visible.items() if facts.state in states} \
+                if coordinator else set()
+            assert ids_of(queries.concern_dashboard(fresh, status=status)) == expected, \
+                (who(actor), status)
+        assert queries.open_concern_count_for(fresh) == \
+            len([f for f in visible.values() if f.state in UNRESOLVED]), who(actor)
+        assert ids_of(queries.concern_raisers(fresh)) == \
+            {f.raised_by_id for f in visible.values()}, who(actor)
+
+
+def check_referrals(built):
+    """Referrals are for whoever the policy lets take them, under every status filter."""
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        taken = built.referrals if policy.can_take_referrals(actor) else {}
+        assert ids_of(queries.referrals_visible_to(fresh)) == set(taken), who(actor)
+        for status in (None, *REFERRAL_STATUSES):
+            assert ids_of(queries.referral_queue(fresh, status=status)) == \
+                {rid for rid, s in taken.items() if status is None or s == status}, \
+                (who(actor), status)
+
+
+def check_audit_trail(built):
+    """The audit trail and its kinds are for whoever the policy lets read it, under each of
+    its filters: a person (part of the actor's name or email), a case reference, an event."""
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        rows = built.audit if policy.can_read_audit_trail(actor) else {}
+
+        def matching(test, rows=rows):
+            return {rid for rid, row in rows.items() if test(row)}
+        assert ids_of(queries.audit_events_visible_to(fresh)) == set(rows), who(actor)
+        for someone, _ in built.users[:1]:
+            for text in (someone.name, someone.email.split("@")[0]):
+                assert ids_of(queries.audit_events_visible_to(fresh, person=text)) == matching(
+                    lambda row, text=text: row.actor is not None
+                    and text.lower() in (row.actor.name + " " + row.actor.email).lower()), \
+                    who(actor)
+        for case in built.cases:
+            reference = case.row.reference
+            assert ids_of(queries.audit_events_visible_to(fresh, case_reference=reference)) == \
+                matching(lambda row, ref=reference: row.case_reference == ref), who(actor)
+        for kind in AUDIT_KINDS:
+            assert ids_of(queries.audit_events_visible_to(fresh, event=kind)) == \
+                matching(lambda row, kind=kind: row.event == kind), who(actor)
+        assert [row.event for row in queries.audit_event_kinds_visible_to(fresh)] == \
+            sorted({row.event for row in rows.values()}), who(actor)
+
+
 CHECKS = {
     "fact helpers": check_fact_helpers,
     "notes": check_notes,
@@ -597,7 +762,26 @@ CHECKS = {
     "file names": check_file_names,
     "money and contact columns": check_money_and_contact_columns,
     "people": check_people,
+    "reviews, a coach's sessions, own records, case list": check_staff_and_party_own_lists,
+    "concern chronology, dashboard, counts": check_concern_lists,
+    "referrals": check_referrals,
+    "audit trail": check_audit_trail,
 }
+
+
+def queries_taking_a_user():
+    """Every public function of `queries` with a `user` parameter, by name."""
+    return {name for name, function in inspect.getmembers(queries, inspect.isfunction)
+            if not name.startswith("_") and "user" in inspect.signature(function).parameters}
+
+
+def test_every_query_that_takes_a_user_is_compared():
+    """A new query that decides what a user sees is compared here from the day it is added: each
+    is called by at least one of the checks above."""
+    called = "".join(inspect.getsource(check) for check in CHECKS.values())
+    missing = {name for name in queries_taking_a_user() if f"queries.{name}(" not in called}
+    assert not missing, f"queries not compared with the policy: {sorted(missing)}"
+    assert len(queries_taking_a_user()) >= 40  # the guard itself finds them
 
 
 # --- every combination, once: a hand-made world ---------------------------------------------
@@ -649,6 +833,9 @@ def _every_combination_world():
         goals=tuple(range(8)),
         agreements=policy.AGREEMENT_STATES,
         events=EVENT_KINDS,
+        # Each session run by two of: allocated, allocated, taken off, elsewhere, deactivated.
+        session_coaches=tuple(frozenset({n % 5, (n + 2) % 5}) for n in range(25)),
+        reviewed=frozenset(range(len(policy.AGREEMENT_STATES))),
     )
     # Party 7 is only here; party 2 is on both cases (one person, two party records).
     other = CaseSpec(
@@ -666,12 +853,24 @@ def _every_combination_world():
         goals=(0, 1),
         agreements=policy.AGREEMENT_STATES,
         events=EVENT_KINDS,
+        session_coaches=(frozenset({3}), frozenset({0}), frozenset({0, 3})),
+        reviewed=frozenset(range(len(policy.AGREEMENT_STATES))),  # but the case is closed
     )
     # Only a closed concern: no longer "open" in PRODUCT.md's sense.
+    # A coaching case: one final agreement due a review and one without a review date.
     quiet = CaseSpec(closed=False, allocations=((1, False),), parties=(5,), notes=(),
-                     concerns=((5, policy.CONCERN_CLOSED),), sessions=(), action_points=(),
-                     goals=(), agreements=(), events=())
-    return World(users=users, cases=(main, other, quiet))
+                     concerns=((5, policy.CONCERN_CLOSED),),
+                     sessions=((frozenset({0}), policy.ONLINE),), action_points=(),
+                     goals=(), agreements=(policy.AGREEMENT_FINAL, policy.AGREEMENT_FINAL),
+                     events=(), kind=Case.COACHING, session_coaches=(frozenset({1}),),
+                     reviewed=frozenset({0}))
+    referrals = tuple((status, urgency) for status in REFERRAL_STATUSES
+                      for urgency in queries.URGENCY_ORDER)
+    # Every kind of event, by nobody, a party, a coach and an administrator, about no case and
+    # each case.
+    audit = tuple((who, kind, case) for kind in AUDIT_KINDS for who in (None, 0, 8, 15)
+                  for case in (None, 0, 1, 2))
+    return World(users=users, cases=(main, other, quiet), referrals=referrals, audit=audit)
 
 
 @pytest.mark.parametrize("family", list(CHECKS))
@@ -719,12 +918,20 @@ def test_the_generated_data_reaches_every_interesting_kind_of_row():
                 seen.add("separate meeting")
             seen.update(("session", mode, bool(s)) for s, mode in case.sessions)
             seen.add(("case closed", case.closed))
+            seen.add(("kind", case.kind))
+            if any(case.session_coaches[:len(case.sessions)]):
+                seen.add("session coach")
+            if any(case.agreements[i] == policy.AGREEMENT_FINAL for i in case.reviewed
+                   if i < len(case.agreements)):
+                seen.add("final agreement due a review")
             seen.update(("event", kind) for kind in case.events)
             for note in case.notes:
                 shared = {i for i, state in note.shares
                           if state in ("not_needed", "given") and case.parties[i] is not None}
                 if note.audience == policy.PARTIES and shared:
                     seen.add(("party-visible note", note.withdrawn))
+        seen.update(("referral", status) for status, _ in world.referrals)
+        seen.update(("audit", kind, who is None) for who, kind, _ in world.audit)
         if len([p for c in world.cases for p in c.parties if p is not None]) > \
                 len({p for c in world.cases for p in c.parties if p is not None}):
             seen.add("one person, several party records")
@@ -742,6 +949,10 @@ def test_the_generated_data_reaches_every_interesting_kind_of_row():
     expected |= {("event", kind) for kind in EVENT_KINDS}
     expected |= {("session", policy.HOME_VISIT, True), ("session", policy.FACE_TO_FACE, True)}
     expected |= {("party-visible note", True), ("party-visible note", False)}
+    expected |= {("kind", kind) for kind in Case.KINDS}
+    expected |= {"session coach", "final agreement due a review"}
+    expected |= {("referral", status) for status in REFERRAL_STATUSES}
+    expected |= {("audit", kind, anonymous) for kind in AUDIT_KINDS for anonymous in (True, False)}
     assert expected <= seen, expected - seen
 
 

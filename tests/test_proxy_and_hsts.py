@@ -10,7 +10,8 @@ from flask import request, url_for
 from portal import policy
 from portal.config import DevelopmentConfig, ProductionConfig, TestConfig
 from portal.models import AuditEvent
-from tests.apps import build_app_on, closing_database, sign_in
+from tests.apps import build_app_on, closing_database
+from tests.conftest import sign_in
 from tests.factories import make_user
 
 PROXY = "10.0.0.2"  # the address the app sees the request come from: the proxy's

@@ -8,7 +8,8 @@ from aiosmtpd.controller import Controller
 
 from portal import policy
 from portal.models import AuditEvent, Case, CaseParty, User
-from tests.apps import enter_as, links_in
+from tests.apps import links_in
+from tests.conftest import enter_as
 from tests.factories import allocate, make_user
 from tests.test_mail import Collector, free_port
 from tests.test_referrals import make_referral

@@ -103,7 +103,7 @@ def test_only_coordinators_reach_the_queue(make_browser, browser):
     make_referral(browser)
     for role, status in ((policy.PARTY, 403), (policy.COACH, 403), (policy.COORDINATOR, 200)):
         person = make_browser()
-        person.sign_in(make_user(role))
+        person.enter_as(make_user(role))
         assert person.get("/referrals").status_code == status
 
 
@@ -113,7 +113,7 @@ def test_queue_puts_urgent_first_then_newest_and_filters(make_browser, browser):
     routine_new = make_referral(browser, urgency="routine", source="agency", agency_name="Elm Housing",
                                 agency_type="housing", referrer_name="Officer Kay")
     coordinator = make_browser()
-    coordinator.sign_in(make_user(policy.COORDINATOR))
+    coordinator.enter_as(make_user(policy.COORDINATOR))
     page = coordinator.get("/referrals").get_data(as_text=True)
     order = re.findall(r">(RF-\d{4}-\d{4})</a>", page)
     assert order == [urgent.reference, routine_new.reference, routine_old.reference]
@@ -132,7 +132,7 @@ def test_queue_pages(make_browser, app):
         Referral.create(reference=f"RF-2026-{n + 1:04d}", source="self", dispute_type="other",
                         description="x", urgency="routine")
     coordinator = make_browser()
-    coordinator.sign_in(coordinator_user)
+    coordinator.enter_as(coordinator_user)
     first = coordinator.get("/referrals").get_data(as_text=True)
     second = coordinator.get("/referrals?page=2").get_data(as_text=True)
     assert "Page 1 of 2" in first and "Page 2 of 2" in second
@@ -143,7 +143,7 @@ def test_queue_pages(make_browser, app):
 def test_accepting_opens_a_case_with_parties_and_invites_where_email_is_safe(make_browser, browser, outbox):
     referral = make_referral(browser)
     coordinator = make_browser()
-    coordinator.sign_in(make_user(policy.COORDINATOR))
+    coordinator.enter_as(make_user(policy.COORDINATOR))
     response = coordinator.submit(f"/referrals/{referral.reference}",
                                   {"decision": "mediation", "invite": "y"})
     assert response.status_code == 303
@@ -165,7 +165,7 @@ def test_accepting_opens_a_case_with_parties_and_invites_where_email_is_safe(mak
 def test_declining_needs_a_reason_and_creates_no_case(make_browser, browser):
     referral = make_referral(browser)
     coordinator = make_browser()
-    coordinator.sign_in(make_user(policy.COORDINATOR))
+    coordinator.enter_as(make_user(policy.COORDINATOR))
     refused = coordinator.submit(f"/referrals/{referral.reference}", {"decision": "decline"})
     assert refused.status_code == 422
     assert "Give a reason for declining." in refused.get_data(as_text=True)
@@ -184,7 +184,7 @@ def test_an_existing_party_account_is_linked_not_invited_again(make_browser, bro
     existing = make_user(policy.PARTY, email="robin@example.org")
     referral = make_referral(browser)
     coordinator = make_browser()
-    coordinator.sign_in(make_user(policy.COORDINATOR))
+    coordinator.enter_as(make_user(policy.COORDINATOR))
     coordinator.submit(f"/referrals/{referral.reference}", {"decision": "coaching", "invite": "y"})
     party = CaseParty.select().order_by(CaseParty.id).first()
     assert party.user_id == existing.id

@@ -10,7 +10,7 @@ import time_machine
 
 from portal import policy
 from portal.models import SafeguardingConcern
-from tests.apps import enter_as
+from tests.conftest import enter_as
 from tests.factories import allocate, make_case, make_concern, make_user
 
 HTMX = {"HX-Request": "true"}

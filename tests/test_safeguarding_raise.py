@@ -8,7 +8,8 @@ import pytest
 
 from portal import policy
 from portal.models import AuditEvent, CaseEvent, SafeguardingConcern
-from tests.apps import body_of, enter_as, links_in
+from tests.apps import body_of, links_in
+from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_case, make_user
 
 HTMX = {"HX-Request": "true"}
@@ -46,11 +47,6 @@ def raise_url(case):
     return f"/cases/{case.reference}/concerns/new"
 
 
-def as_user(browser, user):
-    enter_as(browser.client, user)
-    return browser
-
-
 def full_concern(world, **overrides):
     return {"about": f"party-{world['quentin'].id}", "category": "domestic_abuse",
             "level": "immediate", "description": f"She said: {DESCRIPTION_MARKER}",
@@ -58,7 +54,7 @@ def full_concern(world, **overrides):
 
 
 def test_an_allocated_coach_raises_a_concern_and_it_is_saved_as_written(world, browser):
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     case = world["case"]
     page = browser.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert f'href="{raise_url(case)}"' in page and "Raise a safeguarding concern" in page
@@ -81,7 +77,7 @@ def test_an_allocated_coach_raises_a_concern_and_it_is_saved_as_written(world, b
 
 
 def test_a_coordinator_raises_a_concern_about_someone_else_by_name(world, browser):
-    as_user(browser, world["coordinator"])
+    browser.enter_as(world["coordinator"])
     response = browser.submit(raise_url(world["case"]), full_concern(
         world, about="someone_else", about_other_person=OTHER_PERSON_MARKER, occurred_at=""))
     assert response.status_code == 303
@@ -91,7 +87,7 @@ def test_a_coordinator_raises_a_concern_about_someone_else_by_name(world, browse
 
 
 def test_a_name_typed_for_someone_else_is_not_kept_when_the_concern_is_about_a_party(world, browser):
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     browser.submit(raise_url(world["case"]), full_concern(world, about_other_person="Stray Name"))
     assert SafeguardingConcern.get().about_other_person == ""
 
@@ -108,7 +104,7 @@ def test_a_name_typed_for_someone_else_is_not_kept_when_the_concern_is_about_a_p
     ({"description": "x" * 10001}, "Use at most 10,000 characters."),
 ])
 def test_bad_input_gets_a_message_and_saves_nothing(world, browser, outbox, change, message):
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     response = browser.submit(raise_url(world["case"]), full_concern(world, **change))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -120,14 +116,14 @@ def test_bad_input_gets_a_message_and_saves_nothing(world, browser, outbox, chan
 
 def test_a_party_of_another_case_cannot_be_named(world, browser):
     other = add_party(make_case(), name="Someone Elsewhere")
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     response = browser.submit(raise_url(world["case"]), full_concern(world, about=f"party-{other.id}"))
     assert response.status_code == 422
     assert SafeguardingConcern.select().count() == 0
 
 
 def test_the_form_works_in_place_with_htmx(world, browser):
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     case = world["case"]
     form = browser.get(raise_url(case), headers=HTMX)
     assert form.status_code == 200
@@ -145,7 +141,7 @@ def test_the_form_works_in_place_with_htmx(world, browser):
 
 
 def test_without_javascript_the_form_is_a_page_of_its_own(world, browser):
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     page = browser.get(raise_url(world["case"])).get_data(as_text=True)
     assert "<h1>Raise a safeguarding concern</h1>" in page
     assert 'action="' + raise_url(world["case"]) + '"' in page
@@ -181,7 +177,7 @@ def every_text_of(message):
 
 
 def test_every_active_lead_is_emailed_at_once_with_the_level_the_reference_and_a_link(world, browser, outbox):
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     browser.submit(raise_url(world["case"]), full_concern(world))
     concern = SafeguardingConcern.get()
     messages = outbox()
@@ -196,7 +192,7 @@ def test_every_active_lead_is_emailed_at_once_with_the_level_the_reference_and_a
 
 
 def test_the_lead_email_carries_no_names_no_category_and_no_content(world, browser, outbox):
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     browser.submit(raise_url(world["case"]), full_concern(world))
     browser.submit(raise_url(world["case"]), full_concern(
         world, about="someone_else", about_other_person=OTHER_PERSON_MARKER, category="child_protection"))
@@ -216,7 +212,7 @@ def test_a_concern_raised_with_the_mail_server_down_is_saved_and_the_raiser_is_t
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     world["app"].config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     with caplog.at_level(logging.INFO):
         response = browser.submit(raise_url(world["case"]), full_concern(world), follow_redirects=True)
     assert response.status_code == 200
@@ -233,7 +229,7 @@ def test_with_no_active_lead_the_raiser_is_told_to_tell_a_coordinator(world, bro
     for lead in world["leads"]:
         lead.is_safeguarding_lead = False
         lead.save()
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     response = browser.submit(raise_url(world["case"]), full_concern(world), follow_redirects=True)
     assert "no safeguarding lead to email" in response.get_data(as_text=True)
     assert SafeguardingConcern.select().count() == 1
@@ -241,7 +237,7 @@ def test_with_no_active_lead_the_raiser_is_told_to_tell_a_coordinator(world, bro
 
 
 def test_the_case_timeline_says_a_concern_was_raised_without_what_it_says(world, browser):
-    as_user(browser, world["coach"])
+    browser.enter_as(world["coach"])
     browser.submit(raise_url(world["case"]), full_concern(world))
     [event] = CaseEvent.select().where(CaseEvent.kind == "safeguarding")
     assert "raised" in event.summary

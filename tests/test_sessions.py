@@ -45,7 +45,7 @@ def w(app, make_browser):
     alex = add_party(case, alex_user, consent_state=CaseParty.GIVEN)
     bea = add_party(case, bea_user, consent_state=CaseParty.GIVEN)
     staff = make_browser()
-    staff.sign_in(coordinator)
+    staff.enter_as(coordinator)
     office = app.config["OFFICES"][0]
     return SimpleNamespace(**locals())
 
@@ -119,7 +119,7 @@ def test_the_form_is_a_page_without_javascript_and_a_fragment_with_htmx(w):
 
 def test_a_coach_on_the_case_schedules_through_htmx(w, make_browser):
     coach = make_browser()
-    coach.sign_in(w.priya)
+    coach.enter_as(w.priya)
     bad = coach.submit(new_url(w.case), booking(w, kind="pre_mediation"), headers=HTMX)
     assert bad.status_code == 422
     assert bad.headers["HX-Retarget"] == "#schedule-form"
@@ -138,7 +138,7 @@ def test_a_coach_on_the_case_schedules_through_htmx(w, make_browser):
 
 def test_the_coach_box_starts_with_the_coach_who_schedules(w, make_browser):
     coach = make_browser()
-    coach.sign_in(w.tom)
+    coach.enter_as(w.tom)
     page = coach.get(new_url(w.case)).get_data(as_text=True)
     checked = re.findall(r'<input checked id="schedule-coaches-\d+" name="coaches" type="checkbox" value="(\d+)">', page)
     assert checked == [str(w.tom.id)]
@@ -402,8 +402,8 @@ def test_closed_cases_refuse_scheduling_and_changes(w):
 def test_only_staff_on_the_case_reach_the_session_forms(w, make_browser):
     session = make_session(w.case, parties=[w.alex], coaches=[w.priya], starts_at=utc(DAY, 10), kind="pre_mediation")
     outsider, party = make_browser(), make_browser()
-    outsider.sign_in(make_user(policy.COACH))
-    party.sign_in(w.alex_user)
+    outsider.enter_as(make_user(policy.COACH))
+    party.enter_as(w.alex_user)
     urls = [new_url(w.case)] + [f"/cases/{w.case.reference}/sessions/{session.id}/{a}" for a in ("reschedule", "outcome")]
     for url in urls:
         assert outsider.get(url).status_code == 404
@@ -562,7 +562,7 @@ def test_a_party_sees_their_own_sessions_and_never_another_partys_meeting(w, mak
     past = make_session(w.case, parties=[w.alex], coaches=[w.priya], kind="pre_mediation",
                         starts_at=utcnow().replace(microsecond=0) - timedelta(days=3), status="held")
     party = make_browser()
-    party.sign_in(w.alex_user)
+    party.enter_as(w.alex_user)
     page = text(party.get("/party"))
     for session in (joint, own, past):
         assert f'id="my-session-{session.id}"' in page

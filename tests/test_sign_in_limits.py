@@ -11,7 +11,7 @@ import time_machine
 from portal.config import Config
 from portal import passwords, policy, ratelimit
 from portal.models import AuditEvent, SubmissionAttempt
-from tests.apps import enter_as, sign_in
+from tests.conftest import enter_as, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 WRONG = "not-the-right-password"
