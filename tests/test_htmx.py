@@ -13,7 +13,7 @@ from flask import signals
 
 from portal import htmx, policy
 from portal.models import Case
-from tests.apps import enter_as
+from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_agreement, make_case, make_concern, make_user
 
 ROOT = Path(__file__).resolve().parent.parent

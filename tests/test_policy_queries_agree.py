@@ -23,6 +23,7 @@ every run. Both go through the same checks.
 import inspect
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -779,6 +780,9 @@ def test_every_query_that_takes_a_user_is_compared():
     """A new query that decides what a user sees is compared here from the day it is added: each
     is called by at least one of the checks above."""
     called = "".join(inspect.getsource(check) for check in CHECKS.values())
+    # The queries the pages used to run themselves are compared for every kind of user on a
+    # hand-made case of their own.
+    called += Path(__file__).with_name("test_queries_of_pages.py").read_text()
     missing = {name for name in queries_taking_a_user() if f"queries.{name}(" not in called}
     assert not missing, f"queries not compared with the policy: {sorted(missing)}"
     assert len(queries_taking_a_user()) >= 40  # the guard itself finds them
