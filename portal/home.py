@@ -60,15 +60,10 @@ def _party_answers(records, agreements):
             actor, facts[r.case_id], r.id, self_funded=r.case.funding == "self_funded",
             fee_recorded=r.fee_pence is not None)},
         "agreement": {a.id: policy.agreement_standing(
-            actor, facts[a.case_id], _agreement_facts(a), own_record[a.case_id],
+            actor, facts[a.case_id], a.facts(), own_record[a.case_id],
             accepted=(a.id, own_record[a.case_id]) in accepted)
             for a in agreements if a.case_id in own_record},
     }
-
-
-def _agreement_facts(agreement):
-    return policy.AgreementFacts(agreement_id=agreement.id, case_id=agreement.case_id,
-                                 state=agreement.state)
 
 
 @bp.get("/coach")

@@ -275,8 +275,10 @@ class Note(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
-    def facts(self):
-        shares = {s.party_id: s.state for s in self.shares}
+    def facts(self, shares=None):
+        """The note's facts for the policy; `shares`, this note's NoteShare rows when already
+        loaded (the case page loads them for every note at once), saves a query."""
+        shares = {s.party_id: s.state for s in (self.shares if shares is None else shares)}
         return policy.NoteFacts(
             note_id=self.id, case_id=self.case_id, author_id=self.author_id,
             audience=self.audience, shares=shares, source_party_id=self.source_party_id,
@@ -388,6 +390,9 @@ class Agreement(BaseModel):
     finalised_at = DateTimeField(null=True)
     pdf_sha256 = CharField(max_length=64, null=True)
     pdf_storage_key = CharField(max_length=100, null=True)
+
+    def facts(self):
+        return policy.AgreementFacts(agreement_id=self.id, case_id=self.case_id, state=self.state)
 
 
 class AgreementIssue(BaseModel):

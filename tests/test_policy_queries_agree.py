@@ -33,8 +33,8 @@ from portal import policy, queries
 from portal.db import database
 from portal.models import (
     Agreement, AgreementAcceptance, AgreementChangeRequest, AuditEvent, Case, CaseEvent,
-    ConcernEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, Referral, SafeguardingConcern,
-    User,
+    ConcernEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, Referral,
+    SafeguardingConcern, User,
 )
 from tests import dbutil
 from tests.factories import (
@@ -374,8 +374,9 @@ def every_user_and_case(built):
 # --- the checks: each compares one family of list queries with the policy ------------------
 
 def check_fact_helpers(built):
-    """user.actor(), case_facts(), Note.facts() and SafeguardingConcern.facts() tell the policy
-    the same as the data we wrote."""
+    """user.actor(), case_facts(), Note.facts() (loading its shares, or given them as the case
+    page does), SafeguardingConcern.facts() and Agreement.facts() tell the policy the same as
+    the data we wrote."""
     for user, actor in built.users:
         assert User.get_by_id(user.id).actor() == actor
     for case in built.cases:
@@ -387,8 +388,12 @@ def check_fact_helpers(built):
             assert getattr(actual, name) == getattr(case.facts, name), (name, case.row.id)
         for note_id, facts in case.notes.items():
             assert Note.get_by_id(note_id).facts() == facts
+            shares = list(NoteShare.select().where(NoteShare.note == note_id))
+            assert Note.get_by_id(note_id).facts(shares) == facts
         for concern_id, facts in case.concerns.items():
             assert SafeguardingConcern.get_by_id(concern_id).facts() == facts
+        for agreement_id, facts in case.agreements.items():
+            assert Agreement.get_by_id(agreement_id).facts() == facts
 
 
 def check_notes(built):

@@ -13,7 +13,7 @@ from portal import policy, queries
 from portal.access import current_actor, require
 from portal.agreements import bp, pdf, service
 from portal.agreements.forms import AcceptForm, ChangeRequestForm, RecordAcceptanceForm
-from portal.agreements.view import attempt, facts_of, form_page, load_agreement, my_party
+from portal.agreements.view import attempt, form_page, load_agreement, my_party
 from portal.cases.view import failed_status
 from portal.models import AgreementAcceptance
 
@@ -23,7 +23,7 @@ def _answering_party(reference, agreement_id):
     case, facts, agreement = load_agreement(reference, agreement_id)
     party = my_party(case, facts)
     require(party is not None
-            and policy.can_answer_agreement(current_actor(), facts, facts_of(agreement), party.id))
+            and policy.can_answer_agreement(current_actor(), facts, agreement.facts(), party.id))
     return case, agreement, party
 
 
@@ -69,7 +69,7 @@ def record_acceptance(reference, agreement_id):
     accepted = {a.party_id for a in queries.agreement_acceptances(agreement)}
     parties = [p for p in service.parties_of(case) if p.id not in accepted
                and policy.can_record_agreement_acceptance(current_actor(), facts,
-                                                          facts_of(agreement), p.id)]
+                                                          agreement.facts(), p.id)]
     require(bool(parties))
     form = RecordAcceptanceForm(parties)
     if form.validate_on_submit():

@@ -16,21 +16,16 @@ from portal.htmx import form_response, is_htmx_request, redirect_to, replace
 from portal.models import Agreement, AgreementIssue, AgreementTerm
 
 
-def facts_of(agreement):
-    return policy.AgreementFacts(agreement_id=agreement.id, case_id=agreement.case_id,
-                                 state=agreement.state)
-
-
 def load_agreement(reference, agreement_id, allowed=None):
     """The agreement if the user may see it (404 otherwise) and, when `allowed` is given, may act
     on it as that policy function says (403 otherwise)."""
     case, facts = load_case(reference)
     agreement = queries.get_or_404(queries.agreements_visible_to(current_user, case)
                                    .where(Agreement.id == agreement_id))
-    if not policy.can_view_agreement(current_actor(), facts, facts_of(agreement)):
+    if not policy.can_view_agreement(current_actor(), facts, agreement.facts()):
         abort(404)
     if allowed is not None:
-        require(allowed(current_actor(), facts, facts_of(agreement)))
+        require(allowed(current_actor(), facts, agreement.facts()))
     return case, facts, agreement
 
 
@@ -41,7 +36,7 @@ def my_party(case, facts):
 
 
 def agreement_context(case, facts, agreement):
-    actor, agreement_facts = current_actor(), facts_of(agreement)
+    actor, agreement_facts = current_actor(), agreement.facts()
     parties = service.parties_of(case)
     party = my_party(case, facts)
     acceptances = {a.party_id: a for a in queries.agreement_acceptances(agreement)}

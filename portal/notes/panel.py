@@ -7,7 +7,6 @@ from portal import policy, queries
 from portal.access import current_actor
 from portal.notes import bp, files
 from portal.notes.sanitise import note_html
-from portal.notes.service import facts_of
 
 
 def _by_note(rows):
@@ -43,7 +42,7 @@ def note_panel(case, facts, notes):
     the notes the safeguarding override may open (who wrote them and when, never their text)."""
     actor = current_actor()
     shares = _by_note(queries.note_shares_visible_to(current_user, case))
-    note_facts = {n.id: facts_of(n, shares.get(n.id, [])) for n in notes}
+    note_facts = {n.id: n.facts(shares.get(n.id, [])) for n in notes}
     versions = _by_note(queries.note_revisions_visible_to(current_user, case))
     authors = {u.id: u.name for u in queries.note_authors_visible_to(current_user, case)}
     sessions = {s.id: s for s in queries.sessions_visible_to(current_user, case)}

@@ -42,16 +42,6 @@ class Upload:
     kind: files.Kind
 
 
-# --- facts without one query per note -------------------------------------------------------
-
-def facts_of(note, shares):
-    """`note.facts()` from shares already loaded (NoteShare rows of this note)."""
-    return policy.NoteFacts(
-        note_id=note.id, case_id=note.case_id, author_id=note.author_id, audience=note.audience,
-        shares={s.party_id: s.state for s in shares}, source_party_id=note.source_party_id,
-        withdrawn=note.withdrawn_at is not None)
-
-
 # --- writing and changing -------------------------------------------------------------------
 
 def _store(upload):
