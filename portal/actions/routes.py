@@ -15,7 +15,8 @@ from portal.actions import bp, service
 from portal.actions.forms import (
     BACK_TO, ActionPointForm, CommentForm, GoalForm, OwnActionPointForm,
 )
-from portal.cases.view import case_updated, failed_status, form_page, load_managed_case, load_party
+from portal.case_access import load_managed_case, load_party
+from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
 from portal.labels import label
 from portal.htmx import is_htmx_request, redirect_to, replace

@@ -10,7 +10,8 @@ from portal.agreements.forms import DetailsForm, IssueForm, NewAgreementForm, Te
 from portal.agreements.view import (
     agreement_context, agreement_url, attempt, form_page, load_agreement,
 )
-from portal.cases.view import failed_status, load_managed_case
+from portal.case_access import load_managed_case
+from portal.cases.view import failed_status
 from portal.forms import ConfirmForm, scope_ids
 from portal.htmx import redirect_to
 from portal.models import AgreementIssue, AgreementTerm

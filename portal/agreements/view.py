@@ -11,7 +11,7 @@ from flask_login import current_user
 from portal import policy, queries
 from portal.access import current_actor, require
 from portal.agreements import changes, service
-from portal.cases.view import load_case
+from portal.case_access import load_case
 from portal.htmx import form_response, is_htmx_request, redirect_to, replace
 from portal.models import Agreement, AgreementIssue, AgreementTerm
 

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 from portal import policy
 from portal.cases import bp, service
 from portal.cases.forms import CloseForm, ReopenForm
-from portal.cases.view import case_updated, failed_status, form_page, load_managed_case, load_party
+from portal.case_access import load_managed_case, load_party
+from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
 from portal.htmx import redirect_to
 from portal.models import Case

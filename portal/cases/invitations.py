@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 
 from portal import accounts, policy
 from portal.cases import bp
-from portal.cases.view import case_updated, load_managed_case, load_party
+from portal.case_access import load_managed_case, load_party
+from portal.cases.view import case_updated
 from portal.forms import ConfirmForm
 from portal.mail import MailNotSent
 from portal.models import User

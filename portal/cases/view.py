@@ -1,4 +1,5 @@
-"""Loading a case for the current user, and the answers every case action gives.
+"""The case page's context, and the answers every case action gives (loading a case is in
+`portal/case_access.py`).
 
 A successful change answers htmx with the refreshed case (`#case`) and a plain browser with a
 303 to the case page; a failed form answers with the form again (422), in place for htmx.
@@ -8,27 +9,9 @@ from flask import current_app, url_for
 from flask_login import current_user
 
 from portal import policy, queries
-from portal.access import current_actor, require
+from portal.access import current_actor
 from portal.htmx import form_response, is_htmx_request, redirect_to, replace
-from portal.models import Case, CaseParty
-
-
-def load_case(reference):
-    """The case if the user may see it (404 otherwise), with its facts for the policy."""
-    case = queries.get_or_404(queries.cases_visible_to(current_user).where(Case.reference == reference))
-    return case, queries.case_facts(case)
-
-
-def load_managed_case(reference, allowed=policy.can_manage_case):
-    """A case the user may see (else 404) and act on as `allowed` says (else 403)."""
-    case, facts = load_case(reference)
-    require(allowed(current_actor(), facts))
-    return case, facts
-
-
-def load_party(case, party_id):
-    return queries.get_or_404(queries.parties_with_contact_visible_to(current_user, case)
-                              .where(CaseParty.id == party_id))
+from portal.models import Case
 
 
 def case_context(case, facts):

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 
 from portal import policy, queries
 from portal.access import current_actor, require
-from portal.cases.view import case_updated, form_page, load_managed_case
+from portal.case_access import load_managed_case
+from portal.cases.view import case_updated, form_page
 from portal.forms import ConfirmForm
 from portal.models import CaseParty, NoteShare
 from portal.notes import bp, service

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from portal import policy, queries
 from portal.access import current_actor
-from portal.cases.view import failed_status, load_managed_case
+from portal.case_access import load_managed_case
+from portal.cases.view import failed_status
 from portal.htmx import render
 from portal.models import Note, User
 from portal.notes import bp, service

@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 
 from portal import policy, queries
 from portal.access import current_actor, require
-from portal.cases.view import case_updated, failed_status, form_page, load_case, load_managed_case
+from portal.case_access import load_case, load_managed_case
+from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
 from portal.htmx import no_store, render
 from portal.models import NoteFile, NoteOverrideRead, NoteRevision

@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 
 from portal import policy, queries
 from portal.access import role_required
-from portal.cases.view import case_updated, failed_status, form_page, load_managed_case
+from portal.case_access import load_managed_case
+from portal.cases.view import case_updated, failed_status, form_page
 from portal.htmx import is_htmx_request, render
 from portal.models import utcnow
 from portal.pagination import paginate

@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 
 from portal import policy, queries
 from portal.access import current_actor, require, role_required
-from portal.cases.view import case_updated, failed_status, form_page, load_managed_case
+from portal.case_access import load_managed_case
+from portal.cases.view import case_updated, failed_status, form_page
 from portal.htmx import no_store
 from portal.models import CaseSession, utcnow
 from portal.sessions import bp, calendar, service
