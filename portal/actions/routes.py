@@ -16,6 +16,7 @@ from portal.actions.forms import (
     BACK_TO, ActionPointForm, CommentForm, GoalForm, OwnActionPointForm,
 )
 from portal.case_access import load_managed_case, load_party
+from portal.cases.panels import may_change_action_point, party_item
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
 from portal.labels import label
@@ -23,15 +24,6 @@ from portal.htmx import is_htmx_request, redirect_to, replace
 from portal.models import ActionPoint
 from portal.sessions.forms import scope_ids
 from portal.times import local_today
-
-
-def _item(point):
-    return policy.PartyItemFacts(case_id=point.case_id, party_id=point.party_id)
-
-
-def _may_change(actor, facts, point):
-    return policy.can_change_action_point(actor, facts, _item(point), done=point.done_at is not None,
-                                          from_agreement=point.agreement_term_id is not None)
 
 
 @bp.app_template_global()
@@ -45,20 +37,13 @@ def action_point_status(point):
     return "overdue" if point.due_on < today else "due_today" if point.due_on == today else "due"
 
 
-@bp.app_template_global()
-def changeable_action_points(facts, points):
-    """Ids of the action points (already visible) that the user may change or remove."""
-    actor = current_actor()
-    return {point.id for point in points if _may_change(actor, facts, point)}
-
-
 # --- staff, on the case page ----------------------------------------------------------------
 
 def _staff_point(case, facts, point_id):
     """An action point on the case the user may see (else 404) and may change (else 403)."""
     point = queries.get_or_404(queries.action_points_visible_to(current_user, case)
                                .where(ActionPoint.id == point_id))
-    require(_may_change(current_actor(), facts, point))
+    require(may_change_action_point(current_actor(), facts, point))
     return point
 
 
@@ -140,16 +125,16 @@ def own_action_points(user):
             facts[point.case_id] = queries.case_facts(point.case)
     return {"action_points": points,
             "changeable": {p.id for p in points
-                           if policy.can_update_own_action_point(actor, facts[p.case_id], _item(p))}}
+                           if policy.can_update_own_action_point(actor, facts[p.case_id], party_item(p))}}
 
 
 def _own_point(point_id):
     """One of the party's own action points; anyone else's is not found."""
     point = queries.get_or_404(queries.party_action_points(current_user).where(ActionPoint.id == point_id))
     facts = queries.case_facts(point.case)
-    if not policy.can_view_party_item(current_actor(), facts, _item(point)):
+    if not policy.can_view_partyparty_item(current_actor(), facts, party_item(point)):
         abort(404)
-    return point, policy.can_update_own_action_point(current_actor(), facts, _item(point))
+    return point, policy.can_update_own_action_point(current_actor(), facts, party_item(point))
 
 
 def _back(form):

@@ -6,27 +6,18 @@ from flask_login import current_user, login_required
 
 from portal import accounts, policy
 from portal.cases import bp
+from portal.cases.panels import waiting_accounts
 from portal.case_access import load_managed_case, load_party
 from portal.cases.view import case_updated
 from portal.forms import ConfirmForm
 from portal.mail import MailNotSent
-from portal.models import User
 
 
 def _waiting_account(party):
     """The party's account if it is a party account still waiting for its password, else None."""
     if party.user_id is None:
         return None
-    return (User.select()
-            .where(User.id == party.user_id, User.role == policy.PARTY, User.active == True,  # noqa: E712
-                   User.password_hash.is_null())
-            .first())
-
-
-@bp.app_template_global()
-def invitation_waiting(party):
-    """Whether the case page offers "Send invitation again" for this party."""
-    return _waiting_account(party) is not None
+    return waiting_accounts([party.user_id]).first()
 
 
 @bp.post("/<reference>/parties/<int:party_id>/invitation")

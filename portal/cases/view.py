@@ -10,12 +10,14 @@ from flask_login import current_user
 
 from portal import policy, queries
 from portal.access import current_actor
+from portal.cases import panels
 from portal.htmx import form_response, is_htmx_request, redirect_to, replace
 from portal.models import Case
 
 
 def case_context(case, facts):
-    """Everything the case page shows, each list from `queries`."""
+    """Everything the case page shows, each list from `queries` and each panel's extras from
+    `panels`: the templates only read these values (no template global runs a query)."""
     actor = current_actor()
     parties = list(queries.parties_with_contact_visible_to(current_user, case))
     history = {}
@@ -25,6 +27,8 @@ def case_context(case, facts):
     attendees = {}
     for seat in queries.session_seats(s.id for s in sessions):
         attendees.setdefault(seat.session_id, []).append(seat)
+    notes = list(queries.notes_visible_to(current_user, case))
+    action_points = list(queries.action_points_visible_to(current_user, case))
     return {
         "case": case,
         "facts": facts,
@@ -33,8 +37,12 @@ def case_context(case, facts):
         "coaches": list(queries.current_coaches(case)),
         "sessions": sessions,
         "attendees": attendees,
-        "notes": list(queries.notes_visible_to(current_user, case)),
-        "action_points": list(queries.action_points_visible_to(current_user, case)),
+        "notes": notes,
+        "note_panel": panels.note_panel(case, facts, notes),
+        "session_panel": panels.session_panel(case, sessions),
+        "action_points": action_points,
+        "changeable_action_points": panels.changeable_action_points(facts, action_points),
+        "invitations_waiting": panels.invitations_waiting(parties),
         "goals": list(queries.goals_visible_to(current_user, case)),
         "concerns": list(queries.concerns_on_case(current_user, case)),
         "events": list(queries.case_events_visible_to(current_user, case)),

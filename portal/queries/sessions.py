@@ -8,6 +8,17 @@ from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing, party_ids_of,
 )
 
+# Session kinds that count against a case's coaching allowance.
+ALLOWANCE_KINDS = frozenset({"coaching", "post_mediation_coaching"})
+
+
+def allowance_used(case):
+    """Coaching sessions on the case that count against its allowance (all but cancelled)."""
+    return (CaseSession.select()
+            .where(CaseSession.case == case.id, CaseSession.kind.in_(ALLOWANCE_KINDS),
+                   CaseSession.status != "cancelled")
+            .count())
+
 
 def _session_columns_for_parties():
     """A session's columns as a party may have them (policy.can_see_session_address, in SQL):

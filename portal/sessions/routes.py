@@ -146,12 +146,3 @@ def coach_calendar():
     today = datetime.combine(utcnow().date(), time())
     sessions = list(queries.coach_sessions(current_user).where(CaseSession.starts_at >= today))
     return _ics(sessions, "accord-sessions.ics", staff=True)
-
-
-# --- the session list on the case page ------------------------------------------------------
-
-@bp.app_template_global()
-def session_panel(case, sessions):
-    """What the case page's session list shows beyond `case_context`: coaches and the allowance."""
-    return {"coaches": queries.session_coach_names(s.id for s in sessions),
-            "allowance_used": service.allowance_used(case)}

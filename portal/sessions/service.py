@@ -14,11 +14,13 @@ from portal.db import database, is_sqlite
 from portal.models import (
     Case, CaseParty, CaseSession, SessionAttendee, SessionCoach, User, utcnow,
 )
+# The allowance count is shown on the case page, whose context (`portal/cases/panels.py`) may
+# not import this package (its routes import the case page): it lives with the session queries.
+from portal.queries.sessions import ALLOWANCE_KINDS, allowance_used  # noqa: F401
 
 KINDS = ("pre_mediation", "joint_mediation", "coaching", "post_mediation_coaching")
 ONE_PARTY_KINDS = frozenset({"pre_mediation", "coaching", "post_mediation_coaching"})
 MEDIATION_ONLY_KINDS = frozenset({"pre_mediation", "joint_mediation"})
-ALLOWANCE_KINDS = frozenset({"coaching", "post_mediation_coaching"})
 SCHEDULED, HELD, DID_NOT_ATTEND, CANCELLED = "scheduled", "held", "did_not_attend", "cancelled"
 # Sessions longer than this are not looked at for clashes (forms allow at most 8 hours).
 CLASH_WINDOW = timedelta(hours=24)
@@ -75,14 +77,6 @@ def _when(moment):
 def kinds_for(case):
     """The kinds of session a case may have: mediation meetings only on mediation cases."""
     return [k for k in KINDS if case.kind == Case.MEDIATION or k not in MEDIATION_ONLY_KINDS]
-
-
-def allowance_used(case):
-    """Coaching sessions on the case that count against its allowance (all but cancelled)."""
-    return (CaseSession.select()
-            .where(CaseSession.case == case.id, CaseSession.kind.in_(ALLOWANCE_KINDS),
-                   CaseSession.status != CANCELLED)
-            .count())
 
 
 def _kind_problems(case, plan):
