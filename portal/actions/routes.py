@@ -132,7 +132,7 @@ def _own_point(point_id):
     """One of the party's own action points; anyone else's is not found."""
     point = queries.get_or_404(queries.party_action_points(current_user).where(ActionPoint.id == point_id))
     facts = queries.case_facts(point.case)
-    if not policy.can_view_partyparty_item(current_actor(), facts, party_item(point)):
+    if not policy.can_view_party_item(current_actor(), facts, party_item(point)):
         abort(404)
     return point, policy.can_update_own_action_point(current_actor(), facts, party_item(point))
 

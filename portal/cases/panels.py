@@ -12,7 +12,6 @@ from flask_login import current_user
 from portal import policy, queries
 from portal.access import current_actor
 from portal.models import User
-from portal.queries.sessions import allowance_used
 
 
 def _by_note(rows):
@@ -66,7 +65,7 @@ def note_panel(case, facts, notes):
 def session_panel(case, sessions):
     """What the case page's session list shows beyond `case_context`: coaches and the allowance."""
     return {"coaches": queries.session_coach_names(s.id for s in sessions),
-            "allowance_used": allowance_used(case)}
+            "allowance_used": queries.allowance_used(case)}
 
 
 def party_item(point):

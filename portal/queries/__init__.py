@@ -44,7 +44,7 @@ from portal.queries.safeguarding import (
     concerns_on_case, concerns_visible_to, open_concern_count_for,
 )
 from portal.queries.sessions import (
-    coach_sessions, own_sessions, party_sessions, session_coach_names, session_seats,
+    allowance_used, coach_sessions, own_sessions, party_sessions, session_coach_names, session_seats,
     sessions_visible_to,
 )
 
@@ -64,8 +64,8 @@ __all__ = [
     "note_shares_visible_to", "notes_open_to_override", "notes_shared_with", "notes_visible_to",
     "override_list", "override_reads_visible_to", "share_requests_for",
     # sessions
-    "coach_sessions", "own_sessions", "party_sessions", "session_coach_names", "session_seats",
-    "sessions_visible_to",
+    "allowance_used", "coach_sessions", "own_sessions", "party_sessions", "session_coach_names",
+    "session_seats", "sessions_visible_to",
     # action points and goals
     "action_points_visible_to", "goals_visible_to", "party_action_points", "party_goals",
     # safeguarding
