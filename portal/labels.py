@@ -67,6 +67,10 @@ GROUPS = {
                    "withdrawn": "You have withdrawn.",
                    "declined": "You said you did not want to take part.",
                    "pending": "You have not told us yet whether you want to take part."},
+    # How a party's own session is held, told to them (a place is added for the place modes).
+    "my_session_mode": {"online": "Online", "telephone": "By telephone",
+                        "home_visit": "A home visit", "face_to_face": "Face to face",
+                        "community_venue": "Community venue"},
     # A party who has not accepted an agreement, by the agreement's state.
     "not_accepted": {"draft": "will be asked once it is proposed.",
                      "proposed": "has not accepted yet.",
