@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from portal import labels
+from portal import labels, policy
+from portal.models import Case
+from tests.factories import make_case, make_user
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -77,3 +79,16 @@ def test_the_service_s_zone_is_the_configured_one(app):
 ])
 def test_states_once_written_out_in_templates_are_labels(group, code, words):
     assert labels.label(code, group) == words
+
+
+def test_the_coordinator_s_case_list_shows_the_day_a_case_opened_where_the_service_is(
+        make_browser):
+    # The list used to show the stored UTC day: a case opened at 00:30 in London on 1 July
+    # read "30 Jun 2026".
+    case = make_case()
+    Case.update(created_at=LATE_IN_JUNE).where(Case.id == case.id).execute()
+    staff = make_browser()
+    staff.enter_as(make_user(policy.COORDINATOR))
+    page = staff.get("/coordinator").get_data(as_text=True)
+    assert f"{case.reference}</a></th>" in page
+    assert "<td>1 Jul 2026</td>" in page and "30 Jun 2026" not in page
