@@ -22,7 +22,7 @@ from portal.models import (
 )
 from portal.notes import files
 from portal.queries import PARTY_NAME_COLUMNS, agreement_acceptances, current_coaches
-from portal.times import to_local
+from portal.times import long_date, to_local
 
 
 class AgreementRuleError(Exception):
@@ -260,7 +260,7 @@ def _finalise(agreement, by):
                 ActionPoint.create(case=agreement.case_id, party=party, text=term.what,
                                    due_on=term.due_on, created_by=agreement.created_by_id,
                                    agreement_term=term)
-        review = (f" Review on {agreement.review_on:%-d %B %Y}." if agreement.review_on else "")
+        review = (f" Review on {long_date(agreement.review_on)}." if agreement.review_on else "")
         timeline.record(agreement.case, "agreement",
                         f"Agreement version {agreement.version} is final: every party accepted."
                         f"{review}", by)
