@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from portal import labels, policy, storage
+from portal import labels, policy, storage, times
 from portal.forms import DATE_EXAMPLE, checkboxes, choices, scope_ids, uk_date  # noqa: F401 (scope_ids is re-exported)
 from portal.notes.service import NoteInput, Upload
 from portal.times import local_today
@@ -78,7 +78,7 @@ class NoteForm(_Audience, FlaskForm):
         self.case_sessions = {str(s.id): s for s in sessions}
         self.session.choices = choices(
             [("", "Not about one session")]
-            + [(i, f"{labels.label(s.kind, 'session_kind')}, {s.starts_at:%-d %B %Y}")
+            + [(i, f"{labels.label(s.kind, 'session_kind')}, {times.long_date(s.starts_at)}")
                for i, s in self.case_sessions.items()])
         self.note, self.locked = note, locked
         self.existing_files = {str(f.id): f for f in existing_files}
