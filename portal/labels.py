@@ -57,6 +57,25 @@ GROUPS = {
                       "closed": "Closed"},
     "concern_event": {"raised": "Raised", "acknowledged": "Acknowledged", "action": "Action",
                       "addendum": "Addendum", "closed": "Closed", "reopened": "Reopened"},
+    # Where an agreement stands for a party, on their home page (policy.agreement_standing).
+    "agreement_standing": {"your_answer": "waiting for your answer",
+                           "accepted": "you have accepted it; waiting for another party's answer",
+                           "proposed": "proposed", "final": "final",
+                           "superseded": "replaced by a later version"},
+    # A party's own consent to take part, told to them in the first person.
+    "my_consent": {"given": "You have agreed to take part.",
+                   "withdrawn": "You have withdrawn.",
+                   "declined": "You said you did not want to take part.",
+                   "pending": "You have not told us yet whether you want to take part."},
+    # How a party's own session is held, told to them (a place is added for the place modes).
+    "my_session_mode": {"online": "Online", "telephone": "By telephone",
+                        "home_visit": "A home visit", "face_to_face": "Face to face",
+                        "community_venue": "Community venue"},
+    # A party who has not accepted an agreement, by the agreement's state.
+    "not_accepted": {"draft": "will be asked once it is proposed.",
+                     "proposed": "has not accepted yet.",
+                     "final": "did not accept this version.",
+                     "superseded": "did not accept this version."},
 }
 
 

@@ -26,11 +26,52 @@ def local_to_utc(day, time_of_day):
     return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def localtime(moment, fmt="%-d %B %Y, %H:%M"):
-    """Template filter: a stored UTC datetime shown in the service's zone."""
+# How dates and times read on pages, in emails and in files, each named for what it shows.
+# A stored datetime (naive UTC) is shown in the service's zone; a date is a day already.
+FORMATS = {
+    "long_date": "%-d %B %Y",                 # 21 November 2026
+    "short_date": "%-d %b %Y",                # 21 Nov 2026
+    "date_time": "%-d %B %Y, %H:%M",          # 21 November 2026, 10:30
+    "short_date_time": "%-d %b %Y, %H:%M",    # 21 Nov 2026, 10:30
+    "short_date_time_seconds": "%-d %b %Y, %H:%M:%S",  # 21 Nov 2026, 10:30:05 (audit log)
+    "day_date_time": "%A %-d %B %Y, %H:%M",   # Saturday 21 November 2026, 10:30
+}
+
+
+def _shown(moment, fmt):
     if moment is None:
         return ""
-    return to_local(moment).strftime(fmt)
+    if isinstance(moment, datetime):
+        moment = to_local(moment)
+    return moment.strftime(fmt)
+
+
+def long_date(moment):
+    return _shown(moment, FORMATS["long_date"])
+
+
+def short_date(moment):
+    return _shown(moment, FORMATS["short_date"])
+
+
+def date_time(moment):
+    return _shown(moment, FORMATS["date_time"])
+
+
+def short_date_time(moment):
+    return _shown(moment, FORMATS["short_date_time"])
+
+
+def short_date_time_seconds(moment):
+    return _shown(moment, FORMATS["short_date_time_seconds"])
+
+
+def day_date_time(moment):
+    return _shown(moment, FORMATS["day_date_time"])
+
+
+DATE_FILTERS = (long_date, short_date, date_time, short_date_time, short_date_time_seconds,
+                day_date_time)
 
 
 def _count(number, unit):
@@ -55,6 +96,7 @@ def duration_words(delta):
 
 
 def init_app(app):
-    app.add_template_filter(localtime, "localtime")
+    for date_filter in DATE_FILTERS:
+        app.add_template_filter(date_filter, date_filter.__name__)
     app.add_template_filter(duration_words, "duration")
     app.add_template_global(local_today, "local_today")

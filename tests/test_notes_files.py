@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from portal import policy
+from portal import policy, storage
 from portal.models import AuditEvent, Note, NoteFile
-from portal.notes import files
 from tests.factories import make_concern, make_note, make_note_file
 from tests.notes_support import PDF, file_url, note_url, post_multipart, upload, world  # noqa: F401  (fixture)
 
@@ -34,31 +33,31 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 # --- what a file is, by content -------------------------------------------------------------
 
 @pytest.mark.parametrize("data, kind", [
-    (PDF, files.PDF),
-    (DOCX, files.DOCX),
-    (ODT, files.ODT),
-    ("Session summary: we agreed quiet hours.\n".encode(), files.TEXT),
-    ("Résumé: café, naïve — “quotes”".encode(), files.TEXT),
+    (PDF, storage.PDF),
+    (DOCX, storage.DOCX),
+    (ODT, storage.ODT),
+    ("Session summary: we agreed quiet hours.\n".encode(), storage.TEXT),
+    ("Résumé: café, naïve — “quotes”".encode(), storage.TEXT),
     # A file called summary.pdf whose content is text is plain text: the name decides nothing.
-    (b"This is not really a PDF.", files.TEXT),
+    (b"This is not really a PDF.", storage.TEXT),
 ])
 def test_accepted_kinds_are_recognised_by_their_bytes(data, kind):
-    assert files.kind_of(data) == kind
+    assert storage.kind_of(data) == kind
 
 
 @pytest.mark.parametrize("data", [ELF, WINDOWS_EXE, PNG, ODS, OTHER_ZIP, b"PK\x03\x04broken zip",
                                   "latin-1 caf\xe9".encode("latin-1"), b"text with a \x00 NUL"])
 def test_anything_else_is_refused(data):
-    assert files.kind_of(data) is None
-    with pytest.raises(files.FileRefused, match="Choose a PDF, a Word document"):
-        files.check(data, 10 * 1024 * 1024)
+    assert storage.kind_of(data) is None
+    with pytest.raises(storage.FileRefused, match="Choose a PDF, a Word document"):
+        storage.check(data, 10 * 1024 * 1024)
 
 
 def test_an_empty_file_and_one_over_the_limit_are_refused_with_a_reason():
-    with pytest.raises(files.FileRefused, match="empty"):
-        files.check(b"", 100)
-    with pytest.raises(files.FileRefused, match="bigger than"):
-        files.check(b"x" * (2 * 1024 * 1024 + 1), 2 * 1024 * 1024)
+    with pytest.raises(storage.FileRefused, match="empty"):
+        storage.check(b"", 100)
+    with pytest.raises(storage.FileRefused, match="bigger than"):
+        storage.check(b"x" * (2 * 1024 * 1024 + 1), 2 * 1024 * 1024)
 
 
 # --- uploading ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 is said in words before it is saved."""
 
 import re
+from datetime import datetime
 from html import unescape
 
 import pytest
@@ -55,6 +56,15 @@ def test_sharing_another_partys_words_waits_for_their_consent(world):
           source_party=str(w.alex.id))
     shares = {s.party_id: s.state for s in NoteShare.select()}
     assert shares == {w.alex.id: policy.SHARE_NOT_NEEDED, w.bea.id: policy.SHARE_WAITING}
+
+
+def test_the_sessions_to_choose_from_are_named_by_the_services_day(world):
+    w = world
+    # 23:30 UTC on 30 June is 00:30 on 1 July in London (summer time).
+    make_session(w.case, parties=[w.alex], starts_at=datetime(2026, 6, 30, 23, 30))
+    page = w.as_(w.coach).get(f"{w.case_url}/notes/new").get_data(as_text=True)
+    assert "1 July 2026" in page
+    assert "30 June 2026" not in page
 
 
 def test_a_note_can_be_about_a_session_and_marked_as_a_summary(world):

@@ -1,17 +1,16 @@
 """People: the administrator invites, re-invites, deactivates and reactivates accounts."""
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import accounts, policy, queries
 from portal.access import current_actor, require
+from portal.admin import bp
 from portal.admin.forms import InviteForm
 from portal.forms import ConfirmForm
 from portal.htmx import redirect_to
 from portal.mail import MailNotSent
 from portal.models import User
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 NOT_SENT = ("The account for {email} is ready, but the invitation email could not be sent. "
             "Try \"Send a new invitation\" later.")

@@ -3,6 +3,8 @@
 from collections import Counter
 from dataclasses import dataclass
 
+from portal.times import long_date
+
 
 @dataclass(frozen=True)
 class Changes:
@@ -34,7 +36,7 @@ def _missing_from(items, other):
 def between(before, after):
     """`before` and `after` are AgreementDocuments (see document.py) of two versions."""
     def term(t):
-        when = f", by {t.by_when:%-d %B %Y}" if t.by_when else ""
+        when = f", by {long_date(t.by_when)}" if t.by_when else ""
         return f"{t.what} ({t.who}{when})"
 
     terms_before, terms_after = [term(t) for t in before.terms], [term(t) for t in after.terms]

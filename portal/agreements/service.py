@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from flask import current_app, url_for
 
-from portal import mail, policy, timeline
+from portal import mail, policy, storage, timeline
 from portal.agreements import pdf
 from portal.agreements.document import Acceptance, AgreementDocument, PartyLine, TermLine
 from portal.db import database, is_sqlite
@@ -20,9 +20,8 @@ from portal.models import (
     ActionPoint, Agreement, AgreementAcceptance, AgreementChangeRequest, AgreementIssue,
     AgreementTerm, CaseParty, User, utcnow,
 )
-from portal.notes import files
 from portal.queries import PARTY_NAME_COLUMNS, agreement_acceptances, current_coaches
-from portal.times import to_local
+from portal.times import long_date, to_local
 
 
 class AgreementRuleError(Exception):
@@ -246,7 +245,7 @@ def _finalise(agreement, by):
     term becomes an action point for its party, or for every party when it is for both."""
     # Rendered before the row changes, so say what it is about to become.
     data = pdf.render_pdf(replace(document_for(agreement), state=policy.AGREEMENT_FINAL))
-    key, digest = files.store(data)
+    key, digest = storage.store(data)
     try:
         earlier = [v.id for v in versions_of(agreement)[:-1]]
         (Agreement.update(state=policy.AGREEMENT_SUPERSEDED)
@@ -260,12 +259,12 @@ def _finalise(agreement, by):
                 ActionPoint.create(case=agreement.case_id, party=party, text=term.what,
                                    due_on=term.due_on, created_by=agreement.created_by_id,
                                    agreement_term=term)
-        review = (f" Review on {agreement.review_on:%-d %B %Y}." if agreement.review_on else "")
+        review = (f" Review on {long_date(agreement.review_on)}." if agreement.review_on else "")
         timeline.record(agreement.case, "agreement",
                         f"Agreement version {agreement.version} is final: every party accepted."
                         f"{review}", by)
     except Exception:
-        files.remove(key)
+        storage.remove(key)
         raise
 
 
@@ -273,7 +272,7 @@ def stored_pdf(agreement):
     """The final PDF exactly as stored, or None if the file is missing or altered."""
     if agreement.state == policy.AGREEMENT_DRAFT or not agreement.pdf_storage_key:
         return None
-    return files.read(agreement.pdf_storage_key, agreement.pdf_sha256)
+    return storage.read(agreement.pdf_storage_key, agreement.pdf_sha256)
 
 
 def document_for(agreement):

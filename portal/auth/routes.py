@@ -4,17 +4,16 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for,
+    abort, flash, make_response, redirect, render_template, request, session, url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import accounts, audit, times
+from portal.auth import bp
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.forms import ConfirmForm
 from portal.htmx import no_store, redirect_to
 from portal.models import AccountToken, User, utcnow
-
-bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = "The email or password is not right. Check them and try again."
 

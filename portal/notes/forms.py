@@ -10,9 +10,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from portal import labels, policy
+from portal import labels, policy, storage, times
 from portal.forms import DATE_EXAMPLE, checkboxes, choices, scope_ids, uk_date  # noqa: F401 (scope_ids is re-exported)
-from portal.notes import files
 from portal.notes.service import NoteInput, Upload
 from portal.times import local_today
 
@@ -79,13 +78,13 @@ class NoteForm(_Audience, FlaskForm):
         self.case_sessions = {str(s.id): s for s in sessions}
         self.session.choices = choices(
             [("", "Not about one session")]
-            + [(i, f"{labels.label(s.kind, 'session_kind')}, {s.starts_at:%-d %B %Y}")
+            + [(i, f"{labels.label(s.kind, 'session_kind')}, {times.long_date(s.starts_at)}")
                for i, s in self.case_sessions.items()])
         self.note, self.locked = note, locked
         self.existing_files = {str(f.id): f for f in existing_files}
         self.remove_files.choices = choices([(i, f"{f.original_name}") for i, f in self.existing_files.items()])
         max_mb = current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
-        self.file.description = (f"{files.ALLOWED_IN_WORDS[0].upper()}{files.ALLOWED_IN_WORDS[1:]}, "
+        self.file.description = (f"{storage.ALLOWED_IN_WORDS[0].upper()}{storage.ALLOWED_IN_WORDS[1:]}, "
                                  f"up to {max_mb} MB. The same people as the note can read it.")
         self.upload = None
         self.session_parties = session_parties or {}
@@ -133,15 +132,15 @@ class NoteForm(_Audience, FlaskForm):
                                   "the note instead.")
 
     def validate_file(self, field):
-        storage = field.data
-        if not storage or not getattr(storage, "filename", ""):
+        uploaded = field.data
+        if not uploaded or not getattr(uploaded, "filename", ""):
             return
-        data = storage.read()
+        data = uploaded.read()
         try:
-            kind = files.check(data, current_app.config["MAX_UPLOAD_BYTES"])
-        except files.FileRefused as refusal:
+            kind = storage.check(data, current_app.config["MAX_UPLOAD_BYTES"])
+        except storage.FileRefused as refusal:
             raise ValidationError(str(refusal)) from None
-        self.upload = Upload(data=data, original_name=storage.filename[:255], kind=kind)
+        self.upload = Upload(data=data, original_name=uploaded.filename[:255], kind=kind)
 
     def validate(self, extra_validators=None):
         if self.locked:

@@ -8,7 +8,7 @@ a file, and a file that is too big must get the 413 page, which htmx would not s
 from flask import abort, current_app, flash, make_response, request
 from flask_login import current_user, login_required
 
-from portal import policy, queries
+from portal import policy, queries, storage
 from portal.access import current_actor, require
 from portal.case_access import load_case, load_managed_case
 from portal.cases.view import case_updated, failed_status, form_page
@@ -145,7 +145,7 @@ def download(reference, note_id, file_id):
 
 def send_note_file(note_file, is_summary):
     """The stored bytes as an attachment with a neutral name; never sniffed, never cached."""
-    data = files.read(note_file.storage_key, note_file.sha256)
+    data = storage.read(note_file.storage_key, note_file.sha256)
     if data is None:
         current_app.logger.error("Stored file %s is missing or changed", note_file.id)
         abort(500)

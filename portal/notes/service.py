@@ -11,12 +11,11 @@ from datetime import time
 
 from flask import current_app, url_for
 
-from portal import audit, mail, policy, queries
+from portal import audit, mail, policy, queries, storage
 from portal.db import database
 from portal.models import (
     CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User, utcnow,
 )
-from portal.notes import files
 from portal.times import local_to_utc
 
 
@@ -39,7 +38,7 @@ class NoteInput:
 class Upload:
     data: bytes
     original_name: str
-    kind: files.Kind
+    kind: storage.Kind
 
 
 # --- writing and changing -------------------------------------------------------------------
@@ -48,7 +47,7 @@ def _store(upload):
     """Write the upload's bytes before the transaction; the caller removes them if it fails."""
     if upload is None:
         return None
-    key, digest = files.store(upload.data)
+    key, digest = storage.store(upload.data)
     return key, digest
 
 
@@ -83,7 +82,7 @@ def _in_transaction_with_file(upload, change):
             return change(stored)
     except BaseException:
         if stored:
-            files.remove(stored[0])
+            storage.remove(stored[0])
         raise
 
 
@@ -142,7 +141,7 @@ def edit(note, editor, data, upload=None, *, remote_addr=""):
         return _share(note, new_parties, editor, remote_addr), asked_again, removed
     shares, asked_again, removed = _in_transaction_with_file(upload, change)
     for key in removed:
-        files.remove(key)
+        storage.remove(key)
     _tell_about_shares(note, shares + asked_again)
     return note
 
@@ -209,7 +208,7 @@ def delete(note, by, *, remote_addr=""):
                      detail=f"audience={note.audience}", remote_addr=remote_addr)
         note.delete_instance(recursive=True)
     for key in keys:
-        files.remove(key)
+        storage.remove(key)
 
 
 def withdraw(note, by, *, remote_addr=""):

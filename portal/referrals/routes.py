@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, render_template, request, session, url_for
+from flask import abort, current_app, flash, render_template, request, session, url_for
 from flask_login import current_user
 
 from portal import policy, queries, ratelimit
@@ -10,11 +10,8 @@ from portal.access import role_required
 from portal.htmx import redirect_to, render
 from portal.models import Referral, ReferralPerson
 from portal.pagination import paginate
-from portal.referrals import service
+from portal.referrals import bp, service
 from portal.referrals.forms import QueueFilterForm, ReferralForm, TriageForm
-
-bp = Blueprint("referrals", __name__)
-
 
 @bp.route("/refer", methods=["GET", "POST"])
 def refer():

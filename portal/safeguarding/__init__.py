@@ -19,6 +19,6 @@ def _open_concern_count():
     return {"open_concern_count": lambda: queries.open_concern_count_for(current_user)}
 
 
-from portal.safeguarding import actions, routes  # noqa: E402,F401  (routes register on bp)
+from portal.safeguarding import lead, routes  # noqa: E402,F401  (routes register on bp)
 
 __all__ = ["bp"]

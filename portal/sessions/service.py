@@ -69,7 +69,7 @@ def kind_label(kind):
 
 
 def _when(moment):
-    return times.localtime(moment)
+    return times.date_time(moment)
 
 
 # --- the rules ------------------------------------------------------------------------------

@@ -63,6 +63,9 @@ def test_from_public_referral_to_a_first_session_the_party_sees(app, page, brows
     staff = browser_context_factory()
     sign_in(staff, DEMO_ACCOUNTS[policy.COORDINATOR])
     staff.get_by_role("link", name="Referrals", exact=True).click()
+    # htmx takes over the page once its deferred script has run: wait for that, or a busy machine
+    # lets the choice below happen first and nothing asks for the filtered list.
+    staff.wait_for_load_state()
     # htmx filtering: choosing a status swaps the list only.
     staff.get_by_label("Status").select_option("new")
     expect(staff).to_have_url(re.compile(r"status=new"))
@@ -77,6 +80,7 @@ def test_from_public_referral_to_a_first_session_the_party_sees(app, page, brows
     staff.get_by_label("Accept for mediation").check()
     staff.get_by_role("button", name="Record decision").click()
     expect(staff.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Case AC-\d{4}-\d{4}$"))
+    staff.wait_for_load_state()
     case_url = urlsplit(staff.url).path
 
     # Consent through the inline form (htmx): the page stays, the case part is replaced.

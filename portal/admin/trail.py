@@ -1,12 +1,12 @@
-"""The audit trail for administrators: read only, filtered by person, case and event kind."""
+"""The audit trail page for administrators: read only, filtered by person, case and event kind."""
 
 from flask import request
 from flask_login import current_user
 
 from portal import audit, policy, queries
 from portal.access import current_actor, require
+from portal.admin import bp
 from portal.admin.forms import AuditFilterForm
-from portal.admin.routes import bp
 from portal.htmx import render
 from portal.pagination import paginate
 
