@@ -19,7 +19,7 @@ def create_app(config=None):
     app.config.from_object(config or config_from_env())
     _ensure_secret_key(app)
 
-    from portal import auth, db, errors, htmx, labels, security, times
+    from portal import auth, db, errors, htmx, labels, security, times, vocab
     db.init_database(app.config["DATABASE_URL"])
     db.register_request_hooks(app)
     htmx.init_app(app)
@@ -27,6 +27,7 @@ def create_app(config=None):
     auth.init_app(app)
     errors.init_app(app)
     labels.init_app(app)
+    vocab.init_app(app)
     times.init_app(app)
     _register_blueprints(app)
 

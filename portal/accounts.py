@@ -9,6 +9,7 @@ from flask import after_this_request, current_app, has_request_context, url_for
 from portal import audit, mail, passwords, ratelimit
 from portal.db import database
 from portal.models import AccountToken, User, new_session_token, utcnow
+from portal.vocab import TokenPurpose
 
 
 def _hash_token(raw):
@@ -53,7 +54,7 @@ def invite(*, name, email, role, invited_by, safeguarding_lead=False, admin=Fals
             name=name.strip(), email=email.strip().lower(), role=role,
             is_safeguarding_lead=safeguarding_lead, is_admin=admin,
         )
-        raw = issue_token(user, AccountToken.INVITATION,
+        raw = issue_token(user, TokenPurpose.INVITATION,
                           current_app.config["INVITATION_LIFETIME"], created_by=invited_by)
         audit.record("account.invited", actor=invited_by, record=user, detail=f"role={role}",
                      remote_addr=remote_addr)
@@ -77,8 +78,8 @@ def send_invitation_email(user, raw_token):
 def reinvite(user, invited_by, remote_addr=""):
     """A fresh invitation link for someone who has not set a password yet."""
     with database.atomic():
-        _retire_tokens(user, AccountToken.INVITATION)
-        raw = issue_token(user, AccountToken.INVITATION,
+        _retire_tokens(user, TokenPurpose.INVITATION)
+        raw = issue_token(user, TokenPurpose.INVITATION,
                           current_app.config["INVITATION_LIFETIME"], created_by=invited_by)
         audit.record("account.reinvited", actor=invited_by, record=user, remote_addr=remote_addr)
     send_invitation_email(user, raw)
@@ -126,9 +127,9 @@ def request_password_reset(email, remote_addr=""):
     raw = secrets.token_urlsafe(32)
     token_hash = _hash_token(raw)
     with database.atomic():
-        _retire_tokens(user, AccountToken.PASSWORD_RESET)
+        _retire_tokens(user, TokenPurpose.PASSWORD_RESET)
         if user is not None:
-            AccountToken.create(user=user, purpose=AccountToken.PASSWORD_RESET, token_hash=token_hash,
+            AccountToken.create(user=user, purpose=TokenPurpose.PASSWORD_RESET, token_hash=token_hash,
                                 expires_at=utcnow() + current_app.config["PASSWORD_RESET_LIFETIME"])
         audit.record("account.password_reset_requested", record=user, remote_addr=remote_addr)
     message = _reset_email(user.email if user is not None else email, raw)
@@ -209,8 +210,8 @@ def deactivate(user, by, remote_addr=""):
     come back if it is reactivated."""
     with database.atomic():
         User.update(active=False, session_token=new_session_token()).where(User.id == user.id).execute()
-        _retire_tokens(user, AccountToken.INVITATION)
-        _retire_tokens(user, AccountToken.PASSWORD_RESET)
+        _retire_tokens(user, TokenPurpose.INVITATION)
+        _retire_tokens(user, TokenPurpose.PASSWORD_RESET)
         audit.record("account.deactivated", actor=by, record=user, remote_addr=remote_addr)
 
 

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from portal import migrations
 from portal.db import database
+from portal.vocab import Role
 
 db_cli = AppGroup("db", help="The database schema.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -19,13 +20,13 @@ audit_cli = AppGroup("audit", help="The audit trail.")
 @click.option("--email", required=True, help="Where the invitation goes.")
 def users_create_admin(name, email):
     """Invite the first administrator (a coordinator who is also safeguarding lead)."""
-    from portal import accounts, policy
+    from portal import accounts
     from portal.models import User
     # A request context, for the absolute link in the email; it closes the connection after.
     with current_app.test_request_context():
         if User.by_email(email).exists():
             raise click.ClickException(f"An account with the email {email} already exists.")
-        accounts.invite(name=name, email=email, role=policy.COORDINATOR, invited_by=None,
+        accounts.invite(name=name, email=email, role=Role.COORDINATOR, invited_by=None,
                         safeguarding_lead=True, admin=True)
     click.echo(f"Invitation sent to {email.strip().lower()}. The link in it sets the password.")
 

@@ -13,18 +13,22 @@ from portal.models import (
     ActionPoint, Case, CaseParty, CaseSession, CoachAllocation, ConsentEvent, Goal, Note,
     NoteShare, Referral, ReferralPerson, SessionAttendee, SessionCoach, User, utcnow,
 )
+from portal.vocab import (
+    AgencyType, Audience, CaseKind, ConsentMethod, ConsentState, DisputeType, Funding,
+    ReferralSource, Role, SessionKind, SessionMode, SessionStatus, UnsafeRoute, Urgency,
+)
 
 DEMO_PASSWORD = "demo-accord-2026"
 
 # (email, name, role, safeguarding lead, administrator)
 PEOPLE = [
-    ("coordinator@example.org", "Cara Osei", policy.COORDINATOR, True, True),
-    ("coordinator2@example.org", "Dev Patel", policy.COORDINATOR, False, False),
-    ("coach@example.org", "Priya Shah", policy.COACH, False, False),
-    ("coach2@example.org", "Tom Reed", policy.COACH, False, False),
-    ("coach3@example.org", "Una Byrne", policy.COACH, False, False),
-    ("alex@example.org", "Alex Morgan", policy.PARTY, False, False),
-    ("bea@example.org", "Bea Lewis", policy.PARTY, False, False),
+    ("coordinator@example.org", "Cara Osei", Role.COORDINATOR, True, True),
+    ("coordinator2@example.org", "Dev Patel", Role.COORDINATOR, False, False),
+    ("coach@example.org", "Priya Shah", Role.COACH, False, False),
+    ("coach2@example.org", "Tom Reed", Role.COACH, False, False),
+    ("coach3@example.org", "Una Byrne", Role.COACH, False, False),
+    ("alex@example.org", "Alex Morgan", Role.PARTY, False, False),
+    ("bea@example.org", "Bea Lewis", Role.PARTY, False, False),
 ]
 
 SIGN_INS = [
@@ -64,14 +68,14 @@ def _at(days, hour):
 
 def _party(case, user, phone, address, coordinator):
     party = CaseParty.create(case=case, user=user, name=user.name, email=user.email, phone=phone,
-                             address=address, consent_state=CaseParty.GIVEN)
-    ConsentEvent.create(party=party, state=CaseParty.GIVEN, method="phone",
+                             address=address, consent_state=ConsentState.GIVEN)
+    ConsentEvent.create(party=party, state=ConsentState.GIVEN, method=ConsentMethod.PHONE,
                         occurred_on=times.local_today() - timedelta(days=20), recorded_by=coordinator)
     return party
 
 
-def _session(case, kind, starts_at, coaches, parties, mode="face_to_face", location=None, **fields):
-    if location is None and mode == "face_to_face":
+def _session(case, kind, starts_at, coaches, parties, mode=SessionMode.FACE_TO_FACE, location=None, **fields):
+    if location is None and mode == SessionMode.FACE_TO_FACE:
         location = current_app.config["OFFICES"][0]
     session = CaseSession.create(case=case, kind=kind, starts_at=starts_at, mode=mode,
                                  location=location or "", created_by=coaches[0], **fields)
@@ -79,7 +83,7 @@ def _session(case, kind, starts_at, coaches, parties, mode="face_to_face", locat
         SessionCoach.create(session=session, coach=coach)
     for party in parties:
         SessionAttendee.create(session=session, party=party,
-                               attended=True if fields.get("status") == "held" else None)
+                               attended=True if fields.get("status") == SessionStatus.HELD else None)
     return session
 
 
@@ -94,26 +98,26 @@ def _note(case, author, audience, body, shared_with=(), source=None):
 def _mediation_case(users):
     coordinator, priya, tom = (users["coordinator@example.org"], users["coach@example.org"],
                                users["coach2@example.org"])
-    case = Case.create(reference=Case.next_reference(utcnow().year), kind=Case.MEDIATION,
-                       dispute_type="neighbour", funding="funded", funding_scheme="Housing association")
+    case = Case.create(reference=Case.next_reference(utcnow().year), kind=CaseKind.MEDIATION,
+                       dispute_type=DisputeType.NEIGHBOUR, funding=Funding.FUNDED, funding_scheme="Housing association")
     for coach in (priya, tom):
         CoachAllocation.create(case=case, coach=coach, allocated_by=coordinator)
     alex = _party(case, users["alex@example.org"], "07700 900101", "1 Elm Road", coordinator)
     bea = _party(case, users["bea@example.org"], "07700 900202", "3 Elm Road", coordinator)
-    _session(case, "pre_mediation", _at(-10, 10), [priya], [alex], status="held")
-    _session(case, "pre_mediation", _at(-9, 14), [priya], [bea], status="held")
-    joint = _session(case, "joint_mediation", _at(7, 11), [priya, tom], [alex, bea],
-                     mode="community_venue", location="Elm Road Community Centre")
-    _note(case, priya, policy.PRIVATE, "My own reminder: check the hedge photos before the joint session.")
-    _note(case, priya, policy.CASE_TEAM, "For Tom: Alex gets anxious in large rooms; sit near the door.")
-    _note(case, priya, policy.STAFF, "Both parties confirmed they can attend the joint session.")
-    _note(case, priya, policy.PARTIES,
+    _session(case, SessionKind.PRE_MEDIATION, _at(-10, 10), [priya], [alex], status=SessionStatus.HELD)
+    _session(case, SessionKind.PRE_MEDIATION, _at(-9, 14), [priya], [bea], status=SessionStatus.HELD)
+    joint = _session(case, SessionKind.JOINT_MEDIATION, _at(7, 11), [priya, tom], [alex, bea],
+                     mode=SessionMode.COMMUNITY_VENUE, location="Elm Road Community Centre")
+    _note(case, priya, Audience.PRIVATE, "My own reminder: check the hedge photos before the joint session.")
+    _note(case, priya, Audience.CASE_TEAM, "For Tom: Alex gets anxious in large rooms; sit near the door.")
+    _note(case, priya, Audience.STAFF, "Both parties confirmed they can attend the joint session.")
+    _note(case, priya, Audience.PARTIES,
           "Summary of your meeting: you would like quiet hours after 10pm agreed in writing.",
           shared_with=[alex], source=alex)
-    _note(case, priya, policy.PARTIES,
+    _note(case, priya, Audience.PARTIES,
           "Alex is willing to trim the hedge in spring if the noise stops after 10pm.",
           shared_with=[bea], source=alex)
-    Note.update(session=joint).where(Note.case == case, Note.audience == policy.STAFF).execute()
+    Note.update(session=joint).where(Note.case == case, Note.audience == Audience.STAFF).execute()
     ActionPoint.create(case=case, party=alex, text="Note the dates and times of any late noise",
                        due_on=times.local_today() + timedelta(days=5), created_by=priya)
     ActionPoint.create(case=case, party=bea, text="Think about which evenings you have visitors",
@@ -131,14 +135,14 @@ def _draft_agreement(case, coach):
 
 def _coaching_case(users):
     coordinator, priya = users["coordinator@example.org"], users["coach@example.org"]
-    case = Case.create(reference=Case.next_reference(utcnow().year), kind=Case.COACHING,
-                       dispute_type="workplace", funding="self_funded")
+    case = Case.create(reference=Case.next_reference(utcnow().year), kind=CaseKind.COACHING,
+                       dispute_type=DisputeType.WORKPLACE, funding=Funding.SELF_FUNDED)
     CoachAllocation.create(case=case, coach=priya, allocated_by=coordinator)
     alex = _party(case, users["alex@example.org"], "07700 900101", "1 Elm Road", coordinator)
     CaseParty.update(fee_pence=4500).where(CaseParty.id == alex.id).execute()
-    _session(case, "coaching", _at(3, 16), [priya], [alex], mode="online",
+    _session(case, SessionKind.COACHING, _at(3, 16), [priya], [alex], mode=SessionMode.ONLINE,
              online_link="https://meet.example.org/accord-coaching")
-    _note(case, priya, policy.STAFF, "First coaching session booked; workplace conflict with a manager.")
+    _note(case, priya, Audience.STAFF, "First coaching session booked; workplace conflict with a manager.")
     ActionPoint.create(case=case, party=alex, text="Write down what a good outcome would look like",
                        due_on=times.local_today() - timedelta(days=1), created_by=priya)
 
@@ -146,15 +150,15 @@ def _coaching_case(users):
 def _referrals():
     year = utcnow().year
     urgent = Referral.create(
-        reference=Referral.next_reference(year), source="agency", agency_name="Elm Housing Trust",
-        agency_type="housing", referrer_name="Jo Hart", referrer_contact="jo.hart@example.org",
-        dispute_type="neighbour", urgency="urgent",
+        reference=Referral.next_reference(year), source=ReferralSource.AGENCY,
+        agency_name="Elm Housing Trust", agency_type=AgencyType.HOUSING, referrer_name="Jo Hart", referrer_contact="jo.hart@example.org",
+        dispute_type=DisputeType.NEIGHBOUR, urgency=Urgency.URGENT,
         description="Shouting across the shared landing most evenings; both tenants want it to stop.",
         safety_worry="One tenant mentioned threats written on the door.")
-    ReferralPerson.create(referral=urgent, name="Kim Lowe", phone="07700 900404", unsafe_routes="post")
+    ReferralPerson.create(referral=urgent, name="Kim Lowe", phone="07700 900404", unsafe_routes=UnsafeRoute.POST)
     ReferralPerson.create(referral=urgent, name="Lee Marsh", email="lee@example.org")
     routine = Referral.create(
-        reference=Referral.next_reference(year), source="self", dispute_type="workplace",
-        urgency="routine", description="A long disagreement with a colleague about shared work.")
+        reference=Referral.next_reference(year), source=ReferralSource.SELF, dispute_type=DisputeType.WORKPLACE,
+        urgency=Urgency.ROUTINE, description="A long disagreement with a colleague about shared work.")
     ReferralPerson.create(referral=routine, name="Max Quinn", email="max@example.org",
-                          unsafe_routes="phone")
+                          unsafe_routes=UnsafeRoute.PHONE)

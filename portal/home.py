@@ -7,13 +7,14 @@ from portal import policy, queries
 from portal.access import current_actor, role_required
 from portal.actions.routes import own_action_points
 from portal.models import Case, Referral, utcnow
+from portal.vocab import CaseStatus, Funding, ReferralStatus, Role
 
 bp = Blueprint("home", __name__)
 
 HOME_ENDPOINTS = {
-    policy.PARTY: "home.party",
-    policy.COACH: "home.coach",
-    policy.COORDINATOR: "home.coordinator",
+    Role.PARTY: "home.party",
+    Role.COACH: "home.coach",
+    Role.COORDINATOR: "home.coordinator",
 }
 
 
@@ -26,7 +27,7 @@ def index():
 
 
 @bp.get("/party")
-@role_required(policy.PARTY)
+@role_required(Role.PARTY)
 def party():
     """Your sessions and action points."""
     now = utcnow()
@@ -57,7 +58,7 @@ def _party_answers(records, agreements):
         "consent": {r.id: policy.own_consent_answers(actor, facts[r.case_id], r.id, r.consent_state)
                     for r in records},
         "fee": {r.id for r in records if policy.shows_own_fee(
-            actor, facts[r.case_id], r.id, self_funded=r.case.funding == "self_funded",
+            actor, facts[r.case_id], r.id, self_funded=r.case.funding == Funding.SELF_FUNDED,
             fee_recorded=r.fee_pence is not None)},
         "agreement": {a.id: policy.agreement_standing(
             actor, facts[a.case_id], a.facts(), own_record[a.case_id],
@@ -67,7 +68,7 @@ def _party_answers(records, agreements):
 
 
 @bp.get("/coach")
-@role_required(policy.COACH)
+@role_required(Role.COACH)
 def coach():
     """Your cases."""
     return render_template("home/coach.html", cases=list(queries.coach_case_list(current_user)),
@@ -75,14 +76,14 @@ def coach():
 
 
 @bp.get("/coordinator")
-@role_required(policy.COORDINATOR)
+@role_required(Role.COORDINATOR)
 def coordinator():
     """Referrals, cases and safeguarding at a glance."""
     return render_template(
         "home/coordinator.html",
-        new_referrals=queries.referrals_visible_to(current_user).where(Referral.status == "new").count(),
+        new_referrals=queries.referrals_visible_to(current_user).where(Referral.status == ReferralStatus.NEW).count(),
         open_cases=list(queries.cases_visible_to(current_user)
-                    .where(Case.status == Case.OPEN).order_by(Case.created_at.desc()).limit(20)),
+                    .where(Case.status == CaseStatus.OPEN).order_by(Case.created_at.desc()).limit(20)),
         open_concerns=queries.open_concern_count_for(current_user),
         reviews=list(queries.agreement_reviews(current_user).limit(20)),
     )

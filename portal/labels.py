@@ -1,85 +1,106 @@
 """Plain-English words for the codes stored in the database, for pages and emails.
 
-Most codes mean one thing everywhere; the few that mean different things in different places
-(`phone` as a way consent was given, or as a contact route that is not safe) have a group.
+Every key is a member of a `portal.vocab` vocabulary, so a renamed or retired code cannot keep
+words of its own by mistake. Most codes mean one thing everywhere; the few that mean different
+things in different places (`phone` as a way consent was given, or as a contact route that is
+not safe) have a group.
 """
 
-from portal import policy
+from portal.vocab import (
+    AgencyType, AgreementStanding, AgreementState, Audience, CancelledBy, CaseKind, CaseOutcome, CaseStatus,
+    ConcernCategory, ConcernEventKind, ConcernLevel, ConcernOutcome, ConcernState, ConsentMethod,
+    ConsentState, DisputeType, Funding, GoalKind, ReferralStatus, Role, SessionKind, SessionMode,
+    SessionStatus, ShareConsentMethod, UnsafeRoute, Urgency,
+)
 
-LABELS = {
-    # roles
-    "party": "Party", "coach": "Coach", "coordinator": "Coordinator",
-    # case kinds and states
-    "mediation": "Mediation", "coaching": "One-to-one coaching", "open": "Open", "closed": "Closed",
-    "neighbour": "Neighbour", "workplace": "Workplace", "family": "Family", "other": "Other",
-    "funded": "Funded", "self_funded": "Self-funded",
-    "resolved": "Resolved", "partly_resolved": "Partly resolved", "not_resolved": "Not resolved",
-    "not_suitable": "Not suitable",
-    # consent
-    "pending": "Consent not yet recorded", "given": "Consent given", "declined": "Declined",
-    "withdrawn": "Withdrawn",
+LABELS: dict[str, str] = {
+    Role.PARTY: "Party", Role.COACH: "Coach", Role.COORDINATOR: "Coordinator",
+    # cases
+    CaseKind.MEDIATION: "Mediation", CaseKind.COACHING: "One-to-one coaching",
+    CaseStatus.OPEN: "Open", CaseStatus.CLOSED: "Closed",
+    DisputeType.NEIGHBOUR: "Neighbour", DisputeType.WORKPLACE: "Workplace",
+    DisputeType.FAMILY: "Family", DisputeType.OTHER: "Other",
+    Funding.FUNDED: "Funded", Funding.SELF_FUNDED: "Self-funded",
+    CaseOutcome.RESOLVED: "Resolved", CaseOutcome.PARTLY_RESOLVED: "Partly resolved",
+    CaseOutcome.NOT_RESOLVED: "Not resolved", CaseOutcome.NOT_SUITABLE: "Not suitable",
+    # consent (a case outcome of "withdrawn" reads the same)
+    ConsentState.PENDING: "Consent not yet recorded", ConsentState.GIVEN: "Consent given",
+    ConsentState.DECLINED: "Declined", ConsentState.WITHDRAWN: "Withdrawn",
     # sessions
-    "pre_mediation": "Pre-mediation meeting", "joint_mediation": "Joint mediation",
-    "post_mediation_coaching": "Post-mediation coaching",
-    "face_to_face": "Face to face", "online": "Online", "telephone": "Telephone",
-    "home_visit": "Home visit", "community_venue": "Community venue",
-    "scheduled": "Scheduled", "held": "Held", "did_not_attend": "Party did not attend",
-    "cancelled": "Cancelled",
-    # referrals
-    "new": "New", "accepted": "Accepted", "routine": "Routine", "soon": "Soon", "urgent": "Urgent",
-    "housing": "Housing provider", "employer": "Employer", "police": "Police",
-    "health": "GP or health service", "social_care": "Social care", "school": "School or college",
-    "council": "Local council",
+    SessionKind.PRE_MEDIATION: "Pre-mediation meeting", SessionKind.JOINT_MEDIATION: "Joint mediation",
+    SessionKind.POST_MEDIATION_COACHING: "Post-mediation coaching",
+    SessionMode.FACE_TO_FACE: "Face to face", SessionMode.ONLINE: "Online",
+    SessionMode.TELEPHONE: "Telephone", SessionMode.HOME_VISIT: "Home visit",
+    SessionMode.COMMUNITY_VENUE: "Community venue",
+    SessionStatus.SCHEDULED: "Scheduled", SessionStatus.HELD: "Held",
+    SessionStatus.DID_NOT_ATTEND: "Party did not attend", SessionStatus.CANCELLED: "Cancelled",
+    # referrals (a declined referral reads as declined consent does)
+    ReferralStatus.NEW: "New", ReferralStatus.ACCEPTED: "Accepted",
+    Urgency.ROUTINE: "Routine", Urgency.SOON: "Soon", Urgency.URGENT: "Urgent",
+    AgencyType.HOUSING: "Housing provider", AgencyType.EMPLOYER: "Employer",
+    AgencyType.POLICE: "Police", AgencyType.HEALTH: "GP or health service",
+    AgencyType.SOCIAL_CARE: "Social care", AgencyType.SCHOOL: "School or college",
+    AgencyType.COUNCIL: "Local council",
     # safeguarding concerns: categories, levels and outcomes
-    "risk_to_self": "Risk to self", "risk_to_others": "Risk to others",
-    "child_protection": "Child protection", "domestic_abuse": "Domestic abuse",
-    "adult_at_risk": "Adult at risk",
-    "immediate": "Immediate", "high": "High", "medium": "Medium", "low": "Low",
-    "referred_to_agency": "Referred to an agency", "advice_given": "Advice given",
-    "no_further_action": "No further action",
-    **policy.AUDIENCE_LABELS,
+    ConcernCategory.RISK_TO_SELF: "Risk to self", ConcernCategory.RISK_TO_OTHERS: "Risk to others",
+    ConcernCategory.CHILD_PROTECTION: "Child protection",
+    ConcernCategory.DOMESTIC_ABUSE: "Domestic abuse", ConcernCategory.ADULT_AT_RISK: "Adult at risk",
+    ConcernLevel.IMMEDIATE: "Immediate", ConcernLevel.HIGH: "High", ConcernLevel.MEDIUM: "Medium",
+    ConcernLevel.LOW: "Low",
+    ConcernOutcome.REFERRED_TO_AGENCY: "Referred to an agency",
+    ConcernOutcome.ADVICE_GIVEN: "Advice given", ConcernOutcome.NO_FURTHER_ACTION: "No further action",
+    # note audiences
+    Audience.PRIVATE: "Private (only you)", Audience.CASE_TEAM: "Case team (coaches on this case)",
+    Audience.STAFF: "Staff (coaches on this case and coordinators)",
+    Audience.PARTIES: "Shared with named parties",
+    # goals
+    GoalKind.GOAL: "Goal", GoalKind.DESIRED_OUTCOME: "Desired outcome",
 }
 
-GROUPS = {
-    "unsafe_route": {"phone": "Do not phone", "text": "Do not send text messages",
-                     "email": "Do not email", "post": "Do not write to the home address"},
-    "consent_method": {"phone": "By phone", "in_person": "In person", "email": "By email",
-                       "online": "Online, in the portal"},
+GROUPS: dict[str, dict[str, str]] = {
+    "unsafe_route": {UnsafeRoute.PHONE: "Do not phone", UnsafeRoute.TEXT: "Do not send text messages",
+                     UnsafeRoute.EMAIL: "Do not email", UnsafeRoute.POST: "Do not write to the home address"},
+    "consent_method": {ConsentMethod.PHONE: "By phone", ConsentMethod.IN_PERSON: "In person",
+                       ConsentMethod.EMAIL: "By email", ConsentMethod.ONLINE: "Online, in the portal"},
     # A session's kind: "coaching" alone would read as the case kind ("One-to-one coaching").
-    "session_kind": {"pre_mediation": "Pre-mediation meeting", "joint_mediation": "Joint mediation",
-                     "coaching": "Coaching session",
-                     "post_mediation_coaching": "Post-mediation coaching"},
-    "cancelled_by": {"party": "by a party", "coach": "by the coach", "service": "by the service"},
+    "session_kind": {SessionKind.PRE_MEDIATION: "Pre-mediation meeting",
+                     SessionKind.JOINT_MEDIATION: "Joint mediation",
+                     SessionKind.COACHING: "Coaching session",
+                     SessionKind.POST_MEDIATION_COACHING: "Post-mediation coaching"},
+    "cancelled_by": {CancelledBy.PARTY: "by a party", CancelledBy.COACH: "by the coach",
+                     CancelledBy.SERVICE: "by the service"},
     # How a source party answered a request to share their words with another party.
-    "note_consent": {"portal": "in the portal", "in_person": "in person", "phone": "by phone"},
+    "note_consent": {ShareConsentMethod.PORTAL: "in the portal", ShareConsentMethod.IN_PERSON: "in person",
+                     ShareConsentMethod.PHONE: "by phone"},
     # A concern's state: "open" alone would hide that nobody has acknowledged it yet.
-    "concern_state": {"open": "Not yet acknowledged", "acknowledged": "Acknowledged",
-                      "closed": "Closed"},
-    "concern_event": {"raised": "Raised", "acknowledged": "Acknowledged", "action": "Action",
-                      "addendum": "Addendum", "closed": "Closed", "reopened": "Reopened"},
+    "concern_state": {ConcernState.OPEN: "Not yet acknowledged", ConcernState.ACKNOWLEDGED: "Acknowledged",
+                      ConcernState.CLOSED: "Closed"},
+    "concern_event": {ConcernEventKind.RAISED: "Raised", ConcernEventKind.ACKNOWLEDGED: "Acknowledged",
+                      ConcernEventKind.ACTION: "Action", ConcernEventKind.ADDENDUM: "Addendum",
+                      ConcernEventKind.CLOSED: "Closed", ConcernEventKind.REOPENED: "Reopened"},
     # Where an agreement stands for a party, on their home page (policy.agreement_standing).
-    "agreement_standing": {"your_answer": "waiting for your answer",
-                           "accepted": "you have accepted it; waiting for another party's answer",
-                           "proposed": "proposed", "final": "final",
-                           "superseded": "replaced by a later version"},
+    "agreement_standing": {AgreementStanding.YOUR_ANSWER: "waiting for your answer",
+                           AgreementStanding.ACCEPTED: "you have accepted it; waiting for another party's answer",
+                           AgreementStanding.PROPOSED: "proposed", AgreementStanding.FINAL: "final",
+                           AgreementStanding.SUPERSEDED: "replaced by a later version"},
     # A party's own consent to take part, told to them in the first person.
-    "my_consent": {"given": "You have agreed to take part.",
-                   "withdrawn": "You have withdrawn.",
-                   "declined": "You said you did not want to take part.",
-                   "pending": "You have not told us yet whether you want to take part."},
+    "my_consent": {ConsentState.GIVEN: "You have agreed to take part.",
+                   ConsentState.WITHDRAWN: "You have withdrawn.",
+                   ConsentState.DECLINED: "You said you did not want to take part.",
+                   ConsentState.PENDING: "You have not told us yet whether you want to take part."},
     # How a party's own session is held, told to them (a place is added for the place modes).
-    "my_session_mode": {"online": "Online", "telephone": "By telephone",
-                        "home_visit": "A home visit", "face_to_face": "Face to face",
-                        "community_venue": "Community venue"},
+    "my_session_mode": {SessionMode.ONLINE: "Online", SessionMode.TELEPHONE: "By telephone",
+                        SessionMode.HOME_VISIT: "A home visit", SessionMode.FACE_TO_FACE: "Face to face",
+                        SessionMode.COMMUNITY_VENUE: "Community venue"},
     # A party who has not accepted an agreement, by the agreement's state.
-    "not_accepted": {"draft": "will be asked once it is proposed.",
-                     "proposed": "has not accepted yet.",
-                     "final": "did not accept this version.",
-                     "superseded": "did not accept this version."},
+    "not_accepted": {AgreementState.DRAFT: "will be asked once it is proposed.",
+                     AgreementState.PROPOSED: "has not accepted yet.",
+                     AgreementState.FINAL: "did not accept this version.",
+                     AgreementState.SUPERSEDED: "did not accept this version."},
 }
 
 
-def label(code, group=None):
+def label(code: str | None, group: str | None = None) -> str:
     """The words for a code; an unknown code is shown as it is rather than hidden."""
     if code is None:
         return ""
@@ -87,5 +108,5 @@ def label(code, group=None):
     return words.get(code, str(code).replace("_", " ").capitalize())
 
 
-def init_app(app):
+def init_app(app) -> None:
     app.add_template_filter(label, "label")

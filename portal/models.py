@@ -1,9 +1,9 @@
 """The peewee models: every table of PRODUCT.md, including those whose screens come later.
 
 Times are stored in UTC (`utcnow()`); dates that people choose (a due date, a consent date) are
-plain dates. Vocabularies come from `portal.policy` so that the rules and the data use one set
-of words. Scopes are classmethods returning unexecuted queries; visibility lives in
-`portal.queries`, not here.
+plain dates. Stored codes are `portal.vocab`'s, the members the rules and the pages use too.
+Scopes are classmethods returning unexecuted queries; visibility lives in `portal.queries`, not
+here.
 """
 
 import secrets
@@ -16,6 +16,13 @@ from peewee import (
 
 from portal import policy
 from portal.db import database
+from portal.vocab import (
+    AcceptanceMethod, AgencyType, AgreementState, Audience, CancelledBy, CaseEventKind,
+    CaseKind, CaseOutcome, CaseStatus, ConcernCategory, ConcernEventKind, ConcernLevel,
+    ConcernOutcome, ConcernState, ConsentMethod, ConsentState, DisputeType, Funding, GoalKind,
+    ReferralSource, ReferralStatus, Role, SessionKind, SessionMode, SessionStatus,
+    ShareConsentMethod, ShareState, TokenPurpose, Urgency,
+)
 
 
 def utcnow():
@@ -35,6 +42,11 @@ def next_reference(model, prefix):
     return f"{prefix}{number:04d}"
 
 
+def codes(vocabulary):
+    """A field's choices: the codes of a `portal.vocab` vocabulary (peewee records, not enforces)."""
+    return [(code.value, code.value) for code in vocabulary]
+
+
 class BaseModel(Model):
     class Meta:
         database = database
@@ -46,7 +58,7 @@ class BaseModel(Model):
 class User(BaseModel):
     name = CharField(max_length=200)
     email = CharField(max_length=254, unique=True)  # stored lower-cased
-    role = CharField(max_length=20, choices=[(r, r) for r in policy.ROLES])
+    role = CharField(max_length=20, choices=codes(Role))
     is_safeguarding_lead = BooleanField(default=False)
     is_admin = BooleanField(default=False)
     active = BooleanField(default=True)
@@ -63,7 +75,7 @@ class User(BaseModel):
 
     @classmethod
     def coaches(cls):
-        return cls.select().where(cls.role == policy.COACH, cls.active == True)  # noqa: E712
+        return cls.select().where(cls.role == Role.COACH, cls.active == True)  # noqa: E712
 
     # What Flask-Login asks of a user. The id carries the session token, so replacing the
     # token ends every session: see portal/auth.
@@ -87,10 +99,8 @@ class User(BaseModel):
 
 class AccountToken(BaseModel):
     """A single-use emailed link: an invitation or a password reset. Only the hash is stored."""
-    INVITATION, PASSWORD_RESET = "invitation", "password_reset"
-
     user = ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
-    purpose = CharField(max_length=20, choices=[(INVITATION, INVITATION), (PASSWORD_RESET, PASSWORD_RESET)])
+    purpose = CharField(max_length=20, choices=codes(TokenPurpose))
     token_hash = CharField(max_length=64, unique=True)
     created_by = ForeignKeyField(User, null=True, backref="+")
     created_at = DateTimeField(default=utcnow)
@@ -102,16 +112,16 @@ class AccountToken(BaseModel):
 
 class Referral(BaseModel):
     reference = CharField(max_length=20, unique=True)
-    source = CharField(max_length=20)  # self or agency
+    source = CharField(max_length=20, choices=codes(ReferralSource))
     agency_name = CharField(max_length=200, null=True)
-    agency_type = CharField(max_length=50, null=True)
+    agency_type = CharField(max_length=50, null=True, choices=codes(AgencyType))
     referrer_name = CharField(max_length=200, null=True)
     referrer_contact = CharField(max_length=254, null=True)
-    dispute_type = CharField(max_length=20)  # neighbour, workplace, family, other
+    dispute_type = CharField(max_length=20, choices=codes(DisputeType))
     description = TextField()
-    urgency = CharField(max_length=20)
+    urgency = CharField(max_length=20, choices=codes(Urgency))
     safety_worry = TextField(default="")
-    status = CharField(max_length=20, default="new")  # new, accepted, declined
+    status = CharField(max_length=20, default=ReferralStatus.NEW, choices=codes(ReferralStatus))
     decline_reason = TextField(null=True)
     triaged_by = ForeignKeyField(User, null=True, backref="+")
     triaged_at = DateTimeField(null=True)
@@ -136,27 +146,23 @@ class ReferralPerson(BaseModel):
     phone = CharField(max_length=50, null=True)
     address = TextField(null=True)
     # The routes that are not safe ("do not phone", "do not write to the home address").
-    unsafe_routes = CharField(max_length=200, default="")
+    unsafe_routes = CharField(max_length=200, default="")  # UnsafeRoute codes, comma-separated
     contact_notes = TextField(default="")
 
 
 # --- cases ----------------------------------------------------------------------------------
 
 class Case(BaseModel):
-    MEDIATION, COACHING = "mediation", "coaching"
-    KINDS = (MEDIATION, COACHING)
-    OPEN, CLOSED = "open", "closed"
-
     reference = CharField(max_length=20, unique=True)  # AC-2026-0042
-    kind = CharField(max_length=20, choices=[(k, k) for k in KINDS])
-    status = CharField(max_length=20, default=OPEN)
-    dispute_type = CharField(max_length=20, default="other")
+    kind = CharField(max_length=20, choices=codes(CaseKind))
+    status = CharField(max_length=20, default=CaseStatus.OPEN, choices=codes(CaseStatus))
+    dispute_type = CharField(max_length=20, default=DisputeType.OTHER, choices=codes(DisputeType))
     session_allowance = IntegerField(default=3)
-    funding = CharField(max_length=20, null=True)  # funded, self_funded, or not yet recorded
+    funding = CharField(max_length=20, null=True, choices=codes(Funding))  # NULL: not yet recorded
     funding_scheme = CharField(max_length=100, null=True)
     referral = ForeignKeyField(Referral, null=True, backref="cases")
     parent_case = ForeignKeyField("self", null=True, backref="follow_on_cases")
-    outcome = CharField(max_length=30, null=True)
+    outcome = CharField(max_length=30, null=True, choices=codes(CaseOutcome))
     closing_note = TextField(null=True)
     closed_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
@@ -167,27 +173,24 @@ class Case(BaseModel):
 
     @classmethod
     def open_cases(cls):
-        return cls.select().where(cls.status == cls.OPEN)
+        return cls.select().where(cls.status == CaseStatus.OPEN)
 
     @property
     def is_closed(self):
-        return self.status == self.CLOSED
+        return self.status == CaseStatus.CLOSED
 
 
 class CaseParty(BaseModel):
     """A person taking part in a case. `user` is set once they have a portal account."""
-    PENDING, GIVEN, DECLINED, WITHDRAWN = "pending", "given", "declined", "withdrawn"
-    CONSENT_STATES = (PENDING, GIVEN, DECLINED, WITHDRAWN)
-
     case = ForeignKeyField(Case, backref="parties", on_delete="CASCADE")
     user = ForeignKeyField(User, null=True, backref="party_records")
     name = CharField(max_length=200)
     email = CharField(max_length=254, null=True)
     phone = CharField(max_length=50, null=True)
     address = TextField(null=True)
-    unsafe_routes = CharField(max_length=200, default="")
+    unsafe_routes = CharField(max_length=200, default="")  # UnsafeRoute codes, comma-separated
     # The latest consent event's state, kept here for lists; the history is in ConsentEvent.
-    consent_state = CharField(max_length=20, default=PENDING)
+    consent_state = CharField(max_length=20, default=ConsentState.PENDING, choices=codes(ConsentState))
     fee_pence = IntegerField(null=True)
     fee_paid = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
@@ -196,8 +199,8 @@ class CaseParty(BaseModel):
 class ConsentEvent(BaseModel):
     """Consent to take part: given, declined or withdrawn. Appended, never overwritten."""
     party = ForeignKeyField(CaseParty, backref="consent_events", on_delete="CASCADE")
-    state = CharField(max_length=20)
-    method = CharField(max_length=20, null=True)  # phone, in_person, email, online
+    state = CharField(max_length=20, choices=codes(ConsentState))
+    method = CharField(max_length=20, null=True, choices=codes(ConsentMethod))
     occurred_on = DateField()
     reason = TextField(null=True)
     recorded_by = ForeignKeyField(User, null=True, backref="+")
@@ -220,7 +223,7 @@ class CoachAllocation(BaseModel):
 class CaseEvent(BaseModel):
     """The case timeline: what happened, in words safe for every staff member on the case."""
     case = ForeignKeyField(Case, backref="events", on_delete="CASCADE")
-    kind = CharField(max_length=40)
+    kind = CharField(max_length=40, choices=codes(CaseEventKind))
     summary = TextField()
     actor = ForeignKeyField(User, null=True, backref="+")
     created_at = DateTimeField(default=utcnow)
@@ -231,14 +234,14 @@ class CaseEvent(BaseModel):
 class CaseSession(BaseModel):
     """A meeting: pre-mediation, joint mediation, coaching or post-mediation coaching."""
     case = ForeignKeyField(Case, backref="sessions", on_delete="CASCADE")
-    kind = CharField(max_length=30)
+    kind = CharField(max_length=30, choices=codes(SessionKind))
     starts_at = DateTimeField()  # UTC
     duration_minutes = IntegerField(default=60)
-    mode = CharField(max_length=30)
+    mode = CharField(max_length=30, choices=codes(SessionMode))
     location = CharField(max_length=300, default="")
     online_link = CharField(max_length=500, default="")
-    status = CharField(max_length=30, default="scheduled")  # held, did_not_attend, cancelled
-    cancelled_by = CharField(max_length=50, null=True)
+    status = CharField(max_length=30, default=SessionStatus.SCHEDULED, choices=codes(SessionStatus))
+    cancelled_by = CharField(max_length=50, null=True, choices=codes(CancelledBy))
     over_allowance_reason = TextField(null=True)
     created_by = ForeignKeyField(User, null=True, backref="+")
     created_at = DateTimeField(default=utcnow)
@@ -266,7 +269,7 @@ class SessionAttendee(BaseModel):
 class Note(BaseModel):
     case = ForeignKeyField(Case, backref="notes", on_delete="CASCADE")
     author = ForeignKeyField(User, backref="notes")
-    audience = CharField(max_length=20, choices=[(a, a) for a in policy.AUDIENCES])
+    audience = CharField(max_length=20, choices=codes(Audience))
     source_party = ForeignKeyField(CaseParty, null=True, backref="+")
     session = ForeignKeyField(CaseSession, null=True, backref="notes")
     is_summary = BooleanField(default=False)
@@ -297,8 +300,8 @@ class NoteShare(BaseModel):
     """A note shared with one party, with the source party's consent where it is needed."""
     note = ForeignKeyField(Note, backref="shares", on_delete="CASCADE")
     party = ForeignKeyField(CaseParty, backref="note_shares", on_delete="CASCADE")
-    state = CharField(max_length=20, choices=[(s, s) for s in policy.SHARE_STATES])
-    consent_method = CharField(max_length=20, null=True)  # portal, in_person, phone
+    state = CharField(max_length=20, choices=codes(ShareState))
+    consent_method = CharField(max_length=20, null=True, choices=codes(ShareConsentMethod))
     consent_recorded_by = ForeignKeyField(User, null=True, backref="+")
     consent_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
@@ -334,15 +337,15 @@ class SafeguardingConcern(BaseModel):
     raised_by = ForeignKeyField(User, backref="raised_concerns")
     about_party = ForeignKeyField(CaseParty, null=True, backref="+")
     about_other_person = CharField(max_length=200, default="")
-    category = CharField(max_length=30)
-    level = CharField(max_length=20)
+    category = CharField(max_length=30, choices=codes(ConcernCategory))
+    level = CharField(max_length=20, choices=codes(ConcernLevel))
     description = TextField()
     occurred_at = CharField(max_length=200, default="")  # when and where, in the raiser's words
-    state = CharField(max_length=20, default=policy.CONCERN_OPEN,
-                      choices=[(s, s) for s in policy.CONCERN_STATES])
+    state = CharField(max_length=20, default=ConcernState.OPEN,
+                      choices=codes(ConcernState))
     acknowledged_by = ForeignKeyField(User, null=True, backref="+")
     acknowledged_at = DateTimeField(null=True)
-    outcome = CharField(max_length=30, null=True)
+    outcome = CharField(max_length=30, null=True, choices=codes(ConcernOutcome))
     signed_off_by = ForeignKeyField(User, null=True, backref="+")
     closed_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
@@ -361,14 +364,14 @@ class SafeguardingConcern(BaseModel):
 class ConcernEvent(BaseModel):
     """The concern's chronology: acknowledged, action, addendum, closed, reopened."""
     concern = ForeignKeyField(SafeguardingConcern, backref="events", on_delete="CASCADE")
-    kind = CharField(max_length=20)
+    kind = CharField(max_length=20, choices=codes(ConcernEventKind))
     text = TextField(default="")
     agency = CharField(max_length=200, null=True)
     agency_reference = CharField(max_length=100, null=True)
     action_on = DateField(null=True)
     # A "closed" event's outcome, kept with the event so that a concern closed, reopened and
     # closed again keeps both outcomes in its chronology. `by` is who signed it off.
-    outcome = CharField(max_length=30, null=True)
+    outcome = CharField(max_length=30, null=True, choices=codes(ConcernOutcome))
     by = ForeignKeyField(User, backref="+")
     created_at = DateTimeField(default=utcnow)
 
@@ -379,8 +382,8 @@ class Agreement(BaseModel):
     case = ForeignKeyField(Case, backref="agreements", on_delete="CASCADE")
     title = CharField(max_length=200)
     version = IntegerField(default=1)
-    state = CharField(max_length=20, default=policy.AGREEMENT_DRAFT,
-                      choices=[(s, s) for s in policy.AGREEMENT_STATES])
+    state = CharField(max_length=20, default=AgreementState.DRAFT,
+                      choices=codes(AgreementState))
     review_on = DateField(null=True)
     other_terms = TextField(default="")
     previous = ForeignKeyField("self", null=True, backref="+")
@@ -412,14 +415,12 @@ class AgreementTerm(BaseModel):
 class AgreementAcceptance(BaseModel):
     """A party's acceptance of one exact version: the name they typed, and when. A party
     without a portal account accepts in person, recorded by a coach (`recorded_by`)."""
-    PORTAL, IN_PERSON = "portal", "in_person"
-
     agreement = ForeignKeyField(Agreement, backref="acceptances", on_delete="CASCADE")
     party = ForeignKeyField(CaseParty, backref="+")
     version = IntegerField()
     typed_name = CharField(max_length=200)
     accepted_at = DateTimeField(default=utcnow)
-    method = CharField(max_length=20, default=PORTAL)
+    method = CharField(max_length=20, default=AcceptanceMethod.PORTAL, choices=codes(AcceptanceMethod))
     recorded_by = ForeignKeyField(User, null=True, backref="+")
 
 
@@ -447,11 +448,9 @@ class ActionPoint(BaseModel):
 
 
 class Goal(BaseModel):
-    GOAL, DESIRED_OUTCOME = "goal", "desired_outcome"
-
     case = ForeignKeyField(Case, backref="goals", on_delete="CASCADE")
     party = ForeignKeyField(CaseParty, backref="goals", on_delete="CASCADE")
-    kind = CharField(max_length=20, default=GOAL)
+    kind = CharField(max_length=20, default=GoalKind.GOAL, choices=codes(GoalKind))
     text = TextField()
     created_by = ForeignKeyField(User, null=True, backref="+")
     created_at = DateTimeField(default=utcnow)

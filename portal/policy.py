@@ -11,21 +11,13 @@ Two principles run through the module:
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from portal.vocab import (
+    AgreementStanding, AgreementState, Audience, CaseEventKind, CaseKind, Code, ConcernLevel, ConcernState,
+    ConsentState, Role, SessionMode, ShareState,
+)
 
 # --- vocabularies ---------------------------------------------------------------------------
-
-PARTY, COACH, COORDINATOR = "party", "coach", "coordinator"
-ROLES = (PARTY, COACH, COORDINATOR)
-
-PRIVATE, CASE_TEAM, STAFF, PARTIES = "private", "case_team", "staff", "parties"
-AUDIENCES = (PRIVATE, CASE_TEAM, STAFF, PARTIES)
-
-AUDIENCE_LABELS = {
-    PRIVATE: "Private (only you)",
-    CASE_TEAM: "Case team (coaches on this case)",
-    STAFF: "Staff (coaches on this case and coordinators)",
-    PARTIES: "Shared with named parties",
-}
+# The stored codes are `portal.vocab`'s; the relations below are the rules' own words.
 
 # The relations a reader can have to a note. A user may hold several (an author who is also
 # an allocated coach); the note is readable if any of them is allowed.
@@ -34,20 +26,16 @@ RELATIONS = (AUTHOR, CASE_COACH, CASE_COORDINATOR, NAMED_PARTY)
 
 # PRODUCT.md's audience table, row by row.
 _NOTE_READERS = {
-    PRIVATE: frozenset({AUTHOR}),
-    CASE_TEAM: frozenset({AUTHOR, CASE_COACH}),
-    STAFF: frozenset({AUTHOR, CASE_COACH, CASE_COORDINATOR}),
-    PARTIES: frozenset({AUTHOR, CASE_COACH, CASE_COORDINATOR, NAMED_PARTY}),
+    Audience.PRIVATE: frozenset({AUTHOR}),
+    Audience.CASE_TEAM: frozenset({AUTHOR, CASE_COACH}),
+    Audience.STAFF: frozenset({AUTHOR, CASE_COACH, CASE_COORDINATOR}),
+    Audience.PARTIES: frozenset({AUTHOR, CASE_COACH, CASE_COORDINATOR, NAMED_PARTY}),
 }
 
 # A share of a note with one party. A share with the note's source party (their own words), or
 # of a note with no source party, needs no consent. A share with any other party waits for the
 # source party's consent; only "given" lets it through.
-SHARE_NOT_NEEDED, SHARE_WAITING, SHARE_GIVEN, SHARE_REFUSED, SHARE_WITHDRAWN = (
-    "not_needed", "waiting", "given", "refused", "withdrawn",
-)
-SHARE_STATES = (SHARE_NOT_NEEDED, SHARE_WAITING, SHARE_GIVEN, SHARE_REFUSED, SHARE_WITHDRAWN)
-VISIBLE_SHARE_STATES = frozenset({SHARE_NOT_NEEDED, SHARE_GIVEN})
+VISIBLE_SHARE_STATES = frozenset({ShareState.NOT_NEEDED, ShareState.GIVEN})
 # "not_needed" is believed only where it is true: the note has no source party, or the share
 # is with the source party. A careless or stale not_needed on another party's share counts as
 # no consent at all.
@@ -56,20 +44,14 @@ VISIBLE_SHARE_STATES = frozenset({SHARE_NOT_NEEDED, SHARE_GIVEN})
 def share_is_visible(note, party_id):
     """May this party see the note through its share with them?"""
     state = note.shares.get(party_id)
-    if state == SHARE_GIVEN:
+    if state == ShareState.GIVEN:
         return True
-    return state == SHARE_NOT_NEEDED and note.source_party_id in (None, party_id)
+    return state == ShareState.NOT_NEEDED and note.source_party_id in (None, party_id)
 
-CONCERN_OPEN, CONCERN_ACKNOWLEDGED, CONCERN_CLOSED = "open", "acknowledged", "closed"
-CONCERN_STATES = (CONCERN_OPEN, CONCERN_ACKNOWLEDGED, CONCERN_CLOSED)
 # "Open" in PRODUCT.md's sense: not yet closed, whether or not someone acknowledged it.
-UNRESOLVED_CONCERN_STATES = frozenset({CONCERN_OPEN, CONCERN_ACKNOWLEDGED})
+UNRESOLVED_CONCERN_STATES = frozenset({ConcernState.OPEN, ConcernState.ACKNOWLEDGED})
 
-AGREEMENT_DRAFT, AGREEMENT_PROPOSED, AGREEMENT_FINAL, AGREEMENT_SUPERSEDED = (
-    "draft", "proposed", "final", "superseded",
-)
-AGREEMENT_STATES = (AGREEMENT_DRAFT, AGREEMENT_PROPOSED, AGREEMENT_FINAL, AGREEMENT_SUPERSEDED)
-PARTY_VISIBLE_AGREEMENT_STATES = frozenset({AGREEMENT_PROPOSED, AGREEMENT_FINAL, AGREEMENT_SUPERSEDED})
+PARTY_VISIBLE_AGREEMENT_STATES = frozenset({AgreementState.PROPOSED, AgreementState.FINAL, AgreementState.SUPERSEDED})
 
 
 class PolicyError(ValueError):
@@ -77,7 +59,9 @@ class PolicyError(ValueError):
 
 
 def _require(value, allowed, what):
-    if value not in allowed:
+    """The value, if `allowed` (a vocabulary of `portal.vocab` or a collection) knows it."""
+    known = allowed.has(value) if isinstance(allowed, type) and issubclass(allowed, Code) else value in allowed
+    if not known:
         raise PolicyError(f"unknown {what}: {value!r}")
     return value
 
@@ -94,7 +78,7 @@ class Actor:
     admin: bool = False
 
     def __post_init__(self):
-        _require(self.role, ROLES, "role")
+        _require(self.role, Role, "role")
 
 
 @dataclass(frozen=True)
@@ -105,7 +89,7 @@ class CaseFacts:
     party_users: dict = field(default_factory=dict)
     has_unresolved_concern: bool = False
     closed: bool = False
-    kind: str = "mediation"
+    kind: str = CaseKind.MEDIATION
 
     def party_ids_of(self, user_id):
         return frozenset(pid for pid, uid in self.party_users.items() if uid == user_id)
@@ -123,9 +107,9 @@ class NoteFacts:
     withdrawn: bool = False
 
     def __post_init__(self):
-        _require(self.audience, AUDIENCES, "audience")
+        _require(self.audience, Audience, "audience")
         for state in self.shares.values():
-            _require(state, SHARE_STATES, "share state")
+            _require(state, ShareState, "share state")
 
 
 @dataclass(frozen=True)
@@ -136,7 +120,7 @@ class ConcernFacts:
     state: str
 
     def __post_init__(self):
-        _require(self.state, CONCERN_STATES, "concern state")
+        _require(self.state, ConcernState, "concern state")
 
 
 @dataclass(frozen=True)
@@ -147,10 +131,6 @@ class PartyItemFacts:
 
 
 # How a session happens. A home visit's place is a party's home address.
-FACE_TO_FACE, ONLINE, TELEPHONE, HOME_VISIT, COMMUNITY_VENUE = (
-    "face_to_face", "online", "telephone", "home_visit", "community_venue",
-)
-SESSION_MODES = (FACE_TO_FACE, ONLINE, TELEPHONE, HOME_VISIT, COMMUNITY_VENUE)
 
 
 @dataclass(frozen=True)
@@ -159,10 +139,10 @@ class SessionFacts:
     session_id: int
     case_id: int
     party_ids: frozenset = frozenset()
-    mode: str = FACE_TO_FACE
+    mode: str = SessionMode.FACE_TO_FACE
 
     def __post_init__(self):
-        _require(self.mode, SESSION_MODES, "session mode")
+        _require(self.mode, SessionMode, "session mode")
 
 
 @dataclass(frozen=True)
@@ -172,7 +152,7 @@ class AgreementFacts:
     state: str
 
     def __post_init__(self):
-        _require(self.state, AGREEMENT_STATES, "agreement state")
+        _require(self.state, AgreementState, "agreement state")
 
 
 # --- relations ------------------------------------------------------------------------------
@@ -183,17 +163,17 @@ def _is(actor, role):
 
 def is_case_coach(actor, case):
     """An active coach currently allocated to the case."""
-    return _is(actor, COACH) and actor.user_id in case.coach_ids
+    return _is(actor, Role.COACH) and actor.user_id in case.coach_ids
 
 
 def is_case_staff(actor, case):
     """Coordinators (every case) and the case's allocated coaches."""
-    return _is(actor, COORDINATOR) or is_case_coach(actor, case)
+    return _is(actor, Role.COORDINATOR) or is_case_coach(actor, case)
 
 
 def party_ids_for(actor, case):
     """The party records on this case that belong to the actor (usually none or one)."""
-    if not _is(actor, PARTY):
+    if not _is(actor, Role.PARTY):
         return frozenset()
     return case.party_ids_of(actor.user_id)
 
@@ -214,7 +194,7 @@ def note_relations(actor, case, note):
             relations.add(AUTHOR)
         if is_case_coach(actor, case):
             relations.add(CASE_COACH)
-        if _is(actor, COORDINATOR):
+        if _is(actor, Role.COORDINATOR):
             relations.add(CASE_COORDINATOR)
     elif not note.withdrawn:
         mine = party_ids_for(actor, case)
@@ -249,20 +229,20 @@ def can_change_case(actor, case):
 
 def can_run_case(actor, case):
     """Consent records, allocation and funding: the coordinator's decisions, on open cases."""
-    return _is(actor, COORDINATOR) and not case.closed
+    return _is(actor, Role.COORDINATOR) and not case.closed
 
 
 def can_close_case(actor, case):
-    return _is(actor, COORDINATOR) and not case.closed
+    return _is(actor, Role.COORDINATOR) and not case.closed
 
 
 def can_reopen_case(actor, case):
-    return _is(actor, COORDINATOR) and case.closed
+    return _is(actor, Role.COORDINATOR) and case.closed
 
 
 def can_offer_follow_on(actor, case):
     """Post-mediation coaching is offered by a coordinator once the mediation has closed."""
-    return _is(actor, COORDINATOR) and case.closed
+    return _is(actor, Role.COORDINATOR) and case.closed
 
 
 def can_answer_own_consent(actor, case, party_id):
@@ -271,10 +251,6 @@ def can_answer_own_consent(actor, case, party_id):
 
 
 # Consent to take part (the party record's latest state), and a party's own answers to it.
-CONSENT_PENDING, CONSENT_GIVEN, CONSENT_DECLINED, CONSENT_WITHDRAWN = (
-    "pending", "given", "declined", "withdrawn",
-)
-CONSENT_STATES = (CONSENT_PENDING, CONSENT_GIVEN, CONSENT_DECLINED, CONSENT_WITHDRAWN)
 CONFIRM_CONSENT, WITHDRAW_CONSENT = "confirm", "withdraw"
 
 
@@ -282,21 +258,21 @@ def own_consent_answers(actor, case, party_id, consent_state):
     """What a party may say about taking part: withdraw once they have agreed, and agree
     otherwise (taking part is voluntary, and they may change their mind at any time). Nothing on
     a closed case, and nothing for anyone else's record."""
-    _require(consent_state, CONSENT_STATES, "consent state")
+    _require(consent_state, ConsentState, "consent state")
     if not can_answer_own_consent(actor, case, party_id):
         return frozenset()
-    if consent_state == CONSENT_GIVEN:
+    if consent_state == ConsentState.GIVEN:
         return frozenset({WITHDRAW_CONSENT})
     return frozenset({CONFIRM_CONSENT})
 
 
 def can_view_funding(actor, case):
     """Funding schemes and fees are the coordinators' business."""
-    return _is(actor, COORDINATOR)
+    return _is(actor, Role.COORDINATOR)
 
 
 # Timeline entries about money are for coordinators only, like the funding they describe.
-COORDINATOR_ONLY_EVENT_KINDS = frozenset({"funding"})
+COORDINATOR_ONLY_EVENT_KINDS = frozenset({CaseEventKind.FUNDING})
 
 
 def can_view_case_event(actor, case, kind):
@@ -308,7 +284,7 @@ def can_view_case_event(actor, case, kind):
 
 def can_view_own_fee(actor, case, party_id):
     """A self-funded party sees their own fee, and nobody else's."""
-    return _is(actor, COORDINATOR) or party_id in party_ids_for(actor, case)
+    return _is(actor, Role.COORDINATOR) or party_id in party_ids_for(actor, case)
 
 
 def shows_own_fee(actor, case, party_id, *, self_funded, fee_recorded):
@@ -337,12 +313,12 @@ def can_edit_note(actor, case, note):
 
 
 # Share states a party has been able to see the note through (a withdrawn consent was given).
-EVER_VISIBLE_SHARE_STATES = frozenset({SHARE_NOT_NEEDED, SHARE_GIVEN, SHARE_WITHDRAWN})
+EVER_VISIBLE_SHARE_STATES = frozenset({ShareState.NOT_NEEDED, ShareState.GIVEN, ShareState.WITHDRAWN})
 
 
 def note_is_shared(note):
     """Shared with a party now: a share in a visible state, on a note that is not withdrawn."""
-    return (note.audience == PARTIES and not note.withdrawn
+    return (note.audience == Audience.PARTIES and not note.withdrawn
             and any(share_is_visible(note, party_id) for party_id in note.shares))
 
 
@@ -350,7 +326,7 @@ def note_was_shared(note):
     """A party may have read it: shared now, or once (consent since withdrawn, or the note
     withdrawn). Such a note is never changed in place or deleted: edits become revisions, and
     deleting becomes withdrawing, so that staff keep what a party was shown."""
-    return note.audience == PARTIES and (
+    return note.audience == Audience.PARTIES and (
         note_is_shared(note)
         or any(state in EVER_VISIBLE_SHARE_STATES for state in note.shares.values()))
 
@@ -360,7 +336,7 @@ def source_party_is_fixed(note):
     the note stays theirs: changing whose words they are would turn a refusal, or a question
     not yet answered, into a share that needs no consent."""
     return note.source_party_id is not None and any(
-        party_id != note.source_party_id and state != SHARE_NOT_NEEDED
+        party_id != note.source_party_id and state != ShareState.NOT_NEEDED
         for party_id, state in note.shares.items())
 
 
@@ -396,8 +372,8 @@ def can_see_file_original_name(actor, case, note):
 def share_state_for(note_source_party_id, party_id):
     """The state a new share starts in: consent is needed only for another party's words."""
     if note_source_party_id is None or note_source_party_id == party_id:
-        return SHARE_NOT_NEEDED
-    return SHARE_WAITING
+        return ShareState.NOT_NEEDED
+    return ShareState.WAITING
 
 
 def can_answer_share_consent(actor, case, note):
@@ -412,24 +388,24 @@ def can_answer_share_consent(actor, case, note):
 # How consent to a share can change: the source party agrees or refuses a waiting share, and
 # may withdraw consent once given. A refused or withdrawn share can only be asked again.
 SHARE_CONSENT_ANSWERS = {
-    SHARE_WAITING: (SHARE_GIVEN, SHARE_REFUSED),
-    SHARE_GIVEN: (SHARE_WITHDRAWN,),
-    SHARE_REFUSED: (),
-    SHARE_WITHDRAWN: (),
-    SHARE_NOT_NEEDED: (),
+    ShareState.WAITING: (ShareState.GIVEN, ShareState.REFUSED),
+    ShareState.GIVEN: (ShareState.WITHDRAWN,),
+    ShareState.REFUSED: (),
+    ShareState.WITHDRAWN: (),
+    ShareState.NOT_NEEDED: (),
 }
-SHARE_ASK_AGAIN_STATES = frozenset({SHARE_REFUSED, SHARE_WITHDRAWN})
+SHARE_ASK_AGAIN_STATES = frozenset({ShareState.REFUSED, ShareState.WITHDRAWN})
 
 
 def share_consent_answers(state):
     """The consent answers that make sense for a share in this state."""
-    return SHARE_CONSENT_ANSWERS[_require(state, SHARE_STATES, "share state")]
+    return SHARE_CONSENT_ANSWERS[_require(state, ShareState, "share state")]
 
 
 def _asks_consent(case, note, party_id):
     """A share of a note shown to parties that needs the source party's consent, with a party
     of the note's own case."""
-    return (note.audience == PARTIES and note.source_party_id is not None
+    return (note.audience == Audience.PARTIES and note.source_party_id is not None
             and note.case_id == case.case_id and party_id in case.party_users
             and party_id in note.shares and party_id != note.source_party_id)
 
@@ -438,7 +414,7 @@ def can_view_share_request(actor, case, note, party_id):
     """The source party sees what a coach asks to share with another party, and with whom
     (their own words), while the request waits or their consent stands."""
     return (can_answer_share_consent(actor, case, note) and _asks_consent(case, note, party_id)
-            and note.shares[party_id] in (SHARE_WAITING, SHARE_GIVEN))
+            and note.shares[party_id] in (ShareState.WAITING, ShareState.GIVEN))
 
 
 def can_record_share_consent(actor, case, note, party_id):
@@ -460,7 +436,7 @@ def note_readers(audience, source_party_id, party_ids):
     """Who a note with this audience and these named parties would be readable by: which staff
     relations, and the state each named party's share would start in. For the words a coach sees
     before saving; computed from the same table and rules as `can_read_note`."""
-    _require(audience, AUDIENCES, "audience")
+    _require(audience, Audience, "audience")
     relations = _NOTE_READERS[audience]
     shares = {pid: share_state_for(source_party_id, pid) for pid in party_ids} \
         if NAMED_PARTY in relations else {}
@@ -475,7 +451,7 @@ def can_override_note(actor, case, note):
     """The safeguarding override: a safeguarding lead, an unresolved concern on the case, and a
     note they could not otherwise read. The caller must still ask for a reason and audit it."""
     return (
-        _is(actor, COORDINATOR)
+        _is(actor, Role.COORDINATOR)
         and actor.safeguarding_lead
         and case.has_unresolved_concern
         and note.case_id == case.case_id
@@ -487,10 +463,10 @@ def can_override_note(actor, case, note):
 
 def can_view_concern(actor, case, concern):
     """Staff only: the raising coach, the case's coaches and coordinators. Never a party."""
-    if not actor.active or actor.role == PARTY or concern.case_id != case.case_id:
+    if not actor.active or actor.role == Role.PARTY or concern.case_id != case.case_id:
         return False
     return is_case_staff(actor, case) or (
-        _is(actor, COACH) and concern.raised_by_id == actor.user_id
+        _is(actor, Role.COACH) and concern.raised_by_id == actor.user_id
     )
 
 
@@ -500,7 +476,7 @@ def can_raise_concern(actor, case):
 
 def can_act_on_concern(actor):
     """Acknowledge, record actions, close: the safeguarding lead's work."""
-    return _is(actor, COORDINATOR) and actor.safeguarding_lead
+    return _is(actor, Role.COORDINATOR) and actor.safeguarding_lead
 
 
 def can_add_addendum(actor, case, concern):
@@ -511,32 +487,28 @@ def can_add_addendum(actor, case, concern):
 # What the lead may do to a concern in each state. Acting on a concern that nobody has
 # acknowledged yet acknowledges it too: the lead has plainly seen it.
 CONCERN_MOVES = {
-    CONCERN_OPEN: frozenset({"acknowledge", "action", "close"}),
-    CONCERN_ACKNOWLEDGED: frozenset({"action", "close"}),
-    CONCERN_CLOSED: frozenset({"reopen"}),
+    ConcernState.OPEN: frozenset({"acknowledge", "action", "close"}),
+    ConcernState.ACKNOWLEDGED: frozenset({"action", "close"}),
+    ConcernState.CLOSED: frozenset({"reopen"}),
 }
 
 
 def concern_moves(concern):
     """The lead's actions that make sense for the concern's state."""
-    return CONCERN_MOVES[_require(concern.state, CONCERN_STATES, "concern state")]
+    return CONCERN_MOVES[_require(concern.state, ConcernState, "concern state")]
 
 
-CONCERN_CATEGORIES = ("risk_to_self", "risk_to_others", "child_protection", "domestic_abuse",
-                      "adult_at_risk", "other")
-# Most urgent first: the dashboard's order.
-CONCERN_LEVELS = ("immediate", "high", "medium", "low")
-CONCERN_OUTCOMES = ("referred_to_agency", "advice_given", "no_further_action")
 
 
 def concern_ack_limits(immediate_minutes, high_hours):
     """How long each level may wait for acknowledgement (levels not named may wait)."""
-    return {"immediate": timedelta(minutes=immediate_minutes), "high": timedelta(hours=high_hours)}
+    return {ConcernLevel.IMMEDIATE: timedelta(minutes=immediate_minutes),
+            ConcernLevel.HIGH: timedelta(hours=high_hours)}
 
 
 def is_overdue(level, acknowledged, age, limits):
     """Not acknowledged within its level's limit; exactly at the limit is still in time."""
-    _require(level, CONCERN_LEVELS, "concern level")
+    _require(level, ConcernLevel, "concern level")
     limit = limits.get(level)
     return not acknowledged and limit is not None and age > limit
 
@@ -587,13 +559,13 @@ def can_see_session_address(actor, case, session):
     session may be at one party's home, and another party never learns that address."""
     if not can_view_session(actor, case, session):
         return False
-    return session.mode != HOME_VISIT or is_case_staff(actor, case)
+    return session.mode != SessionMode.HOME_VISIT or is_case_staff(actor, case)
 
 
 def calendar_carries_session_address(session):
     """A calendar file is copied into other services (a phone, a mail provider), so it carries
     an office or a venue but never a home visit's address, whoever downloads it."""
-    return session.mode != HOME_VISIT
+    return session.mode != SessionMode.HOME_VISIT
 
 
 def can_schedule_session(actor, case):
@@ -613,7 +585,7 @@ def can_view_agreement(actor, case, agreement):
 
 def can_draft_agreement(actor, case):
     """A coach on an open mediation case drafts written agreements (coaching has none)."""
-    return is_case_coach(actor, case) and not case.closed and case.kind == "mediation"
+    return is_case_coach(actor, case) and not case.closed and case.kind == CaseKind.MEDIATION
 
 
 def _coach_on_open_case_of(actor, case, agreement):
@@ -623,7 +595,7 @@ def _coach_on_open_case_of(actor, case, agreement):
 
 def can_edit_agreement(actor, case, agreement):
     """Only a draft changes in place; once proposed, a change is a new version."""
-    return _coach_on_open_case_of(actor, case, agreement) and agreement.state == AGREEMENT_DRAFT
+    return _coach_on_open_case_of(actor, case, agreement) and agreement.state == AgreementState.DRAFT
 
 
 def can_propose_agreement(actor, case, agreement):
@@ -633,17 +605,13 @@ def can_propose_agreement(actor, case, agreement):
 def can_revise_agreement(actor, case, agreement):
     """Start the next version of a proposed or final agreement (a new draft)."""
     return (_coach_on_open_case_of(actor, case, agreement)
-            and agreement.state in (AGREEMENT_PROPOSED, AGREEMENT_FINAL))
+            and agreement.state in (AgreementState.PROPOSED, AgreementState.FINAL))
 
 
 def can_answer_agreement(actor, case, agreement, party_id):
     """A party on the case accepts a proposed agreement, or asks for a change, for themselves."""
-    return (agreement.case_id == case.case_id and agreement.state == AGREEMENT_PROPOSED
+    return (agreement.case_id == case.case_id and agreement.state == AgreementState.PROPOSED
             and not case.closed and party_id in party_ids_for(actor, case))
-
-
-# Where an agreement stands for one of its parties (their home page).
-STANDING_YOUR_ANSWER, STANDING_ACCEPTED = "your_answer", "accepted"
 
 
 def agreement_standing(actor, case, agreement, party_id, *, accepted):
@@ -653,18 +621,18 @@ def agreement_standing(actor, case, agreement, party_id, *, accepted):
     agreement they may not see."""
     if not (can_view_agreement(actor, case, agreement) and party_id in party_ids_for(actor, case)):
         return None
-    if agreement.state == AGREEMENT_PROPOSED:
+    if agreement.state == AgreementState.PROPOSED:
         if accepted:
-            return STANDING_ACCEPTED
+            return AgreementStanding.ACCEPTED
         if can_answer_agreement(actor, case, agreement, party_id):
-            return STANDING_YOUR_ANSWER
-    return agreement.state
+            return AgreementStanding.YOUR_ANSWER
+    return AgreementStanding(agreement.state)
 
 
 def can_record_agreement_acceptance(actor, case, agreement, party_id):
     """A coach records the acceptance of a party without a portal account, given in person."""
     return (_coach_on_open_case_of(actor, case, agreement)
-            and agreement.state == AGREEMENT_PROPOSED
+            and agreement.state == AgreementState.PROPOSED
             and party_id in case.party_users and case.party_users[party_id] is None)
 
 
@@ -678,18 +646,18 @@ def can_view_agreement_change_request(actor, case, agreement, party_id):
 
 def home_role(actor):
     """Which home page an actor lands on."""
-    return _require(actor.role, ROLES, "role")
+    return _require(actor.role, Role, "role")
 
 
 def can_use_role_area(actor, role):
     """A role's own pages (home, lists) are for that role only."""
-    _require(role, ROLES, "role")
+    _require(role, Role, "role")
     return _is(actor, role)
 
 
 def can_administer_users(actor):
     """Invite and deactivate: coordinators holding the administrator duty."""
-    return _is(actor, COORDINATOR) and actor.admin
+    return _is(actor, Role.COORDINATOR) and actor.admin
 
 
 def can_deactivate_user(actor, person):
@@ -708,4 +676,4 @@ def can_read_audit_trail(actor):
 
 
 def can_take_referrals(actor):
-    return _is(actor, COORDINATOR)
+    return _is(actor, Role.COORDINATOR)

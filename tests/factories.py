@@ -9,6 +9,7 @@ from portal.models import (
     ActionPoint, Agreement, Case, CaseParty, CaseSession, CoachAllocation, Goal, Note, NoteShare,
     SafeguardingConcern, SessionAttendee, SessionCoach, User, utcnow,
 )
+from portal.vocab import AgreementState, Audience, CaseKind, ConcernState, Role
 
 DEFAULT_PASSWORD = "a-long-test-passphrase"
 _counter = itertools.count(1)
@@ -23,7 +24,7 @@ def _hash(password):
     return _hash_cache[password]
 
 
-def make_user(role=policy.COACH, *, name=None, email=None, password=DEFAULT_PASSWORD, **fields):
+def make_user(role=Role.COACH, *, name=None, email=None, password=DEFAULT_PASSWORD, **fields):
     n = next(_counter)
     return User.create(
         name=name or f"{role.title()} Person{n}",
@@ -34,7 +35,7 @@ def make_user(role=policy.COACH, *, name=None, email=None, password=DEFAULT_PASS
     )
 
 
-def make_case(kind=Case.MEDIATION, **fields):
+def make_case(kind=CaseKind.MEDIATION, **fields):
     n = next(_counter)
     return Case.create(reference=fields.pop("reference", f"AC-2026-{n:04d}"), kind=kind, **fields)
 
@@ -48,7 +49,7 @@ def allocate(case, coach, ended=False):
     return CoachAllocation.create(case=case, coach=coach, ended_at=utcnow() if ended else None)
 
 
-def make_note(case, author, audience=policy.STAFF, *, body=None, shares=None, source=None,
+def make_note(case, author, audience=Audience.STAFF, *, body=None, shares=None, source=None,
               withdrawn=False):
     """`shares` maps a CaseParty to a share state (or is a list of parties: states by the rules)."""
     note = Note.create(case=case, author=author, audience=audience, body=body or "A note.",
@@ -60,7 +61,7 @@ def make_note(case, author, audience=policy.STAFF, *, body=None, shares=None, so
     return note
 
 
-def make_concern(case, raised_by, state=policy.CONCERN_OPEN, level="high", **fields):
+def make_concern(case, raised_by, state=ConcernState.OPEN, level="high", **fields):
     return SafeguardingConcern.create(case=case, raised_by=raised_by, state=state, level=level,
                                       category=fields.pop("category", "risk_to_self"),
                                       description=fields.pop("description", "What was said."),
@@ -86,7 +87,7 @@ def make_goal(case, party, text="A goal", **fields):
     return Goal.create(case=case, party=party, text=text, **fields)
 
 
-def make_agreement(case, created_by, state=policy.AGREEMENT_DRAFT, **fields):
+def make_agreement(case, created_by, state=AgreementState.DRAFT, **fields):
     return Agreement.create(case=case, created_by=created_by, state=state,
                             title=fields.pop("title", "Agreement"), **fields)
 

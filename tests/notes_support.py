@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal import policy
 from tests.conftest import Browser, enter_as
 from tests.factories import add_party, allocate, make_case, make_user
+from portal.vocab import Role
 
 HTMX = {"HX-Request": "true"}
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -20,13 +20,13 @@ def world(app):
     (Cal) without one."""
     w = SimpleNamespace()
     w.app = app
-    w.coach = make_user(policy.COACH, name="Priya Author")
-    w.other_coach = make_user(policy.COACH, name="Tom Colleague")
-    w.outsider = make_user(policy.COACH, name="Una Elsewhere")
-    w.coordinator = make_user(policy.COORDINATOR, name="Dev Coordinator")
-    w.lead = make_user(policy.COORDINATOR, name="Cara Lead", is_safeguarding_lead=True)
-    w.alex_user = make_user(policy.PARTY, name="Alex Morgan")
-    w.bea_user = make_user(policy.PARTY, name="Bea Lewis")
+    w.coach = make_user(Role.COACH, name="Priya Author")
+    w.other_coach = make_user(Role.COACH, name="Tom Colleague")
+    w.outsider = make_user(Role.COACH, name="Una Elsewhere")
+    w.coordinator = make_user(Role.COORDINATOR, name="Dev Coordinator")
+    w.lead = make_user(Role.COORDINATOR, name="Cara Lead", is_safeguarding_lead=True)
+    w.alex_user = make_user(Role.PARTY, name="Alex Morgan")
+    w.bea_user = make_user(Role.PARTY, name="Bea Lewis")
     w.case = make_case()
     allocate(w.case, w.coach)
     allocate(w.case, w.other_coach)

@@ -4,12 +4,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from portal import policy
 from portal.models import User
 from tests.conftest import csrf_from, enter_as
 from tests.factories import add_party, allocate, make_case, make_user
+from portal.vocab import Role
 
-HOMES = {policy.PARTY: "/party", policy.COACH: "/coach", policy.COORDINATOR: "/coordinator"}
+HOMES = {Role.PARTY: "/party", Role.COACH: "/coach", Role.COORDINATOR: "/coordinator"}
 
 
 def assert_sent_to_sign_in(response, wanted=None):
@@ -22,15 +22,15 @@ def assert_sent_to_sign_in(response, wanted=None):
 
 # --- home pages -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("page_role", policy.ROLES)
-@pytest.mark.parametrize("user_role", policy.ROLES)
+@pytest.mark.parametrize("page_role", Role)
+@pytest.mark.parametrize("user_role", Role)
 def test_each_home_page_is_for_its_own_role_only(app, user_role, page_role):
     client = enter_as(app.test_client(), make_user(user_role))
     response = client.get(HOMES[page_role])
     assert response.status_code == (200 if user_role == page_role else 403)
 
 
-@pytest.mark.parametrize("role", policy.ROLES)
+@pytest.mark.parametrize("role", Role)
 def test_the_front_door_sends_each_role_to_its_home(app, role):
     response = enter_as(app.test_client(), make_user(role)).get("/")
     assert urlsplit(response.headers["Location"]).path == HOMES[role]
@@ -41,7 +41,7 @@ def test_a_home_page_sends_an_anonymous_visitor_to_sign_in(client, path):
     assert_sent_to_sign_in(client.get(path), wanted=path)
 
 
-@pytest.mark.parametrize("role", policy.ROLES)
+@pytest.mark.parametrize("role", Role)
 def test_a_deactivated_users_session_counts_for_nothing(app, role):
     user = make_user(role)
     client = enter_as(app.test_client(), user)
@@ -58,12 +58,12 @@ def case_world(app):
     case = make_case()
     other_case = make_case()
     people = {
-        "coordinator": make_user(policy.COORDINATOR),
-        "allocated coach": make_user(policy.COACH),
-        "coach taken off the case": make_user(policy.COACH),
-        "coach of another case": make_user(policy.COACH),
-        "party on the case": make_user(policy.PARTY),
-        "party on another case": make_user(policy.PARTY),
+        "coordinator": make_user(Role.COORDINATOR),
+        "allocated coach": make_user(Role.COACH),
+        "coach taken off the case": make_user(Role.COACH),
+        "coach of another case": make_user(Role.COACH),
+        "party on the case": make_user(Role.PARTY),
+        "party on another case": make_user(Role.PARTY),
     }
     allocate(case, people["allocated coach"])
     allocate(case, people["coach taken off the case"], ended=True)
@@ -130,7 +130,7 @@ def test_an_htmx_request_without_a_session_gets_hx_redirect_to_sign_in(client, p
 
 
 def test_an_htmx_request_that_is_not_allowed_gets_a_fragment_not_a_page(app):
-    client = enter_as(app.test_client(), make_user(policy.PARTY))
+    client = enter_as(app.test_client(), make_user(Role.PARTY))
     response = client.get("/coach", headers=HTMX)
     assert response.status_code == 403
     body = response.get_data(as_text=True)
@@ -141,39 +141,39 @@ def test_an_htmx_request_that_is_not_allowed_gets_a_fragment_not_a_page(app):
 # --- CSRF ---------------------------------------------------------------------------------------
 
 def test_a_post_without_the_token_is_refused_and_saves_nothing(app, outbox):
-    admin = make_user(policy.COORDINATOR, is_admin=True)
+    admin = make_user(Role.COORDINATOR, is_admin=True)
     client = enter_as(app.test_client(), admin)
     before = User.select().count()
     response = client.post("/admin/people/invite", data={
-        "name": "Iris Novak", "email": "iris@example.org", "role": policy.COACH})
+        "name": "Iris Novak", "email": "iris@example.org", "role": Role.COACH})
     assert response.status_code == 400
     assert User.select().count() == before
     assert outbox() == []
 
 
 def test_a_post_with_a_wrong_token_is_refused(app):
-    admin = make_user(policy.COORDINATOR, is_admin=True)
+    admin = make_user(Role.COORDINATOR, is_admin=True)
     client = enter_as(app.test_client(), admin)
     response = client.post("/admin/people/invite", data={
         "csrf_token": "not-the-token", "name": "Iris Novak", "email": "iris@example.org",
-        "role": policy.COACH})
+        "role": Role.COACH})
     assert response.status_code == 400
     assert not User.by_email("iris@example.org").exists()
 
 
 def test_a_token_from_another_session_is_refused(app):
-    admin = make_user(policy.COORDINATOR, is_admin=True)
-    someone_else = enter_as(app.test_client(), make_user(policy.COACH))
+    admin = make_user(Role.COORDINATOR, is_admin=True)
+    someone_else = enter_as(app.test_client(), make_user(Role.COACH))
     foreign_token = csrf_from(someone_else.get("/coach").get_data(as_text=True))
     response = enter_as(app.test_client(), admin).post("/admin/people/invite", data={
         "csrf_token": foreign_token, "name": "Iris Novak", "email": "iris@example.org",
-        "role": policy.COACH})
+        "role": Role.COACH})
     assert response.status_code == 400
     assert not User.by_email("iris@example.org").exists()
 
 
 def test_signing_out_without_the_token_is_refused(app):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     client = enter_as(app.test_client(), user)
     assert client.post("/sign-out").status_code == 400
     assert client.get("/coach").status_code == 200
@@ -181,7 +181,7 @@ def test_signing_out_without_the_token_is_refused(app):
 
 
 def test_the_token_also_works_as_the_header_htmx_sends(app):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     client = enter_as(app.test_client(), user)
     token = csrf_from(client.get("/coach").get_data(as_text=True))
     response = client.post("/sign-out", headers={**HTMX, "X-CSRFToken": token})
@@ -191,7 +191,7 @@ def test_the_token_also_works_as_the_header_htmx_sends(app):
 
 
 def test_an_administrator_acting_on_an_unknown_person_gets_404(app):
-    client = enter_as(app.test_client(), make_user(policy.COORDINATOR, is_admin=True))
+    client = enter_as(app.test_client(), make_user(Role.COORDINATOR, is_admin=True))
     token = csrf_from(client.get("/admin/people").get_data(as_text=True))
     assert client.post("/admin/people/987654/deactivate", data={"csrf_token": token}).status_code == 404
 

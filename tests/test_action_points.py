@@ -19,6 +19,7 @@ from tests.factories import (
     add_party, allocate, make_action_point, make_action_point_due, make_agreement,
     make_agreement_term, make_case, make_goal, make_user,
 )
+from portal.vocab import AgreementState, CaseKind, CaseStatus, GoalKind, Role
 
 HTMX = {"HX-Request": "true"}
 
@@ -26,10 +27,10 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture
 def w(make_browser):
     """A mediation case with a coach, two parties with accounts, a coordinator and a stranger coach."""
-    coordinator = make_user(policy.COORDINATOR)
-    coach, stranger_coach = make_user(policy.COACH), make_user(policy.COACH)
-    alex_user = make_user(policy.PARTY, name="Alex Example")
-    bea_user = make_user(policy.PARTY, name="Bea Example")
+    coordinator = make_user(Role.COORDINATOR)
+    coach, stranger_coach = make_user(Role.COACH), make_user(Role.COACH)
+    alex_user = make_user(Role.PARTY, name="Alex Example")
+    bea_user = make_user(Role.PARTY, name="Bea Example")
     case = make_case()
     allocate(case, coach)
     alex, bea = add_party(case, alex_user), add_party(case, bea_user)
@@ -172,7 +173,7 @@ def test_ids_on_two_open_forms_do_not_clash(w):
     assert not (ids[0] & ids[1]) and not (ids[0] & ids[2])
 
 
-@pytest.mark.parametrize("kind, words", [(Goal.GOAL, "Goal"), (Goal.DESIRED_OUTCOME, "Desired outcome")])
+@pytest.mark.parametrize("kind, words", [(GoalKind.GOAL, "Goal"), (GoalKind.DESIRED_OUTCOME, "Desired outcome")])
 def test_staff_record_a_goal_or_desired_outcome(w, kind, words):
     staff = w.signed_in(w.coordinator)
     response = staff.submit(new_goal_url(w.case, w.bea), {"kind": kind, "text": "Feel safe at home"})
@@ -213,7 +214,7 @@ STAFF_FORMS = [new_point_url, new_goal_url]
 
 @pytest.mark.parametrize("url", STAFF_FORMS)
 def test_on_a_closed_case_nobody_sets_them(w, url):
-    Case.update(status=Case.CLOSED).where(Case.id == w.case.id).execute()
+    Case.update(status=CaseStatus.CLOSED).where(Case.id == w.case.id).execute()
     for user in (w.coach, w.coordinator):
         browser = w.signed_in(user)
         assert browser.get(url(w.case, w.alex)).status_code == 403
@@ -225,7 +226,7 @@ def test_on_a_closed_case_nobody_sets_them(w, url):
 
 @pytest.mark.parametrize("url", STAFF_FORMS)
 def test_a_coach_not_on_the_case_finds_nothing(w, url):
-    former = make_user(policy.COACH)
+    former = make_user(Role.COACH)
     allocate(w.case, former, ended=True)
     for user in (w.stranger_coach, former):
         browser = w.signed_in(user)
@@ -291,7 +292,7 @@ def test_staff_remove_an_open_action_point(w):
 
 def test_done_and_agreed_action_points_are_not_changed_or_removed(w):
     done = make_action_point(w.case, w.alex, text="Done one", done_at=utcnow())
-    term = make_agreement_term(make_agreement(w.case, w.coach, state=policy.AGREEMENT_FINAL), w.alex)
+    term = make_agreement_term(make_agreement(w.case, w.coach, state=AgreementState.FINAL), w.alex)
     agreed = make_action_point(w.case, w.alex, text="Agreed one", agreement_term=term)
     open_one = make_action_point(w.case, w.alex, text="Open one")
     coach = w.signed_in(w.coach)
@@ -345,7 +346,7 @@ def test_the_case_page_lists_each_partys_items_open_first(w, app):
 
 def test_a_party_sees_their_own_open_first_by_due_date(w, app):
     today = service_today(app)
-    other_case = make_case(kind=Case.COACHING)
+    other_case = make_case(kind=CaseKind.COACHING)
     alex_again = add_party(other_case, w.alex_user)
     undated = make_action_point_due(w.case, w.alex, None, text="Whenever")
     late = make_action_point_due(other_case, alex_again, today + timedelta(days=9), text="Later")
@@ -490,10 +491,10 @@ def test_a_party_acting_on_another_partys_action_point_finds_nothing(w, what):
     assert (after.done_at is None, after.party_comment) == (what != "not-done", "")
 
 
-@pytest.mark.parametrize("role", [policy.COACH, policy.COORDINATOR])
+@pytest.mark.parametrize("role", [Role.COACH, Role.COORDINATOR])
 def test_staff_do_not_use_a_partys_own_pages(w, role):
     point = make_action_point(w.case, w.alex)
-    staff = w.signed_in(w.coach if role == policy.COACH else w.coordinator)
+    staff = w.signed_in(w.coach if role == Role.COACH else w.coordinator)
     assert staff.get("/action-points").status_code == 403
     assert staff.get(own_url(point)).status_code == 403
     assert staff.submit(own_url(point, "done"), page=case_url(w.case)).status_code == 403
@@ -502,7 +503,7 @@ def test_staff_do_not_use_a_partys_own_pages(w, role):
 
 def test_on_a_closed_case_the_party_reads_but_does_not_change(w):
     point = make_action_point(w.case, w.alex, text="Phone the council")
-    Case.update(status=Case.CLOSED).where(Case.id == w.case.id).execute()
+    Case.update(status=CaseStatus.CLOSED).where(Case.id == w.case.id).execute()
     alex = w.signed_in(w.alex_user)
     mine = item(text(alex.get("/action-points")), f"my-action-point-{point.id}")
     assert "Phone the council" in mine and "Mark as done" not in mine and "This case is closed" in mine
@@ -513,7 +514,7 @@ def test_on_a_closed_case_the_party_reads_but_does_not_change(w):
 
 def test_the_party_sees_their_goals(w):
     make_goal(w.case, w.alex, text="Sleep through the night")
-    make_goal(w.case, w.alex, text="Talk without shouting", kind=Goal.DESIRED_OUTCOME)
+    make_goal(w.case, w.alex, text="Talk without shouting", kind=GoalKind.DESIRED_OUTCOME)
     html = text(w.signed_in(w.alex_user).get("/action-points"))
     section = html[html.index('id="goals-heading"'):]
     assert "Sleep through the night" in section and "Talk without shouting" in section
@@ -556,13 +557,13 @@ def _facts(closed=False):
 
 
 ACTORS = {
-    "alex": Actor(ALEX_USER, policy.PARTY),
-    "bea": Actor(BEA_USER, policy.PARTY),
-    "deactivated alex": Actor(ALEX_USER, policy.PARTY, active=False),
-    "allocated coach": Actor(COACH_ID, policy.COACH),
-    "deactivated coach": Actor(COACH_ID, policy.COACH, active=False),
-    "unallocated coach": Actor(STRANGER, policy.COACH),
-    "coordinator": Actor(COORD_ID, policy.COORDINATOR),
+    "alex": Actor(ALEX_USER, Role.PARTY),
+    "bea": Actor(BEA_USER, Role.PARTY),
+    "deactivated alex": Actor(ALEX_USER, Role.PARTY, active=False),
+    "allocated coach": Actor(COACH_ID, Role.COACH),
+    "deactivated coach": Actor(COACH_ID, Role.COACH, active=False),
+    "unallocated coach": Actor(STRANGER, Role.COACH),
+    "coordinator": Actor(COORD_ID, Role.COORDINATOR),
 }
 #                         manage  update alex's own   (open case; a closed case allows nothing)
 POLICY_ROWS = {
@@ -594,10 +595,10 @@ def test_the_policy_for_setting_and_updating(who, closed):
 
 def test_a_partys_own_lists_are_exactly_what_the_policy_allows(app):
     """party_action_points and party_goals, for every kind of user, on a few cases."""
-    coordinator, coach, former = make_user(policy.COORDINATOR), make_user(policy.COACH), make_user(policy.COACH)
-    alex, bea, carl = (make_user(policy.PARTY) for _ in range(3))
-    gone = make_user(policy.PARTY, active=False)
-    mediation, coaching, other = make_case(), make_case(Case.COACHING), make_case()
+    coordinator, coach, former = make_user(Role.COORDINATOR), make_user(Role.COACH), make_user(Role.COACH)
+    alex, bea, carl = (make_user(Role.PARTY) for _ in range(3))
+    gone = make_user(Role.PARTY, active=False)
+    mediation, coaching, other = make_case(), make_case(CaseKind.COACHING), make_case()
     allocate(mediation, coach)
     allocate(coaching, former, ended=True)
     records = [add_party(mediation, alex), add_party(mediation, bea), add_party(coaching, alex),
@@ -614,7 +615,7 @@ def test_a_partys_own_lists_are_exactly_what_the_policy_allows(app):
         actor = user.actor()
 
         def allowed(rows):
-            return {r.id for r in rows if actor.role == policy.PARTY and policy.can_view_party_item(
+            return {r.id for r in rows if actor.role == Role.PARTY and policy.can_view_party_item(
                 actor, cases[r.case_id], PartyItemFacts(case_id=r.case_id, party_id=r.party_id))}
         assert {p.id for p in queries.party_action_points(user)} == allowed(ActionPoint.select()), user.email
         assert {g.id for g in queries.party_goals(user)} == allowed(Goal.select()), user.email

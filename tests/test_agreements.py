@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from portal import policy
 from portal.models import (
     ActionPoint, Agreement, AgreementAcceptance, AgreementIssue, AgreementTerm, CaseParty,
 )
@@ -19,6 +18,7 @@ from portal import times
 from tests.apps import body_of, links_in
 from tests.conftest import Browser
 from tests.factories import add_party, allocate, make_case, make_user
+from portal.vocab import AgreementState, ConsentState, Role
 
 HTMX = {"HX-Request": "true"}
 
@@ -28,21 +28,21 @@ def w(app):
     """A mediation case with two coaches, Alex and Bea (consent given, with accounts), a
     coordinator, and another case whose party and coach must never see any of it."""
     w = SimpleNamespace(app=app)
-    w.coach = make_user(policy.COACH, name="Priya Shah")
-    w.other_coach = make_user(policy.COACH, name="Tom Reed")
-    w.coordinator = make_user(policy.COORDINATOR, name="Dev Patel")
-    w.alex_user = make_user(policy.PARTY, name="Alex Morgan")
-    w.bea_user = make_user(policy.PARTY, name="Bea Lewis")
-    w.outsider_user = make_user(policy.PARTY, name="Olu Else")
-    w.outsider_coach = make_user(policy.COACH, name="Una Byrne")
+    w.coach = make_user(Role.COACH, name="Priya Shah")
+    w.other_coach = make_user(Role.COACH, name="Tom Reed")
+    w.coordinator = make_user(Role.COORDINATOR, name="Dev Patel")
+    w.alex_user = make_user(Role.PARTY, name="Alex Morgan")
+    w.bea_user = make_user(Role.PARTY, name="Bea Lewis")
+    w.outsider_user = make_user(Role.PARTY, name="Olu Else")
+    w.outsider_coach = make_user(Role.COACH, name="Una Byrne")
     w.case = make_case()
     allocate(w.case, w.coach)
     allocate(w.case, w.other_coach)
-    w.alex = add_party(w.case, w.alex_user, consent_state=CaseParty.GIVEN)
-    w.bea = add_party(w.case, w.bea_user, consent_state=CaseParty.GIVEN)
+    w.alex = add_party(w.case, w.alex_user, consent_state=ConsentState.GIVEN)
+    w.bea = add_party(w.case, w.bea_user, consent_state=ConsentState.GIVEN)
     elsewhere = make_case()
     allocate(elsewhere, w.outsider_coach)
-    add_party(elsewhere, w.outsider_user, consent_state=CaseParty.GIVEN)
+    add_party(elsewhere, w.outsider_user, consent_state=ConsentState.GIVEN)
     w.as_ = lambda user: Browser(app.test_client()).enter_as(user)
     w.case_url = f"/cases/{w.case.reference}"
     return w
@@ -102,7 +102,7 @@ def pdf_text(data):
 
 def test_a_coach_starts_from_a_template_and_only_staff_see_the_draft(w):
     agreement = start(w)
-    assert (agreement.state, agreement.version) == (policy.AGREEMENT_DRAFT, 1)
+    assert (agreement.state, agreement.version) == (AgreementState.DRAFT, 1)
     assert agreement.title == "Agreement about noise between neighbours"
     assert texts(AgreementIssue, agreement)[0] == "Noise late in the evening and at night"
     assert len(texts(AgreementTerm, agreement)) == 3
@@ -188,12 +188,12 @@ def test_a_party_of_another_case_cannot_be_named_on_a_term(w):
 def test_proposing_needs_a_term_and_every_party_consenting(w):
     agreement = start(w, "blank")
     propose(w, agreement)
-    assert Agreement.get_by_id(agreement.id).state == policy.AGREEMENT_DRAFT
+    assert Agreement.get_by_id(agreement.id).state == AgreementState.DRAFT
     add_term(w, agreement, "Keep music low after 10pm")
-    CaseParty.update(consent_state=CaseParty.WITHDRAWN).where(CaseParty.id == w.bea.id).execute()
+    CaseParty.update(consent_state=ConsentState.WITHDRAWN).where(CaseParty.id == w.bea.id).execute()
     page = w.as_(w.coach).get(url(w, agreement))
     propose(w, agreement)
-    assert Agreement.get_by_id(agreement.id).state == policy.AGREEMENT_DRAFT
+    assert Agreement.get_by_id(agreement.id).state == AgreementState.DRAFT
     assert page.status_code == 200
     flashed = w.as_(w.coach).submit(url(w, agreement, "propose"), {}, page=url(w, agreement),
                                     follow_redirects=True).get_data(as_text=True)
@@ -202,7 +202,7 @@ def test_proposing_needs_a_term_and_every_party_consenting(w):
 
 def test_proposing_emails_each_party_without_content_and_then_it_is_frozen(w, outbox):
     agreement = proposed(w, terms=("Marker-term-4471 keep music low",))
-    assert agreement.state == policy.AGREEMENT_PROPOSED
+    assert agreement.state == AgreementState.PROPOSED
     messages = outbox()
     assert sorted(m["To"] for m in messages) == sorted([w.alex_user.email, w.bea_user.email])
     for m in messages:
@@ -241,7 +241,7 @@ def test_every_party_accepting_makes_it_final_with_a_stored_pdf_and_action_point
     assert accept(w, agreement, w.alex_user, "  alex   MORGAN ").status_code == 303
     mine = AgreementAcceptance.get()
     assert (mine.party_id, mine.version, mine.typed_name) == (w.alex.id, 1, "alex   MORGAN")
-    assert Agreement.get_by_id(agreement.id).state == policy.AGREEMENT_PROPOSED
+    assert Agreement.get_by_id(agreement.id).state == AgreementState.PROPOSED
     twice = w.as_(w.alex_user).submit(url(w, agreement, "accept"),
                                       {"typed_name": "Alex Morgan", "has_read": "y"},
                                       follow_redirects=True)
@@ -250,7 +250,7 @@ def test_every_party_accepting_makes_it_final_with_a_stored_pdf_and_action_point
 
     assert accept(w, agreement, w.bea_user, "Bea Lewis").status_code == 303
     final = Agreement.get_by_id(agreement.id)
-    assert final.state == policy.AGREEMENT_FINAL and final.finalised_at is not None
+    assert final.state == AgreementState.FINAL and final.finalised_at is not None
 
     first = w.as_(w.bea_user).get(url(w, agreement, "agreement.pdf"))
     again = w.as_(w.coordinator).get(url(w, agreement, "agreement.pdf"))
@@ -282,14 +282,14 @@ def test_a_change_after_proposal_is_a_new_version_that_starts_acceptance_again(w
     response = w.as_(w.coach).submit(url(w, agreement, "revise"), {}, page=url(w, agreement))
     assert response.status_code == 303
     draft = Agreement.get(Agreement.previous == agreement.id)
-    assert (draft.version, draft.state) == (2, policy.AGREEMENT_DRAFT)
+    assert (draft.version, draft.state) == (2, AgreementState.DRAFT)
     assert texts(AgreementTerm, draft) == ["Keep music low after 10pm"]
     # The parties do not see the new draft; they still see version 1.
     assert w.as_(w.bea_user).get(url(w, draft)).status_code == 404
 
     add_term(w, draft, "Marker-new-term-3310 no parties on weeknights")
     propose(w, draft)
-    assert Agreement.get_by_id(agreement.id).state == policy.AGREEMENT_SUPERSEDED
+    assert Agreement.get_by_id(agreement.id).state == AgreementState.SUPERSEDED
     page = w.as_(w.alex_user).get(url(w, draft)).get_data(as_text=True)
     assert "What changed since version 1" in page
     assert "Term added: Marker-new-term-3310" in unescape(page)
@@ -297,7 +297,7 @@ def test_a_change_after_proposal_is_a_new_version_that_starts_acceptance_again(w
     assert accept(w, agreement, w.bea_user, "Bea Lewis").status_code == 403  # v1 is replaced
     accept(w, draft, w.alex_user, "Alex Morgan")
     accept(w, draft, w.bea_user, "Bea Lewis")
-    assert Agreement.get_by_id(draft.id).state == policy.AGREEMENT_FINAL
+    assert Agreement.get_by_id(draft.id).state == AgreementState.FINAL
     assert {a.version for a in AgreementAcceptance.select().where(
         AgreementAcceptance.agreement == draft.id)} == {2}
 
@@ -310,10 +310,10 @@ def test_a_new_version_of_a_final_agreement_leaves_it_final_until_accepted(w):
     draft = Agreement.get(Agreement.previous == agreement.id)
     add_term(w, draft, "One more thing")
     propose(w, draft)
-    assert Agreement.get_by_id(agreement.id).state == policy.AGREEMENT_FINAL
+    assert Agreement.get_by_id(agreement.id).state == AgreementState.FINAL
     accept(w, draft, w.alex_user, "Alex Morgan")
     accept(w, draft, w.bea_user, "Bea Lewis")
-    assert Agreement.get_by_id(agreement.id).state == policy.AGREEMENT_SUPERSEDED
+    assert Agreement.get_by_id(agreement.id).state == AgreementState.SUPERSEDED
     # The superseded final PDF is still the stored bytes.
     old = w.as_(w.alex_user).get(url(w, agreement, "agreement.pdf")).get_data()
     assert hashlib.sha256(old).hexdigest() == Agreement.get_by_id(agreement.id).pdf_sha256
@@ -335,18 +335,18 @@ def test_a_request_for_a_change_is_seen_by_staff_and_its_party_only(w, outbox):
 
 
 def test_a_party_without_an_account_accepts_in_person(w):
-    cy = add_party(w.case, None, name="Cy Without Account", consent_state=CaseParty.GIVEN)
+    cy = add_party(w.case, None, name="Cy Without Account", consent_state=ConsentState.GIVEN)
     agreement = proposed(w)
     accept(w, agreement, w.alex_user, "Alex Morgan")
     accept(w, agreement, w.bea_user, "Bea Lewis")
-    assert Agreement.get_by_id(agreement.id).state == policy.AGREEMENT_PROPOSED
+    assert Agreement.get_by_id(agreement.id).state == AgreementState.PROPOSED
     response = w.as_(w.coach).submit(url(w, agreement, "record-acceptance"),
                                      {"party": str(cy.id), "typed_name": "Cy Without Account",
                                       "has_read": "y"})
     assert response.status_code == 303
     recorded = AgreementAcceptance.get(AgreementAcceptance.party == cy.id)
     assert (recorded.method, recorded.recorded_by_id) == ("in_person", w.coach.id)
-    assert Agreement.get_by_id(agreement.id).state == policy.AGREEMENT_FINAL
+    assert Agreement.get_by_id(agreement.id).state == AgreementState.FINAL
     # Parties with accounts answer for themselves: no coach records for them.
     assert w.as_(w.coach).submit(url(w, agreement, "record-acceptance"),
                                  {"party": str(w.alex.id)}, page=url(w, agreement)).status_code == 403

@@ -5,19 +5,20 @@ import pytest
 
 from portal import policy
 from portal.policy import Actor, AgreementFacts, CaseFacts
+from portal.vocab import AgreementState, Role
 
 CASE, OTHER_CASE = 1, 2
 COACH, FORMER_COACH, COORDINATOR = 10, 11, 20
 ALEX_USER, BEA_USER, OUTSIDER_USER = 30, 31, 32
 ALEX, BEA, NO_ACCOUNT = 200, 201, 202
 
-coach = Actor(COACH, policy.COACH)
-former = Actor(FORMER_COACH, policy.COACH)
-deactivated_coach = Actor(COACH, policy.COACH, active=False)
-coordinator = Actor(COORDINATOR, policy.COORDINATOR)
-alex = Actor(ALEX_USER, policy.PARTY)
-bea = Actor(BEA_USER, policy.PARTY)
-outsider = Actor(OUTSIDER_USER, policy.PARTY)
+coach = Actor(COACH, Role.COACH)
+former = Actor(FORMER_COACH, Role.COACH)
+deactivated_coach = Actor(COACH, Role.COACH, active=False)
+coordinator = Actor(COORDINATOR, Role.COORDINATOR)
+alex = Actor(ALEX_USER, Role.PARTY)
+bea = Actor(BEA_USER, Role.PARTY)
+outsider = Actor(OUTSIDER_USER, Role.PARTY)
 
 ACTORS = {"coach": coach, "former coach": former, "deactivated coach": deactivated_coach,
           "coordinator": coordinator, "alex": alex, "bea": bea, "outsider": outsider}
@@ -33,8 +34,8 @@ def agreement(state, case_id=CASE):
     return AgreementFacts(agreement_id=7, case_id=case_id, state=state)
 
 
-D, P, F, S = (policy.AGREEMENT_DRAFT, policy.AGREEMENT_PROPOSED, policy.AGREEMENT_FINAL,
-              policy.AGREEMENT_SUPERSEDED)
+D, P, F, S = (AgreementState.DRAFT, AgreementState.PROPOSED, AgreementState.FINAL,
+              AgreementState.SUPERSEDED)
 
 # actor -> the states in which they may (view, edit, revise, answer for their own record)
 TABLE = {
@@ -50,7 +51,7 @@ OWN_RECORD = {"alex": ALEX, "bea": BEA}
 
 
 @pytest.mark.parametrize("name", TABLE)
-@pytest.mark.parametrize("state", policy.AGREEMENT_STATES)
+@pytest.mark.parametrize("state", AgreementState)
 def test_the_agreement_table(name, state):
     actor, a = ACTORS[name], agreement(state)
     view, edit, revise, answer = TABLE[name]
@@ -62,7 +63,7 @@ def test_the_agreement_table(name, state):
     assert policy.can_answer_agreement(actor, case(), a, party_id) is (state in answer)
 
 
-@pytest.mark.parametrize("state", policy.AGREEMENT_STATES)
+@pytest.mark.parametrize("state", AgreementState)
 def test_nothing_across_cases(state):
     other = agreement(state, case_id=OTHER_CASE)
     for actor in ACTORS.values():

@@ -6,13 +6,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from portal import audit, policy
+from portal import audit
 from portal.models import AuditEvent, Case, CaseParty, ConcernEvent, Referral, User, utcnow
 from portal.notes import service as notes
 from portal.safeguarding import service as safeguarding
 from tests.apps import links_in
 from tests.conftest import Browser
 from tests.factories import DEFAULT_PASSWORD, make_user
+from portal.vocab import Audience, Role
 
 PUBLIC, STAFF, PARTY = "192.0.2.10", "198.51.100.20", "203.0.113.30"
 NEW_PASSWORD = "lantern over the harbour wall"
@@ -60,8 +61,8 @@ def flow(app, outbox):
     safeguarding concern raised, acted on, corrected, closed and reopened. Returns who and what,
     to check the trail against."""
     started = utcnow().replace(microsecond=0)
-    admin = make_user(policy.COORDINATOR, name="Ada Lane", is_admin=True, is_safeguarding_lead=True)
-    coach = make_user(policy.COACH, name="Corin Coach")
+    admin = make_user(Role.COORDINATOR, name="Ada Lane", is_admin=True, is_safeguarding_lead=True)
+    coach = make_user(Role.COACH, name="Corin Coach")
     public, staff = browser_from(app, PUBLIC), browser_from(app, STAFF)
 
     assert public.submit("/refer", referral_form()).status_code == 303
@@ -95,7 +96,7 @@ def flow(app, outbox):
 
     # The services themselves, as their pages call them (a request context for their links).
     with app.test_request_context():
-        note = notes.write(case, coach, notes.NoteInput(body=secret("note"), audience=policy.STAFF),
+        note = notes.write(case, coach, notes.NoteInput(body=secret("note"), audience=Audience.STAFF),
                            remote_addr=STAFF)
         concern = safeguarding.raise_concern(
             case, by=coach, category="risk_to_others", level="high", description=secret("concern"),
@@ -114,7 +115,7 @@ def flow(app, outbox):
     assert staff.submit(f"/cases/{case.reference}/reopen",
                         {"reason": secret("reopen reason")}).status_code == 303
     assert staff.submit("/admin/people/invite", {"name": "Nia Newcoach", "email": "nia@example.org",
-                                                 "role": policy.COACH}).status_code == 303
+                                                 "role": Role.COACH}).status_code == 303
     nia = User.by_email("nia@example.org").get()
     assert staff.submit(f"/admin/people/{nia.id}/deactivate", page="/admin/people").status_code == 303
     assert staff.submit(f"/admin/people/{nia.id}/reactivate", page="/admin/people").status_code == 303

@@ -12,6 +12,7 @@ from portal import audit, policy, queries
 from portal.models import AuditEvent, User
 from tests.conftest import enter_as
 from tests.factories import make_case, make_user
+from portal.vocab import Role
 
 AUDIT = "/admin/audit"
 HTMX = {"HX-Request": "true"}
@@ -19,7 +20,7 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture
 def admin(app):
-    return make_user(policy.COORDINATOR, name="Ada Lane", email="ada.lane@example.org", is_admin=True)
+    return make_user(Role.COORDINATOR, name="Ada Lane", email="ada.lane@example.org", is_admin=True)
 
 
 @pytest.fixture
@@ -41,12 +42,12 @@ def row_html(html, row_id):
 # --- who reaches it ---------------------------------------------------------------------------
 
 WHO = {
-    "party": (dict(role=policy.PARTY), 403),
-    "coach": (dict(role=policy.COACH), 403),
-    "coordinator": (dict(role=policy.COORDINATOR), 403),
-    "safeguarding lead": (dict(role=policy.COORDINATOR, is_safeguarding_lead=True), 403),
-    "a coach marked admin by mistake": (dict(role=policy.COACH, is_admin=True), 403),
-    "administrator": (dict(role=policy.COORDINATOR, is_admin=True), 200),
+    "party": (dict(role=Role.PARTY), 403),
+    "coach": (dict(role=Role.COACH), 403),
+    "coordinator": (dict(role=Role.COORDINATOR), 403),
+    "safeguarding lead": (dict(role=Role.COORDINATOR, is_safeguarding_lead=True), 403),
+    "a coach marked admin by mistake": (dict(role=Role.COACH, is_admin=True), 403),
+    "administrator": (dict(role=Role.COORDINATOR, is_admin=True), 200),
 }
 
 
@@ -79,14 +80,14 @@ def test_the_navigation_links_to_the_trail_for_administrators_only(app, who):
     assert (f'href="{AUDIT}"' in home) == (status == 200)
 
 
-ROLE_DUTIES = [(role, admin, lead, active) for role in policy.ROLES for admin in (False, True)
+ROLE_DUTIES = [(role, admin, lead, active) for role in Role for admin in (False, True)
                for lead in (False, True) for active in (False, True)]
 
 
 @pytest.mark.parametrize("role, admin, lead, active", ROLE_DUTIES)
 def test_the_list_query_agrees_with_the_policy_for_everyone(app, role, admin, lead, active):
     user = make_user(role, is_admin=admin, is_safeguarding_lead=lead, active=active)
-    other = make_user(policy.PARTY)
+    other = make_user(Role.PARTY)
     written = {audit.record("auth.signed_in", actor=other, record=other).id,
                audit.record("case.closed", actor=user, record=make_case()).id}
     allowed = policy.can_read_audit_trail(user.actor())
@@ -99,7 +100,7 @@ def test_the_list_query_agrees_with_the_policy_for_everyone(app, role, admin, le
 # --- what it shows --------------------------------------------------------------------------
 
 def test_each_row_says_when_who_what_which_record_which_case_and_from_where(admin, admin_client):
-    coach = make_user(policy.COACH, name="Corin Coach")
+    coach = make_user(Role.COACH, name="Corin Coach")
     case = make_case(reference="AC-2026-0042")
     # 12:00:05 UTC on 1 July is 13:00:05 in London (summer time).
     with time_machine.travel(datetime(2026, 7, 1, 12, 0, 5, tzinfo=timezone.utc), tick=False):
@@ -141,8 +142,8 @@ def test_nobody_can_change_the_trail_from_the_page(admin, admin_client):
 @pytest.fixture
 def trail(admin):
     """Events by two people on two cases, and one by nobody signed in."""
-    robin = make_user(policy.COORDINATOR, name="Robin Ash", email="robin.ash@example.org")
-    sam = make_user(policy.COACH, name="Sam Birch", email="sam@example.org")
+    robin = make_user(Role.COORDINATOR, name="Robin Ash", email="robin.ash@example.org")
+    sam = make_user(Role.COACH, name="Sam Birch", email="sam@example.org")
     one, two = make_case(reference="AC-2026-0101"), make_case(reference="AC-2026-0202")
     rows = {
         "robin closes one": audit.record("case.closed", actor=robin, record=one, case_id=one.id),
@@ -206,7 +207,7 @@ def test_htmx_gets_only_the_list_and_the_form_pushes_the_address(admin_client, t
 
 
 def test_pages_of_fifty_newest_first_keep_the_filters(admin, admin_client):
-    other = make_user(policy.COACH)
+    other = make_user(Role.COACH)
     mine = [audit.record("auth.signed_in", actor=admin, record=admin).id for _ in range(60)]
     audit.record("auth.signed_in", actor=other, record=other)
     first = admin_client.get(f"{AUDIT}?person=ada.lane").get_data(as_text=True)

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from portal import policy
-from portal.models import Case, CaseParty, CaseSession, utcnow
+from portal.models import CaseSession, utcnow
 from tests.factories import add_party, allocate, make_case, make_session, make_user
+from portal.vocab import CaseKind, ConsentState, Role
 
 LONDON = ZoneInfo("Europe/London")
 NEXT_YEAR = date.today().year + 1
@@ -23,14 +23,14 @@ def utc(day, hour, minute=0):
 
 @pytest.fixture
 def w(app, make_browser):
-    coordinator = make_user(policy.COORDINATOR)
-    priya, tom = make_user(policy.COACH, name="Priya Shah"), make_user(policy.COACH, name="Tom Reed")
-    alex_user, bea_user = make_user(policy.PARTY, name="Alex Morgan"), make_user(policy.PARTY, name="Bea Lewis")
+    coordinator = make_user(Role.COORDINATOR)
+    priya, tom = make_user(Role.COACH, name="Priya Shah"), make_user(Role.COACH, name="Tom Reed")
+    alex_user, bea_user = make_user(Role.PARTY, name="Alex Morgan"), make_user(Role.PARTY, name="Bea Lewis")
     case = make_case()
     allocate(case, priya)
     allocate(case, tom)
-    alex = add_party(case, alex_user, consent_state=CaseParty.GIVEN, address="1 Elm Road")
-    bea = add_party(case, bea_user, consent_state=CaseParty.GIVEN, address="3 Elm Road")
+    alex = add_party(case, alex_user, consent_state=ConsentState.GIVEN, address="1 Elm Road")
+    bea = add_party(case, bea_user, consent_state=ConsentState.GIVEN, address="3 Elm Road")
     office = app.config["OFFICES"][0]
     service_name = app.config["SERVICE_NAME"]
 
@@ -128,10 +128,10 @@ def test_nobody_downloads_a_session_that_is_not_theirs(w, client):
     bea_only = make_session(w.case, parties=[w.bea], coaches=[w.priya], starts_at=utc(SUMMER, 10),
                             kind="pre_mediation")
     elsewhere = make_session(make_case(), parties=[add_party(make_case(), name="Stranger")],
-                             coaches=[make_user(policy.COACH)], starts_at=utc(SUMMER, 12))
+                             coaches=[make_user(Role.COACH)], starts_at=utc(SUMMER, 12))
     url = f"/sessions/{bea_only.id}.ics"
     assert download(w.browser_for(w.bea_user), url).status_code == 200
-    for user in (w.alex_user, w.tom, w.coordinator, make_user(policy.COACH)):
+    for user in (w.alex_user, w.tom, w.coordinator, make_user(Role.COACH)):
         assert w.browser_for(user).get(url).status_code == 404, user.role
     assert w.browser_for(w.alex_user).get(f"/sessions/{elsewhere.id}.ics").status_code == 404
     assert w.browser_for(w.alex_user).get("/sessions/999999.ics").status_code == 404
@@ -140,9 +140,9 @@ def test_nobody_downloads_a_session_that_is_not_theirs(w, client):
 
 
 def test_a_coach_downloads_their_sessions_from_today_on_in_one_file(w):
-    other_case = make_case(kind=Case.COACHING)
+    other_case = make_case(kind=CaseKind.COACHING)
     allocate(other_case, w.priya)
-    solo = add_party(other_case, w.alex_user, consent_state=CaseParty.GIVEN)
+    solo = add_party(other_case, w.alex_user, consent_state=ConsentState.GIVEN)
     left_case = make_case()
     allocate(left_case, w.priya, ended=True)
     joint = make_session(w.case, parties=[w.alex, w.bea], coaches=[w.priya, w.tom], starts_at=utc(SUMMER, 10))
@@ -171,7 +171,7 @@ def test_a_coach_downloads_their_sessions_from_today_on_in_one_file(w):
         assert secret not in response.data
 
 
-@pytest.mark.parametrize("role", [policy.PARTY, policy.COORDINATOR])
+@pytest.mark.parametrize("role", [Role.PARTY, Role.COORDINATOR])
 def test_only_coaches_have_a_sessions_file(w, role):
     assert w.browser_for(make_user(role)).get("/sessions/my-sessions.ics").status_code == 403
 

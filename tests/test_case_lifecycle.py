@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal import policy
 from portal.models import AuditEvent, Case, CaseEvent, CaseParty, CoachAllocation, ConsentEvent
 from tests.factories import add_party, allocate, make_case, make_user
+from portal.vocab import CaseKind, Role
 
 HTMX = {"HX-Request": "true"}
 
@@ -14,9 +14,9 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture
 def world(make_browser):
     """A mediation case with two parties (one with an account), a coordinator and two coaches."""
-    coordinator = make_user(policy.COORDINATOR)
-    coach, other_coach = make_user(policy.COACH), make_user(policy.COACH)
-    party_user = make_user(policy.PARTY)
+    coordinator = make_user(Role.COORDINATOR)
+    coach, other_coach = make_user(Role.COACH), make_user(Role.COACH)
+    party_user = make_user(Role.PARTY)
     case = make_case()
     alex = add_party(case, party_user)
     bea = add_party(case, name="Bea Without Account")
@@ -111,7 +111,7 @@ def test_a_party_cannot_answer_for_another_party(world, make_browser):
     response = party.submit(f"/cases/{case.reference}/parties/{bea.id}/my-consent/confirm", page="/party")
     assert response.status_code == 403
     other_case = make_case()
-    stranger = add_party(other_case, make_user(policy.PARTY))
+    stranger = add_party(other_case, make_user(Role.PARTY))
     response = party.submit(f"/cases/{other_case.reference}/parties/{stranger.id}/my-consent/confirm",
                             page="/party")
     assert response.status_code == 404
@@ -120,7 +120,7 @@ def test_a_party_cannot_answer_for_another_party(world, make_browser):
 
 def test_allocation_of_one_or_two_active_coaches_and_reallocation(world, make_browser):
     case, staff, coach, other = world["case"], world["staff"], world["coach"], world["other_coach"]
-    inactive = make_user(policy.COACH, active=False)
+    inactive = make_user(Role.COACH, active=False)
     url = f"/cases/{case.reference}/coaches"
     assert staff.submit(url, {"coach": str(inactive.id)}).status_code == 422
     assert staff.submit(url, {"coach": str(coach.id), "second_coach": str(coach.id)}).status_code == 422
@@ -195,7 +195,7 @@ def test_post_mediation_coaching_opens_a_linked_case_for_one_party(world):
                             page=f"/cases/{case.reference}")
     assert response.status_code == 303
     follow_on = Case.get(Case.parent_case == case)
-    assert follow_on.kind == Case.COACHING
+    assert follow_on.kind == CaseKind.COACHING
     parties = list(follow_on.parties)
     assert [(p.name, p.user_id, p.consent_state) for p in parties] == [(alex.name, alex.user_id, "pending")]
     assert response.headers["Location"] == f"/cases/{follow_on.reference}"

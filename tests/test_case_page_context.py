@@ -5,31 +5,34 @@ templates only read them. No template global or context processor loads what the
 from contextlib import contextmanager
 
 import pytest
+
+from portal.vocab import VOCABULARIES
 from flask import before_render_template, template_rendered
 
-from portal import policy
 from portal.cases import panels
 from portal.db import database
 from tests.conftest import enter_as
 from tests.factories import (
     add_party, allocate, make_action_point, make_case, make_note, make_session, make_user,
 )
+from portal.vocab import Audience, Role
 
 # Every template global and context processor of Accord's own, each known to run no query
 # while the page renders (the navigation's open-concern count is a function the page calls
 # only where the navigation shows it, for coordinators). A new one must be added here on purpose.
-QUERY_FREE_GLOBALS = {"local_today", "is_htmx", "action_point_status"}
+# The vocabularies (classes of codes) are globals too, and load nothing.
+QUERY_FREE_GLOBALS = {"local_today", "is_htmx", "action_point_status"} | {v.__name__ for v in VOCABULARIES}
 CONTEXT_PROCESSORS = {"_current_actor", "_open_concern_count"}
 
 
 @pytest.fixture
 def world(app):
     case = make_case(session_allowance=4)
-    coach = make_user(policy.COACH)
+    coach = make_user(Role.COACH)
     allocate(case, coach)
-    invited = add_party(case, make_user(policy.PARTY, password=None))  # no password set yet
-    settled = add_party(case, make_user(policy.PARTY))
-    note = make_note(case, coach, policy.CASE_TEAM)
+    invited = add_party(case, make_user(Role.PARTY, password=None))  # no password set yet
+    settled = add_party(case, make_user(Role.PARTY))
+    note = make_note(case, coach, Audience.CASE_TEAM)
     session = make_session(case, parties=[invited, settled], coaches=[coach], kind="coaching")
     point = make_action_point(case, settled)
     return case, coach, invited, note, session, point

@@ -7,13 +7,14 @@ import pytest
 from peewee import IntegrityError, PostgresqlDatabase, SqliteDatabase
 
 from portal.config import DevelopmentConfig, ProductionConfig, TestConfig, config_from_env
-from portal import create_app, mail, policy
+from portal import create_app, mail
 from portal.db import database
 from portal.models import AccountToken, utcnow
 from tests import dbutil
 from tests.apps import build_app, closing_database, new_database_url
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
+from portal.vocab import Role, TokenPurpose
 
 
 @pytest.fixture(autouse=True)
@@ -189,7 +190,7 @@ def test_every_thread_gets_a_connection_with_them(sqlite_app):
 def test_sqlite_enforces_foreign_keys(sqlite_app):
     with database.connection_context():
         with pytest.raises(IntegrityError):
-            AccountToken.create(user=987654, purpose=AccountToken.INVITATION, token_hash="x" * 64,
+            AccountToken.create(user=987654, purpose=TokenPurpose.INVITATION, token_hash="x" * 64,
                                 expires_at=utcnow())
 
 
@@ -202,7 +203,7 @@ def test_a_postgresql_url_works(tmp_path):
         app = build_app(TestConfig, tmp_path, DATABASE_URL=url)
         assert isinstance(database.obj, PostgresqlDatabase)
         assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
-        user = make_user(policy.COACH)
+        user = make_user(Role.COACH)
         client = app.test_client()
         assert sign_in(client, user.email, DEFAULT_PASSWORD).status_code == 303
         assert client.get("/coach").status_code == 200

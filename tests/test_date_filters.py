@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from portal import labels, policy
+from portal import labels
 from portal.models import Case
 from tests.factories import make_case, make_user
+from portal.vocab import Role
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -88,7 +89,7 @@ def test_the_coordinator_s_case_list_shows_the_day_a_case_opened_where_the_servi
     case = make_case()
     Case.update(created_at=LATE_IN_JUNE).where(Case.id == case.id).execute()
     staff = make_browser()
-    staff.enter_as(make_user(policy.COORDINATOR))
+    staff.enter_as(make_user(Role.COORDINATOR))
     page = staff.get("/coordinator").get_data(as_text=True)
     assert f"{case.reference}</a></th>" in page
     assert "<td>1 Jul 2026</td>" in page and "30 Jun 2026" not in page

@@ -11,10 +11,10 @@ import flask
 import pytest
 from flask import signals
 
-from portal import htmx, policy
-from portal.models import Case
+from portal import htmx
 from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_agreement, make_case, make_concern, make_user
+from portal.vocab import CaseStatus, Role
 
 ROOT = Path(__file__).resolve().parent.parent
 HTMX = {"HX-Request": "true"}
@@ -119,12 +119,12 @@ class _EmptyForm:
 
 @pytest.fixture
 def w(app):
-    coordinator = make_user(policy.COORDINATOR, is_safeguarding_lead=True)
-    coach = make_user(policy.COACH)
+    coordinator = make_user(Role.COORDINATOR, is_safeguarding_lead=True)
+    coach = make_user(Role.COACH)
     case = make_case(reference="AC-2026-0900")
     party = add_party(case, name="Alex <Morgan>")
     allocate(case, coach)
-    closed = make_case(reference="AC-2026-0901", status=Case.CLOSED, outcome="resolved")
+    closed = make_case(reference="AC-2026-0901", status=CaseStatus.CLOSED, outcome="resolved")
     return type("World", (), dict(
         coordinator=coordinator, coach=coach, case=case, party=party, closed=closed,
         concern=make_concern(case, coordinator), agreement=make_agreement(case, coach)))

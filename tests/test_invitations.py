@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
-from portal import policy
 from portal.models import AccountToken, User
 from tests.apps import error_summary, field_errors, links_in, read_form
 from tests.conftest import csrf_from, enter_as, sign_in
 from tests.factories import make_user
+from portal.vocab import Role
 
 INVITE = "/admin/people/invite"
 PEOPLE = "/admin/people"
@@ -20,7 +20,7 @@ NAME, EMAIL = "Rosalind Okafor", "rosalind.okafor@example.org"
 
 @pytest.fixture
 def admin(app):
-    return make_user(policy.COORDINATOR, is_admin=True)
+    return make_user(Role.COORDINATOR, is_admin=True)
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def admin_browser(make_browser, admin):
 
 
 def invite(browser, **fields):
-    data = {"name": NAME, "email": EMAIL, "role": policy.COACH, **fields}
+    data = {"name": NAME, "email": EMAIL, "role": Role.COACH, **fields}
     return browser.submit(INVITE, {k: v for k, v in data.items() if v is not None})
 
 
@@ -60,11 +60,11 @@ def invited_user(email=EMAIL):
 # --- who may invite ---------------------------------------------------------------------------
 
 NOT_ADMINISTRATORS = {
-    "party": dict(role=policy.PARTY),
-    "coach": dict(role=policy.COACH),
-    "coordinator": dict(role=policy.COORDINATOR),
-    "safeguarding lead": dict(role=policy.COORDINATOR, is_safeguarding_lead=True),
-    "a coach marked admin by mistake": dict(role=policy.COACH, is_admin=True),
+    "party": dict(role=Role.PARTY),
+    "coach": dict(role=Role.COACH),
+    "coordinator": dict(role=Role.COORDINATOR),
+    "safeguarding lead": dict(role=Role.COORDINATOR, is_safeguarding_lead=True),
+    "a coach marked admin by mistake": dict(role=Role.COACH, is_admin=True),
 }
 
 
@@ -95,7 +95,7 @@ def test_someone_who_is_not_an_administrator_cannot_invite(browser, outbox, who)
     enter_as(browser.client, make_user(**NOT_ADMINISTRATORS[who]))
     token = csrf_from(_any_page_with_token(browser))
     response = browser.client.post(INVITE, data={"csrf_token": token, "name": NAME, "email": EMAIL,
-                                                 "role": policy.COORDINATOR, "admin": "y"})
+                                                 "role": Role.COORDINATOR, "admin": "y"})
     assert response.status_code == 403
     assert not User.by_email(EMAIL).exists()
     assert outbox() == []
@@ -109,7 +109,7 @@ def _any_page_with_token(browser):
 def test_an_anonymous_visitor_cannot_invite(client, outbox):
     token = csrf_from(client.get("/sign-in").get_data(as_text=True))
     response = client.post(INVITE, data={"csrf_token": token, "name": NAME, "email": EMAIL,
-                                         "role": policy.COACH})
+                                         "role": Role.COACH})
     assert response.status_code == 303
     assert not User.by_email(EMAIL).exists()
     assert outbox() == []
@@ -124,10 +124,10 @@ def test_the_invitation_form_has_labelled_fields(admin_browser):
 
 
 def test_inviting_creates_the_account_with_its_role_and_emails_a_link(admin_browser, outbox):
-    response = invite(admin_browser, email="  Rosalind.Okafor@Example.ORG ", role=policy.PARTY)
+    response = invite(admin_browser, email="  Rosalind.Okafor@Example.ORG ", role=Role.PARTY)
     assert response.status_code == 303
     user = invited_user()
-    assert (user.name, user.email, user.role) == (NAME, EMAIL, policy.PARTY)
+    assert (user.name, user.email, user.role) == (NAME, EMAIL, Role.PARTY)
     assert user.password_hash is None
     assert user.active
     assert not user.is_admin and not user.is_safeguarding_lead
@@ -150,15 +150,15 @@ def test_the_people_page_shows_an_invited_person(admin_browser):
 
 
 def test_a_coordinator_can_be_invited_with_the_safeguarding_and_admin_duties(admin_browser):
-    response = invite(admin_browser, role=policy.COORDINATOR, safeguarding_lead="y", admin="y")
+    response = invite(admin_browser, role=Role.COORDINATOR, safeguarding_lead="y", admin="y")
     assert response.status_code == 303
     user = invited_user()
-    assert user.role == policy.COORDINATOR
+    assert user.role == Role.COORDINATOR
     assert user.is_safeguarding_lead and user.is_admin
 
 
 @pytest.mark.parametrize("duty", ["safeguarding_lead", "admin"])
-@pytest.mark.parametrize("role", [policy.PARTY, policy.COACH])
+@pytest.mark.parametrize("role", [Role.PARTY, Role.COACH])
 def test_the_duties_are_for_coordinators_only(admin_browser, outbox, role, duty):
     response = invite(admin_browser, role=role, **{duty: "y"})
     assert response.status_code == 422
@@ -169,7 +169,7 @@ def test_the_duties_are_for_coordinators_only(admin_browser, outbox, role, duty)
 
 
 def test_an_email_that_already_has_an_account_is_refused(admin_browser, outbox):
-    make_user(policy.PARTY, email=EMAIL)
+    make_user(Role.PARTY, email=EMAIL)
     response = invite(admin_browser, email=" " + EMAIL.upper())
     assert response.status_code == 422
     message = field_errors(response.get_data(as_text=True)).get("email", "")
@@ -198,7 +198,7 @@ def test_a_bad_invitation_says_what_is_wrong_and_saves_nothing(admin_browser, ou
 
 def test_the_link_lets_the_person_choose_a_password_and_signs_them_in(app, admin_browser, outbox,
                                                                       make_browser):
-    invite(admin_browser, role=policy.COACH)
+    invite(admin_browser, role=Role.COACH)
     newcomer = make_browser()
     page = newcomer.get(invitation_path(outbox))
     assert page.status_code == 200
@@ -328,7 +328,7 @@ def test_a_new_invitation_replaces_the_old_link(admin_browser, outbox, make_brow
 
 
 def test_someone_who_has_set_a_password_is_not_invited_again(admin_browser, outbox):
-    member = make_user(policy.COACH)
+    member = make_user(Role.COACH)
     reinvite(admin_browser, member)
     assert emails_to(outbox, member.email) == []
     assert not AccountToken.select().where(AccountToken.user == member.id).exists()

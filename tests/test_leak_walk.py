@@ -43,6 +43,7 @@ from tests.factories import (
     add_party, allocate, make_agreement, make_agreement_term, make_concern, make_note,
     make_note_file, make_session, make_user,
 )
+from portal.vocab import AgreementState, Audience, CaseKind, ConsentState, Role, ShareState
 
 HTMX = {"HX-Request": "true"}
 # A walk that reaches more than this many addresses for one user has lost its way (a link that
@@ -117,7 +118,7 @@ def _change_request_rule(case, agreement, party):
 def _plant_agreements(planted, case, coach, parties):
     """A draft (staff only) and a proposed version (its parties too), each with a marked term,
     and each party's request for a change (their own words: staff and that party)."""
-    for state in (policy.AGREEMENT_DRAFT, policy.AGREEMENT_PROPOSED):
+    for state in (AgreementState.DRAFT, AgreementState.PROPOSED):
         agreement = make_agreement(case, coach, state=state, title=f"Agreement ({state})")
         marker = planted.add(f"a term of the {state} agreement on {case.reference}",
                              _agreement_rule(case, agreement))
@@ -196,7 +197,7 @@ def _plant_contact_details(planted, case, party):
     # What the party said when asked about taking part: their own words, kept with the case.
     reason = planted.add(f"{party.name}'s consent reason on {case.reference}",
                          _party_item_rule(case, party), reached_by=_case_staff(case))
-    ConsentEvent.create(party=party, state=CaseParty.GIVEN, method="phone",
+    ConsentEvent.create(party=party, state=ConsentState.GIVEN, method="phone",
                         occurred_on=date.today(), reason=f"{reason} was the reason")
 
 
@@ -204,7 +205,7 @@ def _plant_sessions(planted, case, coach, parties):
     """Upcoming sessions of every kind of place: an office and an online link (whoever may see
     the session), a venue, and home visits (staff on the case only, never in a calendar file)."""
     starts = utcnow().replace(microsecond=0, second=0, minute=0) + timedelta(days=30)
-    kind = "coaching" if case.kind == Case.COACHING else "pre_mediation"
+    kind = "coaching" if case.kind == CaseKind.COACHING else "pre_mediation"
     for n, party in enumerate(parties):
         home = make_session(case, parties=[party], coaches=[coach], kind=kind, mode="home_visit",
                             starts_at=starts + timedelta(days=n, hours=1))
@@ -227,7 +228,7 @@ def _plant_sessions(planted, case, coach, parties):
                                  _session_rule(online))
             online.online_link = f"https://meet.example.org/{marker}"
             online.save()
-    if case.kind == Case.MEDIATION:
+    if case.kind == CaseKind.MEDIATION:
         joint = make_session(case, parties=parties, coaches=[coach], mode="home_visit",
                              kind="joint_mediation",
                              starts_at=starts + timedelta(days=9))
@@ -293,20 +294,20 @@ def _plant_case(app, planted, case, coaches, parties):
     """Notes of every audience and share state on `case`, and each party's own items."""
     name = case.reference
     for coach in coaches:
-        _plant_note(app, planted, case, coach, policy.PRIVATE, f"{coach.name}'s private note on {name}")
+        _plant_note(app, planted, case, coach, Audience.PRIVATE, f"{coach.name}'s private note on {name}")
     lead = coaches[0]
-    _plant_note(app, planted, case, lead, policy.CASE_TEAM, f"a case-team note on {name}",
+    _plant_note(app, planted, case, lead, Audience.CASE_TEAM, f"a case-team note on {name}",
                 with_file=True)
-    _plant_note(app, planted, case, lead, policy.STAFF, f"a staff note on {name}", with_file=True,
+    _plant_note(app, planted, case, lead, Audience.STAFF, f"a staff note on {name}", with_file=True,
                 with_revision=True)
     for party in parties:
-        _plant_note(app, planted, case, lead, policy.PARTIES,
+        _plant_note(app, planted, case, lead, Audience.PARTIES,
                     f"a note shared with {party.name} on {name}", shares=[party], with_file=True,
                     with_revision=True)
-        _plant_note(app, planted, case, lead, policy.PARTIES,
+        _plant_note(app, planted, case, lead, Audience.PARTIES,
                     f"a withdrawn note once shared with {party.name} on {name}",
                     shares=[party], withdrawn=True)
-        _plant_note(app, planted, case, lead, policy.PARTIES,
+        _plant_note(app, planted, case, lead, Audience.PARTIES,
                     f"{party.name}'s own words shared back with them on {name}", shares=[party],
                     source=party)
         action_point = planted.add(f"{party.name}'s action point on {name}",
@@ -324,14 +325,14 @@ def _plant_case(app, planted, case, coaches, parties):
     for source, other in zip(parties, parties[1:] + parties[:1], strict=True):
         if source == other:
             continue
-        for state in (policy.SHARE_WAITING, policy.SHARE_GIVEN, policy.SHARE_REFUSED,
-                      policy.SHARE_WITHDRAWN):
-            _plant_note(app, planted, case, lead, policy.PARTIES,
+        for state in (ShareState.WAITING, ShareState.GIVEN, ShareState.REFUSED,
+                      ShareState.WITHDRAWN):
+            _plant_note(app, planted, case, lead, Audience.PARTIES,
                         f"{source.name}'s words for {other.name}, consent {state}, on {name}",
                         shares={other: state}, source=source, with_file=True)
     # Shared with every party at once, in the staff audience: a share does not open a staff note.
-    _plant_note(app, planted, case, lead, policy.STAFF, f"a staff note naming parties on {name}",
-                shares=dict.fromkeys(parties, policy.SHARE_NOT_NEEDED))
+    _plant_note(app, planted, case, lead, Audience.STAFF, f"a staff note naming parties on {name}",
+                shares=dict.fromkeys(parties, ShareState.NOT_NEEDED))
 
 
 @pytest.fixture
@@ -342,20 +343,20 @@ def planted(app):
     users = {u.email: u for u in User.select()}
     tom, bea = users["coach2@example.org"], users["bea@example.org"]
     lead = users["coordinator@example.org"]
-    mediation = Case.get(Case.kind == Case.MEDIATION)
-    coaching = Case.get(Case.kind == Case.COACHING)
+    mediation = Case.get(Case.kind == CaseKind.MEDIATION)
+    coaching = Case.get(Case.kind == CaseKind.COACHING)
     # A third case: Bea (who is on the mediation case too) and someone without an account, with
     # Tom as the coach and an open safeguarding concern, so that the override is on offer. It is
     # self-funded, so that fees of two parties on one case can be told apart.
-    third = Case.create(reference=Case.next_reference(utcnow().year), kind=Case.COACHING,
+    third = Case.create(reference=Case.next_reference(utcnow().year), kind=CaseKind.COACHING,
                         dispute_type="family", funding="self_funded")
     allocate(third, tom)
-    add_party(third, bea, consent_state=CaseParty.GIVEN)
-    add_party(third, None, name="Cy Without Account", consent_state=CaseParty.GIVEN)
+    add_party(third, bea, consent_state=ConsentState.GIVEN)
+    add_party(third, None, name="Cy Without Account", consent_state=ConsentState.GIVEN)
     # Two more coaches on the mediation case: one is taken off it below, one deactivated later.
-    removed = make_user(policy.COACH, name="Rae Removed", email=REMOVED_COACH,
+    removed = make_user(Role.COACH, name="Rae Removed", email=REMOVED_COACH,
                         password=demo.DEMO_PASSWORD)
-    make_user(policy.COACH, name="Dee Deactivated", email=DEACTIVATED_COACH,
+    make_user(Role.COACH, name="Dee Deactivated", email=DEACTIVATED_COACH,
               password=demo.DEMO_PASSWORD)
     allocate(mediation, removed)
     allocate(mediation, User.get(User.email == DEACTIVATED_COACH))
@@ -365,7 +366,7 @@ def planted(app):
         coaches = [a.coach for a in case.allocations.order_by(CoachAllocation.id)]
         parties = list(case.parties.order_by(CaseParty.id))
         _plant_case(app, result, case, coaches, parties)
-        if case.kind == Case.MEDIATION:
+        if case.kind == CaseKind.MEDIATION:
             _plant_agreements(result, case, coaches[0], parties)
         for party in parties:
             _plant_contact_details(result, case, party)

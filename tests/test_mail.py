@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 
-from portal import mail, policy
+from portal import mail
 from portal.models import User
 from tests.apps import body_of, links_in
 from tests.conftest import enter_as
 from tests.factories import DEFAULT_PASSWORD, make_user
+from portal.vocab import Role
 
 NEW_PASSWORD = "seven swans on a grey lake"
 
@@ -68,9 +69,9 @@ def test_with_a_mail_server_the_email_goes_over_smtp(app, smtp_server):
 
 
 def test_an_invitation_is_delivered_over_smtp(app, smtp_server, browser):
-    enter_as(browser.client, make_user(policy.COORDINATOR, is_admin=True))
+    enter_as(browser.client, make_user(Role.COORDINATOR, is_admin=True))
     response = browser.submit("/admin/people/invite", {"name": "Iris Novak", "email": "iris@example.org",
-                                                       "role": policy.PARTY})
+                                                       "role": Role.PARTY})
     assert response.status_code == 303
     [(recipients, message)] = smtp_server.messages()
     assert recipients == ["iris@example.org"]
@@ -102,9 +103,9 @@ def test_the_outbox_folder_is_created_when_needed(app, tmp_path):
 
 
 def test_an_invitation_email_has_a_link_and_nothing_else_to_keep_secret(app, browser, outbox):
-    enter_as(browser.client, make_user(policy.COORDINATOR, is_admin=True))
+    enter_as(browser.client, make_user(Role.COORDINATOR, is_admin=True))
     browser.submit("/admin/people/invite", {"name": "Iris Novak", "email": "iris@example.org",
-                                            "role": policy.PARTY})
+                                            "role": Role.PARTY})
     [message] = outbox()
     body = body_of(message)
     [link] = links_in(message)
@@ -116,7 +117,7 @@ def test_an_invitation_email_has_a_link_and_nothing_else_to_keep_secret(app, bro
 
 
 def test_a_reset_email_has_a_link_and_no_password(app, make_browser, outbox):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     make_browser().submit("/password/forgot", {"email": user.email})
     [message] = outbox()
     body = body_of(message)
@@ -137,7 +138,7 @@ def unreachable_mail_server(app):
 
 def test_a_mail_server_that_is_down_does_not_tell_who_has_an_account(unreachable_mail_server,
                                                                     make_browser):
-    user = make_user(policy.PARTY)
+    user = make_user(Role.PARTY)
     known = make_browser().submit("/password/forgot", {"email": user.email})
     unknown = make_browser().submit("/password/forgot", {"email": "nobody-here@example.org"})
     assert known.status_code == unknown.status_code == 200
@@ -145,9 +146,9 @@ def test_a_mail_server_that_is_down_does_not_tell_who_has_an_account(unreachable
 
 def test_a_mail_server_that_is_down_gives_the_administrator_a_clear_message(unreachable_mail_server,
                                                                            browser):
-    enter_as(browser.client, make_user(policy.COORDINATOR, is_admin=True))
+    enter_as(browser.client, make_user(Role.COORDINATOR, is_admin=True))
     response = browser.submit("/admin/people/invite", {"name": "Iris Novak", "email": "iris@example.org",
-                                                       "role": policy.PARTY})
+                                                       "role": Role.PARTY})
     assert response.status_code == 303
     page = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "could not be sent" in page

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal import policy
 from portal.models import AuditEvent, Note, NoteShare
 from tests.apps import body_of, links_in
 from tests.factories import make_note
 from tests.notes_support import HTMX, world  # noqa: F401  (fixture)
+from portal.vocab import Audience, ShareState
 
 SECRET = "Alex said the hedge is a memorial to his father."
 
@@ -22,7 +22,7 @@ def share_of(note, party):
 def write_alex_words_for_bea(w):
     response = w.as_(w.coach).submit(
         f"{w.case_url}/notes/new",
-        {"body": SECRET, "audience": policy.PARTIES, "parties": [str(w.alex.id), str(w.bea.id)],
+        {"body": SECRET, "audience": Audience.PARTIES, "parties": [str(w.alex.id), str(w.bea.id)],
          "source_party": str(w.alex.id)}, content_type="multipart/form-data")
     assert response.status_code == 303
     return Note.get()
@@ -50,7 +50,7 @@ def test_the_source_party_is_asked_in_the_portal_and_agrees(world, outbox):
     assert response.status_code == 303
     share = share_of(note, w.bea)
     assert (share.state, share.consent_method, share.consent_recorded_by_id) == (
-        policy.SHARE_GIVEN, "portal", w.alex_user.id)
+        ShareState.GIVEN, "portal", w.alex_user.id)
     assert share.consent_at is not None
     assert SECRET in bea.get("/shared").get_data(as_text=True)
 
@@ -71,7 +71,7 @@ def test_the_source_party_refuses_and_the_share_stays_hidden(world):
     note = write_alex_words_for_bea(w)
     share = share_of(note, w.bea)
     w.as_(w.alex_user).submit(f"/shared/requests/{share.id}/refuse", page="/shared")
-    assert share_of(note, w.bea).state == policy.SHARE_REFUSED
+    assert share_of(note, w.bea).state == ShareState.REFUSED
     assert SECRET not in w.as_(w.bea_user).get("/shared").get_data(as_text=True)
     assert "Waiting for your answer" not in w.as_(w.alex_user).get("/shared").get_data(as_text=True)
     staff = w.as_(w.coach).get(w.case_url).get_data(as_text=True)
@@ -80,13 +80,13 @@ def test_the_source_party_refuses_and_the_share_stays_hidden(world):
 
 def test_consent_given_can_be_withdrawn_and_the_share_is_hidden_again(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, body=SECRET,
-                     shares={w.bea: policy.SHARE_GIVEN}, source=w.alex)
+    note = make_note(w.case, w.coach, Audience.PARTIES, body=SECRET,
+                     shares={w.bea: ShareState.GIVEN}, source=w.alex)
     share = share_of(note, w.bea)
     alex = w.as_(w.alex_user)
     assert "What you agreed to share" in alex.get("/shared").get_data(as_text=True)
     alex.submit(f"/shared/requests/{share.id}/withdraw", page="/shared")
-    assert share_of(note, w.bea).state == policy.SHARE_WITHDRAWN
+    assert share_of(note, w.bea).state == ShareState.WITHDRAWN
     assert SECRET not in w.as_(w.bea_user).get("/shared").get_data(as_text=True)
 
 
@@ -103,14 +103,14 @@ def test_only_the_source_party_answers_and_only_a_fitting_answer(world):
     response = alex.submit(f"/shared/requests/{share.id}/withdraw", page="/shared",
                            follow_redirects=True)
     assert "does not fit this request" in response.get_data(as_text=True)
-    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+    assert share_of(note, w.bea).state == ShareState.WAITING
     alex_own_share = share_of(note, w.alex)
     assert alex.submit(f"/shared/requests/{alex_own_share.id}/refuse", page="/shared").status_code == 404
 
 
 def test_a_request_about_a_withdrawn_note_disappears(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, body=SECRET, shares=[w.bea], source=w.alex,
+    note = make_note(w.case, w.coach, Audience.PARTIES, body=SECRET, shares=[w.bea], source=w.alex,
                      withdrawn=True)
     alex = w.as_(w.alex_user)
     assert SECRET not in alex.get("/shared").get_data(as_text=True)
@@ -125,7 +125,7 @@ def test_answering_without_the_form_token_is_refused(world):
     from tests.conftest import enter_as
     response = enter_as(w.app.test_client(), w.alex_user).post(f"/shared/requests/{share.id}/agree")
     assert response.status_code == 400
-    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+    assert share_of(note, w.bea).state == ShareState.WAITING
 
 
 # --- recorded by a coach --------------------------------------------------------------------
@@ -136,14 +136,14 @@ def consent_url(w, note, party):
 
 def test_a_coach_records_consent_given_in_person(world, outbox):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, body=SECRET, shares=[w.bea], source=w.alex)
+    note = make_note(w.case, w.coach, Audience.PARTIES, body=SECRET, shares=[w.bea], source=w.alex)
     day = date.today() - timedelta(days=1)
     response = w.as_(w.other_coach).submit(consent_url(w, note, w.bea), {
-        "answer": policy.SHARE_GIVEN, "method": "in_person", "day": day.isoformat()}, headers=HTMX)
+        "answer": ShareState.GIVEN, "method": "in_person", "day": day.isoformat()}, headers=HTMX)
     assert response.status_code == 200 and response.headers["HX-Retarget"] == "#case"
     share = share_of(note, w.bea)
     assert (share.state, share.consent_method, share.consent_recorded_by_id) == (
-        policy.SHARE_GIVEN, "in_person", w.other_coach.id)
+        ShareState.GIVEN, "in_person", w.other_coach.id)
     assert share.consent_at.date() in (day, day - timedelta(days=1))  # stored in UTC
     assert SECRET in w.as_(w.bea_user).get("/shared").get_data(as_text=True)
     assert [m["To"] for m in outbox()] == [w.bea_user.email]
@@ -154,54 +154,54 @@ def test_a_coach_records_consent_given_in_person(world, outbox):
 
 def test_a_coach_records_a_refusal_by_phone(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea], source=w.alex)
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares=[w.bea], source=w.alex)
     w.as_(w.coach).submit(consent_url(w, note, w.bea), {
-        "answer": policy.SHARE_REFUSED, "method": "phone", "day": date.today().isoformat()})
-    assert share_of(note, w.bea).state == policy.SHARE_REFUSED
+        "answer": ShareState.REFUSED, "method": "phone", "day": date.today().isoformat()})
+    assert share_of(note, w.bea).state == ShareState.REFUSED
 
 
 @pytest.mark.parametrize("data, message", [
     ({"method": "phone"}, "Choose what they said."),
-    ({"answer": policy.SHARE_WITHDRAWN, "method": "phone"}, "Choose what they said."),
-    ({"answer": policy.SHARE_GIVEN}, "Say how they told you."),
-    ({"answer": policy.SHARE_GIVEN, "method": "phone", "day": ""}, "Enter the date"),
-    ({"answer": policy.SHARE_GIVEN, "method": "phone",
+    ({"answer": ShareState.WITHDRAWN, "method": "phone"}, "Choose what they said."),
+    ({"answer": ShareState.GIVEN}, "Say how they told you."),
+    ({"answer": ShareState.GIVEN, "method": "phone", "day": ""}, "Enter the date"),
+    ({"answer": ShareState.GIVEN, "method": "phone",
       "day": (date.today() + timedelta(days=1)).isoformat()}, "The date cannot be in the future."),
 ])
 def test_a_coachs_record_needs_what_how_and_when(world, data, message):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea], source=w.alex)
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares=[w.bea], source=w.alex)
     data = {"day": date.today().isoformat(), **data}
     response = w.as_(w.coach).submit(consent_url(w, note, w.bea), data)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+    assert share_of(note, w.bea).state == ShareState.WAITING
 
 
 def test_only_coaches_on_the_case_record_consent_and_only_where_it_is_needed(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares=[w.alex, w.bea], source=w.alex)
-    fields = {"answer": policy.SHARE_GIVEN, "method": "phone", "day": date.today().isoformat()}
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares=[w.alex, w.bea], source=w.alex)
+    fields = {"answer": ShareState.GIVEN, "method": "phone", "day": date.today().isoformat()}
     assert w.as_(w.coordinator).submit(consent_url(w, note, w.bea), fields).status_code == 403
     assert w.as_(w.outsider).submit(consent_url(w, note, w.bea), fields).status_code == 404
     assert w.as_(w.coach).submit(consent_url(w, note, w.alex), fields).status_code == 403
-    no_source = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea])
+    no_source = make_note(w.case, w.coach, Audience.PARTIES, shares=[w.bea])
     assert w.as_(w.coach).submit(consent_url(w, no_source, w.bea), fields).status_code == 403
-    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+    assert share_of(note, w.bea).state == ShareState.WAITING
 
 
 def test_after_a_refusal_a_coach_may_ask_again(world, outbox):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares={w.bea: policy.SHARE_REFUSED},
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares={w.bea: ShareState.REFUSED},
                      source=w.alex)
     page = w.as_(w.coach).get(w.case_url).get_data(as_text=True)
     assert "Ask Alex Morgan again" in page
     response = w.as_(w.coach).submit(f"{w.case_url}/notes/{note.id}/shares/{w.bea.id}/ask-again",
                                      page=w.case_url)
     assert response.status_code == 303
-    assert share_of(note, w.bea).state == policy.SHARE_WAITING
+    assert share_of(note, w.bea).state == ShareState.WAITING
     assert [m["To"] for m in outbox()] == [w.alex_user.email]
-    waiting = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea], source=w.alex)
+    waiting = make_note(w.case, w.coach, Audience.PARTIES, shares=[w.bea], source=w.alex)
     response = w.as_(w.coach).submit(f"{w.case_url}/notes/{waiting.id}/shares/{w.bea.id}/ask-again",
                                      page=w.case_url)
     assert response.status_code == 403
@@ -210,7 +210,7 @@ def test_after_a_refusal_a_coach_may_ask_again(world, outbox):
 def test_writing_a_shared_note_tells_each_party_without_content(world, outbox):
     w = world
     w.as_(w.coach).submit(f"{w.case_url}/notes/new", {
-        "body": SECRET, "audience": policy.PARTIES, "parties": [str(w.bea.id), str(w.cal.id)]},
+        "body": SECRET, "audience": Audience.PARTIES, "parties": [str(w.bea.id), str(w.cal.id)]},
         content_type="multipart/form-data")
     messages = outbox()
     assert [m["To"] for m in messages] == [w.bea_user.email]  # Cal has no account

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from portal import policy, storage
+from portal import storage
 from portal.models import AuditEvent, Note, NoteFile
 from tests.factories import make_concern, make_note, make_note_file
 from tests.notes_support import PDF, file_url, note_url, post_multipart, upload, world  # noqa: F401  (fixture)
+from portal.vocab import Audience, ShareState
 
 
 def zipped(members):
@@ -63,7 +64,7 @@ def test_an_empty_file_and_one_over_the_limit_are_refused_with_a_reason():
 # --- uploading ------------------------------------------------------------------------------
 
 def write_with_file(w, data, name="summary.pdf", **fields):
-    values = {"body": "", "audience": policy.PARTIES, "parties": [str(w.alex.id)],
+    values = {"body": "", "audience": Audience.PARTIES, "parties": [str(w.alex.id)],
               "is_summary": "y", "file": upload(data, name), **fields}
     return post_multipart(w, w.coach, f"{w.case_url}/notes/new", values)
 
@@ -127,11 +128,11 @@ def test_a_file_of_exactly_10_mb_is_accepted(world):
 
 def test_the_author_removes_a_file_until_a_party_may_have_read_the_note(world):
     w = world
-    note = make_note(w.case, w.coach, policy.STAFF, body="With a file.")
+    note = make_note(w.case, w.coach, Audience.STAFF, body="With a file.")
     note_file = make_note_file(w.app, note)
     stored = Path(w.app.config["FILES_DIR"]) / note_file.storage_key
     response = w.as_(w.coach).submit(note_url(w, note, "edit"),
-                                     {"body": "With a file.", "audience": policy.STAFF,
+                                     {"body": "With a file.", "audience": Audience.STAFF,
                                       "remove_files": [str(note_file.id)]},
                                      content_type="multipart/form-data")
     assert response.status_code == 303
@@ -147,7 +148,7 @@ def note_with_file(w, audience, **kwargs):
 
 def test_the_download_is_an_attachment_with_a_neutral_name_never_sniffed_or_cached(world):
     w = world
-    note, note_file = note_with_file(w, policy.PARTIES, shares=[w.alex])
+    note, note_file = note_with_file(w, Audience.PARTIES, shares=[w.alex])
     Note.update(is_summary=True).where(Note.id == note.id).execute()
     response = w.as_(w.alex_user).get(file_url(w, note, note_file))
     assert response.status_code == 200
@@ -171,8 +172,8 @@ DOWNLOADS = {
     "bea_user":      (404,    404,       404,   404,           404),
 }
 AUDIENCES = [
-    (policy.PRIVATE, {}), (policy.CASE_TEAM, {}), (policy.STAFF, {}),
-    (policy.PARTIES, {"shares": "alex"}), (policy.PARTIES, {"shares": "alex", "withdrawn": True}),
+    (Audience.PRIVATE, {}), (Audience.CASE_TEAM, {}), (Audience.STAFF, {}),
+    (Audience.PARTIES, {"shares": "alex"}), (Audience.PARTIES, {"shares": "alex", "withdrawn": True}),
 ]
 
 
@@ -194,8 +195,8 @@ def test_downloads_follow_the_notes_audience_for_every_reader(world, reader):
 
 def test_a_file_is_not_reachable_through_another_note_or_case(world):
     w = world
-    shared, _ = note_with_file(w, policy.PARTIES, shares=[w.alex])
-    _, private_file = note_with_file(w, policy.PRIVATE)
+    shared, _ = note_with_file(w, Audience.PARTIES, shares=[w.alex])
+    _, private_file = note_with_file(w, Audience.PRIVATE)
     alex = w.as_(w.alex_user)
     assert alex.get(file_url(w, shared, private_file)).status_code == 404
     assert alex.get(f"/cases/AC-1999-0001/notes/{shared.id}/files/{private_file.id}").status_code == 404
@@ -203,17 +204,17 @@ def test_a_file_is_not_reachable_through_another_note_or_case(world):
 
 def test_a_waiting_share_gives_no_download_but_consent_does(world):
     w = world
-    note, note_file = note_with_file(w, policy.PARTIES, shares=[w.bea], source=w.alex)
+    note, note_file = note_with_file(w, Audience.PARTIES, shares=[w.bea], source=w.alex)
     bea = w.as_(w.bea_user)
     assert bea.get(file_url(w, note, note_file)).status_code == 404
     from portal.models import NoteShare
-    NoteShare.update(state=policy.SHARE_GIVEN).execute()
+    NoteShare.update(state=ShareState.GIVEN).execute()
     assert bea.get(file_url(w, note, note_file)).status_code == 200
 
 
 def test_a_changed_or_missing_stored_file_is_not_served(world):
     w = world
-    note, note_file = note_with_file(w, policy.STAFF)
+    note, note_file = note_with_file(w, Audience.STAFF)
     stored = Path(w.app.config["FILES_DIR"]) / note_file.storage_key
     stored.write_bytes(b"%PDF-1.4 tampered")
     assert w.as_(w.coach).get(file_url(w, note, note_file)).status_code == 500
@@ -224,7 +225,7 @@ def test_a_changed_or_missing_stored_file_is_not_served(world):
 def test_checking_who_can_read_says_plainly_that_the_chosen_file_must_be_chosen_again(world):
     w = world
     response = post_multipart(w, w.coach, f"{w.case_url}/notes/new",
-                              {"body": "", "audience": policy.PRIVATE, "check": "y",
+                              {"body": "", "audience": Audience.PRIVATE, "check": "y",
                                "file": upload(PDF)})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -233,5 +234,5 @@ def test_checking_who_can_read_says_plainly_that_the_chosen_file_must_be_chosen_
     assert NoteFile.select().count() == 0 and Note.select().count() == 0
     # Checking without a file says nothing about one.
     response = post_multipart(w, w.coach, f"{w.case_url}/notes/new",
-                              {"body": "x", "audience": policy.PRIVATE, "check": "y"})
+                              {"body": "x", "audience": Audience.PRIVATE, "check": "y"})
     assert "Choose the file again" not in response.get_data(as_text=True)

@@ -3,18 +3,18 @@ unresolved on the case, only with a reason; the read is kept and the author is t
 
 import pytest
 
-from portal import policy
 from portal.models import AuditEvent, NoteOverrideRead
 from tests.apps import body_of, links_in
 from tests.factories import make_concern, make_note
 from tests.notes_support import note_url, world  # noqa: F401  (fixture)
+from portal.vocab import Audience, ConcernState
 
 SECRET = "Marker-override-8842: the coach's private worry."
 
 
 @pytest.fixture
 def closed_note(world):
-    return make_note(world.case, world.coach, policy.PRIVATE, body=SECRET)
+    return make_note(world.case, world.coach, Audience.PRIVATE, body=SECRET)
 
 
 def open_it(w, note, reason="Child protection concern raised today; need the context.", user=None):
@@ -23,7 +23,7 @@ def open_it(w, note, reason="Child protection concern raised today; need the con
 
 def test_without_an_unresolved_concern_the_option_does_not_exist(world, closed_note):
     w = world
-    make_concern(w.case, w.coach, state=policy.CONCERN_CLOSED)
+    make_concern(w.case, w.coach, state=ConcernState.CLOSED)
     page = w.as_(w.lead).get(w.case_url).get_data(as_text=True)
     assert "safeguarding override" not in page
     assert w.as_(w.lead).get(note_url(w, closed_note, "override")).status_code == 404
@@ -39,7 +39,7 @@ def test_without_an_unresolved_concern_the_option_does_not_exist(world, closed_n
 
 def test_with_a_concern_the_lead_is_offered_the_closed_notes_without_their_text(world, closed_note):
     w = world
-    make_concern(w.case, w.coach, state=policy.CONCERN_ACKNOWLEDGED)
+    make_concern(w.case, w.coach, state=ConcernState.ACKNOWLEDGED)
     page = w.as_(w.lead).get(w.case_url).get_data(as_text=True)
     assert "Open under the safeguarding override" in page
     assert f"Note by {w.coach.name}, " in page
@@ -73,7 +73,7 @@ def test_only_a_safeguarding_lead_has_the_override(world, closed_note, user, sta
 def test_a_note_the_lead_can_read_anyway_is_not_an_override(world):
     w = world
     make_concern(w.case, w.coach)
-    staff_note = make_note(w.case, w.coach, policy.STAFF)
+    staff_note = make_note(w.case, w.coach, Audience.STAFF)
     assert w.as_(w.lead).get(note_url(w, staff_note, "override")).status_code == 404
 
 

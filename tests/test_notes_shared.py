@@ -3,10 +3,10 @@ attachments; nothing about another party, not even a hint that it exists."""
 
 from datetime import timedelta
 
-from portal import policy
 from portal.models import Note, utcnow
 from tests.factories import add_party, allocate, make_case, make_note, make_note_file, make_session
 from tests.notes_support import HTMX, world  # noqa: F401  (fixture)
+from portal.vocab import Audience, ShareState
 
 
 def shared_page(w, user):
@@ -17,8 +17,8 @@ def shared_page(w, user):
 
 def test_a_party_sees_what_was_shared_with_them_newest_first(world):
     w = world
-    older = make_note(w.case, w.coach, policy.PARTIES, body="Older summary.", shares=[w.alex])
-    newer = make_note(w.case, w.coach, policy.PARTIES, body="Newer summary.", shares=[w.alex])
+    older = make_note(w.case, w.coach, Audience.PARTIES, body="Older summary.", shares=[w.alex])
+    newer = make_note(w.case, w.coach, Audience.PARTIES, body="Newer summary.", shares=[w.alex])
     Note.update(updated_at=utcnow() - timedelta(days=3)).where(Note.id == older.id).execute()
     page = shared_page(w, w.alex_user)
     assert page.index("Newer summary.") < page.index("Older summary.")
@@ -30,7 +30,7 @@ def test_a_party_sees_notes_of_all_their_cases_and_their_files(world):
     second = make_case()
     allocate(second, w.coach)
     alex_again = add_party(second, w.alex_user)
-    note = make_note(second, w.coach, policy.PARTIES, body="From the coaching case.",
+    note = make_note(second, w.coach, Audience.PARTIES, body="From the coaching case.",
                      shares=[alex_again])
     Note.update(is_summary=True).where(Note.id == note.id).execute()
     note_file = make_note_file(w.app, note)
@@ -45,21 +45,21 @@ def test_a_party_sees_notes_of_all_their_cases_and_their_files(world):
 def test_nothing_of_another_party_shows_not_even_a_hint(world):
     w = world
     markers = {
-        "Marker-private": make_note(w.case, w.coach, policy.PRIVATE, body="Marker-private"),
-        "Marker-team": make_note(w.case, w.coach, policy.CASE_TEAM, body="Marker-team"),
-        "Marker-staff": make_note(w.case, w.coach, policy.STAFF, body="Marker-staff"),
-        "Marker-for-bea": make_note(w.case, w.coach, policy.PARTIES, body="Marker-for-bea",
+        "Marker-private": make_note(w.case, w.coach, Audience.PRIVATE, body="Marker-private"),
+        "Marker-team": make_note(w.case, w.coach, Audience.CASE_TEAM, body="Marker-team"),
+        "Marker-staff": make_note(w.case, w.coach, Audience.STAFF, body="Marker-staff"),
+        "Marker-for-bea": make_note(w.case, w.coach, Audience.PARTIES, body="Marker-for-bea",
                                     shares=[w.bea]),
-        "Marker-bea-words-waiting": make_note(w.case, w.coach, policy.PARTIES,
+        "Marker-bea-words-waiting": make_note(w.case, w.coach, Audience.PARTIES,
                                               body="Marker-bea-words-waiting", shares=[w.alex],
                                               source=w.bea),
-        "Marker-bea-words-refused": make_note(w.case, w.coach, policy.PARTIES,
+        "Marker-bea-words-refused": make_note(w.case, w.coach, Audience.PARTIES,
                                               body="Marker-bea-words-refused",
-                                              shares={w.alex: policy.SHARE_REFUSED}, source=w.bea),
-        "Marker-stale-not-needed": make_note(w.case, w.coach, policy.PARTIES,
+                                              shares={w.alex: ShareState.REFUSED}, source=w.bea),
+        "Marker-stale-not-needed": make_note(w.case, w.coach, Audience.PARTIES,
                                              body="Marker-stale-not-needed",
-                                             shares={w.alex: policy.SHARE_NOT_NEEDED}, source=w.bea),
-        "Marker-withdrawn": make_note(w.case, w.coach, policy.PARTIES, body="Marker-withdrawn",
+                                             shares={w.alex: ShareState.NOT_NEEDED}, source=w.bea),
+        "Marker-withdrawn": make_note(w.case, w.coach, Audience.PARTIES, body="Marker-withdrawn",
                                       shares=[w.alex], withdrawn=True),
     }
     make_session(w.case, parties=[w.bea], kind="pre_mediation")
@@ -87,7 +87,7 @@ def test_the_nav_links_to_it_for_parties(world):
 
 def test_a_source_party_sees_what_would_be_shared_and_with_whom_and_its_file(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, body="Words Alex said.", shares=[w.bea],
+    note = make_note(w.case, w.coach, Audience.PARTIES, body="Words Alex said.", shares=[w.bea],
                      source=w.alex)
     note_file = make_note_file(w.app, note)
     page = shared_page(w, w.alex_user)
@@ -106,7 +106,7 @@ def test_a_source_party_sees_what_would_be_shared_and_with_whom_and_its_file(wor
 
 def test_the_case_page_stays_closed_to_parties(world):
     w = world
-    make_note(w.case, w.coach, policy.PARTIES, body="Shared.", shares=[w.alex])
+    make_note(w.case, w.coach, Audience.PARTIES, body="Shared.", shares=[w.alex])
     assert w.as_(w.alex_user).get(w.case_url).status_code == 403
     assert w.as_(w.alex_user).get(w.case_url, headers=HTMX).status_code == 403
 
@@ -115,7 +115,7 @@ def test_a_request_naming_the_partys_record_on_another_case_is_not_theirs_to_ans
     w = world
     second = make_case()
     alex_elsewhere = add_party(second, w.alex_user)
-    make_note(w.case, w.coach, policy.PARTIES, body="Marker-cross-case-6120", shares=[w.bea],
+    make_note(w.case, w.coach, Audience.PARTIES, body="Marker-cross-case-6120", shares=[w.bea],
               source=alex_elsewhere)
     page = shared_page(w, w.alex_user)
     assert "Marker-cross-case-6120" not in page and "Waiting for your answer" not in page

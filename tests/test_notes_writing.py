@@ -13,10 +13,11 @@ from tests.factories import make_case, make_note, make_session
 from tests.notes_support import (  # noqa: F401  (world is a fixture)
     HTMX, PDF, note_url, post_multipart, upload, world,
 )
+from portal.vocab import Audience, ShareState
 
 
 def write(w, by=None, **data):
-    fields = {"body": "We talked about the hedge.", "audience": policy.PRIVATE, **data}
+    fields = {"body": "We talked about the hedge.", "audience": Audience.PRIVATE, **data}
     return w.as_(by or w.coach).submit(f"{w.case_url}/notes/new", fields,
                                        content_type="multipart/form-data")
 
@@ -32,7 +33,7 @@ def test_a_coach_writes_a_private_note_and_only_they_read_it(world):
     response = write(w, body="Marker-private-7731 for me alone.")
     assert response.status_code == 303
     note = Note.get()
-    assert (note.audience, note.author_id, note.case_id) == (policy.PRIVATE, w.coach.id, w.case.id)
+    assert (note.audience, note.author_id, note.case_id) == (Audience.PRIVATE, w.coach.id, w.case.id)
     assert "Marker-private-7731" in w.as_(w.coach).get(w.case_url).get_data(as_text=True)
     for reader in (w.other_coach, w.coordinator, w.lead):
         assert "Marker-private-7731" not in w.as_(reader).get(w.case_url).get_data(as_text=True)
@@ -42,20 +43,20 @@ def test_a_coach_writes_a_private_note_and_only_they_read_it(world):
 
 def test_a_note_shared_with_named_parties_gets_a_share_each(world):
     w = world
-    write(w, audience=policy.PARTIES, parties=[str(w.alex.id), str(w.cal.id)])
+    write(w, audience=Audience.PARTIES, parties=[str(w.alex.id), str(w.cal.id)])
     note = Note.get()
     shares = {s.party_id: s.state for s in NoteShare.select()}
-    assert shares == {w.alex.id: policy.SHARE_NOT_NEEDED, w.cal.id: policy.SHARE_NOT_NEEDED}
+    assert shares == {w.alex.id: ShareState.NOT_NEEDED, w.cal.id: ShareState.NOT_NEEDED}
     assert len(audit_events("note.shared")) == 2
     assert note.source_party_id is None
 
 
 def test_sharing_another_partys_words_waits_for_their_consent(world):
     w = world
-    write(w, audience=policy.PARTIES, parties=[str(w.alex.id), str(w.bea.id)],
+    write(w, audience=Audience.PARTIES, parties=[str(w.alex.id), str(w.bea.id)],
           source_party=str(w.alex.id))
     shares = {s.party_id: s.state for s in NoteShare.select()}
-    assert shares == {w.alex.id: policy.SHARE_NOT_NEEDED, w.bea.id: policy.SHARE_WAITING}
+    assert shares == {w.alex.id: ShareState.NOT_NEEDED, w.bea.id: ShareState.WAITING}
 
 
 def test_the_sessions_to_choose_from_are_named_by_the_services_day(world):
@@ -78,12 +79,12 @@ def test_a_note_can_be_about_a_session_and_marked_as_a_summary(world):
 def test_a_summary_of_one_partys_session_shared_with_another_party_waits_for_their_consent(world):
     w = world
     session = make_session(w.case, parties=[w.alex])
-    write(w, session=str(session.id), is_summary="y", audience=policy.PARTIES,
+    write(w, session=str(session.id), is_summary="y", audience=Audience.PARTIES,
           parties=[str(w.alex.id), str(w.bea.id)])
     note = Note.get()
     assert note.source_party_id == w.alex.id
     shares = {s.party_id: s.state for s in NoteShare.select()}
-    assert shares == {w.alex.id: policy.SHARE_NOT_NEEDED, w.bea.id: policy.SHARE_WAITING}
+    assert shares == {w.alex.id: ShareState.NOT_NEEDED, w.bea.id: ShareState.WAITING}
 
 
 @pytest.mark.parametrize("kind, chosen", [
@@ -96,7 +97,7 @@ def test_the_session_default_applies_only_to_a_summary_shared_beyond_its_one_par
     w = world
     session = make_session(w.case, parties=[w.alex, w.bea] if chosen.get("joint") else [w.alex])
     parties = [str(w.alex.id)] if chosen.get("only_alex") else [str(w.alex.id), str(w.bea.id)]
-    data = {"session": str(session.id), "audience": policy.PARTIES, "parties": parties}
+    data = {"session": str(session.id), "audience": Audience.PARTIES, "parties": parties}
     if kind != "not a summary":
         data["is_summary"] = "y"
     if chosen.get("source"):
@@ -109,7 +110,7 @@ def test_the_session_default_applies_only_to_a_summary_shared_beyond_its_one_par
 def test_checking_who_can_read_a_summary_shows_the_session_party_chosen(world):
     w = world
     session = make_session(w.case, parties=[w.alex])
-    response = write(w, session=str(session.id), is_summary="y", audience=policy.PARTIES,
+    response = write(w, session=str(session.id), is_summary="y", audience=Audience.PARTIES,
                      parties=[str(w.alex.id), str(w.bea.id)], check="Check who can read it")
     html = unescape(response.get_data(as_text=True))
     source = re.search(r'<select[^>]*name="source_party".*?</select>', html, re.S).group(0)
@@ -121,8 +122,8 @@ def test_checking_who_can_read_a_summary_shows_the_session_party_chosen(world):
     ({"body": "   "}, "Write the note, or add a file."),
     ({"audience": ""}, "Choose who can read the note."),
     ({"audience": "everyone"}, "Not a valid choice"),
-    ({"audience": policy.PARTIES}, "Choose at least one party to share it with."),
-    ({"audience": policy.PARTIES, "parties": ["999999"]}, "Choose parties on this case."),
+    ({"audience": Audience.PARTIES}, "Choose at least one party to share it with."),
+    ({"audience": Audience.PARTIES, "parties": ["999999"]}, "Choose parties on this case."),
     ({"source_party": "999999"}, "Choose a party on this case, or nobody in particular."),
     ({"session": "999999"}, "Choose a session of this case."),
     ({"body": "x" * 20_001}, "Keep the note under 20,000 characters."),
@@ -160,11 +161,11 @@ def readers_text(response):
 
 
 @pytest.mark.parametrize("audience, says, does_not_say", [
-    (policy.PRIVATE, ["Only you can read it.", "Alex Morgan, Bea Lewis and Cal Without Account cannot read it."],
+    (Audience.PRIVATE, ["Only you can read it.", "Alex Morgan, Bea Lewis and Cal Without Account cannot read it."],
      ["Tom Colleague", "coordinators can"]),
-    (policy.CASE_TEAM, ["the other coaches on this case (Tom Colleague)", "Coordinators cannot read it."],
+    (Audience.CASE_TEAM, ["the other coaches on this case (Tom Colleague)", "Coordinators cannot read it."],
      ["the service's coordinators"]),
-    (policy.STAFF, ["Tom Colleague", "the service's coordinators can read it"], ["Coordinators cannot"]),
+    (Audience.STAFF, ["Tom Colleague", "the service's coordinators can read it"], ["Coordinators cannot"]),
 ])
 def test_the_form_says_who_can_read_it_without_javascript(world, audience, says, does_not_say):
     w = world
@@ -180,7 +181,7 @@ def test_the_form_says_who_can_read_it_without_javascript(world, audience, says,
 
 def test_the_words_name_who_must_agree_before_another_party_reads_it(world):
     w = world
-    response = write(w, audience=policy.PARTIES, parties=[str(w.alex.id), str(w.bea.id)],
+    response = write(w, audience=Audience.PARTIES, parties=[str(w.alex.id), str(w.bea.id)],
                      source_party=str(w.alex.id), check="y")
     words = readers_text(response)
     assert "Alex Morgan can read it in the portal." in words
@@ -213,27 +214,27 @@ def edit(w, note, by=None, **data):
 
 def test_the_author_changes_an_unshared_note_in_place(world):
     w = world
-    note = make_note(w.case, w.coach, policy.CASE_TEAM, body="First words.")
-    response = edit(w, note, body="Better words.", audience=policy.STAFF)
+    note = make_note(w.case, w.coach, Audience.CASE_TEAM, body="First words.")
+    response = edit(w, note, body="Better words.", audience=Audience.STAFF)
     assert response.status_code == 303
     note = Note.get_by_id(note.id)
-    assert (note.body, note.audience) == ("Better words.", policy.STAFF)
+    assert (note.body, note.audience) == ("Better words.", Audience.STAFF)
     assert NoteRevision.select().count() == 0
     assert audit_events("note.edited")[0].detail == "audience=staff source_party=None was=None in_place"
 
 
 def test_a_note_waiting_for_consent_is_not_yet_shared_and_changes_in_place(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea], source=w.alex)
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares=[w.bea], source=w.alex)
     edit(w, note, body="Reworded before Alex answered.", parties=[str(w.bea.id)],
          source_party=str(w.alex.id))
     assert NoteRevision.select().count() == 0
-    assert NoteShare.get().state == policy.SHARE_WAITING
+    assert NoteShare.get().state == ShareState.WAITING
 
 
 def test_after_sharing_a_change_is_a_new_version_and_the_party_sees_the_latest(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, body="Version one.", shares=[w.alex])
+    note = make_note(w.case, w.coach, Audience.PARTIES, body="Version one.", shares=[w.alex])
     response = edit(w, note, body="Version two.")
     assert response.status_code == 303
     revisions = [r.body for r in NoteRevision.select().order_by(NoteRevision.id)]
@@ -250,39 +251,39 @@ def test_after_sharing_a_change_is_a_new_version_and_the_party_sees_the_latest(w
 
 def test_after_sharing_the_audience_and_source_stay_and_parties_can_only_be_added(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares=[w.alex])
-    edit(w, note, audience=policy.PRIVATE, parties=[str(w.cal.id)], source_party=str(w.bea.id))
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares=[w.alex])
+    edit(w, note, audience=Audience.PRIVATE, parties=[str(w.cal.id)], source_party=str(w.bea.id))
     note = Note.get_by_id(note.id)
-    assert (note.audience, note.source_party_id) == (policy.PARTIES, None)
+    assert (note.audience, note.source_party_id) == (Audience.PARTIES, None)
     assert {s.party_id: s.state for s in NoteShare.select()} == {
-        w.alex.id: policy.SHARE_NOT_NEEDED, w.cal.id: policy.SHARE_NOT_NEEDED}
+        w.alex.id: ShareState.NOT_NEEDED, w.cal.id: ShareState.NOT_NEEDED}
 
 
 def test_changing_a_shared_record_of_one_partys_words_asks_them_again(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, body="What Alex said.",
-                     shares={w.alex: policy.SHARE_NOT_NEEDED, w.bea: policy.SHARE_GIVEN},
+    note = make_note(w.case, w.coach, Audience.PARTIES, body="What Alex said.",
+                     shares={w.alex: ShareState.NOT_NEEDED, w.bea: ShareState.GIVEN},
                      source=w.alex)
     assert "What Alex said." in w.as_(w.bea_user).get("/shared").get_data(as_text=True)
     edit(w, note, body="What Alex said, and more.")
-    assert NoteShare.get(NoteShare.party == w.bea).state == policy.SHARE_WAITING
+    assert NoteShare.get(NoteShare.party == w.bea).state == ShareState.WAITING
     assert "What Alex said" not in w.as_(w.bea_user).get("/shared").get_data(as_text=True)
     assert "What Alex said, and more." in w.as_(w.alex_user).get("/shared").get_data(as_text=True)
 
 
 def test_only_the_author_changes_a_note(world):
     w = world
-    note = make_note(w.case, w.coach, policy.STAFF)
+    note = make_note(w.case, w.coach, Audience.STAFF)
     assert edit(w, note, by=w.other_coach, body="Not mine.").status_code == 403
     assert edit(w, note, by=w.coordinator, body="Not mine.").status_code == 403
     assert Note.get_by_id(note.id).body == "A note."
-    private = make_note(w.case, w.coach, policy.PRIVATE)
+    private = make_note(w.case, w.coach, Audience.PRIVATE)
     assert w.as_(w.other_coach).get(note_url(w, private, "edit")).status_code == 404
 
 
 def test_the_edit_form_answers_htmx_in_place(world):
     w = world
-    note = make_note(w.case, w.coach, policy.STAFF)
+    note = make_note(w.case, w.coach, Audience.STAFF)
     response = w.as_(w.coach).get(note_url(w, note, "edit"), headers=HTMX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
@@ -293,7 +294,7 @@ def test_the_edit_form_answers_htmx_in_place(world):
 
 def test_the_author_deletes_a_note_no_party_has_seen(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares=[w.bea], source=w.alex)
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares=[w.bea], source=w.alex)
     page = w.as_(w.coach).get(w.case_url).get_data(as_text=True)
     assert "Delete<span" in page and "Withdraw<span" not in page
     response = w.as_(w.coach).submit(note_url(w, note, "delete"), headers=HTMX)
@@ -304,7 +305,7 @@ def test_the_author_deletes_a_note_no_party_has_seen(world):
 
 def test_a_shared_note_is_withdrawn_not_deleted(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, body="Marker-withdraw-5521", shares=[w.alex])
+    note = make_note(w.case, w.coach, Audience.PARTIES, body="Marker-withdraw-5521", shares=[w.alex])
     assert w.as_(w.coach).submit(note_url(w, note, "delete")).status_code == 403
     page = w.as_(w.coach).get(w.case_url).get_data(as_text=True)
     assert "Withdraw<span" in page and "Delete<span" not in page
@@ -319,7 +320,7 @@ def test_a_shared_note_is_withdrawn_not_deleted(world):
 
 def test_a_note_whose_consent_was_withdrawn_still_counts_as_shared(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares={w.bea: policy.SHARE_WITHDRAWN},
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares={w.bea: ShareState.WITHDRAWN},
                      source=w.alex)
     assert w.as_(w.coach).submit(note_url(w, note, "delete")).status_code == 403
     assert w.as_(w.coach).submit(note_url(w, note, "withdraw")).status_code == 303
@@ -327,8 +328,8 @@ def test_a_note_whose_consent_was_withdrawn_still_counts_as_shared(world):
 
 def test_others_cannot_delete_or_withdraw(world):
     w = world
-    unshared = make_note(w.case, w.coach, policy.STAFF)
-    shared = make_note(w.case, w.coach, policy.PARTIES, shares=[w.alex])
+    unshared = make_note(w.case, w.coach, Audience.STAFF)
+    shared = make_note(w.case, w.coach, Audience.PARTIES, shares=[w.alex])
     for user in (w.other_coach, w.coordinator):
         assert w.as_(user).submit(note_url(w, unshared, "delete")).status_code == 403
         assert w.as_(user).submit(note_url(w, shared, "withdraw")).status_code == 403
@@ -337,14 +338,14 @@ def test_others_cannot_delete_or_withdraw(world):
 
 def test_adding_a_file_to_a_shared_record_of_one_partys_words_asks_them_again(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, body="What Alex said.",
-                     shares={w.bea: policy.SHARE_GIVEN, w.cal: policy.SHARE_REFUSED}, source=w.alex)
+    note = make_note(w.case, w.coach, Audience.PARTIES, body="What Alex said.",
+                     shares={w.bea: ShareState.GIVEN, w.cal: ShareState.REFUSED}, source=w.alex)
     response = post_multipart(w, w.coach, note_url(w, note, "edit"),
                               {"body": "What Alex said.", "file": upload(PDF, "a.pdf")})
     assert response.status_code == 303
     states = {s.party_id: s.state for s in NoteShare.select()}
     # The given consent is asked again; a refusal stays a refusal (asking again is a choice).
-    assert states == {w.bea.id: policy.SHARE_WAITING, w.cal.id: policy.SHARE_REFUSED}
+    assert states == {w.bea.id: ShareState.WAITING, w.cal.id: ShareState.REFUSED}
     assert NoteRevision.select().count() == 0  # the text did not change
 
 
@@ -353,26 +354,26 @@ def test_a_note_with_a_session_of_another_case_or_the_readers_of_another_note_is
     other_case = make_case()
     other_session = make_session(other_case)
     assert write(w, session=str(other_session.id)).status_code == 422
-    private = make_note(w.case, w.other_coach, policy.PRIVATE)
+    private = make_note(w.case, w.other_coach, Audience.PRIVATE)
     readers = w.as_(w.coach).get(f"{w.case_url}/notes/readers?note={private.id}&audience=staff")
     assert readers.status_code == 404
 
 
 # --- whose words, once asked ----------------------------------------------------------------
 
-@pytest.mark.parametrize("state", [policy.SHARE_WAITING, policy.SHARE_REFUSED,
-                                   policy.SHARE_WITHDRAWN])
+@pytest.mark.parametrize("state", [ShareState.WAITING, ShareState.REFUSED,
+                                   ShareState.WITHDRAWN])
 @pytest.mark.parametrize("new_source", ["", "bea"])
 def test_whose_words_cannot_change_once_the_source_party_was_asked(world, state, new_source):
     """Clearing or changing the source party would have made Alex's refused (or unanswered)
     words a share that needs no consent, shown to Bea at once."""
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, body="Marker-alex-words-5521.",
+    note = make_note(w.case, w.coach, Audience.PARTIES, body="Marker-alex-words-5521.",
                      shares={w.bea: state}, source=w.alex)
     source = str(w.bea.id) if new_source == "bea" else ""
     response = edit(w, note, body="Marker-alex-words-5521.", parties=[str(w.bea.id)],
                     source_party=source)
-    if state == policy.SHARE_WITHDRAWN:
+    if state == ShareState.WITHDRAWN:
         # Bea may have read it: the note is locked, and a posted source party is ignored.
         assert response.status_code == 303
     else:
@@ -385,12 +386,12 @@ def test_whose_words_cannot_change_once_the_source_party_was_asked(world, state,
 
 def test_whose_words_may_change_before_anyone_was_asked(world):
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares={w.alex: policy.SHARE_NOT_NEEDED},
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares={w.alex: ShareState.NOT_NEEDED},
                      source=w.alex)
-    note_as_staff = make_note(w.case, w.coach, policy.STAFF, source=w.alex)
+    note_as_staff = make_note(w.case, w.coach, Audience.STAFF, source=w.alex)
     for n in (note, note_as_staff):
         assert policy.source_party_is_fixed(n.facts()) is False
-    response = edit(w, note_as_staff, body="About Bea after all.", audience=policy.STAFF,
+    response = edit(w, note_as_staff, body="About Bea after all.", audience=Audience.STAFF,
                     source_party=str(w.bea.id))
     assert response.status_code == 303
     assert Note.get_by_id(note_as_staff.id).source_party_id == w.bea.id
@@ -400,12 +401,12 @@ def test_a_party_answering_meanwhile_stops_a_delete(world, monkeypatch):
     """The delete was allowed when the page was checked; Alex agreed before it was written."""
     from portal.notes import service
     w = world
-    note = make_note(w.case, w.coach, policy.PARTIES, shares={w.bea: policy.SHARE_WAITING},
+    note = make_note(w.case, w.coach, Audience.PARTIES, shares={w.bea: ShareState.WAITING},
                      source=w.alex)
     original = service.delete
 
     def answered_first(n, by, **kwargs):
-        NoteShare.update(state=policy.SHARE_GIVEN).where(NoteShare.note == n.id).execute()
+        NoteShare.update(state=ShareState.GIVEN).where(NoteShare.note == n.id).execute()
         return original(n, by, **kwargs)
     monkeypatch.setattr(service, "delete", answered_first)
     response = w.as_(w.coach).submit(note_url(w, note, "delete"), {})

@@ -7,11 +7,11 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
-from portal import policy
 from portal.models import User
 from tests.apps import links_in
 from tests.conftest import csrf_from, enter_as, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
+from portal.vocab import Role
 
 FORGOT = "/password/forgot"
 NEW_PASSWORD = "seven swans on a grey lake"
@@ -39,7 +39,7 @@ def _without_tokens(html):
 
 
 def test_the_answer_is_the_same_for_a_known_and_an_unknown_email(make_browser, outbox):
-    user = make_user(policy.PARTY)
+    user = make_user(Role.PARTY)
     known = ask_for_a_link(make_browser(), user.email)
     unknown = ask_for_a_link(make_browser(), "nobody-here@example.test")
     assert known.status_code == unknown.status_code == 200
@@ -49,8 +49,8 @@ def test_the_answer_is_the_same_for_a_known_and_an_unknown_email(make_browser, o
 
 @pytest.mark.parametrize("state", ["deactivated", "invited, no password yet"])
 def test_an_account_that_cannot_sign_in_gets_the_same_answer_and_no_email(make_browser, outbox, state):
-    user = (make_user(policy.COACH, active=False) if state == "deactivated"
-            else make_user(policy.COACH, password=None))
+    user = (make_user(Role.COACH, active=False) if state == "deactivated"
+            else make_user(Role.COACH, password=None))
     answer = ask_for_a_link(make_browser(), user.email)
     unknown = ask_for_a_link(make_browser(), "nobody-here@example.test")
     assert _without_tokens(answer.get_data(as_text=True)) == _without_tokens(unknown.get_data(as_text=True))
@@ -58,7 +58,7 @@ def test_an_account_that_cannot_sign_in_gets_the_same_answer_and_no_email(make_b
 
 
 def test_the_email_is_matched_whatever_its_case(browser, outbox):
-    user = make_user(policy.PARTY)
+    user = make_user(Role.PARTY)
     ask_for_a_link(browser, "  " + user.email.upper())
     assert [m["To"] for m in outbox()] == [user.email]
 
@@ -71,7 +71,7 @@ def test_an_empty_email_is_asked_for_again(browser, outbox):
 
 
 def test_the_link_sets_a_new_password(app, make_browser, outbox):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     ask_for_a_link(make_browser(), user.email)
     visitor = make_browser()
     response = choose(visitor, reset_path(outbox, user.email))
@@ -82,7 +82,7 @@ def test_the_link_sets_a_new_password(app, make_browser, outbox):
 
 
 def test_the_link_works_once(app, make_browser, outbox):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     ask_for_a_link(make_browser(), user.email)
     path = reset_path(outbox, user.email)
     choose(make_browser(), path)
@@ -96,7 +96,7 @@ def test_the_link_works_once(app, make_browser, outbox):
 
 
 def test_a_newer_link_replaces_an_older_one(make_browser, outbox):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     ask_for_a_link(make_browser(), user.email)
     older = reset_path(outbox, user.email)
     ask_for_a_link(make_browser(), user.email)
@@ -118,7 +118,7 @@ def _choose_after_travel(app, path):
     (-timedelta(minutes=1), True),
 ])
 def test_the_link_expires(app, make_browser, outbox, offset, works):
-    user = make_user(policy.PARTY)
+    user = make_user(Role.PARTY)
     ask_for_a_link(make_browser(), user.email)
     path = reset_path(outbox, user.email)
     lifetime = app.config["PASSWORD_RESET_LIFETIME"]
@@ -130,7 +130,7 @@ def test_the_link_expires(app, make_browser, outbox, offset, works):
 
 
 def test_a_weak_new_password_is_refused_and_the_link_is_not_spent(make_browser, outbox):
-    user = make_user(policy.PARTY)
+    user = make_user(Role.PARTY)
     ask_for_a_link(make_browser(), user.email)
     path = reset_path(outbox, user.email)
     visitor = make_browser()
@@ -142,7 +142,7 @@ def test_a_weak_new_password_is_refused_and_the_link_is_not_spent(make_browser, 
 
 
 def test_a_reset_ends_every_existing_session(app, make_browser, outbox):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     signed_in = make_browser()
     signed_in.sign_in(user)
     copy = signed_in.client.get_cookie("session").value
@@ -155,7 +155,7 @@ def test_a_reset_ends_every_existing_session(app, make_browser, outbox):
 
 
 def test_a_reset_link_stops_working_when_the_account_is_deactivated(make_browser, outbox):
-    user = make_user(policy.PARTY)
+    user = make_user(Role.PARTY)
     ask_for_a_link(make_browser(), user.email)
     path = reset_path(outbox, user.email)
     User.update(active=False).where(User.id == user.id).execute()
@@ -163,11 +163,11 @@ def test_a_reset_link_stops_working_when_the_account_is_deactivated(make_browser
 
 
 def test_a_link_sent_before_a_deactivation_does_not_come_back_with_reactivation(make_browser, outbox):
-    user = make_user(policy.PARTY)
+    user = make_user(Role.PARTY)
     ask_for_a_link(make_browser(), user.email)
     path = reset_path(outbox, user.email)
     administrator = make_browser()
-    enter_as(administrator.client, make_user(policy.COORDINATOR, is_admin=True))
+    enter_as(administrator.client, make_user(Role.COORDINATOR, is_admin=True))
     administrator.submit(f"/admin/people/{user.id}/deactivate", page="/admin/people")
     administrator.submit(f"/admin/people/{user.id}/reactivate", page="/admin/people")
     assert User.get_by_id(user.id).active

@@ -11,11 +11,12 @@ import time_machine
 from aiosmtpd.controller import Controller
 
 from portal.config import Config
-from portal import accounts, mail, policy
+from portal import accounts, mail
 from portal.models import AuditEvent
 from tests.conftest import csrf_from
 from tests.factories import make_user
 from tests.test_mail import Collector, free_port
+from portal.vocab import Role
 
 FORGOT = "/password/forgot"
 HERE = {"REMOTE_ADDR": "192.0.2.10"}
@@ -46,7 +47,7 @@ def test_the_limits_default_to_three_emails_per_account_and_ten_requests_per_add
 
 
 def test_at_most_three_reset_emails_an_hour_for_one_account(app, outbox):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     with time_machine.travel(START, tick=False):
         answers = [ask(app, user.email, where={"REMOTE_ADDR": f"192.0.2.{n}"}) for n in range(5)]
     assert len(sent_to(outbox, user.email)) == 3
@@ -59,7 +60,7 @@ def test_at_most_three_reset_emails_an_hour_for_one_account(app, outbox):
 
 def test_an_unknown_email_is_limited_in_the_same_way(app):
     """A third-party watching the answers cannot tell a limit reached from an unknown address."""
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     unknown = "nobody-here@example.test"
     with time_machine.travel(START, tick=False):
         known_pages = [ask(app, user.email, where={"REMOTE_ADDR": f"192.0.2.{n}"}) for n in range(4)]
@@ -75,7 +76,7 @@ def test_at_most_ten_requests_an_hour_from_one_address(app, outbox):
     with time_machine.travel(START, tick=False):
         for n in range(10):
             ask(app, f"someone{n}@example.test")
-        user = make_user(policy.COACH)
+        user = make_user(Role.COACH)
         ask(app, user.email)
         assert sent_to(outbox, user.email) == []
         ask(app, user.email, where=ELSEWHERE)
@@ -153,7 +154,7 @@ def test_a_known_and_an_unknown_address_do_the_same_work(app, monkeypatch, mail_
         controller.start()
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False)
     try:
-        user = make_user(policy.COACH)
+        user = make_user(Role.COACH)
         known, known_built = work_of(app, monkeypatch, user.email)
         unknown, unknown_built = work_of(app, monkeypatch, "nobody-here@example.test")
     finally:
@@ -178,7 +179,7 @@ def test_with_a_mail_server_the_email_goes_only_after_the_answer(app):
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False)
     try:
-        user = make_user(policy.COACH)
+        user = make_user(Role.COACH)
         response = ask(app, user.email)
         assert collector.messages() == []
         response.close()

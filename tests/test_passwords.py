@@ -10,12 +10,13 @@ import sys
 
 from argon2 import PasswordHasher, Type
 
-from portal import passwords, policy
+from portal import passwords
 from portal.config import Config, DevelopmentConfig, ProductionConfig, TestConfig
 from portal.models import User
 from tests.apps import build_app_on
 from tests.conftest import sign_in
 from tests.factories import make_user
+from portal.vocab import Role
 
 PASSWORD = "a-long-test-passphrase"
 
@@ -52,7 +53,7 @@ def test_the_test_configuration_uses_argon2s_cheapest_parameters(app):
 
 def test_a_hash_with_the_production_parameters_signs_in_and_is_remade_with_the_apps(app):
     strong = passwords.hasher_for(None).hash(PASSWORD)
-    user = make_user(policy.COACH, password=None)
+    user = make_user(Role.COACH, password=None)
     User.update(password_hash=strong).where(User.id == user.id).execute()
     assert sign_in(app.test_client(), user.email, PASSWORD).status_code == 303
     remade = User.get_by_id(user.id).password_hash

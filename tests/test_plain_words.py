@@ -1,9 +1,9 @@
 """Plain English for parties and volunteers: answers that say what they do, the mediation named
 in words rather than by reference, whose words a shared note records, and hints without markup."""
 
-from portal import policy
 from tests.factories import make_note
 from tests.notes_support import world  # noqa: F401 (a fixture)
+from portal.vocab import Audience, ShareState
 
 
 def shared_page(w, user):
@@ -12,7 +12,7 @@ def shared_page(w, user):
 
 def test_a_party_says_no_to_sharing_in_words_of_their_own(world):
     w = world
-    make_note(w.case, w.coach, policy.PARTIES, body="Alex said the music is too loud.",
+    make_note(w.case, w.coach, Audience.PARTIES, body="Alex said the music is too loud.",
               source=w.alex, shares=[w.bea])
     html = shared_page(w, w.alex_user)
     assert "No, keep it between me and my coach" in html
@@ -21,10 +21,10 @@ def test_a_party_says_no_to_sharing_in_words_of_their_own(world):
 
 def test_a_shared_note_says_whose_words_it_records(world):
     w = world
-    make_note(w.case, w.coach, policy.PARTIES, body="Coach's own words.", shares=[w.bea])
-    make_note(w.case, w.coach, policy.PARTIES, body="Words of Alex.", source=w.alex,
-              shares={w.bea: policy.SHARE_GIVEN, w.alex: policy.SHARE_NOT_NEEDED})
-    make_note(w.case, w.coach, policy.PARTIES, body="Words of Bea.", source=w.bea, shares=[w.bea])
+    make_note(w.case, w.coach, Audience.PARTIES, body="Coach's own words.", shares=[w.bea])
+    make_note(w.case, w.coach, Audience.PARTIES, body="Words of Alex.", source=w.alex,
+              shares={w.bea: ShareState.GIVEN, w.alex: ShareState.NOT_NEEDED})
+    make_note(w.case, w.coach, Audience.PARTIES, body="Words of Bea.", source=w.bea, shares=[w.bea])
 
     cards = shared_page(w, w.bea_user).split('<li class="card" id="shared-note-')[1:]
     by_body = {next(b for b in ("Coach's own words", "Words of Alex", "Words of Bea")

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from portal import policy
-from portal.models import AgreementAcceptance, AuditEvent, Case, CaseParty, User
+from portal.models import AgreementAcceptance, AuditEvent, Case, User
 from tests.conftest import Browser
 from tests.factories import add_party, make_agreement, make_case, make_user
+from portal.vocab import AgreementState, CaseStatus, ConsentState, Role
 
 
 def card(page, element_id):
@@ -24,10 +24,10 @@ def card(page, element_id):
 @pytest.fixture
 def two_parties(app):
     case = make_case(funding="self_funded")
-    alex, bea = make_user(policy.PARTY, name="Alex Home"), make_user(policy.PARTY, name="Bea Home")
-    alex_record = add_party(case, alex, consent_state=CaseParty.GIVEN, fee_pence=4250)
-    bea_record = add_party(case, bea, consent_state=CaseParty.PENDING, fee_pence=9999)
-    agreement = make_agreement(case, make_user(policy.COACH), state=policy.AGREEMENT_PROPOSED,
+    alex, bea = make_user(Role.PARTY, name="Alex Home"), make_user(Role.PARTY, name="Bea Home")
+    alex_record = add_party(case, alex, consent_state=ConsentState.GIVEN, fee_pence=4250)
+    bea_record = add_party(case, bea, consent_state=ConsentState.PENDING, fee_pence=9999)
+    agreement = make_agreement(case, make_user(Role.COACH), state=AgreementState.PROPOSED,
                                title="Quiet hours")
     return case, alex, bea, alex_record, bea_record, agreement
 
@@ -54,7 +54,7 @@ def test_consent_answers_and_fee_are_the_policys(app, two_parties):
                     f"record-{bea_record.id}")
     assert "my-consent/confirm" in bea_page and "my-consent/withdraw" not in bea_page
     # Closed: nothing to answer, and the agreement is no longer waiting for anyone.
-    Case.update(status=Case.CLOSED).where(Case.id == case.id).execute()
+    Case.update(status=CaseStatus.CLOSED).where(Case.id == case.id).execute()
     page = Browser(app.test_client()).enter_as(bea).get("/party").get_data(as_text=True)
     assert "my-consent/confirm" not in card(page, f"record-{bea_record.id}")
     assert "waiting for your answer" not in page
@@ -63,9 +63,9 @@ def test_consent_answers_and_fee_are_the_policys(app, two_parties):
 # --- the people page ------------------------------------------------------------------------
 
 def test_an_administrator_is_offered_exactly_the_policys_changes(app):
-    admin = make_user(policy.COORDINATOR, name="Ada Admin", is_admin=True)
-    active = make_user(policy.COACH, name="Cal Active")
-    gone = make_user(policy.COACH, name="Dot Gone", active=False)
+    admin = make_user(Role.COORDINATOR, name="Ada Admin", is_admin=True)
+    active = make_user(Role.COACH, name="Cal Active")
+    gone = make_user(Role.COACH, name="Dot Gone", active=False)
     page = Browser(app.test_client()).enter_as(admin).get("/admin/people").get_data(as_text=True)
 
     def row(user):
@@ -78,8 +78,8 @@ def test_an_administrator_is_offered_exactly_the_policys_changes(app):
 
 
 def test_reactivating_an_active_account_changes_nothing(app):
-    admin = make_user(policy.COORDINATOR, name="Ada Admin", is_admin=True)
-    active = make_user(policy.COACH, name="Cal Active")
+    admin = make_user(Role.COORDINATOR, name="Ada Admin", is_admin=True)
+    active = make_user(Role.COACH, name="Cal Active")
     browser = Browser(app.test_client()).enter_as(admin)
     response = browser.submit(f"/admin/people/{active.id}/reactivate", page="/admin/people")
     assert response.status_code == 303

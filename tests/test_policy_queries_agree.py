@@ -41,6 +41,7 @@ from tests.factories import (
     add_party, allocate, make_action_point, make_agreement, make_case, make_concern, make_goal,
     make_note, make_session, make_user,
 )
+from portal.vocab import AgreementState, Audience, CaseKind, CaseStatus, ConcernState, Role, SessionMode, ShareState
 
 PROPERTY_SETTINGS = settings(
     max_examples=60,
@@ -53,7 +54,7 @@ UNRESOLVED = {"open", "acknowledged"}
 # Timeline entry kinds; "funding" is about money.
 EVENT_KINDS = ("funding", "allocation", "consent", "closed")
 # Weighted so that notes shared with parties, the ones whose rules are subtle, come up often.
-NOTE_AUDIENCES = (policy.PRIVATE, policy.CASE_TEAM, policy.STAFF, policy.PARTIES, policy.PARTIES)
+NOTE_AUDIENCES = (Audience.PRIVATE, Audience.CASE_TEAM, Audience.STAFF, Audience.PARTIES, Audience.PARTIES)
 # Every generated file has this name, and every session a place starting with PLACE.
 FILE_NAME = "what the coach called it.pdf"
 PLACE = "14 Private Road"
@@ -93,7 +94,7 @@ class CaseSpec:
     goals: tuple
     agreements: tuple           # (state, ...)
     events: tuple               # (timeline entry kind, ...)
-    kind: str = Case.MEDIATION
+    kind: str = CaseKind.MEDIATION
     session_coaches: tuple = ()  # per session, a frozenset of coach indexes (missing: none)
     reviewed: frozenset = frozenset()  # indexes of agreements with a review date
 
@@ -109,7 +110,7 @@ class World:
 def _users(draw, role, low, high):
     return [UserSpec(role=role,
                      active=draw(st.sampled_from((True, True, True, False))),
-                     safeguarding_lead=draw(st.booleans()) if role == policy.COORDINATOR
+                     safeguarding_lead=draw(st.booleans()) if role == Role.COORDINATOR
                      else draw(st.sampled_from((False, False, False, True))),
                      admin=draw(st.booleans()))
             for _ in range(draw(st.integers(low, high)))]
@@ -117,9 +118,9 @@ def _users(draw, role, low, high):
 
 @st.composite
 def worlds(draw):
-    parties = _users(draw, policy.PARTY, 2, 4)
-    coaches = _users(draw, policy.COACH, 1, 4)
-    coordinators = _users(draw, policy.COORDINATOR, 1, 3)
+    parties = _users(draw, Role.PARTY, 2, 4)
+    coaches = _users(draw, Role.COACH, 1, 4)
+    coordinators = _users(draw, Role.COORDINATOR, 1, 3)
     staff_count = len(coaches) + len(coordinators)
     coach_index = st.integers(0, len(coaches) - 1)
     staff_index = st.integers(0, staff_count - 1)
@@ -128,15 +129,15 @@ def worlds(draw):
     account = st.one_of(party_user, party_user, party_user, st.none())
 
     # Home visits often: their place is the one a party must never be given.
-    session_mode = st.sampled_from((*policy.SESSION_MODES, policy.HOME_VISIT))
+    session_mode = st.sampled_from((*SessionMode, SessionMode.HOME_VISIT))
     cases = []
     for _ in range(draw(st.integers(1, 3))):
         case_parties = tuple(draw(st.lists(account, min_size=1, max_size=3)))
         party_index = st.integers(0, len(case_parties) - 1)
         # Each party on the case is named on a note's share two times in three, in any state,
         # leaning towards the states that let a party in (the ones a leak would need).
-        share_state = st.one_of(st.none(), st.sampled_from(policy.SHARE_STATES),
-                                st.sampled_from((policy.SHARE_NOT_NEEDED, policy.SHARE_GIVEN)))
+        share_state = st.one_of(st.none(), st.sampled_from(ShareState),
+                                st.sampled_from((ShareState.NOT_NEEDED, ShareState.GIVEN)))
         notes = tuple(
             NoteSpec(author=draw(staff_index),
                      audience=draw(st.sampled_from(NOTE_AUDIENCES)),
@@ -153,15 +154,15 @@ def worlds(draw):
             parties=case_parties,
             notes=notes,
             concerns=tuple(draw(st.lists(
-                st.tuples(staff_index, st.sampled_from(policy.CONCERN_STATES)), max_size=2))),
+                st.tuples(staff_index, st.sampled_from(ConcernState)), max_size=2))),
             sessions=tuple(draw(st.lists(st.tuples(st.frozensets(party_index), session_mode),
                                          max_size=3))),
             action_points=tuple(draw(st.lists(party_index, max_size=3))),
             goals=tuple(draw(st.lists(party_index, max_size=2))),
-            agreements=tuple(draw(st.lists(st.sampled_from(policy.AGREEMENT_STATES),
+            agreements=tuple(draw(st.lists(st.sampled_from(AgreementState),
                                            max_size=2))),
             events=tuple(draw(st.lists(st.sampled_from(EVENT_KINDS), max_size=3))),
-            kind=draw(st.sampled_from(Case.KINDS)),
+            kind=draw(st.sampled_from(CaseKind)),
             session_coaches=tuple(draw(st.lists(st.frozensets(coach_index, max_size=2),
                                                 max_size=3))),
             reviewed=draw(st.frozensets(st.integers(0, 1))),
@@ -225,9 +226,9 @@ def build(world):
             users.append((user, policy.Actor(user_id=user.id, role=spec.role, active=spec.active,
                                              safeguarding_lead=spec.safeguarding_lead,
                                              admin=spec.admin)))
-        party_users = [u for u, a in users if a.role == policy.PARTY]
-        coaches = [u for u, a in users if a.role == policy.COACH]
-        staff = coaches + [u for u, a in users if a.role == policy.COORDINATOR]
+        party_users = [u for u, a in users if a.role == Role.PARTY]
+        coaches = [u for u, a in users if a.role == Role.COACH]
+        staff = coaches + [u for u, a in users if a.role == Role.COORDINATOR]
         cases = [_build_case(spec, party_users, coaches, staff) for spec in world.cases]
         referrals = {}
         for n, (status, urgency) in enumerate(world.referrals):
@@ -248,7 +249,7 @@ def build(world):
 
 
 def _build_case(spec, party_users, coaches, staff):
-    case = make_case(spec.kind, status=Case.CLOSED if spec.closed else Case.OPEN)
+    case = make_case(spec.kind, status=CaseStatus.CLOSED if spec.closed else CaseStatus.OPEN)
     for coach_index, ended in spec.allocations:
         allocate(case, coaches[coach_index], ended=ended)
     parties = [add_party(case, None if i is None else party_users[i]) for i in spec.parties]
@@ -446,17 +447,17 @@ def _share_requests(actor, case, states):
 def check_party_note_lists(built):
     """A party's own lists across every case: "Shared with you" and its files, the consent
     requests about their words and those requests' files, their goals. Staff get none of them."""
-    asked_states = (policy.SHARE_WAITING, policy.SHARE_GIVEN)
+    asked_states = (ShareState.WAITING, ShareState.GIVEN)
     for user, actor in built.users:
         fresh = User.get_by_id(user.id)
         shared, waiting, asked, goals = set(), set(), set(), set()
         asked_notes, files = set(), {}
         for case in built.cases:
             files.update(case.note_children[NoteFile])
-            if actor.role == policy.PARTY:
+            if actor.role == Role.PARTY:
                 shared |= allowed(policy.can_read_note, actor, case, case.notes)
                 goals |= allowed(policy.can_view_party_item, actor, case, case.goals)
-            waiting |= _share_requests(actor, case, (policy.SHARE_WAITING,))
+            waiting |= _share_requests(actor, case, (ShareState.WAITING,))
             case_asked = _share_requests(actor, case, asked_states)
             asked |= case_asked
             asked_notes |= {case.shares[sid][0] for sid in case_asked}
@@ -517,14 +518,14 @@ def check_sessions_and_agreements(built):
             assert ids_of(queries.agreements_visible_to(fresh, case.row)) == \
                 allowed(policy.can_view_agreement, actor, case, case.agreements), \
                 who(actor, case)
-            if actor.role == policy.PARTY:
+            if actor.role == Role.PARTY:
                 own_sessions |= sessions
                 own_action_points |= allowed(policy.can_view_party_item, actor, case,
                                              case.action_points)
         # A party's own lists across every case: the same rows, and nothing for staff.
         own_agreements = set().union(*(
             allowed(policy.can_view_agreement, actor, case, case.agreements)
-            for case in built.cases)) if actor.role == policy.PARTY else set()
+            for case in built.cases)) if actor.role == Role.PARTY else set()
         assert ids_of(queries.party_agreements(fresh)) == own_agreements, who(actor)
         assert ids_of(queries.party_sessions(fresh)) == own_sessions, who(actor)
         assert ids_of(queries.party_action_points(fresh)) == own_action_points, who(actor)
@@ -625,7 +626,7 @@ def check_money_and_contact_columns(built):
                 assert not set(CONTACT_COLUMNS) & set(acceptance.party.__data__), who(actor, case)
     for user, actor in built.users:
         fresh = User.get_by_id(user.id)
-        coordinator = actor.role == policy.COORDINATOR and actor.active
+        coordinator = actor.role == Role.COORDINATOR and actor.active
         cases = [s.case for s in queries.party_sessions(fresh)]
         cases += [r.case for r in queries.own_party_records(fresh)]
         cases += [a.case for a in queries.party_agreements(fresh)]
@@ -635,7 +636,7 @@ def check_money_and_contact_columns(built):
         cases += [s.case for s in queries.coach_sessions(fresh)]
         cases += [a.case for a in queries.agreement_reviews(fresh)]
         asked = list(queries.share_requests_for(
-            fresh, (policy.SHARE_WAITING, policy.SHARE_GIVEN, policy.SHARE_REFUSED)))
+            fresh, (ShareState.WAITING, ShareState.GIVEN, ShareState.REFUSED)))
         cases += [s.note.case for s in asked]
         for case_row in cases:
             assert _funding_loaded(case_row) is coordinator, who(actor)
@@ -663,7 +664,7 @@ def check_staff_and_party_own_lists(built):
             if policy.is_case_staff(actor, case.facts) and not case.facts.closed:
                 reviews |= {aid for aid in allowed(policy.can_view_agreement, actor, case,
                                                     case.agreements)
-                            if case.agreements[aid].state == policy.AGREEMENT_FINAL
+                            if case.agreements[aid].state == AgreementState.FINAL
                             and aid in case.reviewed}
             if policy.is_case_coach(actor, case.facts):
                 coached |= {sid for sid in allowed(policy.can_view_session, actor, case,
@@ -678,7 +679,7 @@ def check_staff_and_party_own_lists(built):
         assert ids_of(queries.agreement_reviews(fresh)) == reviews, who(actor)
         assert ids_of(queries.coach_sessions(fresh)) == coached, who(actor)
         own = set().union(*(allowed(policy.can_view_session, actor, case, case.sessions)
-                            for case in built.cases)) if actor.role == policy.PARTY else coached
+                            for case in built.cases)) if actor.role == Role.PARTY else coached
         assert ids_of(queries.own_sessions(fresh)) == own, who(actor)
         assert ids_of(queries.own_party_records(fresh)) == records, who(actor)
         assert {c.id: c.party_count for c in queries.coach_case_list(fresh)} == cases, who(actor)
@@ -702,7 +703,7 @@ def check_concern_lists(built):
                 concern = SafeguardingConcern.get_by_id(concern_id)
                 assert ids_of(queries.concern_events_visible_to(fresh, concern)) == expected, \
                     who(actor, case)
-        coordinator = actor.role == policy.COORDINATOR and actor.active
+        coordinator = actor.role == Role.COORDINATOR and actor.active
         for status, states in queries.CONCERN_STATUS_FILTERS.items():
             expected = {cid for cid, facts in visible.items() if facts.state in states} \
                 if coordinator else set()
@@ -799,7 +800,7 @@ def test_every_query_that_takes_a_user_is_compared():
 # session shape and agreement state, on every run.
 
 def _every_combination_world():
-    party, coach, coordinator = policy.PARTY, policy.COACH, policy.COORDINATOR
+    party, coach, coordinator = Role.PARTY, Role.COACH, Role.COORDINATOR
     users = (
         # parties 0-7: named with not_needed, waiting, given, refused, withdrawn; not named;
         # deactivated (given); on the other case only
@@ -815,15 +816,15 @@ def _every_combination_world():
         UserSpec(coordinator, True, False, True),
         UserSpec(coordinator, False, True, True),
     )
-    share_by_party = ((0, policy.SHARE_NOT_NEEDED), (1, policy.SHARE_WAITING),
-                      (2, policy.SHARE_GIVEN), (3, policy.SHARE_REFUSED),
-                      (4, policy.SHARE_WITHDRAWN), (6, policy.SHARE_GIVEN),
-                      (7, policy.SHARE_GIVEN))  # 7: a record without an account
+    share_by_party = ((0, ShareState.NOT_NEEDED), (1, ShareState.WAITING),
+                      (2, ShareState.GIVEN), (3, ShareState.REFUSED),
+                      (4, ShareState.WITHDRAWN), (6, ShareState.GIVEN),
+                      (7, ShareState.GIVEN))  # 7: a record without an account
     notes = tuple(
         NoteSpec(author=author, audience=audience, source=source, shares=share_by_party,
                  withdrawn=withdrawn)
         for author in (0, 2, 5)              # allocated coach, coach taken off, coordinator
-        for audience in policy.AUDIENCES
+        for audience in Audience
         for source in (None, 0, 5)           # none, the not_needed party, the unnamed party
         for withdrawn in (False, True))
     main = CaseSpec(
@@ -832,19 +833,19 @@ def _every_combination_world():
         parties=(0, 1, 2, 3, 4, 5, 6, None),
         notes=notes,
         concerns=tuple((raiser, state) for raiser in (1, 2, 3, 5)
-                       for state in policy.CONCERN_STATES),
+                       for state in ConcernState),
         sessions=tuple((attending, mode)
                        for attending in (frozenset(range(8)), frozenset(),
                                          *(frozenset({i}) for i in range(8)), frozenset({0, 2}))
-                       for mode in (policy.FACE_TO_FACE, policy.HOME_VISIT))
-        + tuple((frozenset({0, 2}), mode) for mode in policy.SESSION_MODES),
+                       for mode in (SessionMode.FACE_TO_FACE, SessionMode.HOME_VISIT))
+        + tuple((frozenset({0, 2}), mode) for mode in SessionMode),
         action_points=tuple(range(8)),
         goals=tuple(range(8)),
-        agreements=policy.AGREEMENT_STATES,
+        agreements=AgreementState,
         events=EVENT_KINDS,
         # Each session run by two of: allocated, allocated, taken off, elsewhere, deactivated.
         session_coaches=tuple(frozenset({n % 5, (n + 2) % 5}) for n in range(25)),
-        reviewed=frozenset(range(len(policy.AGREEMENT_STATES))),
+        reviewed=frozenset(range(len(AgreementState))),
     )
     # Party 7 is only here; party 2 is on both cases (one person, two party records).
     other = CaseSpec(
@@ -852,26 +853,26 @@ def _every_combination_world():
         allocations=((3, False), (0, True)),
         parties=(7, 2),
         notes=tuple(NoteSpec(author=3, audience=audience, source=None,
-                             shares=((0, policy.SHARE_GIVEN), (1, policy.SHARE_GIVEN)),
+                             shares=((0, ShareState.GIVEN), (1, ShareState.GIVEN)),
                              withdrawn=False)
-                    for audience in policy.AUDIENCES),
-        concerns=((3, policy.CONCERN_OPEN), (0, policy.CONCERN_OPEN)),
-        sessions=((frozenset({0}), policy.HOME_VISIT), (frozenset({1}), policy.ONLINE),
-                  (frozenset({0, 1}), policy.COMMUNITY_VENUE)),
+                    for audience in Audience),
+        concerns=((3, ConcernState.OPEN), (0, ConcernState.OPEN)),
+        sessions=((frozenset({0}), SessionMode.HOME_VISIT), (frozenset({1}), SessionMode.ONLINE),
+                  (frozenset({0, 1}), SessionMode.COMMUNITY_VENUE)),
         action_points=(0, 1),
         goals=(0, 1),
-        agreements=policy.AGREEMENT_STATES,
+        agreements=AgreementState,
         events=EVENT_KINDS,
         session_coaches=(frozenset({3}), frozenset({0}), frozenset({0, 3})),
-        reviewed=frozenset(range(len(policy.AGREEMENT_STATES))),  # but the case is closed
+        reviewed=frozenset(range(len(AgreementState))),  # but the case is closed
     )
     # Only a closed concern: no longer "open" in PRODUCT.md's sense.
     # A coaching case: one final agreement due a review and one without a review date.
     quiet = CaseSpec(closed=False, allocations=((1, False),), parties=(5,), notes=(),
-                     concerns=((5, policy.CONCERN_CLOSED),),
-                     sessions=((frozenset({0}), policy.ONLINE),), action_points=(),
-                     goals=(), agreements=(policy.AGREEMENT_FINAL, policy.AGREEMENT_FINAL),
-                     events=(), kind=Case.COACHING, session_coaches=(frozenset({1}),),
+                     concerns=((5, ConcernState.CLOSED),),
+                     sessions=((frozenset({0}), SessionMode.ONLINE),), action_points=(),
+                     goals=(), agreements=(AgreementState.FINAL, AgreementState.FINAL),
+                     events=(), kind=CaseKind.COACHING, session_coaches=(frozenset({1}),),
                      reviewed=frozenset({0}))
     referrals = tuple((status, urgency) for status in REFERRAL_STATUSES
                       for urgency in queries.URGENCY_ORDER)
@@ -909,7 +910,7 @@ def test_the_generated_data_reaches_every_interesting_kind_of_row():
     def collect(world):
         for spec in world.users:
             seen.add(("user", spec.role, spec.active))
-            if spec.role == policy.COORDINATOR and spec.safeguarding_lead:
+            if spec.role == Role.COORDINATOR and spec.safeguarding_lead:
                 seen.add("lead")
         for case in world.cases:
             seen.update(("allocation ended", ended) for _, ended in case.allocations)
@@ -930,14 +931,14 @@ def test_the_generated_data_reaches_every_interesting_kind_of_row():
             seen.add(("kind", case.kind))
             if any(case.session_coaches[:len(case.sessions)]):
                 seen.add("session coach")
-            if any(case.agreements[i] == policy.AGREEMENT_FINAL for i in case.reviewed
+            if any(case.agreements[i] == AgreementState.FINAL for i in case.reviewed
                    if i < len(case.agreements)):
                 seen.add("final agreement due a review")
             seen.update(("event", kind) for kind in case.events)
             for note in case.notes:
                 shared = {i for i, state in note.shares
                           if state in ("not_needed", "given") and case.parties[i] is not None}
-                if note.audience == policy.PARTIES and shared:
+                if note.audience == Audience.PARTIES and shared:
                     seen.add(("party-visible note", note.withdrawn))
         seen.update(("referral", status) for status, _ in world.referrals)
         seen.update(("audit", kind, who is None) for who, kind, _ in world.audit)
@@ -946,19 +947,19 @@ def test_the_generated_data_reaches_every_interesting_kind_of_row():
             seen.add("one person, several party records")
 
     collect()
-    expected = {("user", role, active) for role in policy.ROLES for active in (True, False)}
+    expected = {("user", role, active) for role in Role for active in (True, False)}
     expected |= {("allocation ended", True), ("allocation ended", False), "lead",
                  "party without account", "withdrawn note", "source party", "separate meeting",
                  "one person, several party records"}
-    expected |= {("audience", a) for a in policy.AUDIENCES}
-    expected |= {("share", s) for s in policy.SHARE_STATES}
-    expected |= {("concern", s) for s in policy.CONCERN_STATES}
-    expected |= {("agreement", s) for s in policy.AGREEMENT_STATES}
+    expected |= {("audience", a) for a in Audience}
+    expected |= {("share", s) for s in ShareState}
+    expected |= {("concern", s) for s in ConcernState}
+    expected |= {("agreement", s) for s in AgreementState}
     expected |= {("case closed", True), ("case closed", False)}
     expected |= {("event", kind) for kind in EVENT_KINDS}
-    expected |= {("session", policy.HOME_VISIT, True), ("session", policy.FACE_TO_FACE, True)}
+    expected |= {("session", SessionMode.HOME_VISIT, True), ("session", SessionMode.FACE_TO_FACE, True)}
     expected |= {("party-visible note", True), ("party-visible note", False)}
-    expected |= {("kind", kind) for kind in Case.KINDS}
+    expected |= {("kind", kind) for kind in CaseKind}
     expected |= {"session coach", "final agreement due a review"}
     expected |= {("referral", status) for status in REFERRAL_STATUSES}
     expected |= {("audit", kind, anonymous) for kind in AUDIT_KINDS for anonymous in (True, False)}
@@ -971,7 +972,7 @@ def test_a_partys_queries_do_not_select_a_file_name_or_a_home_visit_address(app)
     """The SQL a party's queries send: no file's original name at all, and a session's place
     only where the mode is not a home visit. A template cannot show what was never loaded."""
     case = make_case()
-    user = make_user(policy.PARTY)
+    user = make_user(Role.PARTY)
     add_party(case, user)
     file_queries = (queries.note_files_visible_to(user, case), queries.files_shared_with(user),
                     queries.files_of_share_requests_for(user))
@@ -983,7 +984,7 @@ def test_a_partys_queries_do_not_select_a_file_name_or_a_home_visit_address(app)
         sql, params = query.sql()
         assert sql.count('"t1"."location"') == 1, sql
         assert 'WHEN ("t1"."mode" != ?) THEN "t1"."location"' in sql.replace("%s", "?"), sql
-        assert policy.HOME_VISIT in params
+        assert SessionMode.HOME_VISIT in params
 
 
 def test_an_agreement_loads_the_parties_without_their_contact_details_or_fees(app):
@@ -991,7 +992,7 @@ def test_an_agreement_loads_the_parties_without_their_contact_details_or_fees(ap
     about them is loaded (portal.agreements.service.parties_of)."""
     from portal.agreements import service
     case = make_case()
-    add_party(case, make_user(policy.PARTY), phone="07700 900999", address="1 Private Road",
+    add_party(case, make_user(Role.PARTY), phone="07700 900999", address="1 Private Road",
               fee_pence=4500)
     add_party(case, None, name="No Account", phone="07700 900888")
     parties = service.parties_of(case)

@@ -15,6 +15,7 @@ from portal import policy
 from portal.policy import (
     Actor, AgreementFacts, CaseFacts, ConcernFacts, NoteFacts, PartyItemFacts, SessionFacts,
 )
+from portal.vocab import AgreementState, Audience, ConcernState, ConsentState, Role, SessionMode, ShareState
 
 Y, N = True, False
 
@@ -65,15 +66,15 @@ def case_facts(unresolved_concern=True):
 
 
 def coach(user_id, active=True, **flags):
-    return Actor(user_id=user_id, role=policy.COACH, active=active, **flags)
+    return Actor(user_id=user_id, role=Role.COACH, active=active, **flags)
 
 
 def coordinator(user_id, active=True, **flags):
-    return Actor(user_id=user_id, role=policy.COORDINATOR, active=active, **flags)
+    return Actor(user_id=user_id, role=Role.COORDINATOR, active=active, **flags)
 
 
 def party(user_id, active=True):
-    return Actor(user_id=user_id, role=policy.PARTY, active=active)
+    return Actor(user_id=user_id, role=Role.PARTY, active=active)
 
 
 # --- notes ----------------------------------------------------------------------------------
@@ -82,13 +83,13 @@ def party(user_id, active=True):
 # only when it shows one party another party's words.
 
 _SHARES_FROM_SOURCE = {
-    WAITING_PARTY: policy.SHARE_WAITING,
-    GIVEN_PARTY: policy.SHARE_GIVEN,
-    REFUSED_PARTY: policy.SHARE_REFUSED,
-    WITHDRAWN_PARTY: policy.SHARE_WITHDRAWN,
-    DEACTIVATED_PARTY: policy.SHARE_GIVEN,
+    WAITING_PARTY: ShareState.WAITING,
+    GIVEN_PARTY: ShareState.GIVEN,
+    REFUSED_PARTY: ShareState.REFUSED,
+    WITHDRAWN_PARTY: ShareState.WITHDRAWN,
+    DEACTIVATED_PARTY: ShareState.GIVEN,
     # A share naming a record from another case must never let its user in here.
-    ELSEWHERE_PARTY: policy.SHARE_GIVEN,
+    ELSEWHERE_PARTY: ShareState.GIVEN,
 }
 
 def _usual(actor, author=AUTHOR_COACH):
@@ -110,15 +111,15 @@ NOTE_READERS = {
     "deactivated coordinator": _usual(coordinator(DEACTIVATED_COORDINATOR, active=False)),
     "deactivated party, share given": _usual(party(DEACTIVATED_PARTY_USER, active=False)),
     "party named, share not_needed (note has no source party)":
-        (party(NOT_NEEDED_USER), AUTHOR_COACH, None, {NOT_NEEDED_PARTY: policy.SHARE_NOT_NEEDED}),
+        (party(NOT_NEEDED_USER), AUTHOR_COACH, None, {NOT_NEEDED_PARTY: ShareState.NOT_NEEDED}),
     "party named, share not_needed (their own words)":
-        (party(SOURCE_USER), AUTHOR_COACH, SOURCE_PARTY, {SOURCE_PARTY: policy.SHARE_NOT_NEEDED}),
+        (party(SOURCE_USER), AUTHOR_COACH, SOURCE_PARTY, {SOURCE_PARTY: ShareState.NOT_NEEDED}),
     # A not_needed share with a party who is *not* the source: stale (the source party was set
     # or changed after sharing) or written carelessly. It is still another party's words without
     # their consent, and PRODUCT.md says: until then the other party does not see it.
     "party named, stale not_needed (another party's words)":
         (party(NOT_NEEDED_USER), AUTHOR_COACH, SOURCE_PARTY,
-         {NOT_NEEDED_PARTY: policy.SHARE_NOT_NEEDED}),
+         {NOT_NEEDED_PARTY: ShareState.NOT_NEEDED}),
     "party named, share waiting": _usual(party(WAITING_USER)),
     "party named, share given": _usual(party(GIVEN_USER)),
     "party named, share refused": _usual(party(REFUSED_USER)),
@@ -128,7 +129,7 @@ NOTE_READERS = {
     "source party, not named": _usual(party(SOURCE_USER)),
 }
 
-NOTE_AUDIENCES = (policy.PRIVATE, policy.CASE_TEAM, policy.STAFF, policy.PARTIES)
+NOTE_AUDIENCES = (Audience.PRIVATE, Audience.CASE_TEAM, Audience.STAFF, Audience.PARTIES)
 
 # PRODUCT.md's audience table, one row per reader kind.
 #                                                            private case_team staff parties
@@ -198,14 +199,14 @@ def _ids(table):
 
 
 def test_note_table_is_exhaustive():
-    assert set(policy.AUDIENCES) == set(NOTE_AUDIENCES)
-    assert set(NOTE_TABLE) == set(product(NOTE_READERS, policy.AUDIENCES))
-    assert len(NOTE_TABLE) == len(NOTE_READERS) * len(policy.AUDIENCES)
+    assert set(Audience) == set(NOTE_AUDIENCES)
+    assert set(NOTE_TABLE) == set(product(NOTE_READERS, Audience))
+    assert len(NOTE_TABLE) == len(NOTE_READERS) * len(Audience)
 
 
 def test_withdrawn_table_covers_every_party_reader():
-    party_readers = {r for r, (actor, *_rest) in NOTE_READERS.items() if actor.role == policy.PARTY}
-    assert set(WITHDRAWN_PARTY_TABLE) == set(product(party_readers, policy.AUDIENCES))
+    party_readers = {r for r, (actor, *_rest) in NOTE_READERS.items() if actor.role == Role.PARTY}
+    assert set(WITHDRAWN_PARTY_TABLE) == set(product(party_readers, Audience))
 
 
 @pytest.mark.parametrize(("reader", "audience"), list(NOTE_TABLE), ids=_ids(NOTE_TABLE))
@@ -245,9 +246,9 @@ def test_consent_to_share_another_partys_words():
     """PRODUCT.md: sharing a note with any party other than its source party needs the source
     party's consent; until then the other party does not see it. `share_state_for` encodes
     where consent is needed, and only consent ("given") may let another party read the note."""
-    assert policy.share_state_for(None, GIVEN_PARTY) == policy.SHARE_NOT_NEEDED
-    assert policy.share_state_for(SOURCE_PARTY, SOURCE_PARTY) == policy.SHARE_NOT_NEEDED
-    assert policy.share_state_for(SOURCE_PARTY, GIVEN_PARTY) == policy.SHARE_WAITING
+    assert policy.share_state_for(None, GIVEN_PARTY) == ShareState.NOT_NEEDED
+    assert policy.share_state_for(SOURCE_PARTY, SOURCE_PARTY) == ShareState.NOT_NEEDED
+    assert policy.share_state_for(SOURCE_PARTY, GIVEN_PARTY) == ShareState.WAITING
 
 
 # --- the safeguarding override --------------------------------------------------------------
@@ -264,7 +265,7 @@ OVERRIDE_READERS = {
         (coordinator(LEAD, active=False, safeguarding_lead=True), AUTHOR_COACH),
     "allocated coach flagged as lead": (coach(OTHER_COACH, safeguarding_lead=True), AUTHOR_COACH),
     "party flagged as lead":
-        (Actor(user_id=NOT_NAMED_USER, role=policy.PARTY, safeguarding_lead=True), AUTHOR_COACH),
+        (Actor(user_id=NOT_NAMED_USER, role=Role.PARTY, safeguarding_lead=True), AUTHOR_COACH),
 }
 
 # With an unresolved concern on the case; only for notes the lead cannot read otherwise.
@@ -284,11 +285,11 @@ OVERRIDE_TABLE = _flatten(_OVERRIDE_ROWS, NOTE_AUDIENCES)
 
 def _override_note(author, audience, case_id=CASE):
     return NoteFacts(note_id=502, case_id=case_id, author_id=author, audience=audience,
-                     shares={GIVEN_PARTY: policy.SHARE_GIVEN}, source_party_id=None)
+                     shares={GIVEN_PARTY: ShareState.GIVEN}, source_party_id=None)
 
 
 def test_override_table_is_exhaustive():
-    assert set(OVERRIDE_TABLE) == set(product(OVERRIDE_READERS, policy.AUDIENCES))
+    assert set(OVERRIDE_TABLE) == set(product(OVERRIDE_READERS, Audience))
 
 
 @pytest.mark.parametrize(("reader", "audience"), list(OVERRIDE_TABLE), ids=_ids(OVERRIDE_TABLE))
@@ -324,7 +325,7 @@ def test_the_override_never_widens_can_read_note():
 def test_unresolved_concern_states():
     """"Open" in PRODUCT.md's sense: raised and not yet closed."""
     assert policy.UNRESOLVED_CONCERN_STATES == {"open", "acknowledged"}
-    assert set(policy.CONCERN_STATES) == {"open", "acknowledged", "closed"}
+    assert set(ConcernState) == {"open", "acknowledged", "closed"}
 
 
 # --- safeguarding concerns ------------------------------------------------------------------
@@ -373,7 +374,7 @@ def _concern_raiser(reader):
 
 
 def test_concern_table_is_exhaustive():
-    assert set(CONCERN_TABLE) == set(product(CONCERN_READERS, policy.CONCERN_STATES))
+    assert set(CONCERN_TABLE) == set(product(CONCERN_READERS, ConcernState))
 
 
 @pytest.mark.parametrize(("reader", "state"), list(CONCERN_TABLE), ids=_ids(CONCERN_TABLE))
@@ -536,7 +537,7 @@ AGREEMENT_TABLE = _flatten(_AGREEMENT_ROWS, AGREEMENT_STATES)
 
 
 def test_agreement_table_is_exhaustive():
-    assert set(AGREEMENT_TABLE) == set(product(PER_PARTY_READERS, policy.AGREEMENT_STATES))
+    assert set(AGREEMENT_TABLE) == set(product(PER_PARTY_READERS, AgreementState))
 
 
 @pytest.mark.parametrize(("reader", "state"), list(AGREEMENT_TABLE), ids=_ids(AGREEMENT_TABLE))
@@ -589,7 +590,7 @@ ACCOUNT_KINDS = {
     "coordinator": coordinator(53),
     "coordinator, safeguarding lead": coordinator(54, safeguarding_lead=True),
     "coordinator, administrator": coordinator(55, admin=True),
-    "party flagged admin": Actor(user_id=56, role=policy.PARTY, admin=True),
+    "party flagged admin": Actor(user_id=56, role=Role.PARTY, admin=True),
     "deactivated party": party(57, active=False),
     "deactivated coach": coach(58, active=False),
     "deactivated coordinator, administrator": coordinator(59, active=False, admin=True),
@@ -613,7 +614,7 @@ ACCOUNT_TABLE = _flatten(_ACCOUNT_ROWS, ("party", "coach", "coordinator", "admin
 
 def test_account_table_is_exhaustive():
     assert set(ACCOUNT_TABLE) == set(
-        product(ACCOUNT_KINDS, (*policy.ROLES, "administer users")))
+        product(ACCOUNT_KINDS, (*Role, "administer users")))
 
 
 @pytest.mark.parametrize(("account", "area"), list(ACCOUNT_TABLE), ids=_ids(ACCOUNT_TABLE))
@@ -635,7 +636,7 @@ UNKNOWN_VALUES = {
     "role area": lambda: policy.can_use_role_area(coach(1), "supporter"),
     "audience": lambda: NoteFacts(note_id=1, case_id=1, author_id=1, audience="public"),
     "missing audience": lambda: NoteFacts(note_id=1, case_id=1, author_id=1, audience=None),
-    "share state": lambda: NoteFacts(note_id=1, case_id=1, author_id=1, audience=policy.PARTIES,
+    "share state": lambda: NoteFacts(note_id=1, case_id=1, author_id=1, audience=Audience.PARTIES,
                                      shares={1: "accepted"}),
     "concern state": lambda: ConcernFacts(concern_id=1, case_id=1, raised_by_id=1,
                                           state="resolved"),
@@ -687,7 +688,7 @@ FILE_NAME_TABLE = _flatten(_FILE_NAME_ROWS, NOTE_AUDIENCES)
 
 
 def test_file_name_table_is_exhaustive():
-    assert set(FILE_NAME_TABLE) == set(product(NOTE_READERS, policy.AUDIENCES))
+    assert set(FILE_NAME_TABLE) == set(product(NOTE_READERS, Audience))
 
 
 @pytest.mark.parametrize(("reader", "audience"), list(FILE_NAME_TABLE), ids=_ids(FILE_NAME_TABLE))
@@ -702,7 +703,7 @@ def test_a_lead_reading_under_the_override_is_not_given_file_names(audience):
     lead = coordinator(LEAD, safeguarding_lead=True)
     note = _override_note(AUTHOR_COACH, audience)
     opened = policy.can_override_note(lead, case_facts(), note)
-    assert opened is (audience in (policy.PRIVATE, policy.CASE_TEAM))
+    assert opened is (audience in (Audience.PRIVATE, Audience.CASE_TEAM))
     assert policy.can_see_file_original_name(lead, case_facts(), note) is not opened
 
 
@@ -714,10 +715,10 @@ def test_a_lead_reading_under_the_override_is_not_given_file_names(audience):
 SESSION_PLACES = ("joint, at an office", "joint, home visit", "A's home visit",
                   "B's meeting at a venue")
 _SESSION_PLACE_FACTS = {
-    "joint, at an office": (frozenset({PARTY_A, PARTY_B}), policy.FACE_TO_FACE),
-    "joint, home visit": (frozenset({PARTY_A, PARTY_B}), policy.HOME_VISIT),
-    "A's home visit": (frozenset({PARTY_A}), policy.HOME_VISIT),
-    "B's meeting at a venue": (frozenset({PARTY_B}), policy.COMMUNITY_VENUE),
+    "joint, at an office": (frozenset({PARTY_A, PARTY_B}), SessionMode.FACE_TO_FACE),
+    "joint, home visit": (frozenset({PARTY_A, PARTY_B}), SessionMode.HOME_VISIT),
+    "A's home visit": (frozenset({PARTY_A}), SessionMode.HOME_VISIT),
+    "B's meeting at a venue": (frozenset({PARTY_B}), SessionMode.COMMUNITY_VENUE),
 }
 
 #                                  joint office  joint home  A's home  B's venue
@@ -755,7 +756,7 @@ CALENDAR_PLACE = {"face_to_face": Y, "online": Y, "telephone": Y, "home_visit": 
 
 
 def test_calendar_table_is_exhaustive():
-    assert set(CALENDAR_PLACE) == set(policy.SESSION_MODES)
+    assert set(CALENDAR_PLACE) == set(SessionMode)
 
 
 @pytest.mark.parametrize("mode", list(CALENDAR_PLACE))
@@ -789,7 +790,7 @@ CONSENT_TABLE = _flatten(_CONSENT_ROWS, CONSENT_STATES)
 
 
 def test_consent_table_is_exhaustive():
-    assert set(CONSENT_TABLE) == set(product(PER_PARTY_READERS, policy.CONSENT_STATES))
+    assert set(CONSENT_TABLE) == set(product(PER_PARTY_READERS, ConsentState))
 
 
 @pytest.mark.parametrize(("reader", "state"), list(CONSENT_TABLE), ids=_ids(CONSENT_TABLE))

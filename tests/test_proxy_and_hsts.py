@@ -7,12 +7,12 @@ taken for the visitor's address, the scheme and the host, and nothing a visitor 
 
 from flask import request, url_for
 
-from portal import policy
 from portal.config import DevelopmentConfig, ProductionConfig, TestConfig
 from portal.models import AuditEvent
 from tests.apps import build_app_on, closing_database
 from tests.conftest import sign_in
 from tests.factories import make_user
+from portal.vocab import Role
 
 PROXY = "10.0.0.2"  # the address the app sees the request come from: the proxy's
 VISITOR = "203.0.113.9"  # the address the proxy says it came from
@@ -23,7 +23,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def failed_sign_in_address(app, forwarded_for):
     """The address the audit trail records for a failed sign-in sent through the proxy."""
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     response = sign_in(app.test_client(), user.email, "not-the-right-password",
                        environ_base={"REMOTE_ADDR": PROXY},
                        headers={"X-Forwarded-For": forwarded_for})

@@ -10,26 +10,27 @@ from portal.models import ConsentEvent
 from tests.factories import (
     add_party, allocate, make_agreement, make_case, make_concern, make_note, make_user,
 )
+from portal.vocab import AgreementState, Audience, ConsentState, Role
 
 
 @pytest.fixture
 def people(app):
     """A case with two parties; staff on it, off it and no longer on it; a party elsewhere."""
     case, other_case = make_case(), make_case()
-    coach, former_coach = make_user(policy.COACH), make_user(policy.COACH)
+    coach, former_coach = make_user(Role.COACH), make_user(Role.COACH)
     allocate(case, coach)
     allocate(case, former_coach, ended=True)
-    allocate(other_case, make_user(policy.COACH))
-    alex_user, bea_user, carl_user = (make_user(policy.PARTY) for _ in range(3))
+    allocate(other_case, make_user(Role.COACH))
+    alex_user, bea_user, carl_user = (make_user(Role.PARTY) for _ in range(3))
     alex, bea = add_party(case, alex_user), add_party(case, bea_user)
     carl = add_party(other_case, carl_user)
-    gone = make_user(policy.COORDINATOR)
+    gone = make_user(Role.COORDINATOR)
     gone.active = False
     gone.save()
     users = {
-        "coordinator": make_user(policy.COORDINATOR),
-        "lead": make_user(policy.COORDINATOR, is_safeguarding_lead=True),
-        "coach": coach, "former coach": former_coach, "other coach": make_user(policy.COACH),
+        "coordinator": make_user(Role.COORDINATOR),
+        "lead": make_user(Role.COORDINATOR, is_safeguarding_lead=True),
+        "coach": coach, "former coach": former_coach, "other coach": make_user(Role.COACH),
         "alex": alex_user, "bea": bea_user, "carl": carl_user, "deactivated": gone, "nobody": None,
     }
     return case, other_case, (alex, bea, carl), users
@@ -42,13 +43,13 @@ def actor_of(user):
 def test_consent_history_is_given_for_the_party_records_whose_details_the_user_may_see(people):
     case, other_case, parties, users = people
     for party in parties:
-        for state in (policy.CONSENT_GIVEN, policy.CONSENT_WITHDRAWN):
+        for state in (ConsentState.GIVEN, ConsentState.WITHDRAWN):
             ConsentEvent.create(party=party, state=state, occurred_on=date(2026, 11, 2),
                                 reason=f"Reason of {party.name}")
     facts = queries.case_facts(case)
     for who, user in users.items():
         expected = {(p.id, state) for p in parties
-                    for state in (policy.CONSENT_GIVEN, policy.CONSENT_WITHDRAWN)
+                    for state in (ConsentState.GIVEN, ConsentState.WITHDRAWN)
                     if user is not None
                     and policy.can_view_party_contact(actor_of(user), facts, p.id)}
         got = {(e.party_id, e.state) for e in queries.consent_history_visible_to(user, case)}
@@ -56,18 +57,18 @@ def test_consent_history_is_given_for_the_party_records_whose_details_the_user_m
     alex = parties[0]
     alex_sees = {(e.party_id, e.state)
                  for e in queries.consent_history_visible_to(users["alex"], case)}
-    assert alex_sees == {(alex.id, policy.CONSENT_GIVEN), (alex.id, policy.CONSENT_WITHDRAWN)}
+    assert alex_sees == {(alex.id, ConsentState.GIVEN), (alex.id, ConsentState.WITHDRAWN)}
 
 
 def test_note_authors_are_named_for_notes_the_user_may_read_or_open_under_the_override(people):
     case, other_case, (alex, bea, carl), users = people
-    writers = {audience: make_user(policy.COACH) for audience in policy.AUDIENCES}
+    writers = {audience: make_user(Role.COACH) for audience in Audience}
     for writer in writers.values():
         allocate(case, writer)
     notes = [make_note(case, writer, audience,
-                       shares=[alex] if audience == policy.PARTIES else None)
+                       shares=[alex] if audience == Audience.PARTIES else None)
              for audience, writer in writers.items()]
-    elsewhere = make_note(other_case, make_user(policy.COACH), policy.STAFF)
+    elsewhere = make_note(other_case, make_user(Role.COACH), Audience.STAFF)
     make_concern(case, users["coach"])
     facts = queries.case_facts(case)
     for who, user in users.items():
@@ -80,8 +81,8 @@ def test_note_authors_are_named_for_notes_the_user_may_read_or_open_under_the_ov
     # The safeguarding lead is told who wrote the private note only because of the concern.
     def named_for(who):
         return {u.id for u in queries.note_authors_visible_to(users[who], case)}
-    assert writers[policy.PRIVATE].id in named_for("lead")
-    assert writers[policy.PRIVATE].id not in named_for("coordinator")
+    assert writers[Audience.PRIVATE].id in named_for("lead")
+    assert writers[Audience.PRIVATE].id not in named_for("coordinator")
     # Names only: nothing else of an author's account is loaded.
     loaded = {frozenset(u.__data__)
               for u in queries.note_authors_visible_to(users["coordinator"], case)}
@@ -90,7 +91,7 @@ def test_note_authors_are_named_for_notes_the_user_may_read_or_open_under_the_ov
 
 def test_the_versions_either_side_of_an_agreement_follow_who_may_see_each(people):
     case, other_case, parties, users = people
-    final = make_agreement(case, users["coach"], state=policy.AGREEMENT_FINAL)
+    final = make_agreement(case, users["coach"], state=AgreementState.FINAL)
     draft = make_agreement(case, users["coach"], previous=final)
     facts = queries.case_facts(case)
     for who, user in users.items():

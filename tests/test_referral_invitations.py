@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 
-from portal import policy
 from portal.models import AuditEvent, Case, CaseParty, User
 from tests.apps import links_in
 from tests.conftest import enter_as
 from tests.factories import allocate, make_user
 from tests.test_mail import Collector, free_port
 from tests.test_referrals import make_referral
+from portal.vocab import Role
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def mail_server(app):
 def accept_with_invitations(make_browser, browser):
     referral = make_referral(browser)
     coordinator = make_browser()
-    enter_as(coordinator.client, make_user(policy.COORDINATOR))
+    enter_as(coordinator.client, make_user(Role.COORDINATOR))
     response = coordinator.submit(f"/referrals/{referral.reference}",
                                   {"decision": "mediation", "invite": "y"})
     return coordinator, response
@@ -113,7 +113,7 @@ def test_a_party_who_has_set_a_password_is_not_invited_again(mail_server, make_b
 def test_only_a_coordinator_can_send_it_again(mail_down, make_browser, browser):
     accept_with_invitations(make_browser, browser)
     case, robin = Case.get(), CaseParty.get(CaseParty.name == "Robin Ash")
-    allocated, other = make_user(policy.COACH), make_user(policy.COACH)
+    allocated, other = make_user(Role.COACH), make_user(Role.COACH)
     allocate(case, allocated)
     for user, status in ((allocated, 403), (other, 404)):
         person = make_browser()
@@ -125,7 +125,7 @@ def test_only_a_coordinator_can_send_it_again(mail_down, make_browser, browser):
 def test_every_invitation_not_sent_is_named(mail_down, make_browser, browser):
     referral = make_referral(browser, **{"people-1-no_email": None})
     coordinator = make_browser()
-    enter_as(coordinator.client, make_user(policy.COORDINATOR))
+    enter_as(coordinator.client, make_user(Role.COORDINATOR))
     response = coordinator.submit(f"/referrals/{referral.reference}",
                                   {"decision": "mediation", "invite": "y"})
     assert response.status_code == 303

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from portal import policy
 from portal.models import AccountToken, Case, CaseEvent, CaseParty, Referral, ReferralPerson, User
 from tests.factories import make_user
+from portal.vocab import Role
 
 GOOD = {
     "source": "self",
@@ -101,7 +101,7 @@ def make_referral(browser, **changes):
 
 def test_only_coordinators_reach_the_queue(make_browser, browser):
     make_referral(browser)
-    for role, status in ((policy.PARTY, 403), (policy.COACH, 403), (policy.COORDINATOR, 200)):
+    for role, status in ((Role.PARTY, 403), (Role.COACH, 403), (Role.COORDINATOR, 200)):
         person = make_browser()
         person.enter_as(make_user(role))
         assert person.get("/referrals").status_code == status
@@ -113,7 +113,7 @@ def test_queue_puts_urgent_first_then_newest_and_filters(make_browser, browser):
     routine_new = make_referral(browser, urgency="routine", source="agency", agency_name="Elm Housing",
                                 agency_type="housing", referrer_name="Officer Kay")
     coordinator = make_browser()
-    coordinator.enter_as(make_user(policy.COORDINATOR))
+    coordinator.enter_as(make_user(Role.COORDINATOR))
     page = coordinator.get("/referrals").get_data(as_text=True)
     order = re.findall(r">(RF-\d{4}-\d{4})</a>", page)
     assert order == [urgent.reference, routine_new.reference, routine_old.reference]
@@ -127,7 +127,7 @@ def test_queue_puts_urgent_first_then_newest_and_filters(make_browser, browser):
 
 
 def test_queue_pages(make_browser, app):
-    coordinator_user = make_user(policy.COORDINATOR)
+    coordinator_user = make_user(Role.COORDINATOR)
     for n in range(25):
         Referral.create(reference=f"RF-2026-{n + 1:04d}", source="self", dispute_type="other",
                         description="x", urgency="routine")
@@ -143,7 +143,7 @@ def test_queue_pages(make_browser, app):
 def test_accepting_opens_a_case_with_parties_and_invites_where_email_is_safe(make_browser, browser, outbox):
     referral = make_referral(browser)
     coordinator = make_browser()
-    coordinator.enter_as(make_user(policy.COORDINATOR))
+    coordinator.enter_as(make_user(Role.COORDINATOR))
     response = coordinator.submit(f"/referrals/{referral.reference}",
                                   {"decision": "mediation", "invite": "y"})
     assert response.status_code == 303
@@ -153,7 +153,7 @@ def test_accepting_opens_a_case_with_parties_and_invites_where_email_is_safe(mak
     parties = list(case.parties.order_by(CaseParty.id))
     assert [p.name for p in parties] == ["Robin Ash", "Sam Birch"]
     # Robin's email is safe to use: invited. Sam said "do not email": no account, no email.
-    assert parties[0].user is not None and parties[0].user.role == policy.PARTY
+    assert parties[0].user is not None and parties[0].user.role == Role.PARTY
     assert parties[1].user is None
     sent = outbox()
     assert [m["To"] for m in sent] == ["robin@example.org"]
@@ -165,7 +165,7 @@ def test_accepting_opens_a_case_with_parties_and_invites_where_email_is_safe(mak
 def test_declining_needs_a_reason_and_creates_no_case(make_browser, browser):
     referral = make_referral(browser)
     coordinator = make_browser()
-    coordinator.enter_as(make_user(policy.COORDINATOR))
+    coordinator.enter_as(make_user(Role.COORDINATOR))
     refused = coordinator.submit(f"/referrals/{referral.reference}", {"decision": "decline"})
     assert refused.status_code == 422
     assert "Give a reason for declining." in refused.get_data(as_text=True)
@@ -181,10 +181,10 @@ def test_declining_needs_a_reason_and_creates_no_case(make_browser, browser):
 
 
 def test_an_existing_party_account_is_linked_not_invited_again(make_browser, browser, outbox):
-    existing = make_user(policy.PARTY, email="robin@example.org")
+    existing = make_user(Role.PARTY, email="robin@example.org")
     referral = make_referral(browser)
     coordinator = make_browser()
-    coordinator.enter_as(make_user(policy.COORDINATOR))
+    coordinator.enter_as(make_user(Role.COORDINATOR))
     coordinator.submit(f"/referrals/{referral.reference}", {"decision": "coaching", "invite": "y"})
     party = CaseParty.select().order_by(CaseParty.id).first()
     assert party.user_id == existing.id

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from portal import policy
 from portal.models import SafeguardingConcern
 from tests.conftest import enter_as
 from tests.factories import allocate, make_case, make_concern, make_user
+from portal.vocab import ConcernLevel, ConcernState, Role
 
 HTMX = {"HX-Request": "true"}
 ROW_RE = re.compile(r'<tr id="concern-row-(\d+)"')
@@ -24,7 +24,7 @@ def now_utc():
 
 @pytest.fixture
 def coordinator(app):
-    return make_user(policy.COORDINATOR, name="Cass Coordinator")
+    return make_user(Role.COORDINATOR, name="Cass Coordinator")
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def staff(make_browser, coordinator):
 
 @pytest.fixture
 def raiser(app):
-    return make_user(policy.COACH, name="Ray Raiser")
+    return make_user(Role.COACH, name="Ray Raiser")
 
 
 def concern(raiser, level="high", age=timedelta(hours=1), now=None, **fields):
@@ -68,8 +68,8 @@ def test_most_urgent_first_then_oldest_first_and_closed_ones_left_out(staff, rai
     high_new = concern(raiser, "high", timedelta(minutes=5))
     high_old = concern(raiser, "high", timedelta(days=3))
     immediate_new = concern(raiser, "immediate", timedelta(minutes=1))
-    immediate_old = concern(raiser, "immediate", timedelta(hours=2), state=policy.CONCERN_ACKNOWLEDGED)
-    concern(raiser, "immediate", timedelta(days=1), state=policy.CONCERN_CLOSED)
+    immediate_old = concern(raiser, "immediate", timedelta(hours=2), state=ConcernState.ACKNOWLEDGED)
+    concern(raiser, "immediate", timedelta(days=1), state=ConcernState.CLOSED)
     assert row_ids(dashboard(staff)) == [c.id for c in (
         immediate_old, immediate_new, high_old, high_new, medium, low_old)]
 
@@ -78,7 +78,7 @@ def test_each_row_shows_level_category_case_raiser_age_and_acknowledgement(staff
     case = make_case(reference="AC-2026-0777")
     waiting = concern(raiser, "medium", timedelta(hours=3, minutes=10), case=case,
                       category="adult_at_risk")
-    seen = concern(raiser, "low", timedelta(days=2), state=policy.CONCERN_ACKNOWLEDGED,
+    seen = concern(raiser, "low", timedelta(days=2), state=ConcernState.ACKNOWLEDGED,
                    acknowledged_at=now_utc() - timedelta(days=1))
     rows = rows_by_id(dashboard(staff))
     for words in ("Medium", "Adult at risk", "AC-2026-0777", "Ray Raiser", "3 hours 10 minutes ago",
@@ -103,7 +103,7 @@ def test_each_row_shows_level_category_case_raiser_age_and_acknowledgement(staff
 def test_overdue_marking_at_the_boundaries_with_time_frozen(staff, raiser, level, age, acknowledged, overdue):
     frozen = now_utc()
     item = concern(raiser, level, age, now=frozen,
-                   state=policy.CONCERN_ACKNOWLEDGED if acknowledged else policy.CONCERN_OPEN)
+                   state=ConcernState.ACKNOWLEDGED if acknowledged else ConcernState.OPEN)
     # Time stands still: the page sees exactly `age`, however slow the machine.
     with time_machine.travel(frozen.replace(tzinfo=timezone.utc), tick=False):
         row = rows_by_id(dashboard(staff))[item.id]
@@ -141,13 +141,13 @@ def test_the_default_limits_are_an_hour_and_a_day():
 @pytest.fixture
 def spread(raiser):
     """One concern of each kind worth filtering on."""
-    other = make_user(policy.COORDINATOR, name="Olga Otherraiser")
+    other = make_user(Role.COORDINATOR, name="Olga Otherraiser")
     return {
         "open_high": concern(raiser, "high", timedelta(hours=2), category="risk_to_self"),
         "ack_low": concern(raiser, "low", timedelta(days=2), category="child_protection",
-                           state=policy.CONCERN_ACKNOWLEDGED),
+                           state=ConcernState.ACKNOWLEDGED),
         "closed_medium": concern(raiser, "medium", timedelta(days=3), category="risk_to_self",
-                                 state=policy.CONCERN_CLOSED),
+                                 state=ConcernState.CLOSED),
         "by_other": concern(other, "immediate", timedelta(minutes=3), category="domestic_abuse"),
         "other": other,
     }
@@ -248,20 +248,20 @@ def test_a_refresh_picks_up_a_new_concern_and_updates_the_navigation_count(staff
 # --- the navigation count -----------------------------------------------------------------
 
 def test_the_coordinators_navigation_counts_concerns_not_yet_closed(staff, raiser):
-    for state in (policy.CONCERN_OPEN, policy.CONCERN_OPEN, policy.CONCERN_ACKNOWLEDGED,
-                  policy.CONCERN_CLOSED):
+    for state in (ConcernState.OPEN, ConcernState.OPEN, ConcernState.ACKNOWLEDGED,
+                  ConcernState.CLOSED):
         concern(raiser, state=state)
     home = staff.get("/coordinator").get_data(as_text=True)
     assert re.search(r'<a href="/safeguarding">Safeguarding <span[^>]*>\(3 open\)</span></a>', home)
-    SafeguardingConcern.update(state=policy.CONCERN_CLOSED).execute()
+    SafeguardingConcern.update(state=ConcernState.CLOSED).execute()
     assert "(0 open)" in staff.get("/coordinator").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("role", [policy.COACH, policy.PARTY])
+@pytest.mark.parametrize("role", [Role.COACH, Role.PARTY])
 def test_nobody_else_has_the_link_or_the_count(make_browser, raiser, role):
     user = make_user(role)
     item = concern(raiser)
-    if role == policy.COACH:
+    if role == Role.COACH:
         allocate(item.case, user)
     browser = make_browser()
     enter_as(browser.client, user)
@@ -272,7 +272,7 @@ def test_nobody_else_has_the_link_or_the_count(make_browser, raiser, role):
 
 # --- who may see the page ------------------------------------------------------------------
 
-@pytest.mark.parametrize("role, status", [(policy.COACH, 403), (policy.PARTY, 403)])
+@pytest.mark.parametrize("role, status", [(Role.COACH, 403), (Role.PARTY, 403)])
 def test_the_page_is_for_coordinators_only(make_browser, raiser, role, status):
     concern(raiser, description="Dashboard-marker-3391")
     browser = make_browser()
@@ -289,14 +289,14 @@ def test_a_signed_out_refresh_is_sent_to_sign_in_as_a_whole_page(client):
 
 
 def test_each_level_is_shown_in_words_and_its_own_colour(app, staff, raiser):
-    made = {level: concern(raiser, level) for level in policy.CONCERN_LEVELS}
+    made = {level: concern(raiser, level) for level in ConcernLevel}
     html = dashboard(staff)
     rows = rows_by_id(html)
-    assert row_ids(html) == [made[level].id for level in policy.CONCERN_LEVELS]  # most urgent first
+    assert row_ids(html) == [made[level].id for level in ConcernLevel]  # most urgent first
     for level, c in made.items():
         assert f'class="level level-{level}">{level.capitalize()}<span' in rows[c.id], level
     # Each level's colour is a rule of its own in the stylesheet (contrast: tests/browser).
     css = (Path(app.static_folder) / "css" / "accord.css").read_text(encoding="utf-8")
     backgrounds = {level: re.search(rf"a\.level-{level} \{{ background: ([^;]+);", css).group(1)
-                   for level in policy.CONCERN_LEVELS}
-    assert len(set(backgrounds.values())) == len(policy.CONCERN_LEVELS), backgrounds
+                   for level in ConcernLevel}
+    assert len(set(backgrounds.values())) == len(ConcernLevel), backgrounds

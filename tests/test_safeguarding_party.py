@@ -8,6 +8,7 @@ from portal.models import ConcernEvent, SafeguardingConcern, User
 from tests.apps import body_of
 from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_case, make_concern, make_user
+from portal.vocab import ConcernState, Role
 
 HTMX = {"HX-Request": "true"}
 MARKER = "Concern-text-marker-9182"
@@ -17,16 +18,16 @@ MARKER = "Concern-text-marker-9182"
 def world(app):
     """A case whose party the concern is about, another party on it, and a party elsewhere."""
     case = make_case()
-    coach = make_user(policy.COACH)
+    coach = make_user(Role.COACH)
     allocate(case, coach)
-    about, on_case, elsewhere = (make_user(policy.PARTY) for _ in range(3))
+    about, on_case, elsewhere = (make_user(Role.PARTY) for _ in range(3))
     about_party = add_party(case, about)
     add_party(case, on_case)
     add_party(make_case(), elsewhere)
     concern = make_concern(case, coach, level="immediate", about_party=about_party,
                            description=f"Said: {MARKER}")
-    closed = make_concern(case, coach, state=policy.CONCERN_CLOSED, description=f"Old: {MARKER}")
-    lead = make_user(policy.COORDINATOR, is_safeguarding_lead=True)
+    closed = make_concern(case, coach, state=ConcernState.CLOSED, description=f"Old: {MARKER}")
+    lead = make_user(Role.COORDINATOR, is_safeguarding_lead=True)
     ConcernEvent.create(concern=concern, kind="addendum", text=f"Addendum {MARKER}", by=coach)
     return {"case": case, "coach": coach, "concern": concern, "closed": closed, "lead": lead,
             "parties": {"the party it is about": about, "another party on the case": on_case,
@@ -70,7 +71,7 @@ def test_no_concern_action_answers_a_party_even_with_a_valid_token(world, party)
                 "confirm": "y", "action_on": "2026-01-01"}
         for headers in ({}, HTMX):
             assert_nothing_shown(party.submit(url, data, page="/party", headers=headers), 404)
-    assert SafeguardingConcern.get_by_id(world["concern"].id).state == policy.CONCERN_OPEN
+    assert SafeguardingConcern.get_by_id(world["concern"].id).state == ConcernState.OPEN
     assert ConcernEvent.select().count() == 1
 
 
@@ -120,16 +121,16 @@ def many(app):
     """Two cases, concerns in every state raised by several people, and users of every kind."""
     first, second = make_case(), make_case()
     users = {
-        "lead": make_user(policy.COORDINATOR, is_safeguarding_lead=True),
-        "coordinator": make_user(policy.COORDINATOR),
-        "deactivated coordinator": make_user(policy.COORDINATOR, active=False),
-        "coach of the first case": make_user(policy.COACH),
-        "coach of both cases": make_user(policy.COACH),
-        "former coach of the first case": make_user(policy.COACH),
-        "coach of no case": make_user(policy.COACH),
-        "deactivated coach": make_user(policy.COACH, active=False),
-        "party of the first case": make_user(policy.PARTY),
-        "party of both cases": make_user(policy.PARTY),
+        "lead": make_user(Role.COORDINATOR, is_safeguarding_lead=True),
+        "coordinator": make_user(Role.COORDINATOR),
+        "deactivated coordinator": make_user(Role.COORDINATOR, active=False),
+        "coach of the first case": make_user(Role.COACH),
+        "coach of both cases": make_user(Role.COACH),
+        "former coach of the first case": make_user(Role.COACH),
+        "coach of no case": make_user(Role.COACH),
+        "deactivated coach": make_user(Role.COACH, active=False),
+        "party of the first case": make_user(Role.PARTY),
+        "party of both cases": make_user(Role.PARTY),
     }
     allocate(first, users["coach of the first case"])
     allocate(first, users["deactivated coach"])
@@ -143,7 +144,7 @@ def many(app):
     concerns = []
     for case in (first, second):
         for raiser in raisers:
-            for state in policy.CONCERN_STATES:
+            for state in ConcernState:
                 concern = make_concern(case, raiser, state=state)
                 ConcernEvent.create(concern=concern, kind="addendum", text="x", by=raiser)
                 concerns.append(concern)
@@ -158,9 +159,9 @@ def test_the_safeguarding_queries_agree_with_the_policy_for_everyone(many):
                    if policy.can_view_concern(actor, queries.case_facts(c.case), c.facts())}
         unresolved = {c.id for c in concerns
                       if c.id in visible and c.state in policy.UNRESOLVED_CONCERN_STATES}
-        on_dashboard = visible if policy.can_use_role_area(actor, policy.COORDINATOR) else set()
+        on_dashboard = visible if policy.can_use_role_area(actor, Role.COORDINATOR) else set()
         listed = set()
-        for status in ("", policy.CONCERN_CLOSED):
+        for status in ("", ConcernState.CLOSED):
             listed |= {c.id for c in queries.concern_dashboard(user, status=status)}
         assert listed == on_dashboard, name
         assert queries.open_concern_count_for(user) == len(unresolved), name

@@ -6,6 +6,7 @@ import pytest
 
 from portal import policy
 from portal.policy import Actor, CaseFacts, ConcernFacts
+from portal.vocab import ConcernLevel, ConcernState, Role
 
 LIMITS = policy.concern_ack_limits(60, 24)
 SECOND = timedelta(seconds=1)
@@ -27,7 +28,7 @@ def test_is_overdue_at_the_boundaries(level, age, overdue):
     assert policy.is_overdue(level, False, age, LIMITS) is overdue
 
 
-@pytest.mark.parametrize("level", policy.CONCERN_LEVELS)
+@pytest.mark.parametrize("level", ConcernLevel)
 def test_an_acknowledged_concern_is_never_overdue(level):
     assert policy.is_overdue(level, True, timedelta(days=1000), LIMITS) is False
 
@@ -45,13 +46,13 @@ def test_an_unknown_level_fails_loudly():
 
 
 def test_the_levels_run_from_most_to_least_urgent():
-    assert policy.CONCERN_LEVELS == ("immediate", "high", "medium", "low")
+    assert ConcernLevel.values() == ("immediate", "high", "medium", "low")
 
 
 @pytest.mark.parametrize("state, moves", [
-    (policy.CONCERN_OPEN, {"acknowledge", "action", "close"}),
-    (policy.CONCERN_ACKNOWLEDGED, {"action", "close"}),
-    (policy.CONCERN_CLOSED, {"reopen"}),
+    (ConcernState.OPEN, {"acknowledge", "action", "close"}),
+    (ConcernState.ACKNOWLEDGED, {"action", "close"}),
+    (ConcernState.CLOSED, {"reopen"}),
 ])
 def test_the_leads_moves_follow_the_state(state, moves):
     facts = ConcernFacts(concern_id=1, case_id=1, raised_by_id=5, state=state)
@@ -60,14 +61,14 @@ def test_the_leads_moves_follow_the_state(state, moves):
 
 CASE = CaseFacts(case_id=1, coach_ids=frozenset({5, 6}), party_users={100: 50})
 READERS = {
-    "raising coach": Actor(5, policy.COACH),
-    "other coach on the case": Actor(6, policy.COACH),
-    "former coach who raised it": Actor(7, policy.COACH),
-    "unallocated coach": Actor(8, policy.COACH),
-    "coordinator": Actor(9, policy.COORDINATOR),
-    "lead": Actor(10, policy.COORDINATOR, safeguarding_lead=True),
-    "deactivated coordinator": Actor(11, policy.COORDINATOR, active=False),
-    "party on the case": Actor(50, policy.PARTY),
+    "raising coach": Actor(5, Role.COACH),
+    "other coach on the case": Actor(6, Role.COACH),
+    "former coach who raised it": Actor(7, Role.COACH),
+    "unallocated coach": Actor(8, Role.COACH),
+    "coordinator": Actor(9, Role.COORDINATOR),
+    "lead": Actor(10, Role.COORDINATOR, safeguarding_lead=True),
+    "deactivated coordinator": Actor(11, Role.COORDINATOR, active=False),
+    "party on the case": Actor(50, Role.PARTY),
 }
 ADDENDUM = {"raising coach": True, "other coach on the case": True, "former coach who raised it": True,
             "unallocated coach": False, "coordinator": True, "lead": True,
@@ -75,7 +76,7 @@ ADDENDUM = {"raising coach": True, "other coach on the case": True, "former coac
 
 
 @pytest.mark.parametrize("reader", list(READERS))
-@pytest.mark.parametrize("state", policy.CONCERN_STATES)
+@pytest.mark.parametrize("state", ConcernState)
 def test_who_may_add_an_addendum(reader, state):
     raiser = 7 if reader == "former coach who raised it" else 5
     concern = ConcernFacts(concern_id=1, case_id=1, raised_by_id=raiser, state=state)

@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from portal import policy
 from portal.models import AuditEvent, CaseEvent, SafeguardingConcern
 from tests.apps import body_of, links_in
 from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_case, make_user
+from portal.vocab import ConcernState, Role
 
 HTMX = {"HX-Request": "true"}
 
@@ -27,19 +27,19 @@ MARKERS = (DESCRIPTION_MARKER, OTHER_PERSON_MARKER, PARTY_MARKER, OTHER_PARTY_MA
 def world(app):
     """A case with two parties and a coach; two leads, a non-lead coordinator, an inactive lead."""
     case = make_case()
-    coach = make_user(policy.COACH, name="Cora Coachname")
+    coach = make_user(Role.COACH, name="Cora Coachname")
     allocate(case, coach)
-    party_user = make_user(policy.PARTY, name=PARTY_MARKER)
+    party_user = make_user(Role.PARTY, name=PARTY_MARKER)
     quentin = add_party(case, party_user)
     wilhelmina = add_party(case, name=OTHER_PARTY_MARKER)
-    leads = [make_user(policy.COORDINATOR, is_safeguarding_lead=True, name=f"Lead Number{i}")
+    leads = [make_user(Role.COORDINATOR, is_safeguarding_lead=True, name=f"Lead Number{i}")
              for i in (1, 2)]
     return {
         "app": app, "case": case, "coach": coach, "party_user": party_user, "quentin": quentin,
         "wilhelmina": wilhelmina, "leads": leads,
-        "coordinator": make_user(policy.COORDINATOR, name="Plain Coordinator"),
-        "inactive_lead": make_user(policy.COORDINATOR, is_safeguarding_lead=True, active=False),
-        "lead_coach": make_user(policy.COACH, is_safeguarding_lead=True),  # not a coordinator
+        "coordinator": make_user(Role.COORDINATOR, name="Plain Coordinator"),
+        "inactive_lead": make_user(Role.COORDINATOR, is_safeguarding_lead=True, active=False),
+        "lead_coach": make_user(Role.COACH, is_safeguarding_lead=True),  # not a coordinator
     }
 
 
@@ -65,7 +65,7 @@ def test_an_allocated_coach_raises_a_concern_and_it_is_saved_as_written(world, b
     assert (concern.case_id, concern.raised_by_id, concern.about_party_id, concern.about_other_person,
             concern.category, concern.level, concern.description, concern.occurred_at, concern.state) == (
         case.id, world["coach"].id, world["quentin"].id, "", "domestic_abuse", "immediate",
-        f"She said: {DESCRIPTION_MARKER}", f"Tuesday, at {PLACE_MARKER}", policy.CONCERN_OPEN)
+        f"She said: {DESCRIPTION_MARKER}", f"Tuesday, at {PLACE_MARKER}", ConcernState.OPEN)
     audit = AuditEvent.get(AuditEvent.event == "safeguarding.concern_raised")
     assert (audit.actor_id, audit.record_type, audit.record_id, audit.case_id) == (
         world["coach"].id, "SafeguardingConcern", concern.id, case.id)
@@ -149,14 +149,14 @@ def test_without_javascript_the_form_is_a_page_of_its_own(world, browser):
 
 def test_who_may_raise_a_concern(world, make_browser):
     case = world["case"]
-    unallocated = make_user(policy.COACH)
-    former = make_user(policy.COACH)
+    unallocated = make_user(Role.COACH)
+    former = make_user(Role.COACH)
     allocate(case, former, ended=True)
     expected = {
         world["coach"]: 200, world["coordinator"]: 200, world["leads"][0]: 200,
         unallocated: 404, former: 404, world["lead_coach"]: 404,
         world["party_user"]: 403,  # a party on this case: the case is theirs, raising is not
-        make_user(policy.PARTY): 404,
+        make_user(Role.PARTY): 404,
     }
     for user, status in expected.items():
         person = make_browser()

@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from portal import policy
 from portal.models import AuditEvent, ConcernEvent, SafeguardingConcern
 from tests.apps import error_summary
 from tests.conftest import csrf_from
 from tests.factories import add_party, allocate, make_case, make_concern, make_user
+from portal.vocab import ConcernState, Role
 
 HTMX = {"HX-Request": "true"}
 ORIGINAL = "He said: I will not be here next week. Original-text-4471"
@@ -21,19 +21,19 @@ ORIGINAL = "He said: I will not be here next week. Original-text-4471"
 def world(app, make_browser):
     """A case with a coach who raised a concern on it, a lead, a coordinator and others."""
     case = make_case()
-    raiser = make_user(policy.COACH, name="Rae Raiser")
-    colleague = make_user(policy.COACH, name="Col Colleague")
+    raiser = make_user(Role.COACH, name="Rae Raiser")
+    colleague = make_user(Role.COACH, name="Col Colleague")
     for coach in (raiser, colleague):
         allocate(case, coach)
-    party_user = make_user(policy.PARTY)
+    party_user = make_user(Role.PARTY)
     add_party(case, party_user)
     concern = make_concern(case, raiser, level="high", category="risk_to_self", description=ORIGINAL)
     people = {
-        "lead": make_user(policy.COORDINATOR, is_safeguarding_lead=True, name="Lee Lead"),
-        "coordinator": make_user(policy.COORDINATOR, name="Cam Coordinator"),
+        "lead": make_user(Role.COORDINATOR, is_safeguarding_lead=True, name="Lee Lead"),
+        "coordinator": make_user(Role.COORDINATOR, name="Cam Coordinator"),
         "raiser": raiser,
         "colleague": colleague,
-        "unallocated coach": make_user(policy.COACH),
+        "unallocated coach": make_user(Role.COACH),
         "party on the case": party_user,
     }
 
@@ -117,7 +117,7 @@ def test_only_the_lead_acknowledges_acts_closes_and_reopens(world, action, metho
                                            "confirm": "y", "reason": "Again", "text": "Done",
                                            "action_on": date.today().isoformat()}, page="/")
     assert response.status_code == status
-    assert fresh(world["concern"]).state == policy.CONCERN_OPEN
+    assert fresh(world["concern"]).state == ConcernState.OPEN
     assert kinds(world["concern"]) == []
 
 
@@ -137,7 +137,7 @@ def test_the_lead_acknowledges_and_the_chronology_and_audit_say_so(world):
     response = lead.submit(url(world["concern"], "acknowledge"), page=url(world["concern"]))
     assert response.status_code == 303 and response.headers["Location"].endswith(url(world["concern"]))
     concern = fresh(world["concern"])
-    assert (concern.state, concern.acknowledged_by_id) == (policy.CONCERN_ACKNOWLEDGED,
+    assert (concern.state, concern.acknowledged_by_id) == (ConcernState.ACKNOWLEDGED,
                                                            world["people"]["lead"].id)
     assert concern.acknowledged_at is not None
     assert kinds(concern) == ["acknowledged"]
@@ -192,7 +192,7 @@ def test_closing_needs_an_outcome_and_a_sign_off(world, data, message):
     response = world["as_"]("lead").submit(url(world["concern"], "close"), data)
     assert response.status_code == 422
     assert message in error_summary(response.get_data(as_text=True))
-    assert fresh(world["concern"]).state == policy.CONCERN_OPEN
+    assert fresh(world["concern"]).state == ConcernState.OPEN
     assert kinds(world["concern"]) == []
 
 
@@ -207,7 +207,7 @@ def test_the_lead_closes_with_an_outcome_and_signs_off_by_name(world):
     assert close(world).status_code == 303
     concern = fresh(world["concern"])
     assert (concern.state, concern.outcome, concern.signed_off_by_id) == (
-        policy.CONCERN_CLOSED, "referred_to_agency", world["people"]["lead"].id)
+        ConcernState.CLOSED, "referred_to_agency", world["people"]["lead"].id)
     assert concern.closed_at is not None
     closing = ConcernEvent.get(ConcernEvent.kind == "closed")
     assert (closing.outcome, closing.text) == ("referred_to_agency", "Referred to the duty team; signed off.")
@@ -236,12 +236,12 @@ def test_reopening_needs_a_reason_and_keeps_the_earlier_closing(world):
     missing = lead.submit(url(world["concern"], "reopen"), {"reason": "  "})
     assert missing.status_code == 422
     assert "Give a reason for reopening." in missing.get_data(as_text=True)
-    assert fresh(world["concern"]).state == policy.CONCERN_CLOSED
+    assert fresh(world["concern"]).state == ConcernState.CLOSED
 
     reopened = lead.submit(url(world["concern"], "reopen"), {"reason": "New information came in."})
     assert reopened.status_code == 303
     concern = fresh(world["concern"])
-    assert (concern.state, concern.outcome, concern.closed_at) == (policy.CONCERN_ACKNOWLEDGED, None, None)
+    assert (concern.state, concern.outcome, concern.closed_at) == (ConcernState.ACKNOWLEDGED, None, None)
     assert ConcernEvent.get(ConcernEvent.kind == "reopened").text == "New information came in."
     close(world, outcome="advice_given", note="Second sign-off.")
     outcomes = [e.outcome for e in ConcernEvent.select().where(ConcernEvent.kind == "closed")

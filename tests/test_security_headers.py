@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from portal import policy
 from tests.apps import links_in
 from tests.conftest import csrf_from, enter_as
 from tests.factories import add_party, allocate, make_case, make_user
+from portal.vocab import Role
 
 
 def directives(csp):
@@ -33,8 +33,8 @@ def cache_directives(response):
 def signed_in_pages(app):
     """(client, path, status) for pages that show a signed-in user something of theirs or a
     case's, with the status the rules give."""
-    coordinator = make_user(policy.COORDINATOR, is_admin=True)
-    coach, party = make_user(policy.COACH), make_user(policy.PARTY)
+    coordinator = make_user(Role.COORDINATOR, is_admin=True)
+    coach, party = make_user(Role.COACH), make_user(Role.PARTY)
     case = make_case()
     allocate(case, coach)
     add_party(case, party)
@@ -94,7 +94,7 @@ def test_signed_in_pages_opt_out_of_htmx_history(signed_in_pages):
 
 
 def test_an_htmx_fragment_is_not_stored_either(app):
-    client = enter_as(app.test_client(), make_user(policy.PARTY))
+    client = enter_as(app.test_client(), make_user(Role.PARTY))
     response = client.get("/coach", headers={"HX-Request": "true"})
     assert "no-store" in cache_directives(response)
     assert "hx-request" in vary(response)
@@ -102,7 +102,7 @@ def test_an_htmx_fragment_is_not_stored_either(app):
 
 def test_the_pages_behind_an_emailed_link_are_not_stored(app, outbox):
     """They show the person's name and email to whoever holds the link, without a session."""
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     forgot = app.test_client()
     token = csrf_from(forgot.get("/password/forgot").get_data(as_text=True))
     forgot.post("/password/forgot", data={"csrf_token": token, "email": user.email})

@@ -11,6 +11,7 @@ import pytest
 from portal import policy, queries
 from portal.models import Case, CaseEvent, CaseParty, CaseSession, SessionAttendee, SessionCoach, utcnow
 from tests.factories import add_party, allocate, make_case, make_session, make_user
+from portal.vocab import CaseKind, CaseStatus, ConsentState, Role
 
 HTMX = {"HX-Request": "true"}
 LONDON = ZoneInfo("Europe/London")
@@ -36,14 +37,14 @@ def card(page, session):
 @pytest.fixture
 def w(app, make_browser):
     """A mediation case with two consenting parties, two allocated coaches and a coordinator."""
-    coordinator = make_user(policy.COORDINATOR)
-    priya, tom = make_user(policy.COACH, name="Priya Shah"), make_user(policy.COACH, name="Tom Reed")
-    alex_user, bea_user = make_user(policy.PARTY, name="Alex Morgan"), make_user(policy.PARTY, name="Bea Lewis")
+    coordinator = make_user(Role.COORDINATOR)
+    priya, tom = make_user(Role.COACH, name="Priya Shah"), make_user(Role.COACH, name="Tom Reed")
+    alex_user, bea_user = make_user(Role.PARTY, name="Alex Morgan"), make_user(Role.PARTY, name="Bea Lewis")
     case = make_case()
     allocate(case, priya)
     allocate(case, tom)
-    alex = add_party(case, alex_user, consent_state=CaseParty.GIVEN)
-    bea = add_party(case, bea_user, consent_state=CaseParty.GIVEN)
+    alex = add_party(case, alex_user, consent_state=ConsentState.GIVEN)
+    bea = add_party(case, bea_user, consent_state=ConsentState.GIVEN)
     staff = make_browser()
     staff.enter_as(coordinator)
     office = app.config["OFFICES"][0]
@@ -145,9 +146,9 @@ def test_the_coach_box_starts_with_the_coach_who_schedules(w, make_browser):
 
 
 @pytest.mark.parametrize("state, words", [
-    (CaseParty.PENDING, "has not yet given consent"),
-    (CaseParty.DECLINED, "declined to take part"),
-    (CaseParty.WITHDRAWN, "has withdrawn from the case"),
+    (ConsentState.PENDING, "has not yet given consent"),
+    (ConsentState.DECLINED, "declined to take part"),
+    (ConsentState.WITHDRAWN, "has withdrawn from the case"),
 ])
 def test_nothing_is_scheduled_with_a_party_who_has_not_consented(w, state, words):
     CaseParty.update(consent_state=state).where(CaseParty.id == w.bea.id).execute()
@@ -159,7 +160,7 @@ def test_nothing_is_scheduled_with_a_party_who_has_not_consented(w, state, words
 
 
 def test_the_form_shows_who_cannot_be_booked(w):
-    CaseParty.update(consent_state=CaseParty.WITHDRAWN).where(CaseParty.id == w.bea.id).execute()
+    CaseParty.update(consent_state=ConsentState.WITHDRAWN).where(CaseParty.id == w.bea.id).execute()
     page = text(w.staff.get(new_url(w.case)))
     bea_box = re.search(rf'<input[^>]*value="{w.bea.id}"[^>]*>', page).group(0)
     alex_box = re.search(rf'<input[^>]*value="{w.alex.id}"[^>]*>', page).group(0)
@@ -171,7 +172,7 @@ def test_a_withdrawn_party_is_shown_as_withdrawn_in_the_session_list_and_the_att
     session = make_session(w.case, parties=[w.alex, w.bea], coaches=[w.priya], starts_at=utc(DAY, 10))
     before = card(text(w.staff.get(f"/cases/{w.case.reference}")), session)
     assert "Withdrawn" not in before
-    CaseParty.update(consent_state=CaseParty.WITHDRAWN).where(CaseParty.id == w.bea.id).execute()
+    CaseParty.update(consent_state=ConsentState.WITHDRAWN).where(CaseParty.id == w.bea.id).execute()
     shown = card(text(w.staff.get(f"/cases/{w.case.reference}")), session)
     assert re.search(r"Bea Lewis\s*<strong[^>]*>Withdrawn</strong>", shown)
     assert not re.search(r"Alex Morgan\s*<strong[^>]*>Withdrawn", shown)
@@ -181,7 +182,7 @@ def test_a_withdrawn_party_is_shown_as_withdrawn_in_the_session_list_and_the_att
 
 
 def test_a_clash_for_a_coach_on_any_case_is_refused_and_back_to_back_is_fine(w):
-    elsewhere = make_case(kind=Case.COACHING)
+    elsewhere = make_case(kind=CaseKind.COACHING)
     allocate(elsewhere, w.priya)
     there = make_session(elsewhere, coaches=[w.priya], starts_at=utc(DAY, 10, 30), duration_minutes=60,
                          kind="coaching")
@@ -203,10 +204,10 @@ def test_a_cancelled_session_does_not_clash(w):
 
 
 def test_a_clash_for_a_party_names_them_and_says_nothing_of_their_other_case(w):
-    other = make_case(kind=Case.COACHING, reference="AC-2026-9876")
-    alex_there = add_party(other, w.alex_user, name="A. Morgan (other record)", consent_state=CaseParty.GIVEN)
+    other = make_case(kind=CaseKind.COACHING, reference="AC-2026-9876")
+    alex_there = add_party(other, w.alex_user, name="A. Morgan (other record)", consent_state=ConsentState.GIVEN)
     stranger = add_party(other, name="Quentin Other")
-    other_coach = make_user(policy.COACH, name="Olive Elsewhere")
+    other_coach = make_user(Role.COACH, name="Olive Elsewhere")
     there = make_session(other, parties=[alex_there, stranger], coaches=[other_coach], starts_at=utc(DAY, 9, 30),
                          kind="coaching", mode="community_venue", location="Secret Street Hall")
     response = w.staff.submit(new_url(w.case), booking(w, coaches=[w.tom]))
@@ -230,9 +231,9 @@ def test_a_clash_for_a_party_on_the_same_case_is_refused(w):
 @pytest.fixture
 def coaching(w):
     """A one-to-one coaching case for Alex with an allowance of 2, Priya coaching."""
-    case = make_case(kind=Case.COACHING, session_allowance=2)
+    case = make_case(kind=CaseKind.COACHING, session_allowance=2)
     allocate(case, w.priya)
-    party = add_party(case, w.alex_user, consent_state=CaseParty.GIVEN)
+    party = add_party(case, w.alex_user, consent_state=ConsentState.GIVEN)
     return SimpleNamespace(case=case, party=party)
 
 
@@ -276,7 +277,7 @@ def test_the_form_asks_for_a_reason_up_front_once_the_allowance_is_used(w, coach
 
 
 def test_a_joint_mediation_session_does_not_use_the_allowance(w):
-    CaseParty.update(consent_state=CaseParty.GIVEN).execute()
+    CaseParty.update(consent_state=ConsentState.GIVEN).execute()
     Case.update(session_allowance=0).where(Case.id == w.case.id).execute()
     assert w.staff.submit(new_url(w.case), booking(w)).status_code == 303
 
@@ -353,7 +354,7 @@ def test_bad_input_gets_a_message_and_saves_nothing(w, changes, message):
 
 
 def test_a_coach_not_on_the_case_cannot_be_booked(w):
-    outsider = make_user(policy.COACH)
+    outsider = make_user(Role.COACH)
     response = w.staff.submit(new_url(w.case), booking(w, coaches=[outsider]))
     assert response.status_code == 422
     assert "Choose coaches who are allocated to this case." in text(response)
@@ -361,7 +362,7 @@ def test_a_coach_not_on_the_case_cannot_be_booked(w):
 
 
 def test_a_party_from_another_case_cannot_be_booked(w):
-    other = add_party(make_case(), name="Someone Else", consent_state=CaseParty.GIVEN)
+    other = add_party(make_case(), name="Someone Else", consent_state=ConsentState.GIVEN)
     response = w.staff.submit(new_url(w.case), booking(w, parties=[w.alex, other]))
     assert response.status_code == 422
     assert "Choose parties on this case." in text(response)
@@ -386,7 +387,7 @@ def test_a_time_that_the_clocks_skip_is_refused(w):
 
 def test_closed_cases_refuse_scheduling_and_changes(w):
     session = make_session(w.case, parties=[w.alex, w.bea], coaches=[w.priya], starts_at=utc(DAY, 10))
-    Case.update(status=Case.CLOSED).where(Case.id == w.case.id).execute()
+    Case.update(status=CaseStatus.CLOSED).where(Case.id == w.case.id).execute()
     page = f"/cases/{w.case.reference}"
     assert w.staff.get(new_url(w.case)).status_code == 403
     assert w.staff.submit(new_url(w.case), booking(w), page=page).status_code == 403
@@ -402,7 +403,7 @@ def test_closed_cases_refuse_scheduling_and_changes(w):
 def test_only_staff_on_the_case_reach_the_session_forms(w, make_browser):
     session = make_session(w.case, parties=[w.alex], coaches=[w.priya], starts_at=utc(DAY, 10), kind="pre_mediation")
     outsider, party = make_browser(), make_browser()
-    outsider.enter_as(make_user(policy.COACH))
+    outsider.enter_as(make_user(Role.COACH))
     party.enter_as(w.alex_user)
     urls = [new_url(w.case)] + [f"/cases/{w.case.reference}/sessions/{session.id}/{a}" for a in ("reschedule", "outcome")]
     for url in urls:
@@ -463,7 +464,7 @@ def test_a_session_moved_onto_itself_does_not_clash_but_onto_a_coach_elsewhere_d
 
 def test_a_session_with_a_withdrawn_party_is_not_moved(w):
     session = make_session(w.case, parties=[w.alex, w.bea], coaches=[w.priya], starts_at=utc(DAY, 10))
-    CaseParty.update(consent_state=CaseParty.WITHDRAWN).where(CaseParty.id == w.alex.id).execute()
+    CaseParty.update(consent_state=ConsentState.WITHDRAWN).where(CaseParty.id == w.alex.id).execute()
     response = w.staff.submit(move_url(w.case, session), move(w))
     assert response.status_code == 422
     assert "Alex Morgan has withdrawn from the case" in text(response)
@@ -589,7 +590,7 @@ def test_queries_give_a_coach_only_their_sessions_on_cases_they_are_still_on(w):
         make_session(w.case, parties=[w.alex, w.bea], coaches=[w.priya, w.tom], starts_at=utc(DAY, 13)),
         make_session(old_case, coaches=[w.priya], starts_at=utc(DAY, 15)),
     ]
-    for coach in (w.priya, w.tom, make_user(policy.COACH)):
+    for coach in (w.priya, w.tom, make_user(Role.COACH)):
         expected = set()
         for session in sessions:
             facts = queries.case_facts(session.case)
@@ -600,4 +601,4 @@ def test_queries_give_a_coach_only_their_sessions_on_cases_they_are_still_on(w):
                 expected.add(session.id)
         assert {s.id for s in queries.coach_sessions(coach)} == expected
     assert {s.id for s in queries.coach_sessions(w.priya)} == {sessions[0].id, sessions[2].id}
-    assert list(queries.coach_sessions(make_user(policy.COORDINATOR))) == []
+    assert list(queries.coach_sessions(make_user(Role.COORDINATOR))) == []

@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from portal import policy
 from portal.models import User
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
+from portal.vocab import Role
 
-HOMES = {policy.PARTY: "/party", policy.COACH: "/coach", policy.COORDINATOR: "/coordinator"}
+HOMES = {Role.PARTY: "/party", Role.COACH: "/coach", Role.COORDINATOR: "/coordinator"}
 NEW_PASSWORD = "plum orchard lantern river"
 
 
@@ -47,7 +47,7 @@ def assert_refused(app, cookie_value, path):
     assert urlsplit(response.headers["Location"]).path == "/sign-in"
 
 
-@pytest.mark.parametrize("role", policy.ROLES)
+@pytest.mark.parametrize("role", Role)
 def test_signing_out_refuses_a_copy_of_the_old_cookie(app, browser, role):
     user = make_user(role)
     browser.sign_in(user)
@@ -60,7 +60,7 @@ def test_signing_out_refuses_a_copy_of_the_old_cookie(app, browser, role):
 
 
 def test_signing_out_in_one_place_ends_the_sessions_everywhere_else(app, make_browser):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     laptop, phone = make_browser(), make_browser()
     laptop.sign_in(user)
     phone.sign_in(user)
@@ -72,7 +72,7 @@ def test_signing_out_in_one_place_ends_the_sessions_everywhere_else(app, make_br
 
 
 def test_signing_out_one_user_leaves_other_users_signed_in(app, make_browser):
-    leaving, staying = make_user(policy.COACH), make_user(policy.COACH)
+    leaving, staying = make_user(Role.COACH), make_user(Role.COACH)
     first, second = make_browser(), make_browser()
     first.sign_in(leaving)
     second.sign_in(staying)
@@ -86,7 +86,7 @@ def change_password(browser, current=DEFAULT_PASSWORD, new=NEW_PASSWORD):
 
 
 def test_a_password_change_ends_every_other_session(app, make_browser):
-    user = make_user(policy.PARTY)
+    user = make_user(Role.PARTY)
     here, elsewhere = make_browser(), make_browser()
     here.sign_in(user)
     elsewhere.sign_in(user)
@@ -107,7 +107,7 @@ def test_a_password_change_ends_every_other_session(app, make_browser):
 
 
 def test_after_a_password_change_only_the_new_password_signs_in(app, browser):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     browser.sign_in(user)
     change_password(browser)
     assert sign_in(app.test_client(), user.email, DEFAULT_PASSWORD).status_code == 422
@@ -115,7 +115,7 @@ def test_after_a_password_change_only_the_new_password_signs_in(app, browser):
 
 
 def test_a_failed_password_change_changes_nothing(app, make_browser):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     here, elsewhere = make_browser(), make_browser()
     here.sign_in(user)
     elsewhere.sign_in(user)
@@ -126,8 +126,8 @@ def test_a_failed_password_change_changes_nothing(app, make_browser):
 
 
 def test_deactivation_by_an_administrator_ends_the_users_sessions(app, make_browser):
-    admin = make_user(policy.COORDINATOR, is_admin=True)
-    user = make_user(policy.COACH)
+    admin = make_user(Role.COORDINATOR, is_admin=True)
+    user = make_user(Role.COACH)
     theirs, administrators = make_browser(), make_browser()
     theirs.sign_in(user)
     copy = session_cookie(theirs.client)
@@ -145,8 +145,8 @@ def test_deactivation_by_an_administrator_ends_the_users_sessions(app, make_brow
 
 
 def test_reactivation_does_not_bring_old_sessions_back(app, make_browser):
-    admin = make_user(policy.COORDINATOR, is_admin=True)
-    user = make_user(policy.COACH)
+    admin = make_user(Role.COORDINATOR, is_admin=True)
+    user = make_user(Role.COACH)
     theirs, administrators = make_browser(), make_browser()
     theirs.sign_in(user)
     copy = session_cookie(theirs.client)
@@ -159,7 +159,7 @@ def test_reactivation_does_not_bring_old_sessions_back(app, make_browser):
 
 
 def test_an_administrator_cannot_deactivate_themselves(app, browser):
-    admin = make_user(policy.COORDINATOR, is_admin=True)
+    admin = make_user(Role.COORDINATOR, is_admin=True)
     browser.sign_in(admin)
     browser.submit(f"/admin/people/{admin.id}/deactivate", page="/admin/people")
     assert User.get_by_id(admin.id).active

@@ -6,13 +6,13 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from portal.config import ProductionConfig
-from portal import policy
 from tests.apps import (
     build_app_on, closing_database, cookie_attributes, error_summary, field_errors, read_form,
     set_cookie_headers,
 )
 from tests.conftest import csrf_from, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
+from portal.vocab import Role
 
 
 def is_signed_in(client):
@@ -32,7 +32,7 @@ def test_the_sign_in_page_has_labelled_email_and_password_fields_and_a_sign_in_b
 
 
 def test_signing_in_with_the_right_password_works(browser, client):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     assert not is_signed_in(client)
     browser.sign_in(user)
     assert is_signed_in(client)
@@ -41,9 +41,9 @@ def test_signing_in_with_the_right_password_works(browser, client):
 @pytest.fixture
 def failures(app):
     """One failed sign-in of every kind: (email tried, client, response)."""
-    known = make_user(policy.COACH)
-    inactive = make_user(policy.COACH, active=False)
-    invited = make_user(policy.PARTY, password=None)
+    known = make_user(Role.COACH)
+    inactive = make_user(Role.COACH, active=False)
+    invited = make_user(Role.PARTY, password=None)
     attempts = {
         "wrong password": (known.email, "not-the-right-password"),
         "unknown email": ("nobody-by-this-name@example.test", DEFAULT_PASSWORD),
@@ -101,7 +101,7 @@ def test_under_the_production_settings_the_session_cookie_is_also_secure(tmp_pat
     with closing_database():
         app = build_app_on(ProductionConfig, tmp_path, database_url,
                            SECRET_KEY="a-production-secret-for-this-test-only")
-        user = make_user(policy.COORDINATOR)
+        user = make_user(Role.COORDINATOR)
         client = app.test_client()
         # Over HTTPS, Flask-WTF also wants a same-site Referer, as a browser sends.
         response = sign_in(client, user.email, DEFAULT_PASSWORD, base_url="https://localhost",
@@ -129,7 +129,7 @@ def test_the_session_is_renewed_at_sign_in(browser, client):
 
 
 def test_a_protected_page_sends_the_visitor_to_sign_in_and_back(browser, client):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     response = client.get("/coach")
     assert response.status_code == 303
     location = response.headers["Location"]
@@ -140,7 +140,7 @@ def test_a_protected_page_sends_the_visitor_to_sign_in_and_back(browser, client)
 
 
 def test_next_is_followed_for_a_local_path(browser):
-    user = make_user(policy.COORDINATOR)
+    user = make_user(Role.COORDINATOR)
     response = browser.submit("/sign-in?next=/admin/people",
                               {"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.headers["Location"] == "/admin/people"
@@ -167,7 +167,7 @@ def where_a_browser_goes(location, from_url="http://localhost/sign-in"):
     "javascript:alert(1)",
 ])
 def test_next_never_leads_to_another_site(browser, target):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     page = browser.get("/sign-in", query_string={"next": target}).get_data(as_text=True)
     response = browser.client.post("/sign-in", query_string={"next": target}, data={
         "csrf_token": csrf_from(page), "email": user.email, "password": DEFAULT_PASSWORD})
@@ -179,7 +179,7 @@ def test_next_never_leads_to_another_site(browser, target):
 
 
 def test_a_signed_in_user_who_opens_the_sign_in_page_goes_home(browser, client):
-    browser.sign_in(make_user(policy.PARTY))
+    browser.sign_in(make_user(Role.PARTY))
     response = client.get("/sign-in")
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/"

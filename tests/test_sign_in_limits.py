@@ -9,10 +9,11 @@ import pytest
 import time_machine
 
 from portal.config import Config
-from portal import passwords, policy, ratelimit
+from portal import passwords, ratelimit
 from portal.models import AuditEvent, SubmissionAttempt
 from tests.conftest import enter_as, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
+from portal.vocab import Role
 
 WRONG = "not-the-right-password"
 START = datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc)
@@ -45,7 +46,7 @@ def test_the_limits_default_to_ten_per_account_and_fifty_per_address_in_fifteen_
 
 
 def test_after_ten_failures_even_the_right_password_is_refused_without_being_checked(app, monkeypatch):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     with at(START):
         fail(app, user.email, 10)
         checked = []
@@ -63,7 +64,7 @@ def test_after_ten_failures_even_the_right_password_is_refused_without_being_che
 
 
 def test_the_pause_ends_fifteen_minutes_after_the_tenth_failure(app):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     with at(START):
         fail(app, user.email, 10)
     with at(START + timedelta(minutes=14, seconds=59)):
@@ -73,7 +74,7 @@ def test_the_pause_ends_fifteen_minutes_after_the_tenth_failure(app):
 
 
 def test_ten_failures_spread_over_more_than_fifteen_minutes_do_not_pause(app):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     with at(START):
         fail(app, user.email, 9)
     with at(START + timedelta(minutes=15)):
@@ -82,7 +83,7 @@ def test_ten_failures_spread_over_more_than_fifteen_minutes_do_not_pause(app):
 
 
 def test_a_refused_try_does_not_make_the_pause_longer(app):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     with at(START):
         fail(app, user.email, 10)
     with at(START + timedelta(minutes=10)):
@@ -92,7 +93,7 @@ def test_a_refused_try_does_not_make_the_pause_longer(app):
 
 
 def test_a_successful_sign_in_is_not_counted_as_a_failure(app):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     with at(START):
         fail(app, user.email, 9)
         assert attempt(app, user.email, DEFAULT_PASSWORD).status_code == 303
@@ -106,7 +107,7 @@ def _normalised(html, email):
 
 
 def test_an_unknown_email_is_paused_exactly_like_a_known_one(app):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     unknown = "nobody-by-this-name@example.test"
     with at(START):
         known_statuses = [attempt(app, user.email, WRONG).status_code for _ in range(11)]
@@ -120,7 +121,7 @@ def test_an_unknown_email_is_paused_exactly_like_a_known_one(app):
 
 
 def test_the_email_is_counted_whatever_its_case_and_spaces(app):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     with at(START):
         fail(app, user.email.upper(), 5)
         fail(app, f"  {user.email} ", 5)
@@ -128,7 +129,7 @@ def test_the_email_is_counted_whatever_its_case_and_spaces(app):
 
 
 def test_other_accounts_and_other_addresses_are_not_affected(app):
-    user, colleague = make_user(policy.COACH), make_user(policy.COORDINATOR)
+    user, colleague = make_user(Role.COACH), make_user(Role.COORDINATOR)
     with at(START):
         fail(app, user.email, 10)
         assert attempt(app, user.email, DEFAULT_PASSWORD).status_code == 429
@@ -138,8 +139,8 @@ def test_other_accounts_and_other_addresses_are_not_affected(app):
 
 def test_too_many_failures_from_one_address_pause_it_for_every_account(app):
     app.config["SIGN_IN_FAILURES_PER_ADDRESS"] = 6  # fifty argon2 checks would only be slower
-    targets = [make_user(policy.COACH) for _ in range(3)]
-    untried = make_user(policy.COACH)
+    targets = [make_user(Role.COACH) for _ in range(3)]
+    untried = make_user(Role.COACH)
     with at(START):
         for user in targets:
             fail(app, user.email, 2)
@@ -156,7 +157,7 @@ def test_the_default_address_limit_is_fifty(app):
         SubmissionAttempt.insert_many(
             [{"form": "sign_in_address", "key_hash": key, "created_at": START.replace(tzinfo=None)}] * 49
         ).execute()
-        user = make_user(policy.COACH)
+        user = make_user(Role.COACH)
         assert attempt(app, user.email, DEFAULT_PASSWORD).status_code == 303
         fail(app, "someone-else@example.test", 1)
         assert attempt(app, user.email, DEFAULT_PASSWORD).status_code == 429
@@ -168,7 +169,7 @@ def _address_key(app):
 
 
 def test_each_refusal_is_audited_without_the_password(app):
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     with at(START):
         fail(app, user.email, 10)
         attempt(app, user.email, DEFAULT_PASSWORD)
@@ -181,7 +182,7 @@ def test_each_refusal_is_audited_without_the_password(app):
     for row in AuditEvent.select():
         assert DEFAULT_PASSWORD not in row.detail and WRONG not in row.detail
     page = app.test_client()
-    enter_as(page, make_user(policy.COORDINATOR, is_admin=True))
+    enter_as(page, make_user(Role.COORDINATOR, is_admin=True))
     assert "Sign-in refused: too many failed attempts" in page.get("/admin/audit").get_data(as_text=True)
 
 
@@ -191,7 +192,7 @@ def test_each_refusal_is_audited_without_the_password(app):
 ])
 def test_the_time_to_try_again_says_which_day(app, delay, words):
     app.config["SIGN_IN_PAUSE"] = delay
-    user = make_user(policy.COACH)
+    user = make_user(Role.COACH)
     with at(START):
         fail(app, user.email, 10)
         page = attempt(app, user.email, DEFAULT_PASSWORD).get_data(as_text=True)

@@ -2,17 +2,17 @@
 
 import pytest
 
-from portal import policy
 from tests.factories import make_user
+from portal.vocab import Role
 
 HOMES = {
-    policy.PARTY: ("/party", "Your sessions and action points"),
-    policy.COACH: ("/coach", "Your cases"),
-    policy.COORDINATOR: ("/coordinator", "Referrals, cases and safeguarding"),
+    Role.PARTY: ("/party", "Your sessions and action points"),
+    Role.COACH: ("/coach", "Your cases"),
+    Role.COORDINATOR: ("/coordinator", "Referrals, cases and safeguarding"),
 }
 
 
-@pytest.mark.parametrize("role", policy.ROLES)
+@pytest.mark.parametrize("role", Role)
 def test_each_role_lands_on_its_home_page(browser, role):
     user = make_user(role)
     response = browser.sign_in(user)

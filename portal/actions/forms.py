@@ -5,12 +5,12 @@ from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.forms import DATE_EXAMPLE, choices, uk_date
-from portal.models import Goal
 from portal.times import local_today
+from portal.vocab import GoalKind
 
 COMMENT_MAX = 500
-GOAL_KINDS = [(Goal.GOAL, "A goal: something they are working towards"),
-              (Goal.DESIRED_OUTCOME, "A desired outcome: what they hope the case will lead to")]
+GOAL_KINDS = [(GoalKind.GOAL, "A goal: something they are working towards"),
+              (GoalKind.DESIRED_OUTCOME, "A desired outcome: what they hope the case will lead to")]
 # Where a party's plain (no JavaScript) form sends them back to.
 BACK_TO = {"home": "home.party", "list": "actions.mine"}
 

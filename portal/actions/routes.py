@@ -24,17 +24,20 @@ from portal.htmx import is_htmx_request, redirect_to, replace
 from portal.models import ActionPoint
 from portal.sessions.forms import scope_ids
 from portal.times import local_today
+from portal.vocab import ActionPointStatus, Role
 
 
 @bp.app_template_global()
 def action_point_status(point):
     """done, overdue, due_today, due or undated: in the service's time zone."""
     if point.done_at is not None:
-        return "done"
+        return ActionPointStatus.DONE
     if point.due_on is None:
-        return "undated"
+        return ActionPointStatus.UNDATED
     today = local_today()
-    return "overdue" if point.due_on < today else "due_today" if point.due_on == today else "due"
+    if point.due_on < today:
+        return ActionPointStatus.OVERDUE
+    return ActionPointStatus.DUE_TODAY if point.due_on == today else ActionPointStatus.DUE
 
 
 # --- staff, on the case page ----------------------------------------------------------------
@@ -142,12 +145,13 @@ def _back(form):
 
 
 def _own_point_page(point, may_change, back, comment_form=None, status=200):
-    context = {"point": point, "may_change": may_change, "back": back, "comment_form": comment_form}
+    context = {"point": point, "may_change": may_change, "back": back, "back_url": url_for(BACK_TO[back]),
+               "comment_form": comment_form}
     return render_template("actions/show.html", **context), status
 
 
 @bp.get("/action-points")
-@role_required(policy.PARTY)
+@role_required(Role.PARTY)
 def mine():
     """Your action points, open ones first, and the goals recorded with you."""
     return render_template("actions/mine.html", **own_action_points(current_user),
@@ -155,7 +159,7 @@ def mine():
 
 
 @bp.get("/action-points/<int:point_id>")
-@role_required(policy.PARTY)
+@role_required(Role.PARTY)
 def show(point_id):
     """One of your action points on a page of its own."""
     point, may_change = _own_point(point_id)
@@ -183,21 +187,21 @@ def _mark(point_id, done):
 
 
 @bp.post("/action-points/<int:point_id>/done")
-@role_required(policy.PARTY)
+@role_required(Role.PARTY)
 def done(point_id):
     """Mark your action point done."""
     return _mark(point_id, True)
 
 
 @bp.post("/action-points/<int:point_id>/not-done")
-@role_required(policy.PARTY)
+@role_required(Role.PARTY)
 def not_done(point_id):
     """Mark your action point as not done after all."""
     return _mark(point_id, False)
 
 
 @bp.post("/action-points/<int:point_id>/comment")
-@role_required(policy.PARTY)
+@role_required(Role.PARTY)
 def comment(point_id):
     """Add, change or remove your short comment on your action point."""
     point, may_change = _own_point(point_id)

@@ -7,13 +7,14 @@ and what was done, never its text (the timeline is read by every staff member on
 from portal import labels, timeline
 from portal.db import database
 from portal.models import ActionPoint, Goal, utcnow
+from portal.vocab import CaseEventKind
 
 
 def set_action_point(case, party, *, text, due_on, detail, by):
     with database.atomic():
         point = ActionPoint.create(case=case, party=party, text=text, due_on=due_on,
                                    detail=detail or "", created_by=by)
-        timeline.record(case, "action_point", f"Action point set for {party.name}.", by)
+        timeline.record(case, CaseEventKind.ACTION_POINT, f"Action point set for {party.name}.", by)
     return point
 
 
@@ -23,7 +24,7 @@ def change_action_point(point, *, text, due_on, detail, by):
          .update(text=text, due_on=due_on, detail=detail or "")
          .where(ActionPoint.id == point.id)
          .execute())
-        timeline.record(point.case, "action_point", f"Action point changed for {point.party.name}.", by)
+        timeline.record(point.case, CaseEventKind.ACTION_POINT, f"Action point changed for {point.party.name}.", by)
 
 
 def remove_action_point(point, *, by):
@@ -33,7 +34,7 @@ def remove_action_point(point, *, by):
                    .where(ActionPoint.id == point.id, ActionPoint.done_at.is_null())
                    .execute())
         if removed:
-            timeline.record(point.case, "action_point",
+            timeline.record(point.case, CaseEventKind.ACTION_POINT,
                             f"Action point removed for {point.party.name}.", by)
     return bool(removed)
 
@@ -41,7 +42,7 @@ def remove_action_point(point, *, by):
 def record_goal(case, party, *, kind, text, by):
     with database.atomic():
         goal = Goal.create(case=case, party=party, kind=kind, text=text, created_by=by)
-        timeline.record(case, "goal", f"{labels.label(kind)} recorded for {party.name}.", by)
+        timeline.record(case, CaseEventKind.GOAL, f"{labels.label(kind)} recorded for {party.name}.", by)
     return goal
 
 
@@ -55,7 +56,7 @@ def mark_done(point, done, *, by):
                    .execute())
         if changed:
             what = "marked an action point done" if done else "reopened an action point"
-            timeline.record(point.case, "action_point", f"{point.party.name} {what}.", by)
+            timeline.record(point.case, CaseEventKind.ACTION_POINT, f"{point.party.name} {what}.", by)
     return bool(changed)
 
 
@@ -69,5 +70,5 @@ def save_comment(point, comment, *, by):
          .where(ActionPoint.id == point.id)
          .execute())
         what = "removed their comment on" if not comment else "commented on"
-        timeline.record(point.case, "action_point", f"{point.party.name} {what} an action point.", by)
+        timeline.record(point.case, CaseEventKind.ACTION_POINT, f"{point.party.name} {what} an action point.", by)
     return True

@@ -4,14 +4,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from portal import audit, policy
+from portal import audit
 from portal.forms import choices
 from portal.models import User
+from portal.vocab import Role
 
 ROLE_CHOICES = [
-    (policy.PARTY, "Party (a person taking part in a case)"),
-    (policy.COACH, "Coach or mediator"),
-    (policy.COORDINATOR, "Coordinator"),
+    (Role.PARTY, "Party (a person taking part in a case)"),
+    (Role.COACH, "Coach or mediator"),
+    (Role.COORDINATOR, "Coordinator"),
 ]
 
 
@@ -35,11 +36,11 @@ class InviteForm(FlaskForm):
             raise ValidationError("Someone with this email address already has an account.")
 
     def validate_safeguarding_lead(self, field):
-        if field.data and self.role.data != policy.COORDINATOR:
+        if field.data and self.role.data != Role.COORDINATOR:
             raise ValidationError("Only a coordinator can be the safeguarding lead.")
 
     def validate_admin(self, field):
-        if field.data and self.role.data != policy.COORDINATOR:
+        if field.data and self.role.data != Role.COORDINATOR:
             raise ValidationError("Only a coordinator can be an administrator.")
 
 

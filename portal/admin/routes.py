@@ -11,6 +11,7 @@ from portal.forms import ConfirmForm
 from portal.htmx import redirect_to
 from portal.mail import MailNotSent
 from portal.models import User
+from portal.vocab import Role
 
 NOT_SENT = ("The account for {email} is ready, but the invitation email could not be sent. "
             "Try \"Send a new invitation\" later.")
@@ -42,7 +43,7 @@ def invite():
     """Invite a person by email, with a role."""
     form = InviteForm()
     if form.validate_on_submit():
-        is_coordinator = form.role.data == policy.COORDINATOR
+        is_coordinator = form.role.data == Role.COORDINATOR
         try:
             accounts.invite(
                 name=form.name.data, email=form.email.data, role=form.role.data,

@@ -15,7 +15,7 @@ from portal.agreements import bp, pdf, service
 from portal.agreements.forms import AcceptForm, ChangeRequestForm, RecordAcceptanceForm
 from portal.agreements.view import attempt, form_page, load_agreement, my_party
 from portal.cases.view import failed_status
-from portal.models import AgreementAcceptance
+from portal.vocab import AcceptanceMethod, AgreementState
 
 
 def _answering_party(reference, agreement_id):
@@ -76,7 +76,7 @@ def record_acceptance(reference, agreement_id):
         party = next(p for p in parties if str(p.id) == form.party.data)
         return attempt(case, agreement, lambda: service.accept(
             agreement, party, typed_name=form.typed_name.data,
-            by=current_user._get_current_object(), method=AgreementAcceptance.IN_PERSON),
+            by=current_user._get_current_object(), method=AcceptanceMethod.IN_PERSON),
             lambda final: f"{party.name}'s acceptance is recorded."
             + (" Everyone has accepted it, so the agreement is now final." if final else ""))
     return form_page(case, agreement, form, "Record an acceptance given in person",
@@ -91,7 +91,7 @@ def record_acceptance(reference, agreement_id):
 def download(reference, agreement_id):
     """The PDF: for the case team, coordinators, and the parties once proposed (else 404)."""
     case, facts, agreement = load_agreement(reference, agreement_id)
-    if agreement.state in (policy.AGREEMENT_FINAL, policy.AGREEMENT_SUPERSEDED) \
+    if agreement.state in (AgreementState.FINAL, AgreementState.SUPERSEDED) \
             and agreement.pdf_storage_key:
         data = service.stored_pdf(agreement)
         if data is None:

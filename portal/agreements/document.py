@@ -7,6 +7,7 @@ this case.
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from portal.vocab import AgreementState
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class AgreementDocument:
     case_reference: str
     title: str
     version: int
-    state: str                     # policy.AGREEMENT_STATES
+    state: str                     # AgreementState
     parties: tuple                 # (PartyLine, ...)
     issues: tuple                  # (str, ...)
     terms: tuple                   # (TermLine, ...)
@@ -45,4 +46,4 @@ class AgreementDocument:
 
     @property
     def is_final(self):
-        return self.state == "final"
+        return self.state == AgreementState.FINAL

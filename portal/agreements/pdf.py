@@ -16,14 +16,14 @@ from flask import current_app
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from portal import policy
 from portal.times import service_zone
+from portal.vocab import AgreementState
 
 MARKERS = {
-    policy.AGREEMENT_DRAFT: "Draft: not yet agreed",
-    policy.AGREEMENT_PROPOSED: "Proposed: waiting for acceptance",
-    policy.AGREEMENT_FINAL: "Final",
-    policy.AGREEMENT_SUPERSEDED: "Superseded: replaced by a later version",
+    AgreementState.DRAFT: "Draft: not yet agreed",
+    AgreementState.PROPOSED: "Proposed: waiting for acceptance",
+    AgreementState.FINAL: "Final",
+    AgreementState.SUPERSEDED: "Superseded: replaced by a later version",
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from flask import current_app, url_for
 
-from portal import mail, policy, storage, timeline
+from portal import mail, storage, timeline
 from portal.agreements import pdf
 from portal.agreements.document import Acceptance, AgreementDocument, PartyLine, TermLine
 from portal.db import database, is_sqlite
@@ -22,6 +22,7 @@ from portal.models import (
 )
 from portal.queries import PARTY_NAME_COLUMNS, agreement_acceptances, current_coaches
 from portal.times import long_date, to_local
+from portal.vocab import AcceptanceMethod, AgreementState, CaseEventKind, ConsentState
 
 
 class AgreementRuleError(Exception):
@@ -56,7 +57,7 @@ def _fresh(agreement):
 def _draft(agreement):
     """The agreement as it is now, if it is still a draft (inside the caller's transaction)."""
     fresh = _fresh(agreement)
-    if fresh.state != policy.AGREEMENT_DRAFT:
+    if fresh.state != AgreementState.DRAFT:
         raise AgreementRuleError(NOT_A_DRAFT)
     return fresh
 
@@ -89,7 +90,7 @@ def start(case, *, title, template, by):
             _append(AgreementIssue, agreement, text=text)
         for what in template.terms if template else ():
             _append(AgreementTerm, agreement, what=what, party=None, due_on=None)
-        timeline.record(case, "agreement", "Agreement drafted (version 1).", by)
+        timeline.record(case, CaseEventKind.AGREEMENT, "Agreement drafted (version 1).", by)
     return agreement
 
 
@@ -166,17 +167,17 @@ def propose(agreement, *, by):
             raise AgreementRuleError("Add at least one term before proposing the agreement.")
         if not parties:
             raise AgreementRuleError("The case has no parties to accept the agreement.")
-        waiting = [p.name for p in parties if p.consent_state != CaseParty.GIVEN]
+        waiting = [p.name for p in parties if p.consent_state != ConsentState.GIVEN]
         if waiting:
             raise AgreementRuleError(
                 f"{' and '.join(waiting)} {'has' if len(waiting) == 1 else 'have'} not given "
                 "consent to mediation, so cannot be asked to accept. Record their consent first.")
         earlier = [v.id for v in versions_of(fresh)[:-1]]
-        (Agreement.update(state=policy.AGREEMENT_SUPERSEDED)
-         .where(Agreement.id.in_(earlier), Agreement.state == policy.AGREEMENT_PROPOSED).execute())
-        (Agreement.update(state=policy.AGREEMENT_PROPOSED, proposed_at=utcnow())
+        (Agreement.update(state=AgreementState.SUPERSEDED)
+         .where(Agreement.id.in_(earlier), Agreement.state == AgreementState.PROPOSED).execute())
+        (Agreement.update(state=AgreementState.PROPOSED, proposed_at=utcnow())
          .where(Agreement.id == fresh.id).execute())
-        timeline.record(case, "agreement",
+        timeline.record(case, CaseEventKind.AGREEMENT,
                         f"Agreement version {fresh.version} proposed to the parties.", by)
     _tell_parties(_fresh(agreement), parties)
 
@@ -185,7 +186,7 @@ def revise(agreement, *, by):
     """The next version, as a draft with the same content, made from the latest version."""
     with _locked(agreement):
         fresh = _fresh(agreement)
-        if fresh.state not in (policy.AGREEMENT_PROPOSED, policy.AGREEMENT_FINAL):
+        if fresh.state not in (AgreementState.PROPOSED, AgreementState.FINAL):
             raise AgreementRuleError("Only a proposed or final agreement gets a new version.")
         if Agreement.select().where(Agreement.previous == fresh.id).exists():
             raise AgreementRuleError("A newer version of this agreement already exists.")
@@ -197,26 +198,26 @@ def revise(agreement, *, by):
         for term in fresh.terms.order_by(AgreementTerm.position):
             AgreementTerm.create(agreement=draft, position=term.position, what=term.what,
                                  party=term.party_id, due_on=term.due_on)
-        timeline.record(fresh.case, "agreement", f"Agreement version {draft.version} drafted.", by)
+        timeline.record(fresh.case, CaseEventKind.AGREEMENT, f"Agreement version {draft.version} drafted.", by)
     return draft
 
 
 # --- the parties' answers -------------------------------------------------------------------
 
-def accept(agreement, party, *, typed_name, by, method=AgreementAcceptance.PORTAL):
+def accept(agreement, party, *, typed_name, by, method=AcceptanceMethod.PORTAL):
     """Record this party's acceptance of this exact version; when every party has accepted it,
     it becomes final. Returns True when it became final."""
     with _locked(agreement):
         fresh = _fresh(agreement)
-        if fresh.state != policy.AGREEMENT_PROPOSED:
+        if fresh.state != AgreementState.PROPOSED:
             raise AgreementRuleError("This version is no longer waiting for acceptance.")
         if agreement_acceptances(fresh).where(AgreementAcceptance.party == party.id).exists():
             raise AgreementRuleError(f"{party.name} has already accepted this version.")
         AgreementAcceptance.create(
             agreement=fresh, party=party, version=fresh.version, typed_name=typed_name,
-            method=method, recorded_by=by if method == AgreementAcceptance.IN_PERSON else None)
-        how = " in person" if method == AgreementAcceptance.IN_PERSON else ""
-        timeline.record(fresh.case, "agreement",
+            method=method, recorded_by=by if method == AcceptanceMethod.IN_PERSON else None)
+        how = " in person" if method == AcceptanceMethod.IN_PERSON else ""
+        timeline.record(fresh.case, CaseEventKind.AGREEMENT,
                         f"{party.name} accepted agreement version {fresh.version}{how}.", by)
         accepted = {a.party_id for a in agreement_acceptances(fresh)}
         if not all(p.id in accepted for p in parties_of(fresh.case)):
@@ -229,11 +230,11 @@ def request_change(agreement, party, *, comment, by):
     """A party asks for a change; the coaches are told that they asked, not what they said."""
     with _locked(agreement):
         fresh = _fresh(agreement)
-        if fresh.state != policy.AGREEMENT_PROPOSED:
+        if fresh.state != AgreementState.PROPOSED:
             raise AgreementRuleError("This version is no longer waiting for answers.")
         AgreementChangeRequest.create(agreement=fresh, party=party, version=fresh.version,
                                       comment=comment)
-        timeline.record(fresh.case, "agreement",
+        timeline.record(fresh.case, CaseEventKind.AGREEMENT,
                         f"{party.name} asked for a change to agreement version {fresh.version}.", by)
     _tell_coaches(fresh)
 
@@ -244,13 +245,13 @@ def _finalise(agreement, by):
     """Frozen, with its PDF stored and hashed; an earlier final version gives way to it; each
     term becomes an action point for its party, or for every party when it is for both."""
     # Rendered before the row changes, so say what it is about to become.
-    data = pdf.render_pdf(replace(document_for(agreement), state=policy.AGREEMENT_FINAL))
+    data = pdf.render_pdf(replace(document_for(agreement), state=AgreementState.FINAL))
     key, digest = storage.store(data)
     try:
         earlier = [v.id for v in versions_of(agreement)[:-1]]
-        (Agreement.update(state=policy.AGREEMENT_SUPERSEDED)
-         .where(Agreement.id.in_(earlier), Agreement.state == policy.AGREEMENT_FINAL).execute())
-        (Agreement.update(state=policy.AGREEMENT_FINAL, finalised_at=utcnow(), pdf_sha256=digest,
+        (Agreement.update(state=AgreementState.SUPERSEDED)
+         .where(Agreement.id.in_(earlier), Agreement.state == AgreementState.FINAL).execute())
+        (Agreement.update(state=AgreementState.FINAL, finalised_at=utcnow(), pdf_sha256=digest,
                           pdf_storage_key=key)
          .where(Agreement.id == agreement.id).execute())
         parties = parties_of(agreement.case)
@@ -260,7 +261,7 @@ def _finalise(agreement, by):
                                    due_on=term.due_on, created_by=agreement.created_by_id,
                                    agreement_term=term)
         review = (f" Review on {long_date(agreement.review_on)}." if agreement.review_on else "")
-        timeline.record(agreement.case, "agreement",
+        timeline.record(agreement.case, CaseEventKind.AGREEMENT,
                         f"Agreement version {agreement.version} is final: every party accepted."
                         f"{review}", by)
     except Exception:
@@ -270,7 +271,7 @@ def _finalise(agreement, by):
 
 def stored_pdf(agreement):
     """The final PDF exactly as stored, or None if the file is missing or altered."""
-    if agreement.state == policy.AGREEMENT_DRAFT or not agreement.pdf_storage_key:
+    if agreement.state == AgreementState.DRAFT or not agreement.pdf_storage_key:
         return None
     return storage.read(agreement.pdf_storage_key, agreement.pdf_sha256)
 
@@ -291,7 +292,7 @@ def document_for(agreement):
             PartyLine(name=p.name, acceptance=None if p.id not in accepted else Acceptance(
                 typed_name=accepted[p.id].typed_name,
                 accepted_at=to_local(accepted[p.id].accepted_at),
-                in_person=accepted[p.id].method == AgreementAcceptance.IN_PERSON))
+                in_person=accepted[p.id].method == AcceptanceMethod.IN_PERSON))
             for p in parties),
         issues=tuple(i.text for i in agreement.issues.order_by(AgreementIssue.position)),
         terms=tuple(TermLine(what=t.what, who=names.get(t.party_id, both), by_when=t.due_on)

@@ -13,7 +13,8 @@ from portal.auth import bp
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.forms import ConfirmForm
 from portal.htmx import no_store, redirect_to
-from portal.models import AccountToken, User, utcnow
+from portal.models import User, utcnow
+from portal.vocab import TokenPurpose
 
 SIGN_IN_FAILED = "The email or password is not right. Check them and try again."
 
@@ -119,7 +120,7 @@ def _set_password_with_token(token_value, purpose, template, done_message):
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token):
     """An invited person chooses their password; the link works once."""
-    return _set_password_with_token(token, AccountToken.INVITATION, "auth/accept_invitation.html",
+    return _set_password_with_token(token, TokenPurpose.INVITATION, "auth/accept_invitation.html",
                                     "Welcome. Your password is set and you are signed in.")
 
 
@@ -137,7 +138,7 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
     """Choose a new password from an emailed single-use link."""
-    return _set_password_with_token(token, AccountToken.PASSWORD_RESET, "auth/reset_password.html",
+    return _set_password_with_token(token, TokenPurpose.PASSWORD_RESET, "auth/reset_password.html",
                                     "Your password has been changed and you are signed in.")
 
 

@@ -10,7 +10,7 @@ from portal.case_access import load_managed_case, load_party
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
 from portal.htmx import redirect_to
-from portal.models import Case
+from portal.vocab import CaseKind
 
 
 @bp.route("/<reference>/close", methods=["GET", "POST"])
@@ -51,7 +51,7 @@ def follow_on(reference, party_id):
     party = load_party(case, party_id)
     if not ConfirmForm().validate_on_submit():
         return redirect_to(url_for("cases.show", reference=case.reference))
-    if case.kind != Case.MEDIATION:
+    if case.kind != CaseKind.MEDIATION:
         flash("Post-mediation coaching follows a mediation case.", "error")
         return redirect_to(url_for("cases.show", reference=case.reference))
     new_case = service.offer_follow_on_coaching(case, party, by=current_user._get_current_object(),

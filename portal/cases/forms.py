@@ -8,16 +8,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from portal import labels
 from portal.forms import DATE_EXAMPLE, choices, uk_date
 from portal.times import local_today
+from portal.vocab import CaseOutcome, ConsentMethod, ConsentState, Funding
 
-CONSENT_METHODS = [("phone", "By phone"), ("in_person", "In person"), ("email", "By email"),
-                   ("online", "Online, in the portal")]
-CONSENT_STATES = [("given", "Consent given"), ("declined", "Declined to take part"),
-                  ("withdrawn", "Withdrawn consent")]
-OUTCOMES = [("resolved", "Resolved"), ("partly_resolved", "Partly resolved"),
-            ("not_resolved", "Not resolved"), ("withdrawn", "Withdrawn"),
-            ("not_suitable", "Not suitable")]
+CONSENT_METHODS = [(method, labels.label(method, "consent_method")) for method in ConsentMethod]
+CONSENT_STATES = [(ConsentState.GIVEN, "Consent given"), (ConsentState.DECLINED, "Declined to take part"),
+                  (ConsentState.WITHDRAWN, "Withdrawn consent")]
+OUTCOMES = [(outcome, labels.label(outcome)) for outcome in CaseOutcome]
 
 
 class ConsentForm(FlaskForm):
@@ -40,7 +39,7 @@ class ConsentForm(FlaskForm):
 
     def validate_method(self, field):
         known = {code for code, _ in CONSENT_METHODS}
-        if self.state.data == "given" and field.data not in known:
+        if self.state.data == ConsentState.GIVEN and field.data not in known:
             raise ValidationError("Say how consent was given.")
 
 
@@ -78,8 +77,8 @@ class AllocationForm(FlaskForm):
 
 
 class FundingForm(FlaskForm):
-    funding = RadioField("Funding", choices=choices([("funded", "Funded by a scheme"),
-                                                     ("self_funded", "Self-funded")]),
+    funding = RadioField("Funding", choices=choices([(Funding.FUNDED, "Funded by a scheme"),
+                                                     (Funding.SELF_FUNDED, "Self-funded")]),
                          validators=[DataRequired("Choose how the case is funded.")])
     scheme = SelectField("Scheme", validate_choice=False)
     submit = SubmitField("Save funding")
@@ -90,7 +89,7 @@ class FundingForm(FlaskForm):
         self.scheme.choices = choices([("", "Choose a scheme")] + [(s, s) for s in self._schemes])
 
     def validate_scheme(self, field):
-        if self.funding.data == "funded" and field.data not in self._schemes:
+        if self.funding.data == Funding.FUNDED and field.data not in self._schemes:
             raise ValidationError("Choose the scheme that funds this case.")
 
 

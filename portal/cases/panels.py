@@ -12,6 +12,7 @@ from flask_login import current_user
 from portal import policy, queries
 from portal.access import current_actor
 from portal.models import User
+from portal.vocab import Role
 
 
 def _by_note(rows):
@@ -87,7 +88,7 @@ def changeable_action_points(facts, points):
 
 def waiting_accounts(user_ids):
     """Of these users, the party accounts still waiting for their password."""
-    return User.select().where(User.id.in_(list(user_ids)), User.role == policy.PARTY,
+    return User.select().where(User.id.in_(list(user_ids)), User.role == Role.PARTY,
                                User.active == True, User.password_hash.is_null())  # noqa: E712
 
 

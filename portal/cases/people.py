@@ -13,8 +13,9 @@ from portal.case_access import load_case, load_managed_case, load_party
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import scope_ids
 from portal.htmx import redirect_to
-from portal.models import CaseParty, User
+from portal.models import User
 from portal.times import local_today
+from portal.vocab import ConsentMethod, ConsentState
 
 
 @bp.route("/<reference>/parties/<int:party_id>/consent", methods=["GET", "POST"])
@@ -27,7 +28,7 @@ def record_consent(reference, party_id):
     if form.validate_on_submit():
         service.record_consent(
             party, form.state.data, occurred_on=form.occurred_on.data,
-            method=form.method.data if form.state.data == "given" else None,
+            method=form.method.data if form.state.data == ConsentState.GIVEN else None,
             reason=form.reason.data, by=current_user._get_current_object(),
             remote_addr=request.remote_addr)
         flash(f"Consent recorded for {party.name}.", "success")
@@ -43,7 +44,7 @@ def own_consent(reference, party_id, answer):
     case, facts = load_case(reference)
     require(policy.can_answer_own_consent(current_actor(), facts, party_id))
     party = load_party(case, party_id)
-    states = {policy.CONFIRM_CONSENT: CaseParty.GIVEN, policy.WITHDRAW_CONSENT: CaseParty.WITHDRAWN}
+    states = {policy.CONFIRM_CONSENT: ConsentState.GIVEN, policy.WITHDRAW_CONSENT: ConsentState.WITHDRAWN}
     if answer not in states:
         abort(404)
     # The same answers the party's home page offers: agreeing again, or withdrawing before
@@ -53,7 +54,7 @@ def own_consent(reference, party_id, answer):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.record_consent(party, states[answer], occurred_on=local_today(), method="online",
+        service.record_consent(party, states[answer], occurred_on=local_today(), method=ConsentMethod.ONLINE,
                                reason=form.reason.data, by=current_user._get_current_object(),
                                remote_addr=request.remote_addr)
     except service.CaseRuleError as error:

@@ -9,13 +9,14 @@ from flask import current_app
 from portal import audit, labels, timeline
 from portal.db import database
 from portal.models import Case, CaseParty, CoachAllocation, ConsentEvent, utcnow
+from portal.vocab import CaseEventKind, CaseKind, CaseStatus, ConsentState, Funding
 
 # Which consent changes make sense from which state.
 CONSENT_MOVES = {
-    CaseParty.PENDING: {CaseParty.GIVEN, CaseParty.DECLINED},
-    CaseParty.GIVEN: {CaseParty.WITHDRAWN},
-    CaseParty.DECLINED: {CaseParty.GIVEN},
-    CaseParty.WITHDRAWN: {CaseParty.GIVEN},
+    ConsentState.PENDING: {ConsentState.GIVEN, ConsentState.DECLINED},
+    ConsentState.GIVEN: {ConsentState.WITHDRAWN},
+    ConsentState.DECLINED: {ConsentState.GIVEN},
+    ConsentState.WITHDRAWN: {ConsentState.GIVEN},
 }
 
 
@@ -37,7 +38,7 @@ def record_consent(party, state, *, occurred_on, method=None, reason=None, by, r
                             reason=reason or None, recorded_by=by)
         CaseParty.update(consent_state=state).where(CaseParty.id == party.id).execute()
         how = f" ({labels.label(method, 'consent_method').lower()})" if method else ""
-        timeline.record(party.case, "consent", f"{party.name}: {labels.label(state).lower()}{how}.", by)
+        timeline.record(party.case, CaseEventKind.CONSENT, f"{party.name}: {labels.label(state).lower()}{how}.", by)
         audit.record("consent.changed", actor=by, record=party, case_id=party.case_id,
                      detail=f"state={state}", remote_addr=remote_addr)
     party.consent_state = state
@@ -56,7 +57,7 @@ def allocate(case, coaches, *, by, remote_addr=""):
         for coach in added:
             CoachAllocation.create(case=case, coach=coach, allocated_by=by)
         names = ", ".join(coach.name for coach in coaches)
-        timeline.record(case, "allocation", f"Coaches allocated: {names}.", by)
+        timeline.record(case, CaseEventKind.ALLOCATION, f"Coaches allocated: {names}.", by)
         audit.record("case.coaches_allocated", actor=by, record=case, case_id=case.id,
                      detail="coaches=" + ",".join(str(i) for i in sorted(wanted)),
                      remote_addr=remote_addr)
@@ -64,30 +65,30 @@ def allocate(case, coaches, *, by, remote_addr=""):
 
 def set_funding(case, funding, scheme, *, by):
     with database.atomic():
-        Case.update(funding=funding, funding_scheme=scheme if funding == "funded" else None) \
+        Case.update(funding=funding, funding_scheme=scheme if funding == Funding.FUNDED else None) \
             .where(Case.id == case.id).execute()
-        words = f"Funded: {scheme}." if funding == "funded" else "Self-funded."
-        timeline.record(case, "funding", f"Funding recorded. {words}", by)
+        words = f"Funded: {scheme}." if funding == Funding.FUNDED else "Self-funded."
+        timeline.record(case, CaseEventKind.FUNDING, f"Funding recorded. {words}", by)
 
 
 def set_fee(party, fee_pence, paid, *, by):
     with database.atomic():
         CaseParty.update(fee_pence=fee_pence, fee_paid=paid).where(CaseParty.id == party.id).execute()
-        timeline.record(party.case, "funding", f"Fee recorded for {party.name}.", by)
+        timeline.record(party.case, CaseEventKind.FUNDING, f"Fee recorded for {party.name}.", by)
 
 
 def close(case, outcome, closing_note, *, by, remote_addr=""):
     with database.atomic():
-        Case.update(status=Case.CLOSED, outcome=outcome, closing_note=closing_note,
+        Case.update(status=CaseStatus.CLOSED, outcome=outcome, closing_note=closing_note,
                     closed_at=utcnow()).where(Case.id == case.id).execute()
-        timeline.record(case, "closed", f"Case closed. Outcome: {labels.label(outcome).lower()}.", by)
+        timeline.record(case, CaseEventKind.CLOSED, f"Case closed. Outcome: {labels.label(outcome).lower()}.", by)
         audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr)
 
 
 def reopen(case, reason, *, by, remote_addr=""):
     with database.atomic():
-        Case.update(status=Case.OPEN, closed_at=None).where(Case.id == case.id).execute()
-        timeline.record(case, "reopened", f"Case reopened. Reason: {reason}", by)
+        Case.update(status=CaseStatus.OPEN, closed_at=None).where(Case.id == case.id).execute()
+        timeline.record(case, CaseEventKind.REOPENED, f"Case reopened. Reason: {reason}", by)
         audit.record("case.reopened", actor=by, record=case, case_id=case.id, remote_addr=remote_addr)
 
 
@@ -95,15 +96,15 @@ def offer_follow_on_coaching(case, party, *, by, remote_addr=""):
     """Open a post-mediation coaching case for one party, linked to the mediation."""
     with database.atomic():
         follow_on = Case.create(
-            reference=Case.next_reference(utcnow().year), kind=Case.COACHING,
+            reference=Case.next_reference(utcnow().year), kind=CaseKind.COACHING,
             dispute_type=case.dispute_type, parent_case=case,
             session_allowance=current_app.config["DEFAULT_SESSION_ALLOWANCE"],
         )
         CaseParty.create(case=follow_on, user=party.user_id, name=party.name, email=party.email,
                          phone=party.phone, address=party.address, unsafe_routes=party.unsafe_routes)
-        timeline.record(case, "follow_on",
+        timeline.record(case, CaseEventKind.FOLLOW_ON,
                         f"Post-mediation coaching offered to {party.name}: case {follow_on.reference}.", by)
-        timeline.record(follow_on, "case.opened",
+        timeline.record(follow_on, CaseEventKind.CASE_OPENED,
                         f"Post-mediation coaching case opened from {case.reference}.", by)
         audit.record("case.follow_on_opened", actor=by, record=follow_on, case_id=follow_on.id,
                      remote_addr=remote_addr)

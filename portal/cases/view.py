@@ -59,7 +59,6 @@ def case_context(case, facts):
             "manage_party_items": policy.can_manage_party_items(actor, facts),
             "draft_agreement": policy.can_draft_agreement(actor, facts),
         },
-        "audience_labels": policy.AUDIENCE_LABELS,
         "schemes": current_app.config["FUNDING_SCHEMES"],
     }
 

@@ -14,14 +14,15 @@ from portal import labels, policy, storage, times
 from portal.forms import DATE_EXAMPLE, checkboxes, choices, scope_ids, uk_date  # noqa: F401 (scope_ids is re-exported)
 from portal.notes.service import NoteInput, Upload
 from portal.times import local_today
+from portal.vocab import Audience, ShareConsentMethod, ShareState
 
 MAX_BODY = 20_000
-AUDIENCE_CHOICES = [(a, policy.AUDIENCE_LABELS[a]) for a in policy.AUDIENCES]
-CONSENT_METHODS = [("in_person", "In person"), ("phone", "By phone")]
+AUDIENCE_CHOICES = [(a.value, labels.label(a)) for a in Audience]
+CONSENT_METHODS = [(ShareConsentMethod.IN_PERSON, "In person"), (ShareConsentMethod.PHONE, "By phone")]
 ANSWER_WORDS = {
-    policy.SHARE_GIVEN: "They agreed to share it",
-    policy.SHARE_REFUSED: "They did not agree",
-    policy.SHARE_WITHDRAWN: "They withdrew their agreement",
+    ShareState.GIVEN: "They agreed to share it",
+    ShareState.REFUSED: "They did not agree",
+    ShareState.WITHDRAWN: "They withdrew their agreement",
 }
 BODY_HINT = ("Write as you would in an email. Leave an empty line between paragraphs. For a list, "
              "start each line with a dash, or with a number and a full stop. To make words stand "
@@ -97,7 +98,7 @@ class NoteForm(_Audience, FlaskForm):
         party sees it (left as "nobody in particular" it would be shown at once)."""
         party_ids = self.session_parties.get(_int_or_none(self.session.data), ())
         if (self.source_party.data or not self.is_summary.data or len(party_ids) != 1
-                or self.audience.data != policy.PARTIES):
+                or self.audience.data != Audience.PARTIES):
             return
         (session_party,) = party_ids
         if set(self.chosen_party_ids()) - {session_party}:
@@ -111,7 +112,7 @@ class NoteForm(_Audience, FlaskForm):
     def validate_parties(self, field):
         if not set(field.data or ()) <= set(self.case_parties):
             raise ValidationError("Choose parties on this case.")
-        if self.audience.data == policy.PARTIES and not field.data:
+        if self.audience.data == Audience.PARTIES and not field.data:
             raise ValidationError("Choose at least one party to share it with.")
 
     def validate_source_party(self, field):
@@ -166,7 +167,7 @@ class NoteForm(_Audience, FlaskForm):
         return NoteInput(
             body=(self.body.data or "").strip(),
             audience=self.audience.data,
-            party_ids=self.chosen_party_ids() if self.audience.data == policy.PARTIES else (),
+            party_ids=self.chosen_party_ids() if self.audience.data == Audience.PARTIES else (),
             source_party_id=self.chosen_source_id(),
             session_id=_int_or_none(self.session.data),
             is_summary=bool(self.is_summary.data),
@@ -188,7 +189,7 @@ class ReadersQuery(_Audience, FlaskForm):
         self._set_party_choices(parties)
 
     def chosen_audience(self):
-        return self.audience.data if self.audience.data in policy.AUDIENCES else None
+        return self.audience.data if Audience.has(self.audience.data) else None
 
 
 class ShareConsentForm(FlaskForm):

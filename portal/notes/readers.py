@@ -5,6 +5,7 @@ puts them into sentences with the names of the people on the case.
 """
 
 from portal import policy
+from portal.vocab import Audience, ShareState
 
 
 def _names(people):
@@ -21,7 +22,7 @@ def readers_in_words(audience, *, source_party_id, party_ids, parties, coaches, 
     `parties` and `coaches` are the case's; `author` is who writes it; `existing_shares` (party
     id -> state) are the shares a note already has, which keep their state.
     """
-    if audience not in policy.AUDIENCES:
+    if not Audience.has(audience):
         return ["Choose who can read it to see who that will be."]
     facts = policy.note_readers(audience, source_party_id, party_ids)
     others = [c for c in coaches if c.id != author.id]
@@ -62,21 +63,21 @@ def _joined(items):
 def _party_sentence(party, state, source):
     account = "" if party.user_id else " (they have no portal account yet: they will see it once they do)"
     if policy.share_is_visible(policy.NoteFacts(note_id=0, case_id=0, author_id=0,
-                                                audience=policy.PARTIES, shares={party.id: state},
+                                                audience=Audience.PARTIES, shares={party.id: state},
                                                 source_party_id=source.id if source else None),
                                party.id):
         return f"{party.name} can read it in the portal{account}."
     if source is None:
         # A consent state without a source party: a form whose source was (wrongly) cleared.
         return f"{party.name} cannot read it."
-    if state == policy.SHARE_WAITING:
+    if state == ShareState.WAITING:
         ask = (f"{source.name} will be asked in the portal, or you can record their answer on the "
                "note" if source.user_id else
                f"{source.name} has no portal account: record their answer on the note once they tell you")
         return (f"{party.name} can read it only once {source.name} agrees, because it records "
                 f"{source.name}'s words. {ask}.")
-    if state == policy.SHARE_REFUSED:
+    if state == ShareState.REFUSED:
         return f"{party.name} cannot read it: {source.name} did not agree to share it."
-    if state == policy.SHARE_WITHDRAWN:
+    if state == ShareState.WITHDRAWN:
         return f"{party.name} cannot read it: {source.name} withdrew their agreement."
     return f"{party.name} cannot read it."

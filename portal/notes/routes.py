@@ -20,6 +20,7 @@ from portal.notes.forms import ReadersQuery
 from portal.notes.view import (
     case_people, load_note, note_data, note_form, note_form_page, readers_for,
 )
+from portal.vocab import Audience
 
 
 def _me():
@@ -31,7 +32,7 @@ def _me():
 def write(reference):
     """Write a note: text or a file, the session, and who can read it (in words, before saving)."""
     case, facts = load_managed_case(reference, policy.can_write_note)
-    form = note_form(case, data={"audience": policy.PRIVATE} if request.method == "GET" else None)
+    form = note_form(case, data={"audience": Audience.PRIVATE} if request.method == "GET" else None)
     if form.is_submitted() and form.checking:
         return note_form_page(case, form)
     if form.validate_on_submit():

@@ -17,6 +17,7 @@ from portal.models import (
     CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User, utcnow,
 )
 from portal.times import local_to_utc
+from portal.vocab import ShareState
 
 
 class NoteRuleError(ValueError):
@@ -188,11 +189,11 @@ def _remove_files(note, file_ids, by, remote_addr):
 def _ask_again_after_change(note, by, remote_addr):
     """Consent was given to what the note said: after a change it is asked for again."""
     given = list(NoteShare.select().where(NoteShare.note == note.id,
-                                          NoteShare.state == policy.SHARE_GIVEN))
+                                          NoteShare.state == ShareState.GIVEN))
     for share in given:
-        _move_share(share, policy.SHARE_GIVEN, policy.SHARE_WAITING, by=by, method=None, at=None,
+        _move_share(share, ShareState.GIVEN, ShareState.WAITING, by=by, method=None, at=None,
                     event="note.share_asked_again", remote_addr=remote_addr)
-        share.state = policy.SHARE_WAITING
+        share.state = ShareState.WAITING
     return given
 
 
@@ -249,7 +250,7 @@ def answer(share, to_state, *, by, method, day=None, remote_addr=""):
         _move_share(share, share.state, to_state, by=by, method=method, at=at,
                     event="note.share_consent", remote_addr=remote_addr)
     share.state = to_state
-    if to_state == policy.SHARE_GIVEN:
+    if to_state == ShareState.GIVEN:
         _tell_about_shares(share.note, [share])
 
 
@@ -258,9 +259,9 @@ def ask_again(share, *, by, remote_addr=""):
     if share.state not in policy.SHARE_ASK_AGAIN_STATES:
         raise NoteRuleError("This share is not refused or withdrawn.")
     with database.atomic():
-        _move_share(share, share.state, policy.SHARE_WAITING, by=by, method=None, at=None,
+        _move_share(share, share.state, ShareState.WAITING, by=by, method=None, at=None,
                     event="note.share_asked_again", remote_addr=remote_addr)
-    share.state = policy.SHARE_WAITING
+    share.state = ShareState.WAITING
     _tell_about_shares(share.note, [share])
 
 
@@ -317,7 +318,7 @@ def _tell_about_shares(note, shares):
     shares = [s for s in shares]
     facts = note.facts()
     ready = [s.party_id for s in shares if policy.share_is_visible(facts, s.party_id)]
-    asking = note.source_party_id if any(s.state == policy.SHARE_WAITING for s in shares) else None
+    asking = note.source_party_id if any(s.state == ShareState.WAITING for s in shares) else None
     service = current_app.config["SERVICE_NAME"]
     link = _absolute("notes.shared")
     for user in _party_users(ready):

@@ -15,13 +15,14 @@ from portal.htmx import redirect_to, render
 from portal.models import NoteFile, NoteShare
 from portal.notes import bp, service
 from portal.notes.routes import send_note_file
+from portal.vocab import Role, ShareConsentMethod, ShareState
 
-ANSWERS = {"agree": policy.SHARE_GIVEN, "refuse": policy.SHARE_REFUSED,
-           "withdraw": policy.SHARE_WITHDRAWN}
+ANSWERS = {"agree": ShareState.GIVEN, "refuse": ShareState.REFUSED,
+           "withdraw": ShareState.WITHDRAWN}
 THANKS = {
-    policy.SHARE_GIVEN: "Thank you. It is now shared as your coach asked.",
-    policy.SHARE_REFUSED: "Thank you. It will not be shared.",
-    policy.SHARE_WITHDRAWN: "Thank you. It is no longer shared.",
+    ShareState.GIVEN: "Thank you. It is now shared as your coach asked.",
+    ShareState.REFUSED: "Thank you. It will not be shared.",
+    ShareState.WITHDRAWN: "Thank you. It is no longer shared.",
 }
 
 
@@ -33,11 +34,11 @@ def _by_note(rows):
 
 
 @bp.get("/shared")
-@role_required(policy.PARTY)
+@role_required(Role.PARTY)
 def shared():
     """Notes and summaries shared with you, newest first; questions waiting for your answer."""
     requests_ = list(queries.share_requests_for(current_user))
-    agreed = list(queries.share_requests_for(current_user, (policy.SHARE_GIVEN,)))
+    agreed = list(queries.share_requests_for(current_user, (ShareState.GIVEN,)))
     notes = list(queries.notes_shared_with(current_user))
     return render(
         "notes/shared.html",
@@ -59,12 +60,12 @@ def _load_request(share_id, states):
 
 
 @bp.post("/shared/requests/<int:share_id>/<answer>")
-@role_required(policy.PARTY)
+@role_required(Role.PARTY)
 def answer(share_id, answer):
     """Agree or refuse to share your words with another party, or withdraw your agreement."""
     if answer not in ANSWERS:
         abort(404)
-    share, case_facts, note_facts = _load_request(share_id, (policy.SHARE_WAITING, policy.SHARE_GIVEN))
+    share, case_facts, note_facts = _load_request(share_id, (ShareState.WAITING, ShareState.GIVEN))
     if not (policy.can_answer_share_consent(current_actor(), case_facts, note_facts)
             and policy.can_view_share_request(current_actor(), case_facts, note_facts, share.party_id)):
         abort(404)
@@ -72,7 +73,7 @@ def answer(share_id, answer):
         abort(400)
     try:
         service.answer(share, ANSWERS[answer], by=current_user._get_current_object(),
-                       method="portal", remote_addr=request.remote_addr)
+                       method=ShareConsentMethod.PORTAL, remote_addr=request.remote_addr)
     except service.NoteRuleError as refusal:
         flash(str(refusal), "error")
     else:
@@ -81,10 +82,10 @@ def answer(share_id, answer):
 
 
 @bp.get("/shared/requests/<int:share_id>/files/<int:file_id>")
-@role_required(policy.PARTY)
+@role_required(Role.PARTY)
 def request_file(share_id, file_id):
     """A file of a note you are asked about (your own words): part of what would be shared."""
-    share, case_facts, note_facts = _load_request(share_id, (policy.SHARE_WAITING, policy.SHARE_GIVEN))
+    share, case_facts, note_facts = _load_request(share_id, (ShareState.WAITING, ShareState.GIVEN))
     if not policy.can_view_share_request(current_actor(), case_facts, note_facts, share.party_id):
         abort(404)
     note_file = queries.get_or_404(queries.files_of_share_requests_for(current_user)

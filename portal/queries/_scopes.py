@@ -4,8 +4,8 @@ visible. Private to `portal.queries`: views load through the area modules' queri
 
 from flask import abort
 
-from portal import policy
 from portal.models import Case, CaseParty, CoachAllocation
+from portal.vocab import Role
 
 
 def nothing(model):
@@ -20,7 +20,7 @@ def has_role(user, role):
 
 def is_staff(user):
     """An active coordinator or coach."""
-    return has_role(user, policy.COORDINATOR) or has_role(user, policy.COACH)
+    return has_role(user, Role.COORDINATOR) or has_role(user, Role.COACH)
 
 
 def allocated_case_ids(user):
@@ -53,7 +53,7 @@ PARTY_NAME_COLUMNS = (CaseParty.id, CaseParty.case, CaseParty.user, CaseParty.na
 
 def case_columns_for(user):
     """A case's columns for this user: the funding scheme only for coordinators."""
-    return (Case,) if has_role(user, policy.COORDINATOR) else CASE_COLUMNS_WITHOUT_FUNDING
+    return (Case,) if has_role(user, Role.COORDINATOR) else CASE_COLUMNS_WITHOUT_FUNDING
 
 
 def get_or_404(query):
@@ -67,10 +67,10 @@ def get_or_404(query):
 def party_items_on_case(model, party_column, user, case):
     """Rows of `model` on the case that belong to one party: staff see all, a party their own."""
     query = model.select().where(model.case == case.id)
-    if has_role(user, policy.COORDINATOR):
+    if has_role(user, Role.COORDINATOR):
         return query
-    if has_role(user, policy.COACH):
+    if has_role(user, Role.COACH):
         return query.where(model.case.in_(allocated_case_ids(user)))
-    if has_role(user, policy.PARTY):
+    if has_role(user, Role.PARTY):
         return query.where(party_column.in_(party_ids_of(user, case)))
     return nothing(model)

@@ -1,11 +1,11 @@
 """Action points and goals: set for one party on a case; staff on the case see all of them, a
 party only their own."""
 
-from portal import policy
 from portal.models import ActionPoint, Case, CaseParty, Goal
 from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing, party_items_on_case,
 )
+from portal.vocab import Role
 
 
 def action_points_visible_to(user, case):
@@ -33,7 +33,7 @@ def _own_party_rows(model, user):
 
 def party_action_points(user):
     """Every action point set for this party, on any case: open ones first."""
-    if not has_role(user, policy.PARTY):
+    if not has_role(user, Role.PARTY):
         return nothing(ActionPoint)
     return (_own_party_rows(ActionPoint, user)
             .order_by(ActionPoint.done_at.is_null(False), ActionPoint.due_on.asc(nulls="LAST"),
@@ -42,6 +42,6 @@ def party_action_points(user):
 
 def party_goals(user):
     """Every goal and desired outcome recorded for this party, on any case: newest case first."""
-    if not has_role(user, policy.PARTY):
+    if not has_role(user, Role.PARTY):
         return nothing(Goal)
     return _own_party_rows(Goal, user).order_by(Case.created_at.desc(), Goal.id)

@@ -7,16 +7,17 @@ from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING, PARTY_NAME_COLUMNS, allocated_case_ids, case_columns_for,
     has_role, is_staff, nothing, party_ids_of,
 )
+from portal.vocab import AgreementState, CaseStatus, Role
 
 
 def agreements_visible_to(user, case):
     """Agreements on the case: drafts for staff only, parties once proposed."""
     query = Agreement.select().where(Agreement.case == case.id)
-    if has_role(user, policy.COORDINATOR):
+    if has_role(user, Role.COORDINATOR):
         return query
-    if has_role(user, policy.COACH):
+    if has_role(user, Role.COACH):
         return query.where(Agreement.case.in_(allocated_case_ids(user)))
-    if has_role(user, policy.PARTY):
+    if has_role(user, Role.PARTY):
         return query.where(
             Agreement.state.in_(policy.PARTY_VISIBLE_AGREEMENT_STATES),
             Agreement.case.in_(CaseParty.select(CaseParty.case).where(CaseParty.user == user.id)))
@@ -41,7 +42,7 @@ def newer_version_visible_to(user, case, agreement):
 
 def party_agreements(user):
     """Agreements proposed to this party on any of their cases (drafts never), newest first."""
-    if not has_role(user, policy.PARTY):
+    if not has_role(user, Role.PARTY):
         return nothing(Agreement)
     return (Agreement
             .select(Agreement, *CASE_COLUMNS_WITHOUT_FUNDING)
@@ -75,7 +76,7 @@ def agreement_change_requests_visible_to(user, agreement):
              .order_by(AgreementChangeRequest.created_at, AgreementChangeRequest.id))
     if is_staff(user):
         return query
-    if has_role(user, policy.PARTY):
+    if has_role(user, Role.PARTY):
         return query.where(AgreementChangeRequest.party.in_(party_ids_of(user)))
     return nothing(AgreementChangeRequest)
 
@@ -86,11 +87,11 @@ def agreement_reviews(user):
     query = (Agreement
              .select(Agreement, *case_columns_for(user))
              .join(Case)
-             .where(Agreement.state == policy.AGREEMENT_FINAL, Agreement.review_on.is_null(False),
-                    Case.status != Case.CLOSED)
+             .where(Agreement.state == AgreementState.FINAL, Agreement.review_on.is_null(False),
+                    Case.status != CaseStatus.CLOSED)
              .order_by(Agreement.review_on, Agreement.id))
-    if has_role(user, policy.COORDINATOR):
+    if has_role(user, Role.COORDINATOR):
         return query
-    if has_role(user, policy.COACH):
+    if has_role(user, Role.COACH):
         return query.where(Agreement.case.in_(allocated_case_ids(user)))
     return nothing(Agreement)

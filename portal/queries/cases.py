@@ -7,15 +7,16 @@ from portal.models import Case, CaseEvent, CaseParty, CoachAllocation, Safeguard
 from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing,
 )
+from portal.vocab import Role
 
 
 def cases_visible_to(user):
     """Every case for coordinators, allocated cases for coaches, their own cases for parties."""
-    if has_role(user, policy.COORDINATOR):
+    if has_role(user, Role.COORDINATOR):
         return Case.select()
-    if has_role(user, policy.COACH):
+    if has_role(user, Role.COACH):
         return Case.select(*CASE_COLUMNS_WITHOUT_FUNDING).where(Case.id.in_(allocated_case_ids(user)))
-    if has_role(user, policy.PARTY):
+    if has_role(user, Role.PARTY):
         return Case.select(*CASE_COLUMNS_WITHOUT_FUNDING).where(Case.id.in_(
             CaseParty.select(CaseParty.case).where(CaseParty.user == user.id)))
     return nothing(Case)
@@ -23,7 +24,7 @@ def cases_visible_to(user):
 
 def cases_managed_by(user):
     """The cases whose staff view ("mission control") the user may open."""
-    if has_role(user, policy.COORDINATOR) or has_role(user, policy.COACH):
+    if has_role(user, Role.COORDINATOR) or has_role(user, Role.COACH):
         return cases_visible_to(user)
     return nothing(Case)
 
@@ -52,9 +53,9 @@ def current_coaches(case):
 def case_events_visible_to(user, case):
     """The case timeline, newest first: staff on the case; money matters for coordinators only."""
     query = CaseEvent.select().where(CaseEvent.case == case.id)
-    if has_role(user, policy.COORDINATOR):
+    if has_role(user, Role.COORDINATOR):
         pass
-    elif has_role(user, policy.COACH):
+    elif has_role(user, Role.COACH):
         query = query.where(CaseEvent.case.in_(allocated_case_ids(user)),
                             CaseEvent.kind.not_in(policy.COORDINATOR_ONLY_EVENT_KINDS))
     else:

@@ -12,13 +12,14 @@ from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING, PARTY_NAME_COLUMNS, allocated_case_ids, has_role, is_staff,
     nothing, party_ids_of,
 )
+from portal.vocab import Audience, Role, ShareState
 
 
 def _notes_shared_visibly_with(user, case=None):
     """Ids of notes with a share this party may see (policy.share_is_visible, in SQL). The share
     must be with the party's record on the note's own case."""
     shared = Note.alias()
-    needs_no_consent = ((NoteShare.state == policy.SHARE_NOT_NEEDED)
+    needs_no_consent = ((NoteShare.state == ShareState.NOT_NEEDED)
                         & (shared.source_party.is_null() | (shared.source_party == NoteShare.party)))
     return (NoteShare
             .select(NoteShare.note)
@@ -26,20 +27,20 @@ def _notes_shared_visibly_with(user, case=None):
             .join(CaseParty, on=(NoteShare.party == CaseParty.id))
             .where(NoteShare.party.in_(party_ids_of(user, case)),
                    CaseParty.case == shared.case,
-                   (NoteShare.state == policy.SHARE_GIVEN) | needs_no_consent))
+                   (NoteShare.state == ShareState.GIVEN) | needs_no_consent))
 
 
 def notes_visible_to(user, case):
     """The notes on `case` this user may read, newest first (the audience table of PRODUCT.md)."""
     query = Note.select().where(Note.case == case.id)
-    if has_role(user, policy.COORDINATOR):
+    if has_role(user, Role.COORDINATOR):
         readable = Note.audience.in_(policy.note_audiences_for(policy.CASE_COORDINATOR))
         query = query.where(readable | (Note.author == user.id))
-    elif has_role(user, policy.COACH):
+    elif has_role(user, Role.COACH):
         readable = Note.audience.in_(policy.note_audiences_for(policy.CASE_COACH))
         query = query.where(Note.case.in_(allocated_case_ids(user)),
                             readable | (Note.author == user.id))
-    elif has_role(user, policy.PARTY):
+    elif has_role(user, Role.PARTY):
         shared_with_me = _notes_shared_visibly_with(user, case)
         query = query.where(Note.audience.in_(policy.note_audiences_for(policy.NAMED_PARTY)),
                             Note.withdrawn_at.is_null(),
@@ -56,7 +57,7 @@ def _ids_of(query):
 
 def notes_shared_with(user):
     """Every note shared visibly with this party, on any of their cases, newest first."""
-    if not has_role(user, policy.PARTY):
+    if not has_role(user, Role.PARTY):
         return nothing(Note)
     return (Note
             .select(Note, *CASE_COLUMNS_WITHOUT_FUNDING)
@@ -79,10 +80,10 @@ def note_shares_visible_to(user, case):
             .order_by(NoteShare.note, CaseParty.name, NoteShare.id))
 
 
-def share_requests_for(user, states=(policy.SHARE_WAITING,)):
+def share_requests_for(user, states=(ShareState.WAITING,)):
     """Shares of this party's own words with another party, in `states`, with the note, the
     other party and the case: what the source party is asked about (or agreed to), newest first."""
-    if not has_role(user, policy.PARTY):
+    if not has_role(user, Role.PARTY):
         return nothing(NoteShare)
     source = CaseParty.alias()
     # The source party must be the user's record on the note's own case, and the other party a
@@ -98,7 +99,7 @@ def share_requests_for(user, states=(policy.SHARE_WAITING,)):
             .where(source.user == user.id,
                    source.case == Note.case,
                    CaseParty.case == Note.case,
-                   Note.audience == policy.PARTIES,
+                   Note.audience == Audience.PARTIES,
                    Note.withdrawn_at.is_null(),
                    NoteShare.party != Note.source_party,
                    NoteShare.state.in_(list(states)))
@@ -137,7 +138,7 @@ def files_shared_with(user):
 def files_of_share_requests_for(user):
     """Files of the notes the source party is asked about (or agreed to share): part of what
     they are shown, without their original names."""
-    asked = (share_requests_for(user, (policy.SHARE_WAITING, policy.SHARE_GIVEN))
+    asked = (share_requests_for(user, (ShareState.WAITING, ShareState.GIVEN))
              .select(NoteShare.note).order_by())
     return (NoteFile
             .select(*FILE_COLUMNS_WITHOUT_NAME)
@@ -176,7 +177,7 @@ def override_reads_visible_to(user, case):
 def notes_open_to_override(user, case):
     """Notes on `case` closed to this safeguarding lead that the override may open: only while
     a safeguarding concern on the case is unresolved (policy.can_override_note, in SQL)."""
-    if not (has_role(user, policy.COORDINATOR) and user.is_safeguarding_lead):
+    if not (has_role(user, Role.COORDINATOR) and user.is_safeguarding_lead):
         return nothing(Note)
     unresolved = SafeguardingConcern.unresolved().where(SafeguardingConcern.case == case.id)
     return (Note

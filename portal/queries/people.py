@@ -5,13 +5,14 @@ from portal.models import Case, CaseParty, ConsentEvent, User
 from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING, PARTY_COLUMNS_WITHOUT_FEE, has_role, nothing, party_items_on_case,
 )
+from portal.vocab import Role
 
 
 def parties_with_contact_visible_to(user, case):
     """Party records whose contact details the user may see: staff all, a party only their own.
     Fees with them only for coordinators and the party themselves."""
     query = party_items_on_case(CaseParty, CaseParty.id, user, case).order_by(CaseParty.id)
-    if has_role(user, policy.COACH):
+    if has_role(user, Role.COACH):
         query = query.select(*PARTY_COLUMNS_WITHOUT_FEE)
     return query
 
@@ -28,7 +29,7 @@ def consent_history_visible_to(user, case):
 
 def own_party_records(user):
     """This party's own record on each of their cases (consent, fee), with the case."""
-    if not has_role(user, policy.PARTY):
+    if not has_role(user, Role.PARTY):
         return nothing(CaseParty)
     return (CaseParty
             .select(CaseParty, *CASE_COLUMNS_WITHOUT_FUNDING)

@@ -2,19 +2,19 @@
 
 from peewee import Case as SqlCase
 
-from portal import policy
 from portal.models import Referral
 from portal.queries._scopes import has_role, nothing
+from portal.vocab import Role, Urgency
 
 
 def referrals_visible_to(user):
     """Referrals are the coordinators' queue, and nobody else's."""
-    if has_role(user, policy.COORDINATOR):
+    if has_role(user, Role.COORDINATOR):
         return Referral.select()
     return nothing(Referral)
 
 
-URGENCY_ORDER = ("urgent", "soon", "routine")
+URGENCY_ORDER = (Urgency.URGENT, Urgency.SOON, Urgency.ROUTINE)
 
 
 def referral_queue(user, *, status=None, dispute_type=None, source=None):

@@ -6,6 +6,7 @@ from peewee import Case as SqlCase
 from portal import policy
 from portal.models import Case, ConcernEvent, SafeguardingConcern, User
 from portal.queries._scopes import allocated_case_ids, has_role, nothing
+from portal.vocab import ConcernLevel, ConcernState, Role
 
 
 def concerns_visible_to(user, case=None):
@@ -13,9 +14,9 @@ def concerns_visible_to(user, case=None):
     query = SafeguardingConcern.select()
     if case is not None:
         query = query.where(SafeguardingConcern.case == case.id)
-    if has_role(user, policy.COORDINATOR):
+    if has_role(user, Role.COORDINATOR):
         return query
-    if has_role(user, policy.COACH):
+    if has_role(user, Role.COACH):
         return query.where(SafeguardingConcern.case.in_(allocated_case_ids(user))
                            | (SafeguardingConcern.raised_by == user.id))
     return nothing(SafeguardingConcern)
@@ -24,23 +25,23 @@ def concerns_visible_to(user, case=None):
 # The dashboard's status filter: "" is every concern not yet closed.
 CONCERN_STATUS_FILTERS = {
     "": policy.UNRESOLVED_CONCERN_STATES,
-    policy.CONCERN_OPEN: frozenset({policy.CONCERN_OPEN}),
-    policy.CONCERN_ACKNOWLEDGED: frozenset({policy.CONCERN_ACKNOWLEDGED}),
-    policy.CONCERN_CLOSED: frozenset({policy.CONCERN_CLOSED}),
+    ConcernState.OPEN: frozenset({ConcernState.OPEN}),
+    ConcernState.ACKNOWLEDGED: frozenset({ConcernState.ACKNOWLEDGED}),
+    ConcernState.CLOSED: frozenset({ConcernState.CLOSED}),
 }
 
 
 def _concern_urgency():
     """The level as a number, most urgent (immediate) first; an unknown level sorts last."""
     return SqlCase(SafeguardingConcern.level,
-                   [(level, rank) for rank, level in enumerate(policy.CONCERN_LEVELS)],
-                   len(policy.CONCERN_LEVELS))
+                   [(level, rank) for rank, level in enumerate(ConcernLevel)],
+                   len(ConcernLevel))
 
 
 def concern_dashboard(user, *, status="", level=None, category=None, raised_by=None,
                       raised_from=None, raised_before=None):
     """Coordinators' concerns with case and raiser, most urgent level first, then oldest first."""
-    if not has_role(user, policy.COORDINATOR):
+    if not has_role(user, Role.COORDINATOR):
         return nothing(SafeguardingConcern)
     query = (concerns_visible_to(user)
              .select(SafeguardingConcern, Case, User)
@@ -76,7 +77,7 @@ def concern_raisers(user):
 
 def concerns_on_case(user, case):
     """The case's concerns the user may see: not yet closed first, then most urgent, oldest."""
-    closed_last = SafeguardingConcern.state == policy.CONCERN_CLOSED
+    closed_last = SafeguardingConcern.state == ConcernState.CLOSED
     return (concerns_visible_to(user, case)
             .order_by(closed_last, _concern_urgency(), SafeguardingConcern.created_at,
                       SafeguardingConcern.id))

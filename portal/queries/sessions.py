@@ -2,21 +2,21 @@
 
 from peewee import Case as SqlCase
 
-from portal import policy
 from portal.models import Case, CaseParty, CaseSession, SessionAttendee, SessionCoach, User
 from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing, party_ids_of,
 )
+from portal.vocab import Role, SessionKind, SessionMode, SessionStatus
 
 # Session kinds that count against a case's coaching allowance.
-ALLOWANCE_KINDS = frozenset({"coaching", "post_mediation_coaching"})
+ALLOWANCE_KINDS = frozenset({SessionKind.COACHING, SessionKind.POST_MEDIATION_COACHING})
 
 
 def allowance_used(case):
     """Coaching sessions on the case that count against its allowance (all but cancelled)."""
     return (CaseSession.select()
             .where(CaseSession.case == case.id, CaseSession.kind.in_(ALLOWANCE_KINDS),
-                   CaseSession.status != "cancelled")
+                   CaseSession.status != SessionStatus.CANCELLED)
             .count())
 
 
@@ -25,7 +25,7 @@ def _session_columns_for_parties():
     the place of an office or venue session, but no place at all for a home visit, whose place
     is a party's home address. The address never leaves the database for a party."""
     columns = [f for f in CaseSession._meta.sorted_fields if f is not CaseSession.location]
-    place = SqlCase(None, [(CaseSession.mode != policy.HOME_VISIT, CaseSession.location)])
+    place = SqlCase(None, [(CaseSession.mode != SessionMode.HOME_VISIT, CaseSession.location)])
     return [*columns, place.alias(CaseSession.location.name)]
 
 
@@ -33,11 +33,11 @@ def sessions_visible_to(user, case):
     """Sessions on the case: staff see all, a party only those they attend (without the
     address of a home visit)."""
     query = CaseSession.select().where(CaseSession.case == case.id)
-    if has_role(user, policy.COORDINATOR):
+    if has_role(user, Role.COORDINATOR):
         pass
-    elif has_role(user, policy.COACH):
+    elif has_role(user, Role.COACH):
         query = query.where(CaseSession.case.in_(allocated_case_ids(user)))
-    elif has_role(user, policy.PARTY):
+    elif has_role(user, Role.PARTY):
         query = (query
                  .select(*_session_columns_for_parties())
                  .where(CaseSession.id.in_(
@@ -51,7 +51,7 @@ def sessions_visible_to(user, case):
 def party_sessions(user):
     """Every session, on any case, that this party attends (without the address of a home
     visit)."""
-    if not has_role(user, policy.PARTY):
+    if not has_role(user, Role.PARTY):
         return nothing(CaseSession)
     return (CaseSession
             .select(*_session_columns_for_parties(), *CASE_COLUMNS_WITHOUT_FUNDING)
@@ -64,7 +64,7 @@ def party_sessions(user):
 
 def coach_sessions(user):
     """Sessions this coach runs, on cases they are still allocated to, with the case."""
-    if not has_role(user, policy.COACH):
+    if not has_role(user, Role.COACH):
         return nothing(CaseSession)
     return (CaseSession
             .select(CaseSession, *CASE_COLUMNS_WITHOUT_FUNDING)
@@ -77,7 +77,7 @@ def coach_sessions(user):
 
 def own_sessions(user):
     """The sessions a user takes part in: a party's own meetings, a coach's sessions."""
-    if has_role(user, policy.PARTY):
+    if has_role(user, Role.PARTY):
         return party_sessions(user)
     return coach_sessions(user)
 

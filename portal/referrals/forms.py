@@ -7,22 +7,26 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from portal import labels
 from portal.forms import choices
+from portal.vocab import (
+    AgencyType, CaseKind, DisputeType, ReferralSource, ReferralStatus, UnsafeRoute, Urgency,
+)
 
-SOURCES = [("self", "I am referring myself"), ("agency", "I am referring someone for an organisation")]
+SOURCES = [(ReferralSource.SELF, "I am referring myself"),
+           (ReferralSource.AGENCY, "I am referring someone for an organisation")]
 AGENCY_TYPES = [
-    ("", "Choose the kind of organisation"), ("housing", "Housing provider or housing officer"),
-    ("employer", "Employer"), ("police", "Police"), ("health", "GP or health service"),
-    ("social_care", "Social care"), ("school", "School or college"), ("council", "Local council"),
-    ("other", "Another organisation"),
+    ("", "Choose the kind of organisation"), (AgencyType.HOUSING, "Housing provider or housing officer"),
+    (AgencyType.EMPLOYER, "Employer"), (AgencyType.POLICE, "Police"), (AgencyType.HEALTH, "GP or health service"),
+    (AgencyType.SOCIAL_CARE, "Social care"), (AgencyType.SCHOOL, "School or college"),
+    (AgencyType.COUNCIL, "Local council"), (AgencyType.OTHER, "Another organisation"),
 ]
-DISPUTE_TYPES = [("neighbour", "Neighbours"), ("workplace", "Work"), ("family", "Family"),
-                 ("other", "Something else")]
-URGENCIES = [("routine", "Routine: within a few weeks is fine"),
-             ("soon", "Soon: it is getting worse"),
-             ("urgent", "Urgent: please contact us within two working days")]
-UNSAFE_ROUTES = [("phone", "Do not phone"), ("text", "Do not send text messages"),
-                 ("email", "Do not email"), ("post", "Do not write to the home address")]
+DISPUTE_TYPES = [(DisputeType.NEIGHBOUR, "Neighbours"), (DisputeType.WORKPLACE, "Work"),
+                 (DisputeType.FAMILY, "Family"), (DisputeType.OTHER, "Something else")]
+URGENCIES = [(Urgency.ROUTINE, "Routine: within a few weeks is fine"),
+             (Urgency.SOON, "Soon: it is getting worse"),
+             (Urgency.URGENT, "Urgent: please contact us within two working days")]
+UNSAFE_ROUTES = [(route, labels.label(route, "unsafe_route")) for route in UnsafeRoute]
 PERSON_COUNT = 3
 
 
@@ -42,8 +46,8 @@ class PersonForm(Form):
                                   validators=[Optional(), Length(max=1000)])
 
     def unsafe_routes(self):
-        chosen = {"phone": self.no_phone.data, "text": self.no_text.data,
-                  "email": self.no_email.data, "post": self.no_post.data}
+        chosen = {UnsafeRoute.PHONE: self.no_phone.data, UnsafeRoute.TEXT: self.no_text.data,
+                  UnsafeRoute.EMAIL: self.no_email.data, UnsafeRoute.POST: self.no_post.data}
         return ",".join(code for code, _ in UNSAFE_ROUTES if chosen[code])
 
     def is_blank(self):
@@ -80,16 +84,16 @@ class ReferralForm(FlaskForm):
     submit = SubmitField("Send referral")
 
     def validate_agency_name(self, field):
-        if self.source.data == "agency" and not (field.data or "").strip():
+        if self.source.data == ReferralSource.AGENCY and not (field.data or "").strip():
             raise ValidationError("Enter the name of your organisation.")
 
     def validate_agency_type(self, field):
         known = {code for code, _ in AGENCY_TYPES if code}
-        if self.source.data == "agency" and field.data not in known:
+        if self.source.data == ReferralSource.AGENCY and field.data not in known:
             raise ValidationError("Choose the kind of organisation.")
 
     def validate_referrer_name(self, field):
-        if self.source.data == "agency" and not (field.data or "").strip():
+        if self.source.data == ReferralSource.AGENCY and not (field.data or "").strip():
             raise ValidationError("Enter your name, so that we can contact you about the referral.")
 
     def validate_people(self, field):
@@ -107,7 +111,7 @@ class ReferralForm(FlaskForm):
         return [entry.form for entry in self.people.entries if not entry.form.is_blank()]
 
 
-DECISIONS = [("mediation", "Accept for mediation"), ("coaching", "Accept for one-to-one coaching"),
+DECISIONS = [(CaseKind.MEDIATION, "Accept for mediation"), (CaseKind.COACHING, "Accept for one-to-one coaching"),
              ("decline", "Decline")]
 
 
@@ -129,9 +133,9 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter
 
-    status = SelectField("Status", choices=choices([("", "Any status"), ("new", "New"), ("accepted", "Accepted"),
-                                                    ("declined", "Declined")]), validators=[Optional()])
+    status = SelectField("Status", validators=[Optional()],
+                         choices=choices([("", "Any status")] + [(s, labels.label(s)) for s in ReferralStatus]))
     dispute_type = SelectField("Dispute", choices=choices([("", "Any dispute")] + DISPUTE_TYPES),
                                validators=[Optional()])
-    source = SelectField("Source", choices=choices([("", "Any source"), ("self", "Self-referral"),
-                                                    ("agency", "Agency")]), validators=[Optional()])
+    source = SelectField("Source", choices=choices([("", "Any source"), (ReferralSource.SELF, "Self-referral"),
+                                                    (ReferralSource.AGENCY, "Agency")]), validators=[Optional()])

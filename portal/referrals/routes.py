@@ -5,13 +5,14 @@ from datetime import timedelta
 from flask import abort, current_app, flash, render_template, request, session, url_for
 from flask_login import current_user
 
-from portal import policy, queries, ratelimit
+from portal import queries, ratelimit
 from portal.access import role_required
 from portal.htmx import redirect_to, render
 from portal.models import Referral, ReferralPerson
 from portal.pagination import paginate
 from portal.referrals import bp, service
 from portal.referrals.forms import QueueFilterForm, ReferralForm, TriageForm
+from portal.vocab import ReferralStatus, Role
 
 @bp.route("/refer", methods=["GET", "POST"])
 def refer():
@@ -44,7 +45,7 @@ def thank_you():
 
 
 @bp.get("/referrals")
-@role_required(policy.COORDINATOR)
+@role_required(Role.COORDINATOR)
 def queue():
     """Referrals, most urgent and newest first, filtered by status, dispute and source."""
     filters = QueueFilterForm(request.args)
@@ -62,12 +63,12 @@ def load_referral(reference):
 
 
 @bp.route("/referrals/<reference>", methods=["GET", "POST"])
-@role_required(policy.COORDINATOR)
+@role_required(Role.COORDINATOR)
 def triage(reference):
     """Read a referral and accept it as mediation or coaching, or decline it with a reason."""
     referral = load_referral(reference)
     form = TriageForm()
-    if request.method == "POST" and referral.status != "new":
+    if request.method == "POST" and referral.status != ReferralStatus.NEW:
         flash(f"Referral {referral.reference} has already been {referral.status}.", "error")
         return redirect_to(url_for("referrals.triage", reference=referral.reference))
     if form.validate_on_submit():

@@ -2,14 +2,17 @@
 
 from flask import current_app
 
-from portal import accounts, audit, mail, policy, timeline
+from portal import accounts, audit, mail, timeline
 from portal.db import database
-from portal.models import AccountToken, Case, CaseParty, Referral, ReferralPerson, User, utcnow
+from portal.models import Case, CaseParty, Referral, ReferralPerson, User, utcnow
+from portal.vocab import (
+    CaseEventKind, CaseKind, ReferralSource, ReferralStatus, Role, TokenPurpose, UnsafeRoute,
+)
 
 
 def save_referral(form):
     """Save the referral and its people in one transaction; returns the Referral."""
-    is_agency = form.source.data == "agency"
+    is_agency = form.source.data == ReferralSource.AGENCY
     with database.atomic():
         referral = Referral.create(
             reference=Referral.next_reference(utcnow().year),
@@ -41,7 +44,7 @@ def _text(field):
 
 def decline(referral, reason, by, remote_addr=""):
     with database.atomic():
-        referral.status, referral.decline_reason = "declined", reason.strip()
+        referral.status, referral.decline_reason = ReferralStatus.DECLINED, reason.strip()
         referral.triaged_by, referral.triaged_at = by, utcnow()
         referral.save()
         audit.record("referral.declined", actor=by, record=referral, remote_addr=remote_addr)
@@ -68,9 +71,9 @@ def accept(referral, kind, by, invite=True, remote_addr=""):
                 invitation = _link_or_invite(party, by, remote_addr)
                 if invitation:
                     invitations.append(invitation)
-        referral.status, referral.triaged_by, referral.triaged_at = "accepted", by, utcnow()
+        referral.status, referral.triaged_by, referral.triaged_at = ReferralStatus.ACCEPTED, by, utcnow()
         referral.save()
-        timeline.record(case, "case.opened",
+        timeline.record(case, CaseEventKind.CASE_OPENED,
                         f"Case opened from referral {referral.reference} as {_kind_words(kind)}.", by)
         audit.record("referral.accepted", actor=by, record=referral, case_id=case.id,
                      remote_addr=remote_addr)
@@ -86,11 +89,11 @@ def accept(referral, kind, by, invite=True, remote_addr=""):
 
 
 def _kind_words(kind):
-    return "mediation" if kind == Case.MEDIATION else "one-to-one coaching"
+    return "mediation" if kind == CaseKind.MEDIATION else "one-to-one coaching"
 
 
 def _email_is_safe(person):
-    return bool(person.email) and "email" not in person.unsafe_routes.split(",")
+    return bool(person.email) and UnsafeRoute.EMAIL not in person.unsafe_routes.split(",")
 
 
 def _link_or_invite(party, by, remote_addr=""):
@@ -98,15 +101,15 @@ def _link_or_invite(party, by, remote_addr=""):
     Returns (user, raw token) when an invitation must be emailed."""
     existing = User.by_email(party.email).first()
     if existing is not None:
-        if existing.role == policy.PARTY:
+        if existing.role == Role.PARTY:
             party.user = existing
             party.save()
         # A staff address given for a party is left unlinked: a coordinator sorts it out.
         return None
-    user = User.create(name=party.name, email=party.email, role=policy.PARTY)
+    user = User.create(name=party.name, email=party.email, role=Role.PARTY)
     party.user = user
     party.save()
-    raw = accounts.issue_token(user, AccountToken.INVITATION,
+    raw = accounts.issue_token(user, TokenPurpose.INVITATION,
                                current_app.config["INVITATION_LIFETIME"], created_by=by)
     audit.record("account.invited", actor=by, record=user, case_id=party.case_id, detail="role=party",
                  remote_addr=remote_addr)

@@ -5,6 +5,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import policy, queries
+from portal.vocab import Role
 
 bp = Blueprint("safeguarding", __name__)
 
@@ -14,7 +15,7 @@ def _open_concern_count():
     """The navigation's count, for coordinators only; a function, so that only pages that show
     the navigation run the query."""
     if not (current_user.is_authenticated
-            and policy.can_use_role_area(current_user.actor(), policy.COORDINATOR)):
+            and policy.can_use_role_area(current_user.actor(), Role.COORDINATOR)):
         return {"open_concern_count": None}
     return {"open_concern_count": lambda: queries.open_concern_count_for(current_user)}
 

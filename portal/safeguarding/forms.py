@@ -7,19 +7,20 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal import labels, policy
+from portal import labels
 from portal.forms import DATE_EXAMPLE, choices, uk_date
 from portal.times import local_today
+from portal.vocab import ConcernCategory, ConcernLevel, ConcernOutcome, ConcernState
 
 LEVEL_WORDS = {
-    "immediate": "Immediate: someone may be in danger now",
-    "high": "High: needs action today",
-    "medium": "Medium: needs action within a few days",
-    "low": "Low: to record and keep an eye on",
+    ConcernLevel.IMMEDIATE: "Immediate: someone may be in danger now",
+    ConcernLevel.HIGH: "High: needs action today",
+    ConcernLevel.MEDIUM: "Medium: needs action within a few days",
+    ConcernLevel.LOW: "Low: to record and keep an eye on",
 }
-LEVELS = [(level, LEVEL_WORDS[level]) for level in policy.CONCERN_LEVELS]
-CATEGORIES = [(code, labels.label(code)) for code in policy.CONCERN_CATEGORIES]
-OUTCOMES = [(code, labels.label(code)) for code in policy.CONCERN_OUTCOMES]
+LEVELS = [(level, LEVEL_WORDS[level]) for level in ConcernLevel]
+CATEGORIES = [(code, labels.label(code)) for code in ConcernCategory]
+OUTCOMES = [(code, labels.label(code)) for code in ConcernOutcome]
 NOBODY, SOMEONE_ELSE, PARTY_PREFIX = "nobody", "someone_else", "party-"
 
 
@@ -64,8 +65,8 @@ class RaiseConcernForm(FlaskForm):
         return (self.about_other_person.data or "").strip() if self.about.data == SOMEONE_ELSE else ""
 
 
-STATUSES = [("", "Not yet closed (all)"), (policy.CONCERN_OPEN, "Not yet acknowledged"),
-            (policy.CONCERN_ACKNOWLEDGED, "Acknowledged"), (policy.CONCERN_CLOSED, "Closed")]
+STATUSES = [("", "Not yet closed (all)"), (ConcernState.OPEN, "Not yet acknowledged"),
+            (ConcernState.ACKNOWLEDGED, "Acknowledged"), (ConcernState.CLOSED, "Closed")]
 
 
 class DashboardFilterForm(FlaskForm):
@@ -74,7 +75,7 @@ class DashboardFilterForm(FlaskForm):
 
     status = SelectField("Status", choices=choices(STATUSES), validators=[Optional()])
     level = SelectField("Level", choices=choices([("", "Any level")] + [
-        (code, labels.label(code)) for code in policy.CONCERN_LEVELS]), validators=[Optional()])
+        (code, labels.label(code)) for code in ConcernLevel]), validators=[Optional()])
     category = SelectField("Category", choices=choices([("", "Any category")] + CATEGORIES),
                            validators=[Optional()])
     raised_by = SelectField("Raised by", validators=[Optional()])

@@ -18,6 +18,7 @@ from portal.safeguarding.view import (
     ack_limits, concern_context, limit_words, load_concern, urgency,
 )
 from portal.times import local_to_utc
+from portal.vocab import Role
 
 
 @bp.route("/cases/<reference>/concerns/new", methods=["GET", "POST"])
@@ -51,7 +52,7 @@ def _say_who_was_told(sent, failed):
 
 
 @bp.get("/safeguarding")
-@role_required(policy.COORDINATOR)
+@role_required(Role.COORDINATOR)
 def dashboard():
     """Concerns not yet closed, most urgent and oldest first, with filters; the list refreshes
     itself every minute."""

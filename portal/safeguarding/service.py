@@ -12,6 +12,10 @@ from flask import current_app, url_for
 from portal import audit, labels, mail, policy, timeline
 from portal.db import database
 from portal.models import ConcernEvent, SafeguardingConcern, User, utcnow
+from portal.vocab import (
+    CaseEventKind, ConcernCategory, ConcernEventKind, ConcernLevel, ConcernOutcome,
+    ConcernState, Role,
+)
 
 Concern = SafeguardingConcern
 
@@ -29,21 +33,21 @@ class ConcernRuleError(ValueError):
     """A change the concern's state does not allow; the message is for the person who tried."""
 
 
-def _known(value, allowed, what):
-    if value not in allowed:
+def _known(value, vocabulary, what):
+    if not vocabulary.has(value):
         raise policy.PolicyError(f"unknown {what}: {value!r}")
 
 
 def raise_concern(case, *, by, category, level, description, about_party=None,
                   about_other_person="", occurred_at="", remote_addr=""):
     """Save a new concern on the case. The caller emails the leads once this has committed."""
-    _known(category, policy.CONCERN_CATEGORIES, "concern category")
-    _known(level, policy.CONCERN_LEVELS, "concern level")
+    _known(category, ConcernCategory, "concern category")
+    _known(level, ConcernLevel, "concern level")
     with database.atomic():
         concern = Concern.create(
             case=case, raised_by=by, about_party=about_party, about_other_person=about_other_person,
             category=category, level=level, description=description, occurred_at=occurred_at)
-        timeline.record(case, "safeguarding",
+        timeline.record(case, CaseEventKind.SAFEGUARDING,
                         f"Safeguarding concern raised ({labels.label(level).lower()}).", by)
         audit.record("safeguarding.concern_raised", actor=by, record=concern, case_id=case.id,
                      detail=f"level={level}", remote_addr=remote_addr)
@@ -53,7 +57,7 @@ def raise_concern(case, *, by, category, level, description, about_party=None,
 def lead_addresses():
     """Every active safeguarding lead's email address."""
     return [u.email for u in User.select(User.email)
-            .where(User.role == policy.COORDINATOR, User.active == True,  # noqa: E712
+            .where(User.role == Role.COORDINATOR, User.active == True,  # noqa: E712
                    User.is_safeguarding_lead == True)  # noqa: E712
             .order_by(User.id)]
 
@@ -96,11 +100,11 @@ def _move(concern, from_states, refusal, **changes):
 def _acknowledge_if_open(concern, by, remote_addr):
     """Acknowledge a concern nobody has acknowledged yet; True if this call did."""
     now = utcnow()
-    moved = (Concern.update(state=policy.CONCERN_ACKNOWLEDGED, acknowledged_by=by, acknowledged_at=now)
-             .where(Concern.id == concern.id, Concern.state == policy.CONCERN_OPEN)
+    moved = (Concern.update(state=ConcernState.ACKNOWLEDGED, acknowledged_by=by, acknowledged_at=now)
+             .where(Concern.id == concern.id, Concern.state == ConcernState.OPEN)
              .execute())
     if moved:
-        ConcernEvent.create(concern=concern, kind="acknowledged", by=by, created_at=now)
+        ConcernEvent.create(concern=concern, kind=ConcernEventKind.ACKNOWLEDGED, by=by, created_at=now)
         audit.record("safeguarding.concern_acknowledged", actor=by, record=concern,
                      case_id=concern.case_id, remote_addr=remote_addr)
     return bool(moved)
@@ -117,7 +121,7 @@ def record_action(concern, *, text, agency, agency_reference, action_on, by, rem
     with database.atomic():
         _acknowledge_if_open(concern, by, remote_addr)
         _move(concern, policy.UNRESOLVED_CONCERN_STATES, REFUSALS["action"], state=Concern.state)
-        event = ConcernEvent.create(concern=concern, kind="action", by=by, text=text,
+        event = ConcernEvent.create(concern=concern, kind=ConcernEventKind.ACTION, by=by, text=text,
                                     agency=agency or None, agency_reference=agency_reference or None,
                                     action_on=action_on)
         audit.record("safeguarding.action_recorded", actor=by, record=concern,
@@ -126,13 +130,13 @@ def record_action(concern, *, text, agency, agency_reference, action_on, by, rem
 
 def close(concern, *, outcome, sign_off_note, by, remote_addr=""):
     """Close with an outcome, signed off by `by` with a note."""
-    _known(outcome, policy.CONCERN_OUTCOMES, "concern outcome")
+    _known(outcome, ConcernOutcome, "concern outcome")
     with database.atomic():
         _acknowledge_if_open(concern, by, remote_addr)
-        _move(concern, {policy.CONCERN_ACKNOWLEDGED}, REFUSALS["close"],
-              state=policy.CONCERN_CLOSED, outcome=outcome, signed_off_by=by, closed_at=utcnow())
-        ConcernEvent.create(concern=concern, kind="closed", by=by, outcome=outcome, text=sign_off_note)
-        timeline.record(concern.case, "safeguarding", "Safeguarding concern closed.", by)
+        _move(concern, {ConcernState.ACKNOWLEDGED}, REFUSALS["close"],
+              state=ConcernState.CLOSED, outcome=outcome, signed_off_by=by, closed_at=utcnow())
+        ConcernEvent.create(concern=concern, kind=ConcernEventKind.CLOSED, by=by, outcome=outcome, text=sign_off_note)
+        timeline.record(concern.case, CaseEventKind.SAFEGUARDING, "Safeguarding concern closed.", by)
         audit.record("safeguarding.concern_closed", actor=by, record=concern,
                      case_id=concern.case_id, detail=f"outcome={outcome}", remote_addr=remote_addr)
 
@@ -141,10 +145,10 @@ def reopen(concern, *, reason, by, remote_addr=""):
     """Back to acknowledged (the lead who reopens it has it in hand); earlier closings stay in
     the chronology."""
     with database.atomic():
-        _move(concern, {policy.CONCERN_CLOSED}, REFUSALS["reopen"],
-              state=policy.CONCERN_ACKNOWLEDGED, outcome=None, signed_off_by=None, closed_at=None)
-        ConcernEvent.create(concern=concern, kind="reopened", by=by, text=reason)
-        timeline.record(concern.case, "safeguarding", "Safeguarding concern reopened.", by)
+        _move(concern, {ConcernState.CLOSED}, REFUSALS["reopen"],
+              state=ConcernState.ACKNOWLEDGED, outcome=None, signed_off_by=None, closed_at=None)
+        ConcernEvent.create(concern=concern, kind=ConcernEventKind.REOPENED, by=by, text=reason)
+        timeline.record(concern.case, CaseEventKind.SAFEGUARDING, "Safeguarding concern reopened.", by)
         audit.record("safeguarding.concern_reopened", actor=by, record=concern,
                      case_id=concern.case_id, remote_addr=remote_addr)
 
@@ -152,6 +156,6 @@ def reopen(concern, *, reason, by, remote_addr=""):
 def add_addendum(concern, *, text, by, remote_addr=""):
     """A correction or addition; the concern's own text stays as it was."""
     with database.atomic():
-        event = ConcernEvent.create(concern=concern, kind="addendum", by=by, text=text)
+        event = ConcernEvent.create(concern=concern, kind=ConcernEventKind.ADDENDUM, by=by, text=text)
         audit.record("safeguarding.addendum_added", actor=by, record=concern,
                      case_id=concern.case_id, detail=f"event={event.id}", remote_addr=remote_addr)

@@ -14,6 +14,7 @@ from portal import policy, queries
 from portal.access import current_actor, require
 from portal.htmx import form_response, is_htmx_request, redirect_to, replace
 from portal.models import SafeguardingConcern, utcnow
+from portal.vocab import ConcernState
 
 LEAD_MOVES = ("acknowledge", "action", "close", "reopen")
 
@@ -49,7 +50,7 @@ def limit_words(limit):
 
 def urgency(concern, now, limits):
     age = now - concern.created_at
-    acknowledged = concern.state != policy.CONCERN_OPEN
+    acknowledged = concern.state != ConcernState.OPEN
     return Urgency(age=age, overdue=policy.is_overdue(concern.level, acknowledged, age, limits),
                    limit=limits.get(concern.level))
 

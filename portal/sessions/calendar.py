@@ -12,6 +12,7 @@ from icalendar import Calendar, Event
 
 from portal import labels, policy
 from portal.models import utcnow
+from portal.vocab import SessionMode, SessionStatus
 
 PRODID = "-//Accord//Accord sessions//EN"
 MEDIA_TYPE = "text/calendar; charset=utf-8"
@@ -23,9 +24,9 @@ def _utc(moment):
 
 def _place(session):
     """(LOCATION, DESCRIPTION) words for the session's mode."""
-    if session.mode == "online":
+    if session.mode == SessionMode.ONLINE:
         return "Online", f"Join online: {session.online_link}"
-    if session.mode == "telephone":
+    if session.mode == SessionMode.TELEPHONE:
         return "Telephone", "This session is by telephone."
     if not policy.calendar_carries_session_address(_facts(session)):
         return labels.label(session.mode), f"This session is a {labels.label(session.mode).lower()}."
@@ -54,9 +55,9 @@ def session_event(session, *, service_name, domain, staff_link=None):
     event.add("location", location)
     if description:
         event.add("description", description)
-    if session.mode == "online" and session.online_link:
+    if session.mode == SessionMode.ONLINE and session.online_link:
         event.add("url", session.online_link)
-    event.add("status", "CANCELLED" if session.status == "cancelled" else "CONFIRMED")
+    event.add("status", "CANCELLED" if session.status == SessionStatus.CANCELLED else "CONFIRMED")
     return event
 
 

@@ -11,20 +11,25 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.forms import DATE_EXAMPLE, checkboxes, choices, scope_ids, uk_date  # noqa: F401 (scope_ids is re-exported)
 from portal.models import utcnow
-from portal.sessions.service import KINDS, Plan, Seat
+from portal.sessions.service import Plan, Seat
 from portal.times import local_to_utc, to_local
+from portal.vocab import CancelledBy, SessionKind, SessionMode, SessionStatus
 
 KIND_CHOICES = {
-    "pre_mediation": "Pre-mediation meeting (one party)",
-    "joint_mediation": "Joint mediation",
-    "coaching": "Coaching session (one party)",
-    "post_mediation_coaching": "Post-mediation coaching (one party)",
+    SessionKind.PRE_MEDIATION: "Pre-mediation meeting (one party)",
+    SessionKind.JOINT_MEDIATION: "Joint mediation",
+    SessionKind.COACHING: "Coaching session (one party)",
+    SessionKind.POST_MEDIATION_COACHING: "Post-mediation coaching (one party)",
 }
-MODES = [("face_to_face", "Face to face at an office"), ("online", "Online"),
-         ("telephone", "Telephone"), ("home_visit", "Home visit"),
-         ("community_venue", "At a community venue")]
-OUTCOMES = [("held", "Held"), ("did_not_attend", "Party did not attend"), ("cancelled", "Cancelled")]
-CANCELLED_BY = [("party", "A party"), ("coach", "The coach"), ("service", "The service")]
+MODES = [(SessionMode.FACE_TO_FACE, "Face to face at an office"), (SessionMode.ONLINE, "Online"),
+         (SessionMode.TELEPHONE, "Telephone"), (SessionMode.HOME_VISIT, "Home visit"),
+         (SessionMode.COMMUNITY_VENUE, "At a community venue")]
+OUTCOMES = [(SessionStatus.HELD, "Held"), (SessionStatus.DID_NOT_ATTEND, "Party did not attend"),
+            (SessionStatus.CANCELLED, "Cancelled")]
+CANCELLED_BY = [(CancelledBy.PARTY, "A party"), (CancelledBy.COACH, "The coach"), (CancelledBy.SERVICE, "The service")]
+# Where each mode's place is typed (an online session has its link instead).
+PLACE_FIELDS = {SessionMode.FACE_TO_FACE: "office", SessionMode.HOME_VISIT: "address",
+                SessionMode.COMMUNITY_VENUE: "venue"}
 MIN_MINUTES, MAX_MINUTES = 15, 480
 
 
@@ -78,19 +83,19 @@ class WhenWhereForm(FlaskForm):
             raise ValidationError("Choose a date and time in the future.")
 
     def validate_office(self, field):
-        if self.mode.data == "face_to_face" and field.data not in self._offices:
+        if self.mode.data == SessionMode.FACE_TO_FACE and field.data not in self._offices:
             raise ValidationError("Choose the office for a face-to-face session.")
 
     def validate_online_link(self, field):
-        if self.mode.data == "online" and not is_https_url(field.data):
+        if self.mode.data == SessionMode.ONLINE and not is_https_url(field.data):
             raise ValidationError("Enter the full meeting link, starting https://")
 
     def validate_address(self, field):
-        if self.mode.data == "home_visit" and not (field.data or "").strip():
+        if self.mode.data == SessionMode.HOME_VISIT and not (field.data or "").strip():
             raise ValidationError("Enter the address for the home visit.")
 
     def validate_venue(self, field):
-        if self.mode.data == "community_venue" and not (field.data or "").strip():
+        if self.mode.data == SessionMode.COMMUNITY_VENUE and not (field.data or "").strip():
             raise ValidationError("Enter the name and address of the venue.")
 
     def starts_at(self):
@@ -99,10 +104,9 @@ class WhenWhereForm(FlaskForm):
     def place(self):
         """(location, online_link) for the chosen mode; what was typed for other modes is dropped."""
         mode = self.mode.data
-        if mode == "online":
+        if mode == SessionMode.ONLINE:
             return "", self.online_link.data.strip()
-        place = {"face_to_face": self.office, "home_visit": self.address,
-                 "community_venue": self.venue}.get(mode)
+        place = getattr(self, PLACE_FIELDS[mode]) if mode in PLACE_FIELDS else None
         return ((place.data or "").strip() if place else ""), ""
 
     def when_where(self):
@@ -115,12 +119,11 @@ class WhenWhereForm(FlaskForm):
 def when_where_data(session):
     """A session's time and place as the form shows them (local time)."""
     local = to_local(session.starts_at)
-    places = {"face_to_face": "office", "home_visit": "address", "community_venue": "venue"}
     data = {"day": local.date(), "start": local.time().replace(tzinfo=None),
             "duration": session.duration_minutes, "mode": session.mode,
             "online_link": session.online_link}
-    if session.mode in places:
-        data[places[session.mode]] = session.location
+    if session.mode in PLACE_FIELDS:
+        data[PLACE_FIELDS[session.mode]] = session.location
     return data
 
 
@@ -143,7 +146,7 @@ class ScheduleForm(WhenWhereForm):
         self.coaches.choices = choices([(i, c.name) for i, c in self.coach_users.items()])
 
     def validate_kind(self, field):
-        if field.data not in KINDS:
+        if not SessionKind.has(field.data):
             raise ValidationError("Choose the kind of session.")
 
     def validate_attendees(self, field):
@@ -224,17 +227,17 @@ class OutcomeForm(FlaskForm):
         came = set(field.data or ())
         if not came <= set(self.parties):
             raise ValidationError("Choose parties attending this session.")
-        if self.status.data == "held" and not came:
+        if self.status.data == SessionStatus.HELD and not came:
             raise ValidationError("Tick who came. If nobody came, choose “Party did not attend”.")
-        if self.status.data == "did_not_attend" and came == set(self.parties):
+        if self.status.data == SessionStatus.DID_NOT_ATTEND and came == set(self.parties):
             raise ValidationError("Everyone came: choose “Held”, or untick who did not come.")
 
     def validate_cancelled_by(self, field):
-        if self.status.data == "cancelled" and field.data not in dict(CANCELLED_BY):
+        if self.status.data == SessionStatus.CANCELLED and field.data not in dict(CANCELLED_BY):
             raise ValidationError("Say who cancelled the session.")
 
     def attendance(self):
         """party id -> attended (None for a cancelled session: nobody was expected)."""
-        if self.status.data == "cancelled":
+        if self.status.data == SessionStatus.CANCELLED:
             return {int(i): None for i in self.parties}
         return {int(i): i in (self.attended.data or ()) for i in self.parties}

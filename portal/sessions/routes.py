@@ -21,6 +21,7 @@ from portal.sessions.forms import (
     OutcomeForm, WhenWhereForm, schedule_form, scope_ids, when_where_data,
 )
 from portal.sessions.service import Plan
+from portal.vocab import Role, SessionMode, SessionStatus
 
 
 def load_session(case, facts, session_id):
@@ -53,7 +54,7 @@ def _schedule_defaults(coaches):
     mine = [str(c.id) for c in coaches if c.id == current_user.id]
     offices = current_app.config["OFFICES"]
     return {"coaches": mine or ([str(coaches[0].id)] if len(coaches) == 1 else []),
-            "mode": "face_to_face", "office": offices[0] if len(offices) == 1 else ""}
+            "mode": SessionMode.FACE_TO_FACE, "office": offices[0] if len(offices) == 1 else ""}
 
 
 @bp.route("/cases/<reference>/sessions/new", methods=["GET", "POST"])
@@ -82,7 +83,7 @@ def reschedule(reference, session_id):
     """Move a scheduled session: date, start time, length, mode and place."""
     case, facts = load_managed_case(reference, policy.can_schedule_session)
     session, seats = load_session(case, facts, session_id)
-    require(session.status == service.SCHEDULED)
+    require(session.status == SessionStatus.SCHEDULED)
     form = scope_ids(WhenWhereForm(offices=current_app.config["OFFICES"],
                                    data=when_where_data(session) if request.method == "GET" else None),
                      f"move-{session.id}")
@@ -101,8 +102,8 @@ def outcome(reference, session_id):
     """Who came, and whether the session was held, missed or cancelled (and by whom)."""
     case, facts = load_managed_case(reference, policy.can_schedule_session)
     session, seats = load_session(case, facts, session_id)
-    require(session.status != service.CANCELLED)
-    initial = {"status": session.status if session.status != service.SCHEDULED else None,
+    require(session.status != SessionStatus.CANCELLED)
+    initial = {"status": session.status if session.status != SessionStatus.SCHEDULED else None,
                "attended": [str(s.party_id) for s in seats if s.attended]}
     form = scope_ids(OutcomeForm(seats=seats, data=initial if request.method == "GET" else None),
                      f"outcome-{session.id}")
@@ -136,11 +137,11 @@ def calendar_file(session_id):
     """One session as a calendar file: for a party attending it or a coach running it."""
     session = queries.get_or_404(queries.own_sessions(current_user).where(CaseSession.id == session_id))
     return _ics([session], f"accord-session-{session.id}.ics",
-                staff=current_actor().role == policy.COACH)
+                staff=current_actor().role == Role.COACH)
 
 
 @bp.get("/sessions/my-sessions.ics")
-@role_required(policy.COACH)
+@role_required(Role.COACH)
 def coach_calendar():
     """A coach's sessions from today on, in one calendar file."""
     today = datetime.combine(utcnow().date(), time())

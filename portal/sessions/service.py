@@ -12,24 +12,23 @@ from datetime import datetime, timedelta
 from portal import labels, timeline, times
 from portal.db import database, is_sqlite
 from portal.models import (
-    Case, CaseParty, CaseSession, SessionAttendee, SessionCoach, User, utcnow,
+    CaseParty, CaseSession, SessionAttendee, SessionCoach, User, utcnow,
 )
 # The allowance count is shown on the case page, whose context (`portal/cases/panels.py`) may
 # not import this package (its routes import the case page): it lives with the session queries.
 from portal.queries.sessions import ALLOWANCE_KINDS, allowance_used  # noqa: F401
+from portal.vocab import CaseEventKind, CaseKind, ConsentState, SessionKind, SessionStatus
 
-KINDS = ("pre_mediation", "joint_mediation", "coaching", "post_mediation_coaching")
-ONE_PARTY_KINDS = frozenset({"pre_mediation", "coaching", "post_mediation_coaching"})
-MEDIATION_ONLY_KINDS = frozenset({"pre_mediation", "joint_mediation"})
-SCHEDULED, HELD, DID_NOT_ATTEND, CANCELLED = "scheduled", "held", "did_not_attend", "cancelled"
+ONE_PARTY_KINDS = frozenset({SessionKind.PRE_MEDIATION, SessionKind.COACHING, SessionKind.POST_MEDIATION_COACHING})
+MEDIATION_ONLY_KINDS = frozenset({SessionKind.PRE_MEDIATION, SessionKind.JOINT_MEDIATION})
 # Sessions longer than this are not looked at for clashes (forms allow at most 8 hours).
 CLASH_WINDOW = timedelta(hours=24)
 
 _NOT_CONSENTED = {
-    CaseParty.PENDING: "{name} has not yet given consent to take part, so no session can be "
+    ConsentState.PENDING: "{name} has not yet given consent to take part, so no session can be "
                        "scheduled with them.",
-    CaseParty.DECLINED: "{name} declined to take part, so no session can be scheduled with them.",
-    CaseParty.WITHDRAWN: "{name} has withdrawn from the case, so no session can be scheduled "
+    ConsentState.DECLINED: "{name} declined to take part, so no session can be scheduled with them.",
+    ConsentState.WITHDRAWN: "{name} has withdrawn from the case, so no session can be scheduled "
                          "with them.",
 }
 
@@ -76,7 +75,7 @@ def _when(moment):
 
 def kinds_for(case):
     """The kinds of session a case may have: mediation meetings only on mediation cases."""
-    return [k for k in KINDS if case.kind == Case.MEDIATION or k not in MEDIATION_ONLY_KINDS]
+    return [k for k in SessionKind if case.kind == CaseKind.MEDIATION or k not in MEDIATION_ONLY_KINDS]
 
 
 def _kind_problems(case, plan):
@@ -88,7 +87,7 @@ def _kind_problems(case, plan):
     if plan.kind in ONE_PARTY_KINDS and count != 1:
         problems.append(("attendees", f"Only one party attends this kind of session "
                                       f"({kind_label(plan.kind).lower()}): choose exactly one."))
-    if plan.kind == "joint_mediation" and count < 2:
+    if plan.kind == SessionKind.JOINT_MEDIATION and count < 2:
         problems.append(("attendees", "Joint mediation needs at least two parties."))
     return problems
 
@@ -100,7 +99,7 @@ def _consent_problems(parties):
               .where(CaseParty.id.in_([p.id for p in parties]))}
     return [("attendees", _NOT_CONSENTED.get(states.get(p.id), "{name} cannot be booked.")
              .format(name=p.name))
-            for p in parties if states.get(p.id) != CaseParty.GIVEN]
+            for p in parties if states.get(p.id) != ConsentState.GIVEN]
 
 
 def _overlaps(other, starts_at, ends_at):
@@ -111,7 +110,7 @@ def _overlaps(other, starts_at, ends_at):
 def _nearby(starts_at, ends_at, exclude_id):
     """Non-cancelled sessions, on any case, that may overlap [starts_at, ends_at)."""
     query = CaseSession.select(CaseSession.id).where(
-        CaseSession.status != CANCELLED,
+        CaseSession.status != SessionStatus.CANCELLED,
         CaseSession.starts_at < ends_at,
         CaseSession.starts_at > starts_at - CLASH_WINDOW)
     if exclude_id is not None:
@@ -197,7 +196,7 @@ def schedule(case, plan, *, by):
         if over:
             summary += (f" Over the allowance of {case.session_allowance} coaching sessions. "
                         f"Reason: {plan.over_allowance_reason}")
-        timeline.record(case, "session.scheduled", summary, by)
+        timeline.record(case, CaseEventKind.SESSION_SCHEDULED, summary, by)
     return session
 
 
@@ -220,7 +219,7 @@ def reschedule(session, plan, *, by):
                  location=plan.location, online_link=plan.online_link)
          .where(CaseSession.id == session.id)
          .execute())
-        timeline.record(session.case, "session.rescheduled",
+        timeline.record(session.case, CaseEventKind.SESSION_RESCHEDULED,
                         f"{kind_label(session.kind)} on {_when(before)} moved to "
                         f"{_when(plan.starts_at)} ({plan.duration_minutes} minutes, "
                         f"{labels.label(plan.mode).lower()}).", by)
@@ -228,12 +227,12 @@ def reschedule(session, plan, *, by):
 
 def record_outcome(session, status, attendance, cancelled_by, *, by):
     """Held, did not attend (with who came), or cancelled (by whom)."""
-    if status != CANCELLED and session.starts_at > utcnow():
+    if status != SessionStatus.CANCELLED and session.starts_at > utcnow():
         raise SessionRuleError([("status", "You can record attendance once the session has "
                                            "started. You can cancel it now.")])
     with database.atomic():
         (CaseSession
-         .update(status=status, cancelled_by=cancelled_by if status == CANCELLED else None)
+         .update(status=status, cancelled_by=cancelled_by if status == SessionStatus.CANCELLED else None)
          .where(CaseSession.id == session.id)
          .execute())
         names = {}
@@ -242,13 +241,13 @@ def record_outcome(session, status, attendance, cancelled_by, *, by):
             attended = attendance.get(seat.party_id)
             SessionAttendee.update(attended=attended).where(SessionAttendee.id == seat.id).execute()
             names.setdefault(attended, []).append(seat.party.name)
-        timeline.record(session.case, "session.outcome",
+        timeline.record(session.case, CaseEventKind.SESSION_OUTCOME,
                         _outcome_summary(session, status, names, cancelled_by), by)
 
 
 def _outcome_summary(session, status, names, cancelled_by):
     what = f"{kind_label(session.kind)} on {_when(session.starts_at)}"
-    if status == CANCELLED:
+    if status == SessionStatus.CANCELLED:
         return f"{what} cancelled {labels.label(cancelled_by, 'cancelled_by')}."
     summary = f"{what}: {labels.label(status).lower()}."
     if names.get(True):

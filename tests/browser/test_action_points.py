@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from portal.models import Case
 from tests.browser.support import assert_accessible, assert_no_horizontal_scroll, sign_in
+from portal.vocab import CaseKind
 
 pytestmark = pytest.mark.browser
 DAY = date.today() + timedelta(days=12)
@@ -16,7 +17,7 @@ WHAT = "Keep a noise diary for two weeks"
 
 
 def mediation_case_url():
-    return f"/cases/{Case.get(Case.kind == Case.MEDIATION).reference}"
+    return f"/cases/{Case.get(Case.kind == CaseKind.MEDIATION).reference}"
 
 
 def test_the_coach_sets_an_action_point_and_only_that_party_sees_and_ticks_it(page, browser_context_factory):

@@ -11,15 +11,15 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from portal import policy
 from portal.models import Agreement, Case
 from tests.browser.support import (
     DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
 )
+from portal.vocab import CaseKind, Role
 
 pytestmark = pytest.mark.browser
 
-COACH = DEMO_ACCOUNTS[policy.COACH]  # Priya Shah, coach on both demo cases
+COACH = DEMO_ACCOUNTS[Role.COACH]  # Priya Shah, coach on both demo cases
 TITLE = "Agreement about noise between neighbours"  # the "Neighbour noise" template's title
 TEMPLATE_TERMS = [
     "Keep music and television low after 10pm on weekdays and 11pm at weekends",
@@ -36,7 +36,7 @@ def long_date(day):
 
 
 def mediation_case_url():
-    return f"/cases/{Case.get(Case.kind == Case.MEDIATION).reference}"
+    return f"/cases/{Case.get(Case.kind == CaseKind.MEDIATION).reference}"
 
 
 def words(text):
@@ -218,7 +218,7 @@ def test_a_coach_drafts_and_proposes_and_both_parties_accept_and_download_the_pd
     with bea.expect_download() as download_info:
         bea.get_by_role("link", name="Download the agreement (PDF)").click()
     download = download_info.value
-    reference = Case.get(Case.kind == Case.MEDIATION).reference
+    reference = Case.get(Case.kind == CaseKind.MEDIATION).reference
     assert download.suggested_filename == f"agreement-{reference}-version-1.pdf"
     data = download.path().read_bytes()
     assert data.startswith(b"%PDF")

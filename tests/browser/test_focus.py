@@ -4,10 +4,10 @@ in-place change, and from an error summary's links to the fields they name."""
 import pytest
 from playwright.sync_api import expect
 
-from portal import policy
 from portal.models import Case
 from tests.browser.conftest import PHONE
 from tests.browser.support import DEMO_ACCOUNTS, sign_in
+from portal.vocab import CaseKind, Role
 
 pytestmark = pytest.mark.browser
 
@@ -44,12 +44,12 @@ def test_each_summary_link_moves_focus_to_its_field(page):
 
 
 def mediation_case_url():
-    return f"/cases/{Case.get(Case.kind == Case.MEDIATION).reference}"
+    return f"/cases/{Case.get(Case.kind == CaseKind.MEDIATION).reference}"
 
 
 def test_a_failed_form_in_place_focuses_its_summary(phone_page):
     page = phone_page
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto(mediation_case_url())
     page.evaluate("window.__marker = 'still here'")
     page.get_by_role("link", name="Schedule a session").click()
@@ -61,7 +61,7 @@ def test_a_failed_form_in_place_focuses_its_summary(phone_page):
 
 
 def test_after_a_save_in_place_focus_is_on_what_changed_and_it_is_announced(page):
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto(mediation_case_url())
     page.evaluate("window.__marker = 'still here'")
     page.get_by_role("link", name="Change coaches").click()
@@ -76,7 +76,7 @@ def test_after_a_save_in_place_focus_is_on_what_changed_and_it_is_announced(page
 
 def test_without_javascript_a_save_returns_to_the_section_that_changed(page_without_javascript):
     page = page_without_javascript
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto(mediation_case_url())
     page.get_by_role("link", name="Change coaches").click()
     page.get_by_role("button", name="Allocate").click()
@@ -84,7 +84,7 @@ def test_without_javascript_a_save_returns_to_the_section_that_changed(page_with
 
 
 def test_clicking_a_form_link_twice_opens_one_form(page):
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto(mediation_case_url())
     for link, form in (("Change coaches", "#allocation-form"), ("Schedule a session", "#schedule-form")):
         for _ in range(2):
@@ -101,7 +101,7 @@ def test_clicking_a_form_link_twice_opens_one_form(page):
 
 
 def test_a_details_summary_has_the_house_focus_style(page):
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto(mediation_case_url())
     summary = page.locator("#parties summary").first
     expect(summary).to_be_visible()

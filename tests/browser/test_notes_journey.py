@@ -5,17 +5,17 @@ words about who can read a note, with and without JavaScript. Every page checked
 import pytest
 from playwright.sync_api import expect
 
-from portal import policy
 from portal.models import Case
 from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, sign_in
+from portal.vocab import CaseKind, Role
 
 pytestmark = pytest.mark.browser
 
-COACH = DEMO_ACCOUNTS[policy.COACH]  # Priya Shah, coach on both demo cases
+COACH = DEMO_ACCOUNTS[Role.COACH]  # Priya Shah, coach on both demo cases
 
 
 def mediation_case_url():
-    return f"/cases/{Case.get(Case.kind == Case.MEDIATION).reference}"
+    return f"/cases/{Case.get(Case.kind == CaseKind.MEDIATION).reference}"
 
 
 def open_note_form(page):

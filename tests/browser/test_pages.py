@@ -8,17 +8,17 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from portal import policy
 from tests.browser.support import (
     DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
 )
+from portal.vocab import Role
 
 pytestmark = pytest.mark.browser
 
 HOMES = {
-    policy.PARTY: ("/party", "Your sessions and action points"),
-    policy.COACH: ("/coach", "Your cases"),
-    policy.COORDINATOR: ("/coordinator", "Referrals, cases and safeguarding"),
+    Role.PARTY: ("/party", "Your sessions and action points"),
+    Role.COACH: ("/coach", "Your cases"),
+    Role.COORDINATOR: ("/coordinator", "Referrals, cases and safeguarding"),
 }
 
 
@@ -28,7 +28,7 @@ def expect_home(page, role):
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
 
 
-@pytest.mark.parametrize("role", policy.ROLES)
+@pytest.mark.parametrize("role", Role)
 def test_each_role_signs_in_to_an_accessible_home_page(page, role):
     assert_accessible_sign_in(page)
     sign_in(page, DEMO_ACCOUNTS[role])
@@ -42,7 +42,7 @@ def assert_accessible_sign_in(page):
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("role", policy.ROLES)
+@pytest.mark.parametrize("role", Role)
 def test_signing_in_works_without_javascript(page_without_javascript, role):
     page = page_without_javascript
     sign_in(page, DEMO_ACCOUNTS[role])
@@ -50,7 +50,7 @@ def test_signing_in_works_without_javascript(page_without_javascript, role):
 
 
 def test_a_wrong_password_shows_an_accessible_error_summary(page):
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR], password="not-the-password")
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR], password="not-the-password")
     assert urlsplit(page.url).path == "/sign-in"
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
@@ -60,7 +60,7 @@ def test_a_wrong_password_shows_an_accessible_error_summary(page):
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("role", policy.ROLES)
+@pytest.mark.parametrize("role", Role)
 def test_home_pages_fit_a_phone(phone_page, role):
     page = phone_page
     page.goto("/sign-in")
@@ -74,7 +74,7 @@ def test_home_pages_fit_a_phone(phone_page, role):
 
 def test_coordinator_pages_fit_a_phone(phone_page):
     page = phone_page
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
 
     page.get_by_role("link", name="People", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
@@ -95,7 +95,7 @@ def test_coordinator_pages_fit_a_phone(phone_page):
 
 def test_coach_case_page_fits_a_phone(phone_page):
     page = phone_page
-    sign_in(page, DEMO_ACCOUNTS[policy.COACH])
+    sign_in(page, DEMO_ACCOUNTS[Role.COACH])
     page.get_by_role("table").get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Case AC-")
     expect(page.get_by_role("heading", name="Notes you can read")).to_be_visible()
@@ -114,8 +114,8 @@ def test_htmx_is_served_by_the_app_and_nothing_leaves_the_machine(page, live_ser
     page.on("console", lambda message: _is_problem(message) and problems.append(message.text))
     page.on("pageerror", lambda error: problems.append(str(error)))
 
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
-    expect_home(page, policy.COORDINATOR)
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
+    expect_home(page, Role.COORDINATOR)
     page.get_by_role("link", name="People", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
 
@@ -132,15 +132,15 @@ def test_htmx_is_served_by_the_app_and_nothing_leaves_the_machine(page, live_ser
 
 
 def test_signing_out_from_the_nav_returns_to_sign_in(page):
-    sign_in(page, DEMO_ACCOUNTS[policy.PARTY])
-    expect_home(page, policy.PARTY)
+    sign_in(page, DEMO_ACCOUNTS[Role.PARTY])
+    expect_home(page, Role.PARTY)
     page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     assert urlsplit(page.url).path == "/sign-in"
     expect(page.get_by_role("status")).to_contain_text("You have signed out.")
     assert_accessible(page)
     # The session really ended: the home page sends us back to sign in.
-    page.goto(HOMES[policy.PARTY][0])
+    page.goto(HOMES[Role.PARTY][0])
     assert urlsplit(page.url).path == "/sign-in"
 
 
@@ -167,7 +167,7 @@ def links_on(page, origin):
     return found
 
 
-@pytest.mark.parametrize("role", policy.ROLES)
+@pytest.mark.parametrize("role", Role)
 def test_every_page_fits_320px_and_passes_axe(browser_context_factory, live_server, role):
     page = browser_context_factory(viewport=NARROW, is_mobile=True, has_touch=True)
     sign_in(page, DEMO_ACCOUNTS[role])
@@ -188,4 +188,4 @@ def test_every_page_fits_320px_and_passes_axe(browser_context_factory, live_serv
             problems.append(str(problem))
         queue.extend(links_on(page, live_server))
     assert not problems, "\n".join(problems)
-    assert len(shapes) >= {policy.PARTY: 3, policy.COACH: 10, policy.COORDINATOR: 20}[role], shapes
+    assert len(shapes) >= {Role.PARTY: 3, Role.COACH: 10, Role.COORDINATOR: 20}[role], shapes

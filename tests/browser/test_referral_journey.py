@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from portal import policy
 from tests.browser.support import (
     DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
 )
+from portal.vocab import Role
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_from_public_referral_to_a_first_session_the_party_sees(app, page, brows
     assert_accessible(page)
 
     staff = browser_context_factory()
-    sign_in(staff, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(staff, DEMO_ACCOUNTS[Role.COORDINATOR])
     staff.get_by_role("link", name="Referrals", exact=True).click()
     # htmx takes over the page once its deferred script has run: wait for that, or a busy machine
     # lets the choice below happen first and nothing asks for the filtered list.

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from portal import policy
 from portal.db import database
 from portal.models import Case, SafeguardingConcern, User, utcnow
 from tests.browser.support import (
     DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
 )
 from tests.factories import make_concern
+from portal.vocab import CaseKind, ConcernLevel, Role
 
 pytestmark = pytest.mark.browser
 WORDS = "He said: nobody would miss me if I wasn't here."
@@ -23,8 +23,8 @@ WORDS = "He said: nobody would miss me if I wasn't here."
 def older_high_concern():
     """A high concern raised three days ago on the coaching case: older, but less urgent."""
     with database.connection_context():
-        case = Case.get(Case.kind == Case.COACHING)
-        coach = User.get(User.email == DEMO_ACCOUNTS[policy.COACH])
+        case = Case.get(Case.kind == CaseKind.COACHING)
+        coach = User.get(User.email == DEMO_ACCOUNTS[Role.COACH])
         concern = make_concern(case, coach, level="high", category="adult_at_risk",
                                created_at=utcnow() - timedelta(days=3))
     return concern.id
@@ -35,9 +35,9 @@ def test_a_coach_raises_an_immediate_concern_and_the_lead_acknowledges_and_close
     older_id = older_high_concern()
 
     # The coach, on the mediation case, raises the concern in place.
-    sign_in(page, DEMO_ACCOUNTS[policy.COACH])
+    sign_in(page, DEMO_ACCOUNTS[Role.COACH])
     with database.connection_context():
-        reference = Case.get(Case.kind == Case.MEDIATION).reference
+        reference = Case.get(Case.kind == CaseKind.MEDIATION).reference
     page.get_by_role("link", name=reference).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Case {reference}")
     page.get_by_role("link", name="Raise a safeguarding concern").click()
@@ -65,7 +65,7 @@ def test_a_coach_raises_an_immediate_concern_and_the_lead_acknowledges_and_close
 
     # The lead sees it first on the Safeguarding page, marked, above the older high concern.
     lead = browser_context_factory()
-    sign_in(lead, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(lead, DEMO_ACCOUNTS[Role.COORDINATOR])
     lead.get_by_role("link", name="Safeguarding (2 open)").click()
     expect(lead.get_by_role("heading", level=1)).to_have_text("Safeguarding concerns")
     rows = lead.locator("#concern-list tbody tr")
@@ -114,7 +114,7 @@ def test_a_coach_raises_an_immediate_concern_and_the_lead_acknowledges_and_close
     expect(lead.get_by_role("link", name="Safeguarding (1 open)")).to_be_visible()
 
     # The dashboard on a phone: nothing wider than the screen, and accessible.
-    sign_in(phone_page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(phone_page, DEMO_ACCOUNTS[Role.COORDINATOR])
     phone_page.goto("/safeguarding?status=closed")
     expect(phone_page.locator("#concern-list tbody tr")).to_have_count(1)
     assert_no_horizontal_scroll(phone_page)
@@ -124,7 +124,7 @@ def test_a_coach_raises_an_immediate_concern_and_the_lead_acknowledges_and_close
 def test_the_safeguarding_page_filters_without_javascript(page_without_javascript):
     page = page_without_javascript
     older_high_concern()
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto("/safeguarding")
     page.get_by_label("Level").select_option("immediate")
     page.get_by_role("button", name="Filter").click()
@@ -137,17 +137,17 @@ def test_the_safeguarding_page_filters_without_javascript(page_without_javascrip
 
 def test_each_level_looks_different_and_reads_in_words_with_enough_contrast(page):
     with database.connection_context():
-        case = Case.get(Case.kind == Case.COACHING)
-        coach = User.get(User.email == DEMO_ACCOUNTS[policy.COACH])
-        for level in policy.CONCERN_LEVELS:
+        case = Case.get(Case.kind == CaseKind.COACHING)
+        coach = User.get(User.email == DEMO_ACCOUNTS[Role.COACH])
+        for level in ConcernLevel:
             make_concern(case, coach, level=level, category="other")
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto("/safeguarding")
     levels = page.locator("#concern-list tbody th a.level")
-    expect(levels).to_have_count(len(policy.CONCERN_LEVELS))
+    expect(levels).to_have_count(len(ConcernLevel))
     # Most urgent first, each in words.
     assert [text.split()[0] for text in levels.all_inner_texts()] == [
-        level.capitalize() for level in policy.CONCERN_LEVELS]
+        level.capitalize() for level in ConcernLevel]
     colours = levels.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
-    assert len(set(colours)) == len(policy.CONCERN_LEVELS), colours
+    assert len(set(colours)) == len(ConcernLevel), colours
     assert_accessible(page)  # axe's colour-contrast rule covers each level's colours

@@ -6,21 +6,21 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from portal import policy
 from portal.models import Case
 from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, sign_in
+from portal.vocab import CaseKind, Role
 
 pytestmark = pytest.mark.browser
 DAY = date.today() + timedelta(days=10)
 
 
 def mediation_case_url():
-    return f"/cases/{Case.get(Case.kind == Case.MEDIATION).reference}"
+    return f"/cases/{Case.get(Case.kind == CaseKind.MEDIATION).reference}"
 
 
 def test_a_session_is_scheduled_in_place_and_the_party_sees_it(page, browser_context_factory):
     case_url = mediation_case_url()
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto(case_url)
     page.evaluate("window.__marker = 'still here'")
     page.get_by_role("link", name="Schedule a session").click()
@@ -65,7 +65,7 @@ def test_a_session_is_scheduled_in_place_and_the_party_sees_it(page, browser_con
 
 def test_a_session_outcome_without_javascript(page_without_javascript):
     page = page_without_javascript
-    sign_in(page, DEMO_ACCOUNTS[policy.COORDINATOR])
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto(mediation_case_url())
     joint = page.locator("#sessions li.card", has_text="Joint mediation")
     joint.get_by_role("link", name="Record attendance or cancel").click()

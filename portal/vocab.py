@@ -1,0 +1,288 @@
+"""Every code Accord stores, in one place: the words the rules, the data and the pages share.
+
+Each vocabulary is a `StrEnum`, so a member is the very string kept in the database (and compares
+equal to it, and hashes like it: a row read back as a plain string still matches). Models take
+their choices and defaults from here, `policy` its rules, forms their choices, `labels` the words
+shown for each code, and templates compare against members (`ShareState.GIVEN`, never `'given'`):
+every class below is a template global.
+
+The words people read are not here: they are in `labels` (and a form's own wording in its form).
+"""
+
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """A stored code. `has` tells a known value from anything else (an `in` test against the
+    class itself raises on Python 3.11 for a plain string)."""
+
+    @classmethod
+    def has(cls, value: object) -> bool:
+        return value in cls._value2member_map_
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(member.value for member in cls)
+
+
+# --- people -----------------------------------------------------------------------------------
+
+class Role(Code):
+    PARTY = "party"
+    COACH = "coach"
+    COORDINATOR = "coordinator"
+
+
+class TokenPurpose(Code):
+    """What an emailed single-use link is for."""
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+class UnsafeRoute(Code):
+    """A way of contacting a party that is not safe for them (stored comma-separated)."""
+    PHONE = "phone"
+    TEXT = "text"
+    EMAIL = "email"
+    POST = "post"
+
+
+# --- referrals --------------------------------------------------------------------------------
+
+class ReferralSource(Code):
+    SELF = "self"
+    AGENCY = "agency"
+
+
+class ReferralStatus(Code):
+    NEW = "new"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Urgency(Code):
+    ROUTINE = "routine"
+    SOON = "soon"
+    URGENT = "urgent"
+
+
+class AgencyType(Code):
+    HOUSING = "housing"
+    EMPLOYER = "employer"
+    POLICE = "police"
+    HEALTH = "health"
+    SOCIAL_CARE = "social_care"
+    SCHOOL = "school"
+    COUNCIL = "council"
+    OTHER = "other"
+
+
+class DisputeType(Code):
+    NEIGHBOUR = "neighbour"
+    WORKPLACE = "workplace"
+    FAMILY = "family"
+    OTHER = "other"
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+class CaseKind(Code):
+    MEDIATION = "mediation"
+    COACHING = "coaching"
+
+
+class CaseStatus(Code):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CaseOutcome(Code):
+    RESOLVED = "resolved"
+    PARTLY_RESOLVED = "partly_resolved"
+    NOT_RESOLVED = "not_resolved"
+    WITHDRAWN = "withdrawn"
+    NOT_SUITABLE = "not_suitable"
+
+
+class Funding(Code):
+    FUNDED = "funded"
+    SELF_FUNDED = "self_funded"
+
+
+class ConsentState(Code):
+    """A party's consent to take part in the case."""
+    PENDING = "pending"
+    GIVEN = "given"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class ConsentMethod(Code):
+    """How consent to take part was given."""
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    EMAIL = "email"
+    ONLINE = "online"
+
+
+class CaseEventKind(Code):
+    """The kinds of entry on a case's timeline."""
+    CASE_OPENED = "case.opened"
+    ALLOCATION = "allocation"
+    CONSENT = "consent"
+    FUNDING = "funding"
+    SESSION_SCHEDULED = "session.scheduled"
+    SESSION_RESCHEDULED = "session.rescheduled"
+    SESSION_OUTCOME = "session.outcome"
+    ACTION_POINT = "action_point"
+    GOAL = "goal"
+    AGREEMENT = "agreement"
+    SAFEGUARDING = "safeguarding"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    FOLLOW_ON = "follow_on"
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+class SessionKind(Code):
+    PRE_MEDIATION = "pre_mediation"
+    JOINT_MEDIATION = "joint_mediation"
+    COACHING = "coaching"
+    POST_MEDIATION_COACHING = "post_mediation_coaching"
+
+
+class SessionMode(Code):
+    FACE_TO_FACE = "face_to_face"
+    ONLINE = "online"
+    TELEPHONE = "telephone"
+    HOME_VISIT = "home_visit"
+    COMMUNITY_VENUE = "community_venue"
+
+
+class SessionStatus(Code):
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    DID_NOT_ATTEND = "did_not_attend"
+    CANCELLED = "cancelled"
+
+
+class CancelledBy(Code):
+    PARTY = "party"
+    COACH = "coach"
+    SERVICE = "service"
+
+
+# --- notes ------------------------------------------------------------------------------------
+
+class Audience(Code):
+    """Who may read a note (PRODUCT.md's audience table is in `policy`)."""
+    PRIVATE = "private"
+    CASE_TEAM = "case_team"
+    STAFF = "staff"
+    PARTIES = "parties"
+
+
+class ShareState(Code):
+    """A note's share with one party: only `given` (or `not_needed`, where true) lets it through."""
+    NOT_NEEDED = "not_needed"
+    WAITING = "waiting"
+    GIVEN = "given"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class ShareConsentMethod(Code):
+    """How a source party answered a request to share their words with another party."""
+    PORTAL = "portal"
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+
+
+# --- action points ----------------------------------------------------------------------------
+
+class GoalKind(Code):
+    GOAL = "goal"
+    DESIRED_OUTCOME = "desired_outcome"
+
+
+class ActionPointStatus(Code):
+    """Where an action point stands on the service's date (worked out, not stored)."""
+    DONE = "done"
+    OVERDUE = "overdue"
+    DUE_TODAY = "due_today"
+    DUE = "due"
+    UNDATED = "undated"
+
+
+# --- safeguarding -----------------------------------------------------------------------------
+
+class ConcernState(Code):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+class ConcernLevel(Code):
+    """Most urgent first: the order is the dashboard's order."""
+    IMMEDIATE = "immediate"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class ConcernCategory(Code):
+    RISK_TO_SELF = "risk_to_self"
+    RISK_TO_OTHERS = "risk_to_others"
+    CHILD_PROTECTION = "child_protection"
+    DOMESTIC_ABUSE = "domestic_abuse"
+    ADULT_AT_RISK = "adult_at_risk"
+    OTHER = "other"
+
+
+class ConcernOutcome(Code):
+    REFERRED_TO_AGENCY = "referred_to_agency"
+    ADVICE_GIVEN = "advice_given"
+    NO_FURTHER_ACTION = "no_further_action"
+
+
+class ConcernEventKind(Code):
+    RAISED = "raised"
+    ACKNOWLEDGED = "acknowledged"
+    ACTION = "action"
+    ADDENDUM = "addendum"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+# --- agreements -------------------------------------------------------------------------------
+
+class AgreementState(Code):
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    FINAL = "final"
+    SUPERSEDED = "superseded"
+
+
+class AgreementStanding(Code):
+    """Where an agreement stands for one of its parties (worked out by `policy`, not stored):
+    waiting for their answer, accepted by them, or the agreement's own state."""
+    YOUR_ANSWER = "your_answer"
+    ACCEPTED = "accepted"
+    PROPOSED = "proposed"
+    FINAL = "final"
+    SUPERSEDED = "superseded"
+
+
+class AcceptanceMethod(Code):
+    """How a party's acceptance of an agreement was given."""
+    PORTAL = "portal"
+    IN_PERSON = "in_person"
+
+
+VOCABULARIES: tuple[type[Code], ...] = tuple(Code.__subclasses__())
+
+
+def init_app(app) -> None:
+    """Every vocabulary is a template global, so templates compare against members."""
+    app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARIES})
