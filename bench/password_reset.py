@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from portal.config import TestConfig  # noqa: E402
 from portal import create_app, migrations, passwords, policy  # noqa: E402
+from portal.config import TestConfig  # noqa: E402
 from portal.db import database  # noqa: E402
 from portal.models import User  # noqa: E402
 

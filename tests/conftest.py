@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.config import TestConfig
 from portal import create_app
+from portal.config import TestConfig
 from portal.db import database
 from tests import dbutil
 from tests.factories import DEFAULT_PASSWORD

@@ -11,11 +11,8 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from portal import policy
-from portal.models import (
-    ActionPoint, Agreement, AgreementAcceptance, AgreementIssue, AgreementTerm, CaseParty,
-)
-from portal import times
+from portal import policy, times
+from portal.models import ActionPoint, Agreement, AgreementAcceptance, AgreementIssue, AgreementTerm, CaseParty
 from tests.apps import body_of, links_in
 from tests.conftest import Browser
 from tests.factories import add_party, allocate, make_case, make_user

@@ -11,9 +11,7 @@ from portal import policy
 from portal.cases import panels
 from portal.db import database
 from tests.conftest import enter_as
-from tests.factories import (
-    add_party, allocate, make_action_point, make_case, make_note, make_session, make_user,
-)
+from tests.factories import add_party, allocate, make_action_point, make_case, make_note, make_session, make_user
 
 # Every template global and context processor of Accord's own, each known to run no query
 # while the page renders (the navigation's open-concern count is a function the page calls

@@ -6,8 +6,8 @@ import threading
 import pytest
 from peewee import IntegrityError, PostgresqlDatabase, SqliteDatabase
 
-from portal.config import DevelopmentConfig, ProductionConfig, TestConfig, config_from_env
 from portal import create_app, mail, policy
+from portal.config import DevelopmentConfig, ProductionConfig, TestConfig, config_from_env
 from portal.db import database
 from portal.models import AccountToken, utcnow
 from tests import dbutil
@@ -187,10 +187,9 @@ def test_every_thread_gets_a_connection_with_them(sqlite_app):
 
 
 def test_sqlite_enforces_foreign_keys(sqlite_app):
-    with database.connection_context():
-        with pytest.raises(IntegrityError):
-            AccountToken.create(user=987654, purpose=AccountToken.INVITATION, token_hash="x" * 64,
-                                expires_at=utcnow())
+    with database.connection_context(), pytest.raises(IntegrityError):
+        AccountToken.create(user=987654, purpose=AccountToken.INVITATION, token_hash="x" * 64,
+                            expires_at=utcnow())
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Dates as people in the UK write them (21/11/2026), in hints, errors and typed input; and
 "today" is the service's day, not the server's."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import time_machine
 
@@ -10,7 +10,7 @@ from tests.test_case_lifecycle import consent_url, world  # noqa: F401 (world is
 
 # 23:30 UTC on 30 June is already 1 July in London (summer time): the server's day and the
 # service's day differ.
-LATE_IN_JUNE_UTC = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
+LATE_IN_JUNE_UTC = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
 
 
 def signed_in_then(world, make_browser):

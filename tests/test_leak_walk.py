@@ -35,13 +35,30 @@ from pypdf import PdfReader
 
 from portal import demo, policy, queries
 from portal.models import (
-    ActionPoint, AgreementChangeRequest, Case, CaseEvent, CaseParty, CoachAllocation, ConcernEvent,
-    ConsentEvent, Goal, NoteRevision, User, utcnow,
+    ActionPoint,
+    AgreementChangeRequest,
+    Case,
+    CaseEvent,
+    CaseParty,
+    CoachAllocation,
+    ConcernEvent,
+    ConsentEvent,
+    Goal,
+    NoteRevision,
+    User,
+    utcnow,
 )
 from tests.conftest import Browser
 from tests.factories import (
-    add_party, allocate, make_agreement, make_agreement_term, make_concern, make_note,
-    make_note_file, make_session, make_user,
+    add_party,
+    allocate,
+    make_agreement,
+    make_agreement_term,
+    make_concern,
+    make_note,
+    make_note_file,
+    make_session,
+    make_user,
 )
 
 HTMX = {"HX-Request": "true"}

@@ -36,7 +36,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
     (PDF, storage.PDF),
     (DOCX, storage.DOCX),
     (ODT, storage.ODT),
-    ("Session summary: we agreed quiet hours.\n".encode(), storage.TEXT),
+    (b"Session summary: we agreed quiet hours.\n", storage.TEXT),
     ("Résumé: café, naïve — “quotes”".encode(), storage.TEXT),
     # A file called summary.pdf whose content is text is plain text: the name decides nothing.
     (b"This is not really a PDF.", storage.TEXT),

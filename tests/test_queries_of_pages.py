@@ -7,9 +7,7 @@ import pytest
 
 from portal import policy, queries
 from portal.models import ConsentEvent
-from tests.factories import (
-    add_party, allocate, make_agreement, make_case, make_concern, make_note, make_user,
-)
+from tests.factories import add_party, allocate, make_agreement, make_case, make_concern, make_note, make_user
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ DAY = date.today() + timedelta(days=14)
 
 def utc(day, hour, minute=0):
     """What London wall-clock time `hour:minute` on `day` is in naive UTC (worked out here, not by the app)."""
-    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
 
 
 def text(response):

@@ -5,10 +5,15 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from portal.config import ProductionConfig
 from portal import policy
+from portal.config import ProductionConfig
 from tests.apps import (
-    build_app_on, closing_database, cookie_attributes, error_summary, field_errors, read_form,
+    build_app_on,
+    closing_database,
+    cookie_attributes,
+    error_summary,
+    field_errors,
+    read_form,
     set_cookie_headers,
 )
 from tests.conftest import csrf_from, sign_in

@@ -13,9 +13,7 @@ from pypdf import PdfReader
 
 from portal import policy
 from portal.models import Agreement, Case
-from tests.browser.support import (
-    DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
-)
+from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 

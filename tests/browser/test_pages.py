@@ -9,9 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal import policy
-from tests.browser.support import (
-    DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
-)
+from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,7 @@ from playwright.sync_api import expect
 from portal import policy
 from portal.db import database
 from portal.models import Case, SafeguardingConcern, User, utcnow
-from tests.browser.support import (
-    DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
-)
+from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in
 from tests.factories import make_concern
 
 pytestmark = pytest.mark.browser
