@@ -620,7 +620,7 @@ def test_a_partys_own_lists_are_exactly_what_the_policy_allows(app):
     for user in (coordinator, coach, former, alex, bea, carl, gone):
         actor = user.actor()
 
-        def allowed(rows):
+        def allowed(rows, actor=actor):
             return {r.id for r in rows if actor.role == policy.PARTY and policy.can_view_party_item(
                 actor, cases[r.case_id], PartyItemFacts(case_id=r.case_id, party_id=r.party_id))}
         assert {p.id for p in queries.party_action_points(user)} == allowed(ActionPoint.select()), user.email

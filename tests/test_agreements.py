@@ -162,7 +162,8 @@ def test_issues_and_details_change_in_place_with_htmx(w):
     ({"what": "", "who": "both"}, "Say what will be done."),
     ({"what": "x" * 1001, "who": "both"}, "Keep the term to 1,000 characters or fewer."),
     ({"what": "Something", "who": "999999"}, "Not a valid choice."),
-    ({"what": "Something", "who": "both", "due_on": "soon"}, "Enter the date as day/month/year, for example 21/11/2026."),
+    ({"what": "Something", "who": "both", "due_on": "soon"},
+     "Enter the date as day/month/year, for example 21/11/2026."),
     ({"what": "Something", "who": "both", "due_on": "2001-01-01"}, "The date cannot be in the past."),
 ])
 def test_a_bad_term_is_refused_with_a_message_and_nothing_saved(w, data, message):

@@ -92,7 +92,7 @@ def test_the_versions_either_side_of_an_agreement_follow_who_may_see_each(people
     draft = make_agreement(case, users["coach"], previous=final)
     facts = queries.case_facts(case)
     for who, user in users.items():
-        def sees(agreement):
+        def sees(agreement, user=user):
             return user is not None and policy.can_view_agreement(
                 actor_of(user), facts, policy.AgreementFacts(
                     agreement_id=agreement.id, case_id=case.id, state=agreement.state))

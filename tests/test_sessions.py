@@ -140,7 +140,8 @@ def test_the_coach_box_starts_with_the_coach_who_schedules(w, make_browser):
     coach = make_browser()
     coach.enter_as(w.tom)
     page = coach.get(new_url(w.case)).get_data(as_text=True)
-    checked = re.findall(r'<input checked id="schedule-coaches-\d+" name="coaches" type="checkbox" value="(\d+)">', page)
+    checked = re.findall(
+        r'<input checked id="schedule-coaches-\d+" name="coaches" type="checkbox" value="(\d+)">', page)
     assert checked == [str(w.tom.id)]
 
 
@@ -404,7 +405,8 @@ def test_only_staff_on_the_case_reach_the_session_forms(w, make_browser):
     outsider, party = make_browser(), make_browser()
     outsider.enter_as(make_user(policy.COACH))
     party.enter_as(w.alex_user)
-    urls = [new_url(w.case)] + [f"/cases/{w.case.reference}/sessions/{session.id}/{a}" for a in ("reschedule", "outcome")]
+    urls = [new_url(w.case)] + [f"/cases/{w.case.reference}/sessions/{session.id}/{a}"
+                                for a in ("reschedule", "outcome")]
     for url in urls:
         assert outsider.get(url).status_code == 404
         assert party.get(url).status_code == 403
@@ -494,7 +496,8 @@ def seats_of(session):
 
 
 def test_attendance_and_held_are_recorded(w, yesterday):
-    response = w.staff.submit(outcome_url(w.case, yesterday), {"status": "held", "attended": [str(w.alex.id), str(w.bea.id)]})
+    response = w.staff.submit(outcome_url(w.case, yesterday),
+                              {"status": "held", "attended": [str(w.alex.id), str(w.bea.id)]})
     assert response.status_code == 303
     assert CaseSession.get_by_id(yesterday.id).status == "held"
     assert seats_of(yesterday) == {w.alex.id: True, w.bea.id: True}
@@ -502,8 +505,8 @@ def test_attendance_and_held_are_recorded(w, yesterday):
 
 
 def test_a_party_who_did_not_come_is_recorded(w, yesterday):
-    response = w.staff.submit(outcome_url(w.case, yesterday), {"status": "did_not_attend", "attended": [str(w.alex.id)]},
-                              headers=HTMX)
+    response = w.staff.submit(outcome_url(w.case, yesterday),
+                              {"status": "did_not_attend", "attended": [str(w.alex.id)]}, headers=HTMX)
     assert response.status_code == 200 and response.headers["HX-Retarget"] == "#case"
     assert CaseSession.get_by_id(yesterday.id).status == "did_not_attend"
     assert seats_of(yesterday) == {w.alex.id: True, w.bea.id: False}
