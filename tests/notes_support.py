@@ -1,4 +1,5 @@
-"""A case with everyone the notes tests need, each person with a signed-in client of their own."""
+"""A case with everyone the notes tests need, each person with a signed-in client of their own:
+the `world` fixture, which conftest.py registers, and the helpers the notes tests share."""
 
 import io
 from types import SimpleNamespace

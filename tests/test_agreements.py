@@ -6,7 +6,6 @@ import hashlib
 import io
 from datetime import timedelta
 from html import unescape
-from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
@@ -14,35 +13,9 @@ from pypdf import PdfReader
 from portal import policy, times
 from portal.models import ActionPoint, Agreement, AgreementAcceptance, AgreementIssue, AgreementTerm, CaseParty
 from tests.apps import body_of, links_in
-from tests.conftest import Browser
-from tests.factories import add_party, allocate, make_case, make_user
+from tests.factories import add_party, allocate, make_case
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def w(app):
-    """A mediation case with two coaches, Alex and Bea (consent given, with accounts), a
-    coordinator, and another case whose party and coach must never see any of it."""
-    w = SimpleNamespace(app=app)
-    w.coach = make_user(policy.COACH, name="Priya Shah")
-    w.other_coach = make_user(policy.COACH, name="Tom Reed")
-    w.coordinator = make_user(policy.COORDINATOR, name="Dev Patel")
-    w.alex_user = make_user(policy.PARTY, name="Alex Morgan")
-    w.bea_user = make_user(policy.PARTY, name="Bea Lewis")
-    w.outsider_user = make_user(policy.PARTY, name="Olu Else")
-    w.outsider_coach = make_user(policy.COACH, name="Una Byrne")
-    w.case = make_case()
-    allocate(w.case, w.coach)
-    allocate(w.case, w.other_coach)
-    w.alex = add_party(w.case, w.alex_user, consent_state=CaseParty.GIVEN)
-    w.bea = add_party(w.case, w.bea_user, consent_state=CaseParty.GIVEN)
-    elsewhere = make_case()
-    allocate(elsewhere, w.outsider_coach)
-    add_party(elsewhere, w.outsider_user, consent_state=CaseParty.GIVEN)
-    w.as_ = lambda user: Browser(app.test_client()).enter_as(user)
-    w.case_url = f"/cases/{w.case.reference}"
-    return w
 
 
 def local_today(w):

@@ -10,7 +10,7 @@ from portal import policy
 from portal.models import AuditEvent, Note, NoteShare
 from tests.apps import body_of, links_in
 from tests.factories import make_note
-from tests.notes_support import HTMX, world  # noqa: F401  (fixture)
+from tests.notes_support import HTMX
 
 SECRET = "Alex said the hedge is a memorial to his father."
 

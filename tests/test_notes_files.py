@@ -10,7 +10,7 @@ import pytest
 from portal import policy, storage
 from portal.models import AuditEvent, Note, NoteFile
 from tests.factories import make_concern, make_note, make_note_file
-from tests.notes_support import PDF, file_url, note_url, post_multipart, upload, world  # noqa: F401  (fixture)
+from tests.notes_support import PDF, file_url, note_url, post_multipart, upload
 
 
 def zipped(members):

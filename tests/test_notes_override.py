@@ -7,7 +7,7 @@ from portal import policy
 from portal.models import AuditEvent, NoteOverrideRead
 from tests.apps import body_of, links_in
 from tests.factories import make_concern, make_note
-from tests.notes_support import note_url, world  # noqa: F401  (fixture)
+from tests.notes_support import note_url
 
 SECRET = "Marker-override-8842: the coach's private worry."
 

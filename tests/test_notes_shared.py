@@ -6,7 +6,7 @@ from datetime import timedelta
 from portal import policy
 from portal.models import Note, utcnow
 from tests.factories import add_party, allocate, make_case, make_note, make_note_file, make_session
-from tests.notes_support import HTMX, world  # noqa: F401  (fixture)
+from tests.notes_support import HTMX
 
 
 def shared_page(w, user):

@@ -3,7 +3,6 @@ in words rather than by reference, whose words a shared note records, and hints 
 
 from portal import policy
 from tests.factories import make_note
-from tests.notes_support import world  # noqa: F401 (a fixture)
 
 
 def shared_page(w, user):
