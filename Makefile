@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := ACCORD_ENV=development $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: run test test-postgres install assets bench clean check-wheel
+.PHONY: run test test-postgres install assets bench clean check-wheel lint typecheck
 
 run: install assets
 	$(FLASK) db upgrade
@@ -15,12 +15,21 @@ run: install assets
 	@$(FLASK) demo sign-ins
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install assets
+test: install assets lint
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== The suite again, against $$TEST_DATABASE_URL =="; \
 		$(BIN)/python -m pytest -p no:cacheprovider; \
 	fi
+
+# Ruff's rules are in pyproject.toml. It checks, it does not format: the code is not laid out
+# the way `ruff format` would, and reformatting everything would bury the history.
+lint: install
+	$(BIN)/ruff check .
+
+# mypy, strict, on the modules pyproject.toml names; not yet part of `make test`.
+typecheck: install
+	$(BIN)/mypy
 
 install: $(VENV)/.installed
 
@@ -46,4 +55,4 @@ $(HTMX): node_modules/.package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache build *.egg-info
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -23,12 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import weasyprint  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from portal.config import TestConfig  # noqa: E402
 from portal import create_app  # noqa: E402
-from portal.agreements.document import (  # noqa: E402
-    Acceptance, AgreementDocument, PartyLine, TermLine,
-)
+from portal.agreements.document import Acceptance, AgreementDocument, PartyLine, TermLine  # noqa: E402
 from portal.agreements.pdf import agreement_html, render_pdf, static_base_url  # noqa: E402
+from portal.config import TestConfig  # noqa: E402
 
 RUNS = 20
 EXPECTED_PAGES = 5

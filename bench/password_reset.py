@@ -18,13 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from portal.vocab import Role
+
 # Run as a script from the project root: the project's modules live one folder up.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
+from portal import create_app, migrations, passwords  # noqa: E402
 from portal.config import TestConfig  # noqa: E402
-from portal import create_app, migrations, passwords, policy  # noqa: E402
 from portal.db import database  # noqa: E402
 from portal.models import User  # noqa: E402
 
@@ -56,7 +58,7 @@ def main():
     app = create_app(type("BenchConfig", (TestConfig,), settings))
     with database.connection_context():
         migrations.upgrade(database.obj)
-        User.create(name="Known Person", email="known@example.org", role=policy.COACH,
+        User.create(name="Known Person", email="known@example.org", role=Role.COACH,
                     password_hash=passwords.hash_password("a-long-bench-passphrase"))
     client = app.test_client()
     times = {"known": [], "unknown": []}

@@ -47,9 +47,7 @@ def _ensure_secret_key(app):
 
 
 def _register_blueprints(app):
-    from portal import (
-        actions, admin, agreements, cases, home, notes, referrals, safeguarding, sessions,
-    )
+    from portal import actions, admin, agreements, cases, home, notes, referrals, safeguarding, sessions
     from portal.agreements import wording
     from portal.auth import routes as auth_routes
     wording.init_app(app)

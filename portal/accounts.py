@@ -1,5 +1,6 @@
 """Accounts: invitations, password resets, sign-out everywhere and deactivation."""
 
+import contextlib
 import hashlib
 import secrets
 from datetime import timedelta
@@ -152,11 +153,9 @@ def _send_after_response(message):
     app = current_app._get_current_object()
 
     def deliver():
-        with app.app_context():
-            try:
-                mail.deliver(message)
-            except mail.MailNotSent:
-                pass  # logged by mail; the person was told only "if an account exists"
+        # A failure is logged by mail; the person was told only "if an account exists".
+        with app.app_context(), contextlib.suppress(mail.MailNotSent):
+            mail.deliver(message)
 
     if not app.config.get("MAIL_SERVER") or not has_request_context():
         deliver()

@@ -18,11 +18,7 @@ SQLITE_PRAGMAS = {
 
 def open_database(url):
     """A peewee database for `url` (sqlite:/// or postgresql://), with the SQLite pragmas set."""
-    if url.startswith("sqlite"):
-        db = connect(url, pragmas=SQLITE_PRAGMAS)
-    else:
-        db = connect(url)
-    return db
+    return connect(url, pragmas=SQLITE_PRAGMAS) if url.startswith("sqlite") else connect(url)
 
 
 def init_database(url):

@@ -10,12 +10,37 @@ from flask import current_app
 from portal import passwords, policy, times
 from portal.db import database
 from portal.models import (
-    ActionPoint, Case, CaseParty, CaseSession, CoachAllocation, ConsentEvent, Goal, Note,
-    NoteShare, Referral, ReferralPerson, SessionAttendee, SessionCoach, User, utcnow,
+    ActionPoint,
+    Case,
+    CaseParty,
+    CaseSession,
+    CoachAllocation,
+    ConsentEvent,
+    Goal,
+    Note,
+    NoteShare,
+    Referral,
+    ReferralPerson,
+    SessionAttendee,
+    SessionCoach,
+    User,
+    utcnow,
 )
 from portal.vocab import (
-    AgencyType, Audience, CaseKind, ConsentMethod, ConsentState, DisputeType, Funding,
-    ReferralSource, Role, SessionKind, SessionMode, SessionStatus, UnsafeRoute, Urgency,
+    AgencyType,
+    Audience,
+    CaseKind,
+    ConsentMethod,
+    ConsentState,
+    DisputeType,
+    Funding,
+    ReferralSource,
+    Role,
+    SessionKind,
+    SessionMode,
+    SessionStatus,
+    UnsafeRoute,
+    Urgency,
 )
 
 DEMO_PASSWORD = "demo-accord-2026"
@@ -151,7 +176,8 @@ def _referrals():
     year = utcnow().year
     urgent = Referral.create(
         reference=Referral.next_reference(year), source=ReferralSource.AGENCY,
-        agency_name="Elm Housing Trust", agency_type=AgencyType.HOUSING, referrer_name="Jo Hart", referrer_contact="jo.hart@example.org",
+        agency_name="Elm Housing Trust", agency_type=AgencyType.HOUSING, referrer_name="Jo Hart",
+        referrer_contact="jo.hart@example.org",
         dispute_type=DisputeType.NEIGHBOUR, urgency=Urgency.URGENT,
         description="Shouting across the shared landing most evenings; both tenants want it to stop.",
         safety_worry="One tenant mentioned threats written on the door.")

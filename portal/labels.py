@@ -7,10 +7,32 @@ not safe) have a group.
 """
 
 from portal.vocab import (
-    AgencyType, AgreementStanding, AgreementState, Audience, CancelledBy, CaseKind, CaseOutcome, CaseStatus,
-    ConcernCategory, ConcernEventKind, ConcernLevel, ConcernOutcome, ConcernState, ConsentMethod,
-    ConsentState, DisputeType, Funding, GoalKind, ReferralStatus, Role, SessionKind, SessionMode,
-    SessionStatus, ShareConsentMethod, UnsafeRoute, Urgency,
+    AgencyType,
+    AgreementStanding,
+    AgreementState,
+    Audience,
+    CancelledBy,
+    CaseKind,
+    CaseOutcome,
+    CaseStatus,
+    ConcernCategory,
+    ConcernEventKind,
+    ConcernLevel,
+    ConcernOutcome,
+    ConcernState,
+    ConsentMethod,
+    ConsentState,
+    DisputeType,
+    Funding,
+    GoalKind,
+    ReferralStatus,
+    Role,
+    SessionKind,
+    SessionMode,
+    SessionStatus,
+    ShareConsentMethod,
+    UnsafeRoute,
+    Urgency,
 )
 
 LABELS: dict[str, str] = {

@@ -6,7 +6,7 @@ Callers pass plain text only.
 
 import smtplib
 import uuid
-from datetime import timezone
+from datetime import UTC
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -25,7 +25,7 @@ def build_message(to, subject, body, sender):
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
-    message["Date"] = format_datetime(utcnow().replace(tzinfo=timezone.utc))
+    message["Date"] = format_datetime(utcnow().replace(tzinfo=UTC))
     message["Message-ID"] = make_msgid(domain="accord.invalid")
     message.set_content(body)
     return message

@@ -7,27 +7,48 @@ here.
 """
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from peewee import (
-    BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model,
-    TextField,
-)
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
 
 from portal import policy
 from portal.db import database
 from portal.vocab import (
-    AcceptanceMethod, AgencyType, AgreementState, Audience, CancelledBy, CaseEventKind,
-    CaseKind, CaseOutcome, CaseStatus, ConcernCategory, ConcernEventKind, ConcernLevel,
-    ConcernOutcome, ConcernState, ConsentMethod, ConsentState, DisputeType, Funding, GoalKind,
-    ReferralSource, ReferralStatus, Role, SessionKind, SessionMode, SessionStatus,
-    ShareConsentMethod, ShareState, TokenPurpose, Urgency,
+    AcceptanceMethod,
+    AgencyType,
+    AgreementState,
+    Audience,
+    CancelledBy,
+    CaseEventKind,
+    CaseKind,
+    CaseOutcome,
+    CaseStatus,
+    ConcernCategory,
+    ConcernEventKind,
+    ConcernLevel,
+    ConcernOutcome,
+    ConcernState,
+    ConsentMethod,
+    ConsentState,
+    DisputeType,
+    Funding,
+    GoalKind,
+    ReferralSource,
+    ReferralStatus,
+    Role,
+    SessionKind,
+    SessionMode,
+    SessionStatus,
+    ShareConsentMethod,
+    ShareState,
+    TokenPurpose,
+    Urgency,
 )
 
 
 def utcnow():
     """The current UTC time without tzinfo, the form both SQLite and PostgreSQL store."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_session_token():

@@ -1,5 +1,6 @@
 """Password hashing (argon2id) and the rules a new password must meet."""
 
+import contextlib
 import re
 from functools import cache
 from pathlib import Path
@@ -53,10 +54,8 @@ def verify_password(password_hash, password):
 
 
 def _spend_time(hasher, password):
-    try:
+    with contextlib.suppress(VerificationError):
         hasher.verify(_dummy_hash(hasher), password)
-    except VerificationError:
-        pass
 
 
 def needs_rehash(password_hash):

@@ -11,9 +11,20 @@ Two principles run through the module:
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+
 from portal.vocab import (
-    AgreementStanding, AgreementState, Audience, CaseEventKind, CaseKind, Code, ConcernLevel, ConcernState,
-    ConsentState, Role, SessionMode, ShareState,
+    AgreementStanding,
+    AgreementState,
+    Audience,
+    CaseEventKind,
+    CaseKind,
+    Code,
+    ConcernLevel,
+    ConcernState,
+    ConsentState,
+    Role,
+    SessionMode,
+    ShareState,
 )
 
 # --- vocabularies ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ plain UTF-8 text, up to MAX_UPLOAD_BYTES. A file named .pdf whose content is pla
 plain text (and is served as such); an executable renamed .pdf is refused.
 """
 
+import contextlib
 import hashlib
 import io
 import os
@@ -126,7 +127,5 @@ def read(storage_key, sha256):
 
 def remove(storage_key):
     """Forget a stored file (after the row that named it is gone)."""
-    try:
+    with contextlib.suppress(ValueError):
         _path(storage_key).unlink(missing_ok=True)
-    except ValueError:
-        pass

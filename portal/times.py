@@ -1,6 +1,6 @@
 """UTC in the database, the service's own time zone on pages and in forms."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -12,7 +12,7 @@ def service_zone():
 
 def to_local(moment):
     """A stored (naive UTC) datetime as an aware datetime in the service's zone."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(service_zone())
+    return moment.replace(tzinfo=UTC).astimezone(service_zone())
 
 
 def local_today():
@@ -23,7 +23,7 @@ def local_today():
 def local_to_utc(day, time_of_day):
     """A date and time as people enter them (service zone) as naive UTC for storage."""
     local = datetime.combine(day, time_of_day, tzinfo=service_zone())
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 # How dates and times read on pages, in emails and in files, each named for what it shows.

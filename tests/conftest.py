@@ -10,11 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from portal.config import TestConfig
 from portal import create_app
+from portal.config import TestConfig
 from portal.db import database
 from tests import dbutil
 from tests.factories import DEFAULT_PASSWORD
+
+# The cases that several modules share, as fixtures every module can ask for by name (a module
+# does not import a fixture): `world` for the notes tests, `w` for the agreements tests. A
+# module that defines a `world` or a `w` of its own uses its own.
+pytest_plugins = ["tests.notes_support", "tests.agreements_support"]
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,20 @@ from datetime import datetime, timedelta
 from portal import passwords, policy
 from portal.config import TestConfig
 from portal.models import (
-    ActionPoint, Agreement, Case, CaseParty, CaseSession, CoachAllocation, Goal, Note, NoteShare,
-    SafeguardingConcern, SessionAttendee, SessionCoach, User, utcnow,
+    ActionPoint,
+    Agreement,
+    Case,
+    CaseParty,
+    CaseSession,
+    CoachAllocation,
+    Goal,
+    Note,
+    NoteShare,
+    SafeguardingConcern,
+    SessionAttendee,
+    SessionCoach,
+    User,
+    utcnow,
 )
 from portal.vocab import AgreementState, Audience, CaseKind, ConcernState, Role
 

@@ -1,13 +1,14 @@
-"""A case with everyone the notes tests need, each person with a signed-in client of their own."""
+"""A case with everyone the notes tests need, each person with a signed-in client of their own:
+the `world` fixture, which conftest.py registers, and the helpers the notes tests share."""
 
 import io
 from types import SimpleNamespace
 
 import pytest
 
+from portal.vocab import Role
 from tests.conftest import Browser, enter_as
 from tests.factories import add_party, allocate, make_case, make_user
-from portal.vocab import Role
 
 HTMX = {"HX-Request": "true"}
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

@@ -5,9 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from portal.models import User
+from portal.vocab import Role
 from tests.conftest import csrf_from, enter_as
 from tests.factories import add_party, allocate, make_case, make_user
-from portal.vocab import Role
 
 HOMES = {Role.PARTY: "/party", Role.COACH: "/coach", Role.COORDINATOR: "/coordinator"}
 

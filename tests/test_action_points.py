@@ -5,7 +5,7 @@ or list; staff on the case see every party's; refusals get a message (422), a 40
 """
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -15,11 +15,18 @@ import time_machine
 from portal import policy, queries
 from portal.models import ActionPoint, Case, CaseEvent, Goal, utcnow
 from portal.policy import Actor, CaseFacts, PartyItemFacts
-from tests.factories import (
-    add_party, allocate, make_action_point, make_action_point_due, make_agreement,
-    make_agreement_term, make_case, make_goal, make_user,
-)
 from portal.vocab import AgreementState, CaseKind, CaseStatus, GoalKind, Role
+from tests.factories import (
+    add_party,
+    allocate,
+    make_action_point,
+    make_action_point_due,
+    make_agreement,
+    make_agreement_term,
+    make_case,
+    make_goal,
+    make_user,
+)
 
 HTMX = {"HX-Request": "true"}
 
@@ -368,7 +375,7 @@ def test_a_party_sees_their_own_open_first_by_due_date(w, app):
 
 def test_overdue_is_decided_by_the_services_date(w, app, make_browser):
     # Just before midnight UTC in summer, it is already the next day in London.
-    moment = datetime(2027, 7, 1, 23, 30, tzinfo=timezone.utc)
+    moment = datetime(2027, 7, 1, 23, 30, tzinfo=UTC)
     local_day = moment.astimezone(ZoneInfo(app.config["TIMEZONE"])).date()
     assert local_day != moment.date(), "choose a moment when the service's date is not UTC's"
     with time_machine.travel(moment, tick=False):
@@ -614,7 +621,7 @@ def test_a_partys_own_lists_are_exactly_what_the_policy_allows(app):
     for user in (coordinator, coach, former, alex, bea, carl, gone):
         actor = user.actor()
 
-        def allowed(rows):
+        def allowed(rows, actor=actor):
             return {r.id for r in rows if actor.role == Role.PARTY and policy.can_view_party_item(
                 actor, cases[r.case_id], PartyItemFacts(case_id=r.case_id, party_id=r.party_id))}
         assert {p.id for p in queries.party_action_points(user)} == allowed(ActionPoint.select()), user.email

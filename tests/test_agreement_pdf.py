@@ -3,7 +3,7 @@ embedded; what people typed shown as text; and nothing fetched from outside stat
 
 import logging
 import socket
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +14,11 @@ from pypdf.generic import BooleanObject
 
 from portal.agreements.document import Acceptance, AgreementDocument, PartyLine, TermLine
 from portal.agreements.pdf import (
-    FetchRefused, StaticOnlyFetcher, agreement_html, render_pdf, render_pdf_from_html,
+    FetchRefused,
+    StaticOnlyFetcher,
+    agreement_html,
+    render_pdf,
+    render_pdf_from_html,
     static_base_url,
 )
 
@@ -167,7 +171,7 @@ def test_a_party_who_accepted_has_their_typed_name_and_time_and_the_other_a_sign
 
 
 def test_an_acceptance_recorded_in_person_says_so_in_the_service_time_zone(rendering):
-    summer_utc = datetime(2026, 7, 1, 13, 5, tzinfo=timezone.utc)  # 14:05 in London (BST)
+    summer_utc = datetime(2026, 7, 1, 13, 5, tzinfo=UTC)  # 14:05 in London (BST)
     parties = (PartyLine("Alex Morgan", Acceptance("Alex Morgan", summer_utc, in_person=True)),
                PartyLine("Sam Okafor", Acceptance("Sam Okafor", summer_utc)))
     text = " ".join(page_texts(render_pdf(make_document(parties=parties, state="final"))))

@@ -6,46 +6,17 @@ import hashlib
 import io
 from datetime import timedelta
 from html import unescape
-from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
 
-from portal.models import (
-    ActionPoint, Agreement, AgreementAcceptance, AgreementIssue, AgreementTerm, CaseParty,
-)
 from portal import times
+from portal.models import ActionPoint, Agreement, AgreementAcceptance, AgreementIssue, AgreementTerm, CaseParty
+from portal.vocab import AgreementState, ConsentState
 from tests.apps import body_of, links_in
-from tests.conftest import Browser
-from tests.factories import add_party, allocate, make_case, make_user
-from portal.vocab import AgreementState, ConsentState, Role
+from tests.factories import add_party, allocate, make_case
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def w(app):
-    """A mediation case with two coaches, Alex and Bea (consent given, with accounts), a
-    coordinator, and another case whose party and coach must never see any of it."""
-    w = SimpleNamespace(app=app)
-    w.coach = make_user(Role.COACH, name="Priya Shah")
-    w.other_coach = make_user(Role.COACH, name="Tom Reed")
-    w.coordinator = make_user(Role.COORDINATOR, name="Dev Patel")
-    w.alex_user = make_user(Role.PARTY, name="Alex Morgan")
-    w.bea_user = make_user(Role.PARTY, name="Bea Lewis")
-    w.outsider_user = make_user(Role.PARTY, name="Olu Else")
-    w.outsider_coach = make_user(Role.COACH, name="Una Byrne")
-    w.case = make_case()
-    allocate(w.case, w.coach)
-    allocate(w.case, w.other_coach)
-    w.alex = add_party(w.case, w.alex_user, consent_state=ConsentState.GIVEN)
-    w.bea = add_party(w.case, w.bea_user, consent_state=ConsentState.GIVEN)
-    elsewhere = make_case()
-    allocate(elsewhere, w.outsider_coach)
-    add_party(elsewhere, w.outsider_user, consent_state=ConsentState.GIVEN)
-    w.as_ = lambda user: Browser(app.test_client()).enter_as(user)
-    w.case_url = f"/cases/{w.case.reference}"
-    return w
 
 
 def local_today(w):
@@ -165,7 +136,8 @@ def test_issues_and_details_change_in_place_with_htmx(w):
     ({"what": "", "who": "both"}, "Say what will be done."),
     ({"what": "x" * 1001, "who": "both"}, "Keep the term to 1,000 characters or fewer."),
     ({"what": "Something", "who": "999999"}, "Not a valid choice."),
-    ({"what": "Something", "who": "both", "due_on": "soon"}, "Enter the date as day/month/year, for example 21/11/2026."),
+    ({"what": "Something", "who": "both", "due_on": "soon"},
+     "Enter the date as day/month/year, for example 21/11/2026."),
     ({"what": "Something", "who": "both", "due_on": "2001-01-01"}, "The date cannot be in the past."),
 ])
 def test_a_bad_term_is_refused_with_a_message_and_nothing_saved(w, data, message):

@@ -4,7 +4,7 @@ the whole trail emptied, are found."""
 
 import stat
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -15,7 +15,7 @@ from portal.models import AuditEvent
 from tests.factories import make_case, make_user
 from tests.test_audit_chain import attacker, verify, write_events
 
-DAY_ONE = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+DAY_ONE = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -185,13 +185,12 @@ def test_the_daily_anchor_holds_only_committed_rows(app):
         write_events(1)
     with time_machine.travel(DAY_ONE + timedelta(days=1), tick=False):
         user = make_user()
-        with pytest.raises(RuntimeError):
-            with database.atomic():
-                audit._anchored_on[str(anchor_file(app))] = (DAY_ONE + timedelta(days=1)).date()
-                audit.record("auth.signed_in", actor=user, remote_addr="192.0.2.1")
-                audit._anchored_on.clear()  # the day turns between two rows of one transaction
-                audit.record("auth.signed_out", actor=user, remote_addr="192.0.2.1")
-                raise RuntimeError("the transaction fails")
+        with pytest.raises(RuntimeError), database.atomic():
+            audit._anchored_on[str(anchor_file(app))] = (DAY_ONE + timedelta(days=1)).date()
+            audit.record("auth.signed_in", actor=user, remote_addr="192.0.2.1")
+            audit._anchored_on.clear()  # the day turns between two rows of one transaction
+            audit.record("auth.signed_out", actor=user, remote_addr="192.0.2.1")
+            raise RuntimeError("the transaction fails")
     assert len(lines(app)) == 2
     assert audit.parse_anchor_line(lines(app)[1]).rows == 1  # the first day's row alone
     assert verify(app).exit_code == 0

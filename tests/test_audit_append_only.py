@@ -7,8 +7,8 @@ import time
 import pytest
 from peewee import DatabaseError
 
-from portal.config import TestConfig
 from portal import audit, migrations
+from portal.config import TestConfig
 from portal.db import database, is_sqlite
 from portal.migrations import m0001_initial
 from portal.models import AuditEvent, SchemaMigration
@@ -55,12 +55,10 @@ def test_the_database_refuses_to_change_or_remove_audit_rows(app, statement):
 def test_the_models_cannot_change_or_remove_audit_rows_either(app):
     row = write_events(1)[0]
     row.remote_addr = "203.0.113.9"
-    with pytest.raises(DatabaseError, match=REFUSED):
-        with database.atomic():
-            row.save()
-    with pytest.raises(DatabaseError, match=REFUSED):
-        with database.atomic():
-            row.delete_instance()
+    with pytest.raises(DatabaseError, match=REFUSED), database.atomic():
+        row.save()
+    with pytest.raises(DatabaseError, match=REFUSED), database.atomic():
+        row.delete_instance()
     assert AuditEvent.get_by_id(row.id).remote_addr == "192.0.2.1"
 
 

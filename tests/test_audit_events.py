@@ -10,10 +10,10 @@ from portal import audit
 from portal.models import AuditEvent, Case, CaseParty, ConcernEvent, Referral, User, utcnow
 from portal.notes import service as notes
 from portal.safeguarding import service as safeguarding
+from portal.vocab import Audience, Role
 from tests.apps import links_in
 from tests.conftest import Browser
 from tests.factories import DEFAULT_PASSWORD, make_user
-from portal.vocab import Audience, Role
 
 PUBLIC, STAFF, PARTY = "192.0.2.10", "198.51.100.20", "203.0.113.30"
 NEW_PASSWORD = "lantern over the harbour wall"

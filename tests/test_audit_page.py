@@ -2,7 +2,7 @@
 htmx, read only, and no contents of anything."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,9 +10,9 @@ import time_machine
 
 from portal import audit, policy, queries
 from portal.models import AuditEvent, User
+from portal.vocab import Role
 from tests.conftest import enter_as
 from tests.factories import make_case, make_user
-from portal.vocab import Role
 
 AUDIT = "/admin/audit"
 HTMX = {"HX-Request": "true"}
@@ -103,7 +103,7 @@ def test_each_row_says_when_who_what_which_record_which_case_and_from_where(admi
     coach = make_user(Role.COACH, name="Corin Coach")
     case = make_case(reference="AC-2026-0042")
     # 12:00:05 UTC on 1 July is 13:00:05 in London (summer time).
-    with time_machine.travel(datetime(2026, 7, 1, 12, 0, 5, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 7, 1, 12, 0, 5, tzinfo=UTC), tick=False):
         closed = audit.record("case.closed", actor=coach, record=case, case_id=case.id,
                               remote_addr="198.51.100.23")
         failed = audit.record("auth.sign_in_failed", record=coach, remote_addr="203.0.113.77")

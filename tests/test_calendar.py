@@ -1,7 +1,7 @@
 """Calendar files: valid RFC 5545 read back with `icalendar`, times in UTC, nothing confidential,
 and only ever the user's own sessions."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -9,8 +9,8 @@ import pytest
 from icalendar import Calendar
 
 from portal.models import CaseSession, utcnow
-from tests.factories import add_party, allocate, make_case, make_session, make_user
 from portal.vocab import CaseKind, ConsentState, Role
+from tests.factories import add_party, allocate, make_case, make_session, make_user
 
 LONDON = ZoneInfo("Europe/London")
 NEXT_YEAR = date.today().year + 1
@@ -18,7 +18,7 @@ SUMMER, WINTER = date(NEXT_YEAR, 7, 15), date(NEXT_YEAR, 1, 15)
 
 
 def utc(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_a_session_entered_in_london_time_is_in_utc_in_the_calendar_file(w, day,
 
     calendar, [event] = events(response)
     assert str(calendar["VERSION"]) == "2.0" and calendar["PRODID"]
-    start = datetime(day.year, day.month, day.day, utc_hour, tzinfo=timezone.utc)
+    start = datetime(day.year, day.month, day.day, utc_hour, tzinfo=UTC)
     assert event.decoded("DTSTART") == start
     assert event.decoded("DTEND") == start + timedelta(minutes=90)
     assert f"DTSTART:{day:%Y%m%d}T{utc_hour:02d}0000Z".encode() in response.data
@@ -161,10 +161,10 @@ def test_a_coach_downloads_their_sessions_from_today_on_in_one_file(w):
     _, found = events(response)
     by_start = {e.decoded("DTSTART"): e for e in found}
     expected = {joint: "CONFIRMED", coaching: "CONFIRMED", cancelled: "CANCELLED"}
-    assert set(by_start) == {s.starts_at.replace(tzinfo=timezone.utc) for s in expected}
+    assert set(by_start) == {s.starts_at.replace(tzinfo=UTC) for s in expected}
     assert len({str(e["UID"]) for e in found}) == 3
     for session, status in expected.items():
-        event = by_start[session.starts_at.replace(tzinfo=timezone.utc)]
+        event = by_start[session.starts_at.replace(tzinfo=UTC)]
         assert str(event["STATUS"]) == status
         assert session.case.reference in str(event["SUMMARY"])
     for secret in (b"Alex Morgan", b"Bea Lewis", left_case.reference.encode()):

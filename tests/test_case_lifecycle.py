@@ -5,15 +5,15 @@ from datetime import date, timedelta
 import pytest
 
 from portal.models import AuditEvent, Case, CaseEvent, CaseParty, CoachAllocation, ConsentEvent
-from tests.factories import add_party, allocate, make_case, make_user
 from portal.vocab import CaseKind, Role
+from tests.factories import add_party, allocate, make_case, make_user
 
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def world(make_browser):
-    """A mediation case with two parties (one with an account), a coordinator and two coaches."""
+def mediation_case(make_browser):
+    """A mediation case with two parties (one with an account), a coordinator and two coaches;
+    `staff` is a browser signed in as the coordinator. By name, in a dict."""
     coordinator = make_user(Role.COORDINATOR)
     coach, other_coach = make_user(Role.COACH), make_user(Role.COACH)
     party_user = make_user(Role.PARTY)
@@ -23,6 +23,11 @@ def world(make_browser):
     staff = make_browser()
     staff.enter_as(coordinator)
     return locals()
+
+
+@pytest.fixture
+def world(make_browser):
+    return mediation_case(make_browser)
 
 
 def consent_url(case, party):

@@ -5,17 +5,13 @@ templates only read them. No template global or context processor loads what the
 from contextlib import contextmanager
 
 import pytest
-
-from portal.vocab import VOCABULARIES
 from flask import before_render_template, template_rendered
 
 from portal.cases import panels
 from portal.db import database
+from portal.vocab import VOCABULARIES, Audience, Role
 from tests.conftest import enter_as
-from tests.factories import (
-    add_party, allocate, make_action_point, make_case, make_note, make_session, make_user,
-)
-from portal.vocab import Audience, Role
+from tests.factories import add_party, allocate, make_action_point, make_case, make_note, make_session, make_user
 
 # Every template global and context processor of Accord's own, each known to run no query
 # while the page renders (the navigation's open-concern count is a function the page calls

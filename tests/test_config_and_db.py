@@ -6,15 +6,15 @@ import threading
 import pytest
 from peewee import IntegrityError, PostgresqlDatabase, SqliteDatabase
 
-from portal.config import DevelopmentConfig, ProductionConfig, TestConfig, config_from_env
 from portal import create_app, mail
+from portal.config import DevelopmentConfig, ProductionConfig, TestConfig, config_from_env
 from portal.db import database
 from portal.models import AccountToken, utcnow
+from portal.vocab import Role, TokenPurpose
 from tests import dbutil
 from tests.apps import build_app, closing_database, new_database_url
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
-from portal.vocab import Role, TokenPurpose
 
 
 @pytest.fixture(autouse=True)
@@ -188,10 +188,9 @@ def test_every_thread_gets_a_connection_with_them(sqlite_app):
 
 
 def test_sqlite_enforces_foreign_keys(sqlite_app):
-    with database.connection_context():
-        with pytest.raises(IntegrityError):
-            AccountToken.create(user=987654, purpose=TokenPurpose.INVITATION, token_hash="x" * 64,
-                                expires_at=utcnow())
+    with database.connection_context(), pytest.raises(IntegrityError):
+        AccountToken.create(user=987654, purpose=TokenPurpose.INVITATION, token_hash="x" * 64,
+                            expires_at=utcnow())
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------

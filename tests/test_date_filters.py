@@ -9,8 +9,8 @@ import pytest
 
 from portal import labels
 from portal.models import Case
-from tests.factories import make_case, make_user
 from portal.vocab import Role
+from tests.factories import make_case, make_user
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -1,16 +1,23 @@
 """Dates as people in the UK write them (21/11/2026), in hints, errors and typed input; and
 "today" is the service's day, not the server's."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
+import pytest
 import time_machine
 
 from portal.models import ConsentEvent
-from tests.test_case_lifecycle import consent_url, world  # noqa: F401 (world is a fixture)
+from tests.test_case_lifecycle import consent_url, mediation_case
 
 # 23:30 UTC on 30 June is already 1 July in London (summer time): the server's day and the
 # service's day differ.
-LATE_IN_JUNE_UTC = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
+LATE_IN_JUNE_UTC = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(make_browser):
+    """The case lifecycle tests' case: its consent and action point forms take dates."""
+    return mediation_case(make_browser)
 
 
 def signed_in_then(world, make_browser):

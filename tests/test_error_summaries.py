@@ -171,7 +171,7 @@ def test_a_list_message_takes_the_place_of_the_entry_message_it_restates(client)
     html = browser.submit("/refer", {"people-0-name": "Robin Ash", "people-0-email": "not-an-email",
                                      "people-1-phone": "0123"}).get_data(as_text=True)
     summary = summary_of(html)
-    people = [(link, message) for link, message in zip(summary.links, summary.messages)
+    people = [(link, message) for link, message in zip(summary.links, summary.messages, strict=True)
               if link.startswith("people-")]
     assert people == [
         ("people-0-email", "Enter an email address like name@example.org."),

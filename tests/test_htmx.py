@@ -12,9 +12,9 @@ import pytest
 from flask import signals
 
 from portal import htmx
+from portal.vocab import CaseStatus, Role
 from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_agreement, make_case, make_concern, make_user
-from portal.vocab import CaseStatus, Role
 
 ROOT = Path(__file__).resolve().parent.parent
 HTMX = {"HX-Request": "true"}

@@ -1,16 +1,16 @@
 """Accounts are made by invitation: who may invite, the emailed link, and the password it sets."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 
 from portal.models import AccountToken, User
+from portal.vocab import Role
 from tests.apps import error_summary, field_errors, links_in, read_form
 from tests.conftest import csrf_from, enter_as, sign_in
 from tests.factories import make_user
-from portal.vocab import Role
 
 INVITE = "/admin/people/invite"
 PEOPLE = "/admin/people"
@@ -241,7 +241,7 @@ def test_the_link_expires(app, admin_browser, outbox):
     invite(admin_browser)
     path = invitation_path(outbox)
     lifetime = app.config["INVITATION_LIFETIME"]
-    with time_machine.travel(datetime.now(timezone.utc) + lifetime + timedelta(minutes=1), tick=False):
+    with time_machine.travel(datetime.now(UTC) + lifetime + timedelta(minutes=1), tick=False):
         client, response = _post_after_travel(app, path)
         assert client.get(path).status_code == 404
     assert response.status_code == 404
@@ -252,7 +252,7 @@ def test_the_link_still_works_just_before_it_expires(app, admin_browser, outbox)
     invite(admin_browser)
     path = invitation_path(outbox)
     lifetime = app.config["INVITATION_LIFETIME"]
-    with time_machine.travel(datetime.now(timezone.utc) + lifetime - timedelta(minutes=1), tick=False):
+    with time_machine.travel(datetime.now(UTC) + lifetime - timedelta(minutes=1), tick=False):
         _, response = _post_after_travel(app, path)
     assert response.status_code == 303
     assert invited_user().password_hash is not None

@@ -35,15 +35,32 @@ from pypdf import PdfReader
 
 from portal import demo, policy, queries
 from portal.models import (
-    ActionPoint, AgreementChangeRequest, Case, CaseEvent, CaseParty, CoachAllocation, ConcernEvent,
-    ConsentEvent, Goal, NoteRevision, User, utcnow,
-)
-from tests.conftest import Browser
-from tests.factories import (
-    add_party, allocate, make_agreement, make_agreement_term, make_concern, make_note,
-    make_note_file, make_session, make_user,
+    ActionPoint,
+    AgreementChangeRequest,
+    Case,
+    CaseEvent,
+    CaseParty,
+    CoachAllocation,
+    ConcernEvent,
+    ConsentEvent,
+    Goal,
+    NoteRevision,
+    User,
+    utcnow,
 )
 from portal.vocab import AgreementState, Audience, CaseKind, ConsentState, Role, ShareState
+from tests.conftest import Browser
+from tests.factories import (
+    add_party,
+    allocate,
+    make_agreement,
+    make_agreement_term,
+    make_concern,
+    make_note,
+    make_note_file,
+    make_session,
+    make_user,
+)
 
 HTMX = {"HX-Request": "true"}
 # A walk that reaches more than this many addresses for one user has lost its way (a link that

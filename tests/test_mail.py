@@ -10,10 +10,10 @@ from aiosmtpd.controller import Controller
 
 from portal import mail
 from portal.models import User
+from portal.vocab import Role
 from tests.apps import body_of, links_in
 from tests.conftest import enter_as
 from tests.factories import DEFAULT_PASSWORD, make_user
-from portal.vocab import Role
 
 NEW_PASSWORD = "seven swans on a grey lake"
 

@@ -9,8 +9,8 @@ import types
 import pytest
 from peewee import CharField, Model
 
-from portal.config import TestConfig
 from portal import migrations
+from portal.config import TestConfig
 from portal.db import database
 from portal.migrations import m0001_initial
 from portal.models import MODELS, Case, SchemaMigration, User

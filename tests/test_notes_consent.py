@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from portal.models import AuditEvent, Note, NoteShare
+from portal.vocab import Audience, ShareState
 from tests.apps import body_of, links_in
 from tests.factories import make_note
-from tests.notes_support import HTMX, world  # noqa: F401  (fixture)
-from portal.vocab import Audience, ShareState
+from tests.notes_support import HTMX
 
 SECRET = "Alex said the hedge is a memorial to his father."
 

@@ -9,9 +9,9 @@ import pytest
 
 from portal import storage
 from portal.models import AuditEvent, Note, NoteFile
-from tests.factories import make_concern, make_note, make_note_file
-from tests.notes_support import PDF, file_url, note_url, post_multipart, upload, world  # noqa: F401  (fixture)
 from portal.vocab import Audience, ShareState
+from tests.factories import make_concern, make_note, make_note_file
+from tests.notes_support import PDF, file_url, note_url, post_multipart, upload
 
 
 def zipped(members):
@@ -37,7 +37,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
     (PDF, storage.PDF),
     (DOCX, storage.DOCX),
     (ODT, storage.ODT),
-    ("Session summary: we agreed quiet hours.\n".encode(), storage.TEXT),
+    (b"Session summary: we agreed quiet hours.\n", storage.TEXT),
     ("Résumé: café, naïve — “quotes”".encode(), storage.TEXT),
     # A file called summary.pdf whose content is text is plain text: the name decides nothing.
     (b"This is not really a PDF.", storage.TEXT),

@@ -4,10 +4,10 @@ unresolved on the case, only with a reason; the read is kept and the author is t
 import pytest
 
 from portal.models import AuditEvent, NoteOverrideRead
+from portal.vocab import Audience, ConcernState
 from tests.apps import body_of, links_in
 from tests.factories import make_concern, make_note
-from tests.notes_support import note_url, world  # noqa: F401  (fixture)
-from portal.vocab import Audience, ConcernState
+from tests.notes_support import note_url
 
 SECRET = "Marker-override-8842: the coach's private worry."
 

@@ -4,9 +4,9 @@ attachments; nothing about another party, not even a hint that it exists."""
 from datetime import timedelta
 
 from portal.models import Note, utcnow
-from tests.factories import add_party, allocate, make_case, make_note, make_note_file, make_session
-from tests.notes_support import HTMX, world  # noqa: F401  (fixture)
 from portal.vocab import Audience, ShareState
+from tests.factories import add_party, allocate, make_case, make_note, make_note_file, make_session
+from tests.notes_support import HTMX
 
 
 def shared_page(w, user):

@@ -9,11 +9,9 @@ import pytest
 
 from portal import policy
 from portal.models import AuditEvent, Note, NoteRevision, NoteShare
-from tests.factories import make_case, make_note, make_session
-from tests.notes_support import (  # noqa: F401  (world is a fixture)
-    HTMX, PDF, note_url, post_multipart, upload, world,
-)
 from portal.vocab import Audience, ShareState
+from tests.factories import make_case, make_note, make_session
+from tests.notes_support import HTMX, PDF, note_url, post_multipart, upload
 
 
 def write(w, by=None, **data):

@@ -1,17 +1,17 @@
 """Password reset by an emailed single-use link."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 
 from portal.models import User
+from portal.vocab import Role
 from tests.apps import links_in
 from tests.conftest import csrf_from, enter_as, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
-from portal.vocab import Role
 
 FORGOT = "/password/forgot"
 NEW_PASSWORD = "seven swans on a grey lake"
@@ -122,7 +122,7 @@ def test_the_link_expires(app, make_browser, outbox, offset, works):
     ask_for_a_link(make_browser(), user.email)
     path = reset_path(outbox, user.email)
     lifetime = app.config["PASSWORD_RESET_LIFETIME"]
-    with time_machine.travel(datetime.now(timezone.utc) + lifetime + offset, tick=False):
+    with time_machine.travel(datetime.now(UTC) + lifetime + offset, tick=False):
         response = _choose_after_travel(app, path)
     assert response.status_code == (303 if works else 404)
     changed = User.get_by_id(user.id).password_hash != user.password_hash

@@ -4,24 +4,24 @@ way, and the same work for a known and an unknown address."""
 import logging
 import re
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 
-from portal.config import Config
 from portal import accounts, mail
+from portal.config import Config
 from portal.models import AuditEvent
+from portal.vocab import Role
 from tests.conftest import csrf_from
 from tests.factories import make_user
 from tests.test_mail import Collector, free_port
-from portal.vocab import Role
 
 FORGOT = "/password/forgot"
 HERE = {"REMOTE_ADDR": "192.0.2.10"}
 ELSEWHERE = {"REMOTE_ADDR": "198.51.100.20"}
-START = datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc)
+START = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
 
 def ask(app, email, where=HERE):

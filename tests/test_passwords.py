@@ -13,10 +13,10 @@ from argon2 import PasswordHasher, Type
 from portal import passwords
 from portal.config import Config, DevelopmentConfig, ProductionConfig, TestConfig
 from portal.models import User
+from portal.vocab import Role
 from tests.apps import build_app_on
 from tests.conftest import sign_in
 from tests.factories import make_user
-from portal.vocab import Role
 
 PASSWORD = "a-long-test-passphrase"
 

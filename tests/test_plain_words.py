@@ -1,9 +1,8 @@
 """Plain English for parties and volunteers: answers that say what they do, the mediation named
 in words rather than by reference, whose words a shared note records, and hints without markup."""
 
-from tests.factories import make_note
-from tests.notes_support import world  # noqa: F401 (a fixture)
 from portal.vocab import Audience, ShareState
+from tests.factories import make_note
 
 
 def shared_page(w, user):

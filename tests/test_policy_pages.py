@@ -7,9 +7,9 @@ import re
 import pytest
 
 from portal.models import AgreementAcceptance, AuditEvent, Case, User
+from portal.vocab import AgreementState, CaseStatus, ConsentState, Role
 from tests.conftest import Browser
 from tests.factories import add_party, make_agreement, make_case, make_user
-from portal.vocab import AgreementState, CaseStatus, ConsentState, Role
 
 
 def card(page, element_id):

@@ -32,16 +32,36 @@ from hypothesis import strategies as st
 from portal import policy, queries
 from portal.db import database
 from portal.models import (
-    Agreement, AgreementAcceptance, AgreementChangeRequest, AuditEvent, Case, CaseEvent,
-    ConcernEvent, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, Referral,
-    SafeguardingConcern, User,
-)
-from tests import dbutil
-from tests.factories import (
-    add_party, allocate, make_action_point, make_agreement, make_case, make_concern, make_goal,
-    make_note, make_session, make_user,
+    Agreement,
+    AgreementAcceptance,
+    AgreementChangeRequest,
+    AuditEvent,
+    Case,
+    CaseEvent,
+    ConcernEvent,
+    Note,
+    NoteFile,
+    NoteOverrideRead,
+    NoteRevision,
+    NoteShare,
+    Referral,
+    SafeguardingConcern,
+    User,
 )
 from portal.vocab import AgreementState, Audience, CaseKind, CaseStatus, ConcernState, Role, SessionMode, ShareState
+from tests import dbutil
+from tests.factories import (
+    add_party,
+    allocate,
+    make_action_point,
+    make_agreement,
+    make_case,
+    make_concern,
+    make_goal,
+    make_note,
+    make_session,
+    make_user,
+)
 
 PROPERTY_SETTINGS = settings(
     max_examples=60,

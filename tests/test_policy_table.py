@@ -12,9 +12,7 @@ from itertools import product
 import pytest
 
 from portal import policy
-from portal.policy import (
-    Actor, AgreementFacts, CaseFacts, ConcernFacts, NoteFacts, PartyItemFacts, SessionFacts,
-)
+from portal.policy import Actor, AgreementFacts, CaseFacts, ConcernFacts, NoteFacts, PartyItemFacts, SessionFacts
 from portal.vocab import AgreementState, Audience, ConcernState, ConsentState, Role, SessionMode, ShareState
 
 Y, N = True, False

@@ -9,10 +9,10 @@ from flask import request, url_for
 
 from portal.config import DevelopmentConfig, ProductionConfig, TestConfig
 from portal.models import AuditEvent
+from portal.vocab import Role
 from tests.apps import build_app_on, closing_database
 from tests.conftest import sign_in
 from tests.factories import make_user
-from portal.vocab import Role
 
 PROXY = "10.0.0.2"  # the address the app sees the request come from: the proxy's
 VISITOR = "203.0.113.9"  # the address the proxy says it came from

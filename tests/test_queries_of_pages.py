@@ -7,10 +7,8 @@ import pytest
 
 from portal import policy, queries
 from portal.models import ConsentEvent
-from tests.factories import (
-    add_party, allocate, make_agreement, make_case, make_concern, make_note, make_user,
-)
 from portal.vocab import AgreementState, Audience, ConsentState, Role
+from tests.factories import add_party, allocate, make_agreement, make_case, make_concern, make_note, make_user
 
 
 @pytest.fixture
@@ -95,7 +93,7 @@ def test_the_versions_either_side_of_an_agreement_follow_who_may_see_each(people
     draft = make_agreement(case, users["coach"], previous=final)
     facts = queries.case_facts(case)
     for who, user in users.items():
-        def sees(agreement):
+        def sees(agreement, user=user):
             return user is not None and policy.can_view_agreement(
                 actor_of(user), facts, policy.AgreementFacts(
                     agreement_id=agreement.id, case_id=case.id, state=agreement.state))

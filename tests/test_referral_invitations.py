@@ -7,12 +7,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from portal.models import AuditEvent, Case, CaseParty, User
+from portal.vocab import Role
 from tests.apps import links_in
 from tests.conftest import enter_as
 from tests.factories import allocate, make_user
 from tests.test_mail import Collector, free_port
 from tests.test_referrals import make_referral
-from portal.vocab import Role
 
 
 @pytest.fixture

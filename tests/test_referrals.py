@@ -5,8 +5,8 @@ import re
 import pytest
 
 from portal.models import AccountToken, Case, CaseEvent, CaseParty, Referral, ReferralPerson, User
-from tests.factories import make_user
 from portal.vocab import Role
+from tests.factories import make_user
 
 GOOD = {
     "source": "self",

@@ -7,9 +7,7 @@ from datetime import timedelta
 from html import unescape
 
 from portal.models import Agreement
-from tests.test_agreements import (  # noqa: F401 (w is a fixture)
-    accept, add_term, local_today, propose, start, url, w,
-)
+from tests.test_agreements import accept, add_term, local_today, propose, start, url
 
 
 def title_of(html):

@@ -2,16 +2,16 @@
 htmx, the list refreshing itself, and the count of open concerns in the navigation."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import time_machine
 
 from portal.models import SafeguardingConcern
+from portal.vocab import ConcernLevel, ConcernState, Role
 from tests.conftest import enter_as
 from tests.factories import allocate, make_case, make_concern, make_user
-from portal.vocab import ConcernLevel, ConcernState, Role
 
 HTMX = {"HX-Request": "true"}
 ROW_RE = re.compile(r'<tr id="concern-row-(\d+)"')
@@ -19,7 +19,7 @@ ROW_RE = re.compile(r'<tr id="concern-row-(\d+)"')
 
 def now_utc():
     """Now as the database stores it (naive UTC), to the second."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_overdue_marking_at_the_boundaries_with_time_frozen(staff, raiser, level
     item = concern(raiser, level, age, now=frozen,
                    state=ConcernState.ACKNOWLEDGED if acknowledged else ConcernState.OPEN)
     # Time stands still: the page sees exactly `age`, however slow the machine.
-    with time_machine.travel(frozen.replace(tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(frozen.replace(tzinfo=UTC), tick=False):
         row = rows_by_id(dashboard(staff))[item.id]
         page = staff.get(f"/safeguarding/concerns/{item.id}").get_data(as_text=True)
     assert ("Overdue: not acknowledged within" in row) is overdue
@@ -116,7 +116,7 @@ def test_overdue_marking_at_the_boundaries_with_time_frozen(staff, raiser, level
 def test_a_concern_becomes_overdue_as_time_passes_and_says_the_limit_in_words(staff, raiser):
     frozen = now_utc()
     item = concern(raiser, "immediate", timedelta(minutes=30), now=frozen)
-    with time_machine.travel(frozen.replace(tzinfo=timezone.utc), tick=False) as clock:
+    with time_machine.travel(frozen.replace(tzinfo=UTC), tick=False) as clock:
         assert "Overdue" not in rows_by_id(dashboard(staff))[item.id]
         clock.shift(timedelta(minutes=31))
         assert "Overdue: not acknowledged within 1 hour" in rows_by_id(dashboard(staff))[item.id]

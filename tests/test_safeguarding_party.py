@@ -5,10 +5,10 @@ import pytest
 
 from portal import policy, queries
 from portal.models import ConcernEvent, SafeguardingConcern, User
+from portal.vocab import ConcernState, Role
 from tests.apps import body_of
 from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_case, make_concern, make_user
-from portal.vocab import ConcernState, Role
 
 HTMX = {"HX-Request": "true"}
 MARKER = "Concern-text-marker-9182"

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from portal.models import AuditEvent, CaseEvent, SafeguardingConcern
+from portal.vocab import ConcernState, Role
 from tests.apps import body_of, links_in
 from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_case, make_user
-from portal.vocab import ConcernState, Role
 
 HTMX = {"HX-Request": "true"}
 

@@ -2,16 +2,16 @@
 and a sign-off, reopen with a reason; addenda by any staff member who can see the concern."""
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 
 from portal.models import AuditEvent, ConcernEvent, SafeguardingConcern
+from portal.vocab import ConcernState, Role
 from tests.apps import error_summary
 from tests.conftest import csrf_from
 from tests.factories import add_party, allocate, make_case, make_concern, make_user
-from portal.vocab import ConcernState, Role
 
 HTMX = {"HX-Request": "true"}
 ORIGINAL = "He said: I will not be here next week. Original-text-4471"
@@ -309,7 +309,7 @@ def test_there_is_no_way_to_edit_or_delete_a_concern(world, method):
 def test_the_chronology_shows_everything_oldest_first(world):
     lead, raiser = world["as_"]("lead"), world["as_"]("raiser")
     # Forward in time only: a session cookie signed "in the future" is not accepted.
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     steps = [
         (lead, "acknowledge", {}),
         (lead, "actions", {"text": "Step-action-one", "action_on": date.today().isoformat()}),

@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from portal.vocab import Role
 from tests.apps import links_in
 from tests.conftest import csrf_from, enter_as
 from tests.factories import add_party, allocate, make_case, make_user
-from portal.vocab import Role
 
 
 def directives(csp):

@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -10,8 +10,8 @@ import pytest
 
 from portal import policy, queries
 from portal.models import Case, CaseEvent, CaseParty, CaseSession, SessionAttendee, SessionCoach, utcnow
-from tests.factories import add_party, allocate, make_case, make_session, make_user
 from portal.vocab import CaseKind, CaseStatus, ConsentState, Role
+from tests.factories import add_party, allocate, make_case, make_session, make_user
 
 HTMX = {"HX-Request": "true"}
 LONDON = ZoneInfo("Europe/London")
@@ -20,7 +20,7 @@ DAY = date.today() + timedelta(days=14)
 
 def utc(day, hour, minute=0):
     """What London wall-clock time `hour:minute` on `day` is in naive UTC (worked out here, not by the app)."""
-    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
 
 
 def text(response):
@@ -141,7 +141,8 @@ def test_the_coach_box_starts_with_the_coach_who_schedules(w, make_browser):
     coach = make_browser()
     coach.enter_as(w.tom)
     page = coach.get(new_url(w.case)).get_data(as_text=True)
-    checked = re.findall(r'<input checked id="schedule-coaches-\d+" name="coaches" type="checkbox" value="(\d+)">', page)
+    checked = re.findall(
+        r'<input checked id="schedule-coaches-\d+" name="coaches" type="checkbox" value="(\d+)">', page)
     assert checked == [str(w.tom.id)]
 
 
@@ -405,7 +406,8 @@ def test_only_staff_on_the_case_reach_the_session_forms(w, make_browser):
     outsider, party = make_browser(), make_browser()
     outsider.enter_as(make_user(Role.COACH))
     party.enter_as(w.alex_user)
-    urls = [new_url(w.case)] + [f"/cases/{w.case.reference}/sessions/{session.id}/{a}" for a in ("reschedule", "outcome")]
+    urls = [new_url(w.case)] + [f"/cases/{w.case.reference}/sessions/{session.id}/{a}"
+                                for a in ("reschedule", "outcome")]
     for url in urls:
         assert outsider.get(url).status_code == 404
         assert party.get(url).status_code == 403
@@ -495,7 +497,8 @@ def seats_of(session):
 
 
 def test_attendance_and_held_are_recorded(w, yesterday):
-    response = w.staff.submit(outcome_url(w.case, yesterday), {"status": "held", "attended": [str(w.alex.id), str(w.bea.id)]})
+    response = w.staff.submit(outcome_url(w.case, yesterday),
+                              {"status": "held", "attended": [str(w.alex.id), str(w.bea.id)]})
     assert response.status_code == 303
     assert CaseSession.get_by_id(yesterday.id).status == "held"
     assert seats_of(yesterday) == {w.alex.id: True, w.bea.id: True}
@@ -503,8 +506,8 @@ def test_attendance_and_held_are_recorded(w, yesterday):
 
 
 def test_a_party_who_did_not_come_is_recorded(w, yesterday):
-    response = w.staff.submit(outcome_url(w.case, yesterday), {"status": "did_not_attend", "attended": [str(w.alex.id)]},
-                              headers=HTMX)
+    response = w.staff.submit(outcome_url(w.case, yesterday),
+                              {"status": "did_not_attend", "attended": [str(w.alex.id)]}, headers=HTMX)
     assert response.status_code == 200 and response.headers["HX-Retarget"] == "#case"
     assert CaseSession.get_by_id(yesterday.id).status == "did_not_attend"
     assert seats_of(yesterday) == {w.alex.id: True, w.bea.id: False}

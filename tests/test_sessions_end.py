@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from portal.models import User
+from portal.vocab import Role
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
-from portal.vocab import Role
 
 HOMES = {Role.PARTY: "/party", Role.COACH: "/coach", Role.COORDINATOR: "/coordinator"}
 NEW_PASSWORD = "plum orchard lantern river"

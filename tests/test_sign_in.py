@@ -6,13 +6,18 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from portal.config import ProductionConfig
+from portal.vocab import Role
 from tests.apps import (
-    build_app_on, closing_database, cookie_attributes, error_summary, field_errors, read_form,
+    build_app_on,
+    closing_database,
+    cookie_attributes,
+    error_summary,
+    field_errors,
+    read_form,
     set_cookie_headers,
 )
 from tests.conftest import csrf_from, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
-from portal.vocab import Role
 
 
 def is_signed_in(client):

@@ -2,21 +2,21 @@
 address for any emails, tries are refused (429) for a while, whatever the password."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from portal.config import Config
 from portal import passwords, ratelimit
+from portal.config import Config
 from portal.models import AuditEvent, SubmissionAttempt
+from portal.vocab import Role
 from tests.conftest import enter_as, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
-from portal.vocab import Role
 
 WRONG = "not-the-right-password"
-START = datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc)
+START = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 HERE = {"REMOTE_ADDR": "192.0.2.10"}
 ELSEWHERE = {"REMOTE_ADDR": "198.51.100.20"}
 

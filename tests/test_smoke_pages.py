@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.factories import make_user
 from portal.vocab import Role
+from tests.factories import make_user
 
 HOMES = {
     Role.PARTY: ("/party", "Your sessions and action points"),

@@ -12,15 +12,13 @@ from flask_login import current_user, login_required
 from portal import policy, queries
 from portal.access import current_actor, require, role_required
 from portal.actions import bp, service
-from portal.actions.forms import (
-    BACK_TO, ActionPointForm, CommentForm, GoalForm, OwnActionPointForm,
-)
+from portal.actions.forms import BACK_TO, ActionPointForm, CommentForm, GoalForm, OwnActionPointForm
 from portal.case_access import load_managed_case, load_party
 from portal.cases.panels import may_change_action_point, party_item
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
-from portal.labels import label
 from portal.htmx import is_htmx_request, redirect_to, replace
+from portal.labels import label
 from portal.models import ActionPoint
 from portal.sessions.forms import scope_ids
 from portal.times import local_today

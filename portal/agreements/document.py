@@ -7,6 +7,7 @@ this case.
 
 from dataclasses import dataclass
 from datetime import date, datetime
+
 from portal.vocab import AgreementState
 
 

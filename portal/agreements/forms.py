@@ -3,9 +3,7 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
-)
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.forms import DATE_EXAMPLE, choices, uk_date

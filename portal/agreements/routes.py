@@ -7,9 +7,7 @@ from flask_login import current_user, login_required
 from portal import policy, queries
 from portal.agreements import bp, service, wording
 from portal.agreements.forms import DetailsForm, IssueForm, NewAgreementForm, TermForm
-from portal.agreements.view import (
-    agreement_context, agreement_url, attempt, form_page, load_agreement,
-)
+from portal.agreements.view import agreement_context, agreement_url, attempt, form_page, load_agreement
 from portal.case_access import load_managed_case
 from portal.cases.view import failed_status
 from portal.forms import ConfirmForm, scope_ids

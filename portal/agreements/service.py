@@ -17,8 +17,15 @@ from portal.agreements import pdf
 from portal.agreements.document import Acceptance, AgreementDocument, PartyLine, TermLine
 from portal.db import database, is_sqlite
 from portal.models import (
-    ActionPoint, Agreement, AgreementAcceptance, AgreementChangeRequest, AgreementIssue,
-    AgreementTerm, CaseParty, User, utcnow,
+    ActionPoint,
+    Agreement,
+    AgreementAcceptance,
+    AgreementChangeRequest,
+    AgreementIssue,
+    AgreementTerm,
+    CaseParty,
+    User,
+    utcnow,
 )
 from portal.queries import PARTY_NAME_COLUMNS, agreement_acceptances, current_coaches
 from portal.times import long_date, to_local

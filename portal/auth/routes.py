@@ -3,9 +3,7 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import (
-    abort, flash, make_response, redirect, render_template, request, session, url_for,
-)
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import accounts, audit, times

@@ -4,9 +4,9 @@ from flask import flash, request, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
+from portal.case_access import load_managed_case, load_party
 from portal.cases import bp, service
 from portal.cases.forms import CloseForm, ReopenForm
-from portal.case_access import load_managed_case, load_party
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
 from portal.htmx import redirect_to

@@ -3,9 +3,7 @@
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField, DecimalField, RadioField, SelectField, SubmitField, TextAreaField,
-)
+from wtforms import BooleanField, DecimalField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import labels
@@ -31,7 +29,7 @@ class ConsentForm(FlaskForm):
 
     def __init__(self, *args, allowed_states=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.state.choices = choices([(v, l) for v, l in CONSENT_STATES if v in allowed_states])
+        self.state.choices = choices([(state, words) for state, words in CONSENT_STATES if state in allowed_states])
 
     def validate_occurred_on(self, field):
         if field.data and field.data > local_today():

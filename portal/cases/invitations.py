@@ -5,9 +5,9 @@ from flask import abort, flash, request
 from flask_login import current_user, login_required
 
 from portal import accounts, policy
+from portal.case_access import load_managed_case, load_party
 from portal.cases import bp
 from portal.cases.panels import waiting_accounts
-from portal.case_access import load_managed_case, load_party
 from portal.cases.view import case_updated
 from portal.forms import ConfirmForm
 from portal.mail import MailNotSent

@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 
 from portal import policy
 from portal.access import current_actor, require
+from portal.case_access import load_case, load_managed_case, load_party
 from portal.cases import bp, service
 from portal.cases.forms import AllocationForm, ConsentForm, FeeForm, FundingForm, OwnConsentForm
-from portal.case_access import load_case, load_managed_case, load_party
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import scope_ids
 from portal.htmx import redirect_to

@@ -2,8 +2,8 @@
 
 from flask_login import login_required
 
-from portal.cases import bp
 from portal.case_access import load_managed_case
+from portal.cases import bp
 from portal.cases.view import case_context
 from portal.htmx import render
 

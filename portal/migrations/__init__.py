@@ -17,8 +17,11 @@ paths make it with the same function.
 from playhouse.migrate import SchemaMigrator
 
 from portal.migrations import (
-    m0001_initial, m0002_referral_limits_and_case_timeline, m0003_audit_append_only,
-    m0004_concern_event_outcome, m0005_agreement_acceptance_method,
+    m0001_initial,
+    m0002_referral_limits_and_case_timeline,
+    m0003_audit_append_only,
+    m0004_concern_event_outcome,
+    m0005_agreement_acceptance_method,
 )
 from portal.models import MODELS, SchemaMigration
 

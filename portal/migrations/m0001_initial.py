@@ -6,10 +6,7 @@ portal/models.py at that time, keeping only what shapes the tables (no defaults,
 backrefs), so that later changes to the real models do not change what this migration does.
 """
 
-from peewee import (
-    BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model,
-    TextField,
-)
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
 
 NAME = "initial schema"
 

@@ -4,10 +4,7 @@ safeguarding override's reason, and the query behind "Check who can read it"."""
 from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (
-    BooleanField, RadioField, SelectField, SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal import labels, policy, storage, times
@@ -222,6 +219,6 @@ class OverrideForm(FlaskForm):
                            description="Your reason is kept in the audit trail with your name and "
                                        "the time. The note's author is told that it was opened.",
                            validators=[DataRequired("Write why you need to open this note."),
-                                       Length(min=10, max=2000,
-                                              message="Write your reason in at least 10 and at most 2,000 characters.")])
+                                       Length(min=10, max=2000, message="Write your reason in at least 10 "
+                                                                        "and at most 2,000 characters.")])
     submit = SubmitField("Open the note")

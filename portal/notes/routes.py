@@ -17,9 +17,7 @@ from portal.htmx import no_store, render
 from portal.models import NoteFile, NoteOverrideRead, NoteRevision
 from portal.notes import bp, files, service
 from portal.notes.forms import ReadersQuery
-from portal.notes.view import (
-    case_people, load_note, note_data, note_form, note_form_page, readers_for,
-)
+from portal.notes.view import case_people, load_note, note_data, note_form, note_form_page, readers_for
 from portal.vocab import Audience
 
 

@@ -13,9 +13,7 @@ from flask import current_app, url_for
 
 from portal import audit, mail, policy, queries, storage
 from portal.db import database
-from portal.models import (
-    CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User, utcnow,
-)
+from portal.models import CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User, utcnow
 from portal.times import local_to_utc
 from portal.vocab import ShareState
 

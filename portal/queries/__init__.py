@@ -13,38 +13,70 @@ every public query here.
 """
 
 from portal.queries._scopes import (
-    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_COLUMNS_WITHOUT_FEE, PARTY_NAME_COLUMNS, get_or_404,
+    CASE_COLUMNS_WITHOUT_FUNDING,
+    PARTY_COLUMNS_WITHOUT_FEE,
+    PARTY_NAME_COLUMNS,
+    get_or_404,
 )
-from portal.queries.action_points import (
-    action_points_visible_to, goals_visible_to, party_action_points, party_goals,
-)
+from portal.queries.action_points import action_points_visible_to, goals_visible_to, party_action_points, party_goals
 from portal.queries.agreements import (
-    agreement_acceptances, agreement_change_requests_visible_to, agreement_reviews,
-    agreement_versions_visible_to, agreements_visible_to, newer_version_visible_to,
-    party_agreements, previous_version_visible_to,
+    agreement_acceptances,
+    agreement_change_requests_visible_to,
+    agreement_reviews,
+    agreement_versions_visible_to,
+    agreements_visible_to,
+    newer_version_visible_to,
+    party_agreements,
+    previous_version_visible_to,
 )
 from portal.queries.audit import audit_event_kinds_visible_to, audit_events_visible_to
 from portal.queries.cases import (
-    case_events_visible_to, case_facts, cases_managed_by, cases_visible_to, coach_case_list,
+    case_events_visible_to,
+    case_facts,
+    cases_managed_by,
+    cases_visible_to,
+    coach_case_list,
     current_coaches,
 )
 from portal.queries.notes import (
-    FILE_COLUMNS_WITHOUT_NAME, files_of_overridden_note, files_of_share_requests_for,
-    files_shared_with, note_authors_visible_to, note_files_visible_to, note_revisions_visible_to,
-    note_shares_visible_to, notes_open_to_override, notes_shared_with, notes_visible_to,
-    override_list, override_reads_visible_to, share_requests_for,
+    FILE_COLUMNS_WITHOUT_NAME,
+    files_of_overridden_note,
+    files_of_share_requests_for,
+    files_shared_with,
+    note_authors_visible_to,
+    note_files_visible_to,
+    note_revisions_visible_to,
+    note_shares_visible_to,
+    notes_open_to_override,
+    notes_shared_with,
+    notes_visible_to,
+    override_list,
+    override_reads_visible_to,
+    share_requests_for,
 )
 from portal.queries.people import (
-    consent_history_visible_to, own_party_records, parties_with_contact_visible_to,
+    consent_history_visible_to,
+    own_party_records,
+    parties_with_contact_visible_to,
     users_visible_to,
 )
 from portal.queries.referrals import URGENCY_ORDER, referral_queue, referrals_visible_to
 from portal.queries.safeguarding import (
-    CONCERN_STATUS_FILTERS, concern_dashboard, concern_events_visible_to, concern_raisers,
-    concerns_on_case, concerns_visible_to, open_concern_count_for,
+    CONCERN_STATUS_FILTERS,
+    concern_dashboard,
+    concern_events_visible_to,
+    concern_raisers,
+    concerns_on_case,
+    concerns_visible_to,
+    open_concern_count_for,
 )
 from portal.queries.sessions import (
-    allowance_used, coach_sessions, own_sessions, party_sessions, session_coach_names, session_seats,
+    allowance_used,
+    coach_sessions,
+    own_sessions,
+    party_sessions,
+    session_coach_names,
+    session_seats,
     sessions_visible_to,
 )
 

@@ -2,9 +2,7 @@
 party only their own."""
 
 from portal.models import ActionPoint, Case, CaseParty, Goal
-from portal.queries._scopes import (
-    CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing, party_items_on_case,
-)
+from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing, party_items_on_case
 from portal.vocab import Role
 
 

@@ -4,8 +4,14 @@ the coordinators' and coaches' review list."""
 from portal import policy
 from portal.models import Agreement, AgreementAcceptance, AgreementChangeRequest, Case, CaseParty
 from portal.queries._scopes import (
-    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_NAME_COLUMNS, allocated_case_ids, case_columns_for,
-    has_role, is_staff, nothing, party_ids_of,
+    CASE_COLUMNS_WITHOUT_FUNDING,
+    PARTY_NAME_COLUMNS,
+    allocated_case_ids,
+    case_columns_for,
+    has_role,
+    is_staff,
+    nothing,
+    party_ids_of,
 )
 from portal.vocab import AgreementState, CaseStatus, Role
 

@@ -4,9 +4,7 @@ from peewee import JOIN, fn
 
 from portal import policy
 from portal.models import Case, CaseEvent, CaseParty, CoachAllocation, SafeguardingConcern, User
-from portal.queries._scopes import (
-    CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing,
-)
+from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing
 from portal.vocab import Role
 
 

@@ -5,12 +5,24 @@ from peewee import fn
 
 from portal import policy
 from portal.models import (
-    Case, CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare,
-    SafeguardingConcern, User,
+    Case,
+    CaseParty,
+    Note,
+    NoteFile,
+    NoteOverrideRead,
+    NoteRevision,
+    NoteShare,
+    SafeguardingConcern,
+    User,
 )
 from portal.queries._scopes import (
-    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_NAME_COLUMNS, allocated_case_ids, has_role, is_staff,
-    nothing, party_ids_of,
+    CASE_COLUMNS_WITHOUT_FUNDING,
+    PARTY_NAME_COLUMNS,
+    allocated_case_ids,
+    has_role,
+    is_staff,
+    nothing,
+    party_ids_of,
 )
 from portal.vocab import Audience, Role, ShareState
 

@@ -3,7 +3,11 @@
 from portal import policy
 from portal.models import Case, CaseParty, ConsentEvent, User
 from portal.queries._scopes import (
-    CASE_COLUMNS_WITHOUT_FUNDING, PARTY_COLUMNS_WITHOUT_FEE, has_role, nothing, party_items_on_case,
+    CASE_COLUMNS_WITHOUT_FUNDING,
+    PARTY_COLUMNS_WITHOUT_FEE,
+    has_role,
+    nothing,
+    party_items_on_case,
 )
 from portal.vocab import Role
 

@@ -3,9 +3,7 @@
 from peewee import Case as SqlCase
 
 from portal.models import Case, CaseParty, CaseSession, SessionAttendee, SessionCoach, User
-from portal.queries._scopes import (
-    CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing, party_ids_of,
-)
+from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing, party_ids_of
 from portal.vocab import Role, SessionKind, SessionMode, SessionStatus
 
 # Session kinds that count against a case's coaching allowance.

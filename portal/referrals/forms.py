@@ -2,16 +2,22 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, EmailField, FieldList, Form, FormField, RadioField, SelectField, StringField,
-    SubmitField, TextAreaField,
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal import labels
 from portal.forms import choices
-from portal.vocab import (
-    AgencyType, CaseKind, DisputeType, ReferralSource, ReferralStatus, UnsafeRoute, Urgency,
-)
+from portal.vocab import AgencyType, CaseKind, DisputeType, ReferralSource, ReferralStatus, UnsafeRoute, Urgency
 
 SOURCES = [(ReferralSource.SELF, "I am referring myself"),
            (ReferralSource.AGENCY, "I am referring someone for an organisation")]

@@ -14,6 +14,7 @@ from portal.referrals import bp, service
 from portal.referrals.forms import QueueFilterForm, ReferralForm, TriageForm
 from portal.vocab import ReferralStatus, Role
 
+
 @bp.route("/refer", methods=["GET", "POST"])
 def refer():
     """The public referral form: no sign-in."""

@@ -5,9 +5,7 @@ from flask import current_app
 from portal import accounts, audit, mail, timeline
 from portal.db import database
 from portal.models import Case, CaseParty, Referral, ReferralPerson, User, utcnow
-from portal.vocab import (
-    CaseEventKind, CaseKind, ReferralSource, ReferralStatus, Role, TokenPurpose, UnsafeRoute,
-)
+from portal.vocab import CaseEventKind, CaseKind, ReferralSource, ReferralStatus, Role, TokenPurpose, UnsafeRoute
 
 
 def save_referral(form):

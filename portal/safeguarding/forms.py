@@ -2,9 +2,7 @@
 
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
-)
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal import labels

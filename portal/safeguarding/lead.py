@@ -9,12 +9,9 @@ from portal.access import current_actor, require
 from portal.cases.view import failed_status
 from portal.forms import ConfirmForm
 from portal.safeguarding import bp, service
-from portal.safeguarding.forms import (
-    ActionForm, AddendumForm, CloseConcernForm, ReopenConcernForm,
-)
-from portal.safeguarding.view import (
-    concern_form_page, concern_updated, load_concern, load_lead_concern,
-)
+from portal.safeguarding.forms import ActionForm, AddendumForm, CloseConcernForm, ReopenConcernForm
+from portal.safeguarding.view import concern_form_page, concern_updated, load_concern, load_lead_concern
+
 
 def _lead_concern(concern_id, move):
     """The concern for its lead, and whether `move` fits its state now."""

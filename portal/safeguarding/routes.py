@@ -14,9 +14,7 @@ from portal.models import utcnow
 from portal.pagination import paginate
 from portal.safeguarding import bp, service
 from portal.safeguarding.forms import DashboardFilterForm, RaiseConcernForm
-from portal.safeguarding.view import (
-    ack_limits, concern_context, limit_words, load_concern, urgency,
-)
+from portal.safeguarding.view import ack_limits, concern_context, limit_words, load_concern, urgency
 from portal.times import local_to_utc
 from portal.vocab import Role
 

@@ -13,8 +13,13 @@ from portal import audit, labels, mail, policy, timeline
 from portal.db import database
 from portal.models import ConcernEvent, SafeguardingConcern, User, utcnow
 from portal.vocab import (
-    CaseEventKind, ConcernCategory, ConcernEventKind, ConcernLevel, ConcernOutcome,
-    ConcernState, Role,
+    CaseEventKind,
+    ConcernCategory,
+    ConcernEventKind,
+    ConcernLevel,
+    ConcernOutcome,
+    ConcernState,
+    Role,
 )
 
 Concern = SafeguardingConcern

@@ -6,7 +6,7 @@ home visit (`policy.calendar_carries_session_address`: a calendar file travels t
 services; a party's sessions are not even loaded with it).
 """
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from icalendar import Calendar, Event
 
@@ -19,7 +19,7 @@ MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 
 def _utc(moment):
-    return moment.replace(tzinfo=timezone.utc)
+    return moment.replace(tzinfo=UTC)
 
 
 def _place(session):

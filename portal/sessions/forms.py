@@ -5,7 +5,14 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField, TimeField,
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 

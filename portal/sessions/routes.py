@@ -17,9 +17,7 @@ from portal.cases.view import case_updated, failed_status, form_page
 from portal.htmx import no_store
 from portal.models import CaseSession, utcnow
 from portal.sessions import bp, calendar, service
-from portal.sessions.forms import (
-    OutcomeForm, WhenWhereForm, schedule_form, scope_ids, when_where_data,
-)
+from portal.sessions.forms import OutcomeForm, WhenWhereForm, schedule_form, scope_ids, when_where_data
 from portal.sessions.service import Plan
 from portal.vocab import Role, SessionMode, SessionStatus
 

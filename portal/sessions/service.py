@@ -11,9 +11,8 @@ from datetime import datetime, timedelta
 
 from portal import labels, timeline, times
 from portal.db import database, is_sqlite
-from portal.models import (
-    CaseParty, CaseSession, SessionAttendee, SessionCoach, User, utcnow,
-)
+from portal.models import CaseParty, CaseSession, SessionAttendee, SessionCoach, User, utcnow
+
 # The allowance count is shown on the case page, whose context (`portal/cases/panels.py`) may
 # not import this package (its routes import the case page): it lives with the session queries.
 from portal.queries.sessions import ALLOWANCE_KINDS, allowance_used  # noqa: F401

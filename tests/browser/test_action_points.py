@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import Case
-from tests.browser.support import assert_accessible, assert_no_horizontal_scroll, sign_in
 from portal.vocab import CaseKind
+from tests.browser.support import assert_accessible, assert_no_horizontal_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 DAY = date.today() + timedelta(days=12)

@@ -12,10 +12,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from portal.models import Agreement, Case
-from tests.browser.support import (
-    DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
-)
 from portal.vocab import CaseKind, Role
+from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +94,7 @@ def test_a_coach_drafts_and_proposes_and_both_parties_accept_and_download_the_pd
     expect(page.locator("#issues")).to_contain_text("Noise late in the evening and at night")
     rows = page.locator("#terms tbody tr")
     expect(rows).to_have_count(3)
-    for row, what in zip(rows.all(), TEMPLATE_TERMS):
+    for row, what in zip(rows.all(), TEMPLATE_TERMS, strict=True):
         expect(row).to_contain_text(what)
         expect(row).to_contain_text("Both parties")
     expect(page.locator("#details")).to_contain_text("either of us can ask the service for a review")

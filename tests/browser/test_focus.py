@@ -5,9 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import Case
+from portal.vocab import CaseKind, Role
 from tests.browser.conftest import PHONE
 from tests.browser.support import DEMO_ACCOUNTS, sign_in
-from portal.vocab import CaseKind, Role
 
 pytestmark = pytest.mark.browser
 

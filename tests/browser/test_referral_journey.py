@@ -10,10 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import (
-    DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
-)
 from portal.vocab import Role
+from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 

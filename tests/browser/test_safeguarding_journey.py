@@ -10,11 +10,9 @@ from playwright.sync_api import expect
 
 from portal.db import database
 from portal.models import Case, SafeguardingConcern, User, utcnow
-from tests.browser.support import (
-    DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in,
-)
-from tests.factories import make_concern
 from portal.vocab import CaseKind, ConcernLevel, Role
+from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, assert_no_horizontal_scroll, sign_in
+from tests.factories import make_concern
 
 pytestmark = pytest.mark.browser
 WORDS = "He said: nobody would miss me if I wasn't here."

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import Case
-from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, sign_in
 from portal.vocab import CaseKind, Role
+from tests.browser.support import DEMO_ACCOUNTS, assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 DAY = date.today() + timedelta(days=10)

@@ -155,10 +155,11 @@ def check(work):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     step(f"from {site}: gunicorn 'portal:create_app()' on {base}")
-    log = open(work / "gunicorn.log", "w+b")
-    server = subprocess.Popen(
-        [bin_dir / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "portal:create_app()"],
-        cwd=site, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log = work / "gunicorn.log"
+    with log.open("wb") as log_file:  # the server writes to its own copy of the descriptor
+        server = subprocess.Popen(
+            [bin_dir / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "portal:create_app()"],
+            cwd=site, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         status, headers, body = wait_for(base + "/sign-in", server)
         if status != 200:
@@ -186,9 +187,7 @@ def check(work):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        log.seek(0)
-        output = log.read().decode(errors="replace")
-        log.close()
+        output = log.read_bytes().decode(errors="replace")
     if "Traceback" in output:
         raise Failed(f"gunicorn logged an error:\n{output}")
 
