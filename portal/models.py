@@ -270,6 +270,13 @@ class CaseSession(BaseModel):
     class Meta:
         table_name = "case_session"
 
+    def facts(self, attendees=None):
+        """The session's facts for the policy; `attendees`, its SessionAttendee rows when the
+        caller has loaded them already (else they are loaded here)."""
+        rows = self.attendees if attendees is None else attendees
+        return policy.SessionFacts(session_id=self.id, case_id=self.case_id, mode=self.mode,
+                                   party_ids=frozenset(row.party_id for row in rows))
+
 
 class SessionCoach(BaseModel):
     session = ForeignKeyField(CaseSession, backref="coaches", on_delete="CASCADE")
@@ -455,7 +462,14 @@ class AgreementChangeRequest(BaseModel):
 
 # --- things that belong to one party -------------------------------------------------------
 
-class ActionPoint(BaseModel):
+class PartyItem:
+    """Something that belongs to one party on a case (an action point, a goal)."""
+
+    def facts(self):
+        return policy.PartyItemFacts(case_id=self.case_id, party_id=self.party_id)
+
+
+class ActionPoint(PartyItem, BaseModel):
     case = ForeignKeyField(Case, backref="action_points", on_delete="CASCADE")
     party = ForeignKeyField(CaseParty, backref="action_points", on_delete="CASCADE")
     text = TextField()
@@ -468,7 +482,7 @@ class ActionPoint(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class Goal(BaseModel):
+class Goal(PartyItem, BaseModel):
     case = ForeignKeyField(Case, backref="goals", on_delete="CASCADE")
     party = ForeignKeyField(CaseParty, backref="goals", on_delete="CASCADE")
     kind = CharField(max_length=20, default=GoalKind.GOAL, choices=codes(GoalKind))

@@ -166,19 +166,13 @@ def _contact_rule(case, party):
 
 def _session_place_rule(session):
     def rule(actor):
-        facts = policy.SessionFacts(
-            session_id=session.id, case_id=session.case_id, mode=session.mode,
-            party_ids=frozenset(a.party_id for a in session.attendees))
-        return policy.can_see_session_address(actor, queries.case_facts(session.case), facts)
+        return policy.can_see_session_address(actor, queries.case_facts(session.case), session.facts())
     return rule
 
 
 def _session_rule(session):
     def rule(actor):
-        facts = policy.SessionFacts(
-            session_id=session.id, case_id=session.case_id, mode=session.mode,
-            party_ids=frozenset(a.party_id for a in session.attendees))
-        return policy.can_view_session(actor, queries.case_facts(session.case), facts)
+        return policy.can_view_session(actor, queries.case_facts(session.case), session.facts())
     return rule
 
 

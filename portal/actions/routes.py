@@ -14,7 +14,7 @@ from portal.access import current_actor, require, role_required
 from portal.actions import bp, service
 from portal.actions.forms import BACK_TO, ActionPointForm, CommentForm, GoalForm, OwnActionPointForm
 from portal.case_access import load_managed_case, load_party
-from portal.cases.panels import may_change_action_point, party_item
+from portal.cases.panels import may_change_action_point
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
 from portal.htmx import is_htmx_request, redirect_to, replace
@@ -126,16 +126,16 @@ def own_action_points(user):
             facts[point.case_id] = queries.case_facts(point.case)
     return {"action_points": points,
             "changeable": {p.id for p in points
-                           if policy.can_update_own_action_point(actor, facts[p.case_id], party_item(p))}}
+                           if policy.can_update_own_action_point(actor, facts[p.case_id], p.facts())}}
 
 
 def _own_point(point_id):
     """One of the party's own action points; anyone else's is not found."""
     point = queries.get_or_404(queries.party_action_points(current_user).where(ActionPoint.id == point_id))
     facts = queries.case_facts(point.case)
-    if not policy.can_view_party_item(current_actor(), facts, party_item(point)):
+    if not policy.can_view_party_item(current_actor(), facts, point.facts()):
         abort(404)
-    return point, policy.can_update_own_action_point(current_actor(), facts, party_item(point))
+    return point, policy.can_update_own_action_point(current_actor(), facts, point.facts())
 
 
 def _back(form):

@@ -69,13 +69,8 @@ def session_panel(case, sessions):
             "allowance_used": queries.allowance_used(case)}
 
 
-def party_item(point):
-    """An action point's or goal's facts for the policy."""
-    return policy.PartyItemFacts(case_id=point.case_id, party_id=point.party_id)
-
-
 def may_change_action_point(actor, facts, point):
-    return policy.can_change_action_point(actor, facts, party_item(point),
+    return policy.can_change_action_point(actor, facts, point.facts(),
                                           done=point.done_at is not None,
                                           from_agreement=point.agreement_term_id is not None)
 

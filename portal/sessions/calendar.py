@@ -28,15 +28,12 @@ def _place(session):
         return "Online", f"Join online: {session.online_link}"
     if session.mode == SessionMode.TELEPHONE:
         return "Telephone", "This session is by telephone."
-    if not policy.calendar_carries_session_address(_facts(session)):
+    # Whether a file carries an address depends on the mode alone: no attendees are loaded.
+    if not policy.calendar_carries_session_address(session.facts(attendees=())):
         return labels.label(session.mode), f"This session is a {labels.label(session.mode).lower()}."
     # A party's sessions come without a home visit's address (`queries`); staff's with it, and
     # the policy keeps it out of the file either way.
     return session.location or labels.label(session.mode), ""
-
-
-def _facts(session):
-    return policy.SessionFacts(session_id=session.id, case_id=session.case_id, mode=session.mode)
 
 
 def session_event(session, *, service_name, domain, staff_link=None):

@@ -27,9 +27,7 @@ def load_session(case, facts, session_id):
     session = queries.get_or_404(queries.sessions_visible_to(current_user, case)
                                  .where(CaseSession.id == session_id))
     seats = list(queries.session_seats([session.id]))
-    session_facts = policy.SessionFacts(session_id=session.id, case_id=session.case_id,
-                                        party_ids=frozenset(s.party_id for s in seats))
-    if not policy.can_view_session(current_actor(), facts, session_facts):
+    if not policy.can_view_session(current_actor(), facts, session.facts(seats)):
         abort(404)
     return session, seats
 
