@@ -3,6 +3,7 @@ party records are the user's, the columns some users are not given, and the 404 
 visible. Private to `portal.queries`: views load through the area modules' queries."""
 
 from flask import abort
+from peewee import Case as SqlCase
 
 from portal.models import Case, CaseParty, CoachAllocation
 from portal.vocab import Role
@@ -74,3 +75,8 @@ def party_items_on_case(model, party_column, user, case):
     if has_role(user, Role.PARTY):
         return query.where(party_column.in_(party_ids_of(user, case)))
     return nothing(model)
+
+
+def rank_of(column, order):
+    """A column's value as its place in `order` (0 first), for ORDER BY; anything else sorts last."""
+    return SqlCase(column, [(value, rank) for rank, value in enumerate(order)], len(order))

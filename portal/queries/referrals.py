@@ -1,9 +1,8 @@
 """Referrals: the coordinators' queue, and nobody else's."""
 
-from peewee import Case as SqlCase
 
 from portal.models import Referral
-from portal.queries._scopes import has_role, nothing
+from portal.queries._scopes import has_role, nothing, rank_of
 from portal.vocab import Role, Urgency
 
 
@@ -26,6 +25,4 @@ def referral_queue(user, *, status=None, dispute_type=None, source=None):
         query = query.where(Referral.dispute_type == dispute_type)
     if source:
         query = query.where(Referral.source == source)
-    urgency_rank = SqlCase(Referral.urgency,
-                           [(u, rank) for rank, u in enumerate(URGENCY_ORDER)], len(URGENCY_ORDER))
-    return query.order_by(urgency_rank, Referral.created_at.desc(), Referral.id.desc())
+    return query.order_by(rank_of(Referral.urgency, URGENCY_ORDER), Referral.created_at.desc(), Referral.id.desc())

@@ -1,11 +1,10 @@
 """Safeguarding concerns: never for parties; the coordinators' dashboard, a case's concerns and
 a concern's chronology."""
 
-from peewee import Case as SqlCase
 
 from portal import policy
 from portal.models import Case, ConcernEvent, SafeguardingConcern, User
-from portal.queries._scopes import allocated_case_ids, has_role, nothing
+from portal.queries._scopes import allocated_case_ids, has_role, nothing, rank_of
 from portal.vocab import ConcernLevel, ConcernState, Role
 
 
@@ -31,11 +30,9 @@ CONCERN_STATUS_FILTERS = {
 }
 
 
-def _concern_urgency():
-    """The level as a number, most urgent (immediate) first; an unknown level sorts last."""
-    return SqlCase(SafeguardingConcern.level,
-                   [(level, rank) for rank, level in enumerate(ConcernLevel)],
-                   len(ConcernLevel))
+def _most_urgent_first():
+    """`ConcernLevel` runs from most urgent (immediate) to least; an unknown level sorts last."""
+    return rank_of(SafeguardingConcern.level, tuple(ConcernLevel))
 
 
 def concern_dashboard(user, *, status="", level=None, category=None, raised_by=None,
@@ -59,7 +56,7 @@ def concern_dashboard(user, *, status="", level=None, category=None, raised_by=N
         query = query.where(SafeguardingConcern.created_at >= raised_from)
     if raised_before:
         query = query.where(SafeguardingConcern.created_at < raised_before)
-    return query.order_by(_concern_urgency(), SafeguardingConcern.created_at, SafeguardingConcern.id)
+    return query.order_by(_most_urgent_first(), SafeguardingConcern.created_at, SafeguardingConcern.id)
 
 
 def open_concern_count_for(user):
@@ -79,7 +76,7 @@ def concerns_on_case(user, case):
     """The case's concerns the user may see: not yet closed first, then most urgent, oldest."""
     closed_last = SafeguardingConcern.state == ConcernState.CLOSED
     return (concerns_visible_to(user, case)
-            .order_by(closed_last, _concern_urgency(), SafeguardingConcern.created_at,
+            .order_by(closed_last, _most_urgent_first(), SafeguardingConcern.created_at,
                       SafeguardingConcern.id))
 
 
