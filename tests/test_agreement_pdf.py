@@ -13,14 +13,8 @@ from pypdf import PdfReader
 from pypdf.generic import BooleanObject
 
 from portal.agreements.document import Acceptance, AgreementDocument, PartyLine, TermLine
-from portal.agreements.pdf import (
-    FetchRefused,
-    StaticOnlyFetcher,
-    agreement_html,
-    render_pdf,
-    render_pdf_from_html,
-    static_base_url,
-)
+from portal.agreements.pdf import agreement_html, render_pdf, render_pdf_from_html, static_base_url
+from portal.agreements.pdf_engine import FetchRefused, StaticOnlyFetcher
 
 LONDON = ZoneInfo("Europe/London")
 HOSTILE = '<b>bold</b><img src="http://example.org/x.png">'
