@@ -9,7 +9,17 @@ here.
 import secrets
 from datetime import UTC, datetime
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 from portal import policy
 from portal.db import database
@@ -69,6 +79,9 @@ def codes(vocabulary):
 
 
 class BaseModel(Model):
+    # The primary key peewee would add anyway, declared so that type checkers know `Model.id`.
+    id = AutoField()
+
     class Meta:
         database = database
         legacy_table_names = False
