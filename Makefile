@@ -15,7 +15,7 @@ run: install assets
 	@$(FLASK) demo sign-ins
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install assets lint
+test: install assets lint typecheck
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== The suite again, against $$TEST_DATABASE_URL =="; \
@@ -27,7 +27,7 @@ test: install assets lint
 lint: install
 	$(BIN)/ruff check .
 
-# mypy, strict, on the modules pyproject.toml names; not yet part of `make test`.
+# mypy, strict, on the modules pyproject.toml names (policy and queries).
 typecheck: install
 	$(BIN)/mypy
 

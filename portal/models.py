@@ -9,7 +9,18 @@ here.
 import secrets
 from datetime import UTC, datetime
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    ModelSelect,
+    TextField,
+)
 
 from portal import policy
 from portal.db import database
@@ -69,6 +80,9 @@ def codes(vocabulary):
 
 
 class BaseModel(Model):
+    # The primary key peewee would add anyway, declared so that type checkers know `Model.id`.
+    id = AutoField()
+
     class Meta:
         database = database
         legacy_table_names = False
@@ -110,7 +124,7 @@ class User(BaseModel):
     def get_id(self):
         return f"{self.id}.{self.session_token}"
 
-    def actor(self):
+    def actor(self) -> policy.Actor:
         """The facts `portal.policy` needs about this user."""
         return policy.Actor(
             user_id=self.id, role=self.role, active=self.active,
@@ -205,6 +219,7 @@ class CaseParty(BaseModel):
     """A person taking part in a case. `user` is set once they have a portal account."""
     case = ForeignKeyField(Case, backref="parties", on_delete="CASCADE")
     user = ForeignKeyField(User, null=True, backref="party_records")
+    user_id: int | None  # peewee's accessor for the column, declared for type checkers
     name = CharField(max_length=200)
     email = CharField(max_length=254, null=True)
     phone = CharField(max_length=50, null=True)
@@ -232,12 +247,13 @@ class CoachAllocation(BaseModel):
     """A coach on a case; `ended_at` is set when they are taken off it."""
     case = ForeignKeyField(Case, backref="allocations", on_delete="CASCADE")
     coach = ForeignKeyField(User, backref="allocations")
+    coach_id: int  # peewee's accessor for the column, declared for type checkers
     allocated_by = ForeignKeyField(User, null=True, backref="+")
     allocated_at = DateTimeField(default=utcnow)
     ended_at = DateTimeField(null=True)
 
     @classmethod
-    def current(cls):
+    def current(cls) -> "ModelSelect[CoachAllocation]":
         return cls.select().where(cls.ended_at.is_null())
 
 
@@ -280,6 +296,7 @@ class CaseSession(BaseModel):
 
 class SessionCoach(BaseModel):
     session = ForeignKeyField(CaseSession, backref="coaches", on_delete="CASCADE")
+    session_id: int  # peewee's accessor for the column, declared for type checkers
     coach = ForeignKeyField(User, backref="session_seats")
 
 
@@ -379,7 +396,7 @@ class SafeguardingConcern(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     @classmethod
-    def unresolved(cls):
+    def unresolved(cls) -> "ModelSelect[SafeguardingConcern]":
         return cls.select().where(cls.state.in_(policy.UNRESOLVED_CONCERN_STATES))
 
     def facts(self):
@@ -415,6 +432,7 @@ class Agreement(BaseModel):
     review_on = DateField(null=True)
     other_terms = TextField(default="")
     previous = ForeignKeyField("self", null=True, backref="+")
+    previous_id: int | None  # peewee's accessor for the column, declared for type checkers
     created_by = ForeignKeyField(User, backref="+")
     created_at = DateTimeField(default=utcnow)
     proposed_at = DateTimeField(null=True)

@@ -9,8 +9,10 @@ Two principles run through the module:
 - when in doubt, deny: a deactivated user, a missing relation or an unknown party sees nothing.
 """
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypedDict
 
 from portal.vocab import (
     AgreementStanding,
@@ -36,7 +38,7 @@ AUTHOR, CASE_COACH, CASE_COORDINATOR, NAMED_PARTY = "author", "case_coach", "coo
 RELATIONS = (AUTHOR, CASE_COACH, CASE_COORDINATOR, NAMED_PARTY)
 
 # PRODUCT.md's audience table, row by row.
-_NOTE_READERS = {
+_NOTE_READERS: dict[str, frozenset[str]] = {
     Audience.PRIVATE: frozenset({AUTHOR}),
     Audience.CASE_TEAM: frozenset({AUTHOR, CASE_COACH}),
     Audience.STAFF: frozenset({AUTHOR, CASE_COACH, CASE_COORDINATOR}),
@@ -52,7 +54,7 @@ VISIBLE_SHARE_STATES = frozenset({ShareState.NOT_NEEDED, ShareState.GIVEN})
 # no consent at all.
 
 
-def share_is_visible(note, party_id):
+def share_is_visible(note: "NoteFacts", party_id: int) -> bool:
     """May this party see the note through its share with them?"""
     state = note.shares.get(party_id)
     if state == ShareState.GIVEN:
@@ -69,7 +71,7 @@ class PolicyError(ValueError):
     """A value the rules do not know. Raised rather than guessed at."""
 
 
-def _require(value, allowed, what):
+def _require(value: str, allowed: type[Code] | Collection[str], what: str) -> str:
     """The value, if `allowed` (a vocabulary of `portal.vocab` or a collection) knows it."""
     known = allowed.has(value) if isinstance(allowed, type) and issubclass(allowed, Code) else value in allowed
     if not known:
@@ -88,7 +90,7 @@ class Actor:
     safeguarding_lead: bool = False
     admin: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _require(self.role, Role, "role")
 
 
@@ -96,13 +98,13 @@ class Actor:
 class CaseFacts:
     """A case: its currently allocated coaches and its parties (party id -> user id or None)."""
     case_id: int
-    coach_ids: frozenset = frozenset()
-    party_users: dict = field(default_factory=dict)
+    coach_ids: frozenset[int] = frozenset()
+    party_users: dict[int, int | None] = field(default_factory=dict)
     has_unresolved_concern: bool = False
     closed: bool = False
     kind: str = CaseKind.MEDIATION
 
-    def party_ids_of(self, user_id):
+    def party_ids_of(self, user_id: int) -> frozenset[int]:
         return frozenset(pid for pid, uid in self.party_users.items() if uid == user_id)
 
 
@@ -113,11 +115,11 @@ class NoteFacts:
     case_id: int
     author_id: int
     audience: str
-    shares: dict = field(default_factory=dict)
+    shares: dict[int, str] = field(default_factory=dict)
     source_party_id: int | None = None
     withdrawn: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _require(self.audience, Audience, "audience")
         for state in self.shares.values():
             _require(state, ShareState, "share state")
@@ -130,7 +132,7 @@ class ConcernFacts:
     raised_by_id: int
     state: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _require(self.state, ConcernState, "concern state")
 
 
@@ -149,10 +151,10 @@ class SessionFacts:
     """A session, the parties attending it and how it happens (its mode)."""
     session_id: int
     case_id: int
-    party_ids: frozenset = frozenset()
+    party_ids: frozenset[int] = frozenset()
     mode: str = SessionMode.FACE_TO_FACE
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _require(self.mode, SessionMode, "session mode")
 
 
@@ -162,44 +164,44 @@ class AgreementFacts:
     case_id: int
     state: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _require(self.state, AgreementState, "agreement state")
 
 
 # --- relations ------------------------------------------------------------------------------
 
-def _is(actor, role):
+def _is(actor: Actor, role: str) -> bool:
     return actor.active and actor.role == role
 
 
-def is_case_coach(actor, case):
+def is_case_coach(actor: Actor, case: CaseFacts) -> bool:
     """An active coach currently allocated to the case."""
     return _is(actor, Role.COACH) and actor.user_id in case.coach_ids
 
 
-def is_case_staff(actor, case):
+def is_case_staff(actor: Actor, case: CaseFacts) -> bool:
     """Coordinators (every case) and the case's allocated coaches."""
     return _is(actor, Role.COORDINATOR) or is_case_coach(actor, case)
 
 
-def party_ids_for(actor, case):
+def party_ids_for(actor: Actor, case: CaseFacts) -> frozenset[int]:
     """The party records on this case that belong to the actor (usually none or one)."""
     if not _is(actor, Role.PARTY):
         return frozenset()
     return case.party_ids_of(actor.user_id)
 
 
-def note_audiences_for(relation):
+def note_audiences_for(relation: str) -> frozenset[str]:
     """The audiences a reader with this relation to a note may read. Used by queries too."""
     _require(relation, RELATIONS, "relation")
     return frozenset(a for a, readers in _NOTE_READERS.items() if relation in readers)
 
 
-def note_relations(actor, case, note):
+def note_relations(actor: Actor, case: CaseFacts, note: NoteFacts) -> frozenset[str]:
     """Every relation the actor holds to the note, given its case."""
     if not actor.active or note.case_id != case.case_id:
         return frozenset()
-    relations = set()
+    relations: set[str] = set()
     if is_case_staff(actor, case):
         if note.author_id == actor.user_id:
             relations.add(AUTHOR)
@@ -216,47 +218,47 @@ def note_relations(actor, case, note):
 
 # --- cases ----------------------------------------------------------------------------------
 
-def can_view_case(actor, case):
+def can_view_case(actor: Actor, case: CaseFacts) -> bool:
     """Coordinators see every case, coaches their allocated cases, parties cases they are on."""
     return is_case_staff(actor, case) or bool(party_ids_for(actor, case))
 
 
-def can_manage_case(actor, case):
+def can_manage_case(actor: Actor, case: CaseFacts) -> bool:
     """The staff view of a case ("mission control"): coordinators and allocated coaches."""
     return is_case_staff(actor, case)
 
 
-def can_view_party_contact(actor, case, party_id):
+def can_view_party_contact(actor: Actor, case: CaseFacts, party_id: int) -> bool:
     """A party's address, phone and email: that party, the case's coaches and coordinators."""
     if party_id not in case.party_users:
         return False
     return is_case_staff(actor, case) or party_id in party_ids_for(actor, case)
 
 
-def can_change_case(actor, case):
+def can_change_case(actor: Actor, case: CaseFacts) -> bool:
     """Closed cases are read-only for everyone."""
     return is_case_staff(actor, case) and not case.closed
 
 
-def can_run_case(actor, case):
+def can_run_case(actor: Actor, case: CaseFacts) -> bool:
     """Consent records, allocation and funding: the coordinator's decisions, on open cases."""
     return _is(actor, Role.COORDINATOR) and not case.closed
 
 
-def can_close_case(actor, case):
+def can_close_case(actor: Actor, case: CaseFacts) -> bool:
     return _is(actor, Role.COORDINATOR) and not case.closed
 
 
-def can_reopen_case(actor, case):
+def can_reopen_case(actor: Actor, case: CaseFacts) -> bool:
     return _is(actor, Role.COORDINATOR) and case.closed
 
 
-def can_offer_follow_on(actor, case):
+def can_offer_follow_on(actor: Actor, case: CaseFacts) -> bool:
     """Post-mediation coaching is offered by a coordinator once the mediation has closed."""
     return _is(actor, Role.COORDINATOR) and case.closed
 
 
-def can_answer_own_consent(actor, case, party_id):
+def can_answer_own_consent(actor: Actor, case: CaseFacts, party_id: int) -> bool:
     """A party confirms or withdraws their own consent to take part, on an open case."""
     return not case.closed and party_id in party_ids_for(actor, case)
 
@@ -265,7 +267,7 @@ def can_answer_own_consent(actor, case, party_id):
 CONFIRM_CONSENT, WITHDRAW_CONSENT = "confirm", "withdraw"
 
 
-def own_consent_answers(actor, case, party_id, consent_state):
+def own_consent_answers(actor: Actor, case: CaseFacts, party_id: int, consent_state: str) -> frozenset[str]:
     """What a party may say about taking part: withdraw once they have agreed, and agree
     otherwise (taking part is voluntary, and they may change their mind at any time). Nothing on
     a closed case, and nothing for anyone else's record."""
@@ -277,7 +279,7 @@ def own_consent_answers(actor, case, party_id, consent_state):
     return frozenset({CONFIRM_CONSENT})
 
 
-def can_view_funding(actor, case):
+def can_view_funding(actor: Actor, case: CaseFacts) -> bool:
     """Funding schemes and fees are the coordinators' business."""
     return _is(actor, Role.COORDINATOR)
 
@@ -286,19 +288,19 @@ def can_view_funding(actor, case):
 COORDINATOR_ONLY_EVENT_KINDS = frozenset({CaseEventKind.FUNDING})
 
 
-def can_view_case_event(actor, case, kind):
+def can_view_case_event(actor: Actor, case: CaseFacts, kind: str) -> bool:
     """The case timeline: staff on the case, less what only coordinators may see."""
     if kind in COORDINATOR_ONLY_EVENT_KINDS:
         return can_view_funding(actor, case)
     return is_case_staff(actor, case)
 
 
-def can_view_own_fee(actor, case, party_id):
+def can_view_own_fee(actor: Actor, case: CaseFacts, party_id: int) -> bool:
     """A self-funded party sees their own fee, and nobody else's."""
     return _is(actor, Role.COORDINATOR) or party_id in party_ids_for(actor, case)
 
 
-def shows_own_fee(actor, case, party_id, *, self_funded, fee_recorded):
+def shows_own_fee(actor: Actor, case: CaseFacts, party_id: int, *, self_funded: bool, fee_recorded: bool) -> bool:
     """A party's home page shows their fee: a self-funded case with a fee recorded, to that
     party."""
     return (self_funded and fee_recorded and party_id in party_ids_for(actor, case)
@@ -307,17 +309,17 @@ def shows_own_fee(actor, case, party_id, *, self_funded, fee_recorded):
 
 # --- notes ----------------------------------------------------------------------------------
 
-def can_read_note(actor, case, note):
+def can_read_note(actor: Actor, case: CaseFacts, note: NoteFacts) -> bool:
     """The audience table of PRODUCT.md, with source-party consent for party shares."""
     return any(note.audience in note_audiences_for(r) for r in note_relations(actor, case, note))
 
 
-def can_write_note(actor, case):
+def can_write_note(actor: Actor, case: CaseFacts) -> bool:
     """Allocated coaches write notes on their cases, while the case is open."""
     return is_case_coach(actor, case) and not case.closed
 
 
-def can_edit_note(actor, case, note):
+def can_edit_note(actor: Actor, case: CaseFacts, note: NoteFacts) -> bool:
     """Only the author, while still on the case, the case is open and the note not withdrawn."""
     return (note.author_id == actor.user_id and is_case_coach(actor, case) and not case.closed
             and not note.withdrawn and note.case_id == case.case_id)
@@ -327,13 +329,13 @@ def can_edit_note(actor, case, note):
 EVER_VISIBLE_SHARE_STATES = frozenset({ShareState.NOT_NEEDED, ShareState.GIVEN, ShareState.WITHDRAWN})
 
 
-def note_is_shared(note):
+def note_is_shared(note: NoteFacts) -> bool:
     """Shared with a party now: a share in a visible state, on a note that is not withdrawn."""
     return (note.audience == Audience.PARTIES and not note.withdrawn
             and any(share_is_visible(note, party_id) for party_id in note.shares))
 
 
-def note_was_shared(note):
+def note_was_shared(note: NoteFacts) -> bool:
     """A party may have read it: shared now, or once (consent since withdrawn, or the note
     withdrawn). Such a note is never changed in place or deleted: edits become revisions, and
     deleting becomes withdrawing, so that staff keep what a party was shown."""
@@ -342,7 +344,7 @@ def note_was_shared(note):
         or any(state in EVER_VISIBLE_SHARE_STATES for state in note.shares.values()))
 
 
-def source_party_is_fixed(note):
+def source_party_is_fixed(note: NoteFacts) -> bool:
     """Once the source party has been asked about sharing their words (whatever they answered),
     the note stays theirs: changing whose words they are would turn a refusal, or a question
     not yet answered, into a share that needs no consent."""
@@ -351,28 +353,28 @@ def source_party_is_fixed(note):
         for party_id, state in note.shares.items())
 
 
-def edit_makes_revision(note):
+def edit_makes_revision(note: NoteFacts) -> bool:
     """Changing a note that a party may have read keeps the earlier text as history."""
     return note_was_shared(note)
 
 
-def can_delete_note(actor, case, note, *, override_read=False):
+def can_delete_note(actor: Actor, case: CaseFacts, note: NoteFacts, *, override_read: bool = False) -> bool:
     """The author deletes a note no party has seen. A note opened under the safeguarding
     override is kept: that read is part of the safeguarding record."""
     return can_edit_note(actor, case, note) and not note_was_shared(note) and not override_read
 
 
-def can_withdraw_note(actor, case, note):
+def can_withdraw_note(actor: Actor, case: CaseFacts, note: NoteFacts) -> bool:
     """What deleting becomes once a party may have read the note: the author withdraws it."""
     return can_edit_note(actor, case, note) and note_was_shared(note)
 
 
-def can_view_note_history(actor, case, note):
+def can_view_note_history(actor: Actor, case: CaseFacts, note: NoteFacts) -> bool:
     """Earlier versions of a note are for staff who can read it; parties see the latest."""
     return is_case_staff(actor, case) and can_read_note(actor, case, note)
 
 
-def can_see_file_original_name(actor, case, note):
+def can_see_file_original_name(actor: Actor, case: CaseFacts, note: NoteFacts) -> bool:
     """The name a file had when it was uploaded is a record for staff who can read its note. A
     name chosen by whoever saved the file can say more than the note does ("notes on Bea's
     drinking.pdf"), so parties, and a safeguarding lead reading under the override, are offered
@@ -380,14 +382,14 @@ def can_see_file_original_name(actor, case, note):
     return is_case_staff(actor, case) and can_read_note(actor, case, note)
 
 
-def share_state_for(note_source_party_id, party_id):
+def share_state_for(note_source_party_id: int | None, party_id: int) -> ShareState:
     """The state a new share starts in: consent is needed only for another party's words."""
     if note_source_party_id is None or note_source_party_id == party_id:
         return ShareState.NOT_NEEDED
     return ShareState.WAITING
 
 
-def can_answer_share_consent(actor, case, note):
+def can_answer_share_consent(actor: Actor, case: CaseFacts, note: NoteFacts) -> bool:
     """The source party answers requests to share their words with someone else."""
     return (
         note.source_party_id is not None
@@ -398,7 +400,7 @@ def can_answer_share_consent(actor, case, note):
 
 # How consent to a share can change: the source party agrees or refuses a waiting share, and
 # may withdraw consent once given. A refused or withdrawn share can only be asked again.
-SHARE_CONSENT_ANSWERS = {
+SHARE_CONSENT_ANSWERS: dict[str, tuple[ShareState, ...]] = {
     ShareState.WAITING: (ShareState.GIVEN, ShareState.REFUSED),
     ShareState.GIVEN: (ShareState.WITHDRAWN,),
     ShareState.REFUSED: (),
@@ -408,12 +410,12 @@ SHARE_CONSENT_ANSWERS = {
 SHARE_ASK_AGAIN_STATES = frozenset({ShareState.REFUSED, ShareState.WITHDRAWN})
 
 
-def share_consent_answers(state):
+def share_consent_answers(state: str) -> tuple[ShareState, ...]:
     """The consent answers that make sense for a share in this state."""
     return SHARE_CONSENT_ANSWERS[_require(state, ShareState, "share state")]
 
 
-def _asks_consent(case, note, party_id):
+def _asks_consent(case: CaseFacts, note: NoteFacts, party_id: int) -> bool:
     """A share of a note shown to parties that needs the source party's consent, with a party
     of the note's own case."""
     return (note.audience == Audience.PARTIES and note.source_party_id is not None
@@ -421,14 +423,14 @@ def _asks_consent(case, note, party_id):
             and party_id in note.shares and party_id != note.source_party_id)
 
 
-def can_view_share_request(actor, case, note, party_id):
+def can_view_share_request(actor: Actor, case: CaseFacts, note: NoteFacts, party_id: int) -> bool:
     """The source party sees what a coach asks to share with another party, and with whom
     (their own words), while the request waits or their consent stands."""
     return (can_answer_share_consent(actor, case, note) and _asks_consent(case, note, party_id)
             and note.shares[party_id] in (ShareState.WAITING, ShareState.GIVEN))
 
 
-def can_record_share_consent(actor, case, note, party_id):
+def can_record_share_consent(actor: Actor, case: CaseFacts, note: NoteFacts, party_id: int) -> bool:
     """A coach on the open case records consent the source party gave, refused or withdrew in
     person or by phone."""
     return (is_case_coach(actor, case) and not case.closed and not note.withdrawn
@@ -436,14 +438,21 @@ def can_record_share_consent(actor, case, note, party_id):
             and bool(share_consent_answers(note.shares[party_id])))
 
 
-def can_ask_share_again(actor, case, note, party_id):
+def can_ask_share_again(actor: Actor, case: CaseFacts, note: NoteFacts, party_id: int) -> bool:
     """After a refusal or a withdrawal, a coach on the open case may ask the source party again."""
     return (is_case_coach(actor, case) and not case.closed and not note.withdrawn
             and _asks_consent(case, note, party_id)
             and note.shares[party_id] in SHARE_ASK_AGAIN_STATES)
 
 
-def note_readers(audience, source_party_id, party_ids):
+class NoteReaders(TypedDict):
+    """`note_readers`' answer: which staff relations may read, and each named party's share state."""
+    case_coaches: bool
+    coordinators: bool
+    shares: dict[int, ShareState]
+
+
+def note_readers(audience: str, source_party_id: int | None, party_ids: Iterable[int]) -> NoteReaders:
     """Who a note with this audience and these named parties would be readable by: which staff
     relations, and the state each named party's share would start in. For the words a coach sees
     before saving; computed from the same table and rules as `can_read_note`."""
@@ -458,7 +467,7 @@ def note_readers(audience, source_party_id, party_ids):
     }
 
 
-def can_override_note(actor, case, note):
+def can_override_note(actor: Actor, case: CaseFacts, note: NoteFacts) -> bool:
     """The safeguarding override: a safeguarding lead, an unresolved concern on the case, and a
     note they could not otherwise read. The caller must still ask for a reason and audit it."""
     return (
@@ -472,7 +481,7 @@ def can_override_note(actor, case, note):
 
 # --- safeguarding ---------------------------------------------------------------------------
 
-def can_view_concern(actor, case, concern):
+def can_view_concern(actor: Actor, case: CaseFacts, concern: ConcernFacts) -> bool:
     """Staff only: the raising coach, the case's coaches and coordinators. Never a party."""
     if not actor.active or actor.role == Role.PARTY or concern.case_id != case.case_id:
         return False
@@ -481,43 +490,43 @@ def can_view_concern(actor, case, concern):
     )
 
 
-def can_raise_concern(actor, case):
+def can_raise_concern(actor: Actor, case: CaseFacts) -> bool:
     return is_case_staff(actor, case)
 
 
-def can_act_on_concern(actor):
+def can_act_on_concern(actor: Actor) -> bool:
     """Acknowledge, record actions, close: the safeguarding lead's work."""
     return _is(actor, Role.COORDINATOR) and actor.safeguarding_lead
 
 
-def can_add_addendum(actor, case, concern):
+def can_add_addendum(actor: Actor, case: CaseFacts, concern: ConcernFacts) -> bool:
     """A correction is added, never made in place: by any staff member who can see the concern."""
     return can_view_concern(actor, case, concern)
 
 
 # What the lead may do to a concern in each state. Acting on a concern that nobody has
 # acknowledged yet acknowledges it too: the lead has plainly seen it.
-CONCERN_MOVES = {
+CONCERN_MOVES: dict[str, frozenset[str]] = {
     ConcernState.OPEN: frozenset({"acknowledge", "action", "close"}),
     ConcernState.ACKNOWLEDGED: frozenset({"action", "close"}),
     ConcernState.CLOSED: frozenset({"reopen"}),
 }
 
 
-def concern_moves(concern):
+def concern_moves(concern: ConcernFacts) -> frozenset[str]:
     """The lead's actions that make sense for the concern's state."""
     return CONCERN_MOVES[_require(concern.state, ConcernState, "concern state")]
 
 
 
 
-def concern_ack_limits(immediate_minutes, high_hours):
+def concern_ack_limits(immediate_minutes: float, high_hours: float) -> dict[str, timedelta]:
     """How long each level may wait for acknowledgement (levels not named may wait)."""
     return {ConcernLevel.IMMEDIATE: timedelta(minutes=immediate_minutes),
             ConcernLevel.HIGH: timedelta(hours=high_hours)}
 
 
-def is_overdue(level, acknowledged, age, limits):
+def is_overdue(level: str, acknowledged: bool, age: timedelta, limits: Mapping[str, timedelta]) -> bool:
     """Not acknowledged within its level's limit; exactly at the limit is still in time."""
     _require(level, ConcernLevel, "concern level")
     limit = limits.get(level)
@@ -526,20 +535,21 @@ def is_overdue(level, acknowledged, age, limits):
 
 # --- things that belong to one party --------------------------------------------------------
 
-def can_view_party_item(actor, case, item):
+def can_view_party_item(actor: Actor, case: CaseFacts, item: PartyItemFacts) -> bool:
     """Action points and goals: that party, the case's coaches and coordinators."""
     if item.case_id != case.case_id:
         return False
     return can_view_party_contact(actor, case, item.party_id)
 
 
-def can_manage_party_items(actor, case):
+def can_manage_party_items(actor: Actor, case: CaseFacts) -> bool:
     """Set action points and record goals for a party: the case's coaches and coordinators,
     while the case is open."""
     return can_change_case(actor, case)
 
 
-def can_change_action_point(actor, case, item, *, done, from_agreement):
+def can_change_action_point(actor: Actor, case: CaseFacts, item: PartyItemFacts, *, done: bool,
+                            from_agreement: bool) -> bool:
     """Staff change or remove an open action point. One that is done stays as the party left it;
     one that carries a term of an agreement changes only with a new version of the agreement."""
     return (item.case_id == case.case_id
@@ -549,21 +559,21 @@ def can_change_action_point(actor, case, item, *, done, from_agreement):
             and not from_agreement)
 
 
-def can_update_own_action_point(actor, case, item):
+def can_update_own_action_point(actor: Actor, case: CaseFacts, item: PartyItemFacts) -> bool:
     """A party marks their own action point done (or not) and comments on it, on an open case."""
     return (item.case_id == case.case_id
             and not case.closed
             and item.party_id in party_ids_for(actor, case))
 
 
-def can_view_session(actor, case, session):
+def can_view_session(actor: Actor, case: CaseFacts, session: SessionFacts) -> bool:
     """Staff on the case, or a party attending it: never another party's separate meeting."""
     if session.case_id != case.case_id:
         return False
     return is_case_staff(actor, case) or bool(party_ids_for(actor, case) & session.party_ids)
 
 
-def can_see_session_address(actor, case, session):
+def can_see_session_address(actor: Actor, case: CaseFacts, session: SessionFacts) -> bool:
     """Where a session is held (an office, a venue's address, a home visit's address): everyone
     who may see the session, except that a home visit's address is a party's home address, a
     contact detail, which only staff on the case see. Parties are told "a home visit": a joint
@@ -573,18 +583,18 @@ def can_see_session_address(actor, case, session):
     return session.mode != SessionMode.HOME_VISIT or is_case_staff(actor, case)
 
 
-def calendar_carries_session_address(session):
+def calendar_carries_session_address(session: SessionFacts) -> bool:
     """A calendar file is copied into other services (a phone, a mail provider), so it carries
     an office or a venue but never a home visit's address, whoever downloads it."""
     return session.mode != SessionMode.HOME_VISIT
 
 
-def can_schedule_session(actor, case):
+def can_schedule_session(actor: Actor, case: CaseFacts) -> bool:
     """Coaches on the case and coordinators, while the case is open."""
     return can_change_case(actor, case)
 
 
-def can_view_agreement(actor, case, agreement):
+def can_view_agreement(actor: Actor, case: CaseFacts, agreement: AgreementFacts) -> bool:
     """Drafts are staff-only; parties on the case see it once proposed. The same people may
     download its PDF."""
     if agreement.case_id != case.case_id:
@@ -594,38 +604,39 @@ def can_view_agreement(actor, case, agreement):
     return agreement.state in PARTY_VISIBLE_AGREEMENT_STATES and bool(party_ids_for(actor, case))
 
 
-def can_draft_agreement(actor, case):
+def can_draft_agreement(actor: Actor, case: CaseFacts) -> bool:
     """A coach on an open mediation case drafts written agreements (coaching has none)."""
     return is_case_coach(actor, case) and not case.closed and case.kind == CaseKind.MEDIATION
 
 
-def _coach_on_open_case_of(actor, case, agreement):
+def _coach_on_open_case_of(actor: Actor, case: CaseFacts, agreement: AgreementFacts) -> bool:
     return (agreement.case_id == case.case_id and is_case_coach(actor, case)
             and not case.closed)
 
 
-def can_edit_agreement(actor, case, agreement):
+def can_edit_agreement(actor: Actor, case: CaseFacts, agreement: AgreementFacts) -> bool:
     """Only a draft changes in place; once proposed, a change is a new version."""
     return _coach_on_open_case_of(actor, case, agreement) and agreement.state == AgreementState.DRAFT
 
 
-def can_propose_agreement(actor, case, agreement):
+def can_propose_agreement(actor: Actor, case: CaseFacts, agreement: AgreementFacts) -> bool:
     return can_edit_agreement(actor, case, agreement)
 
 
-def can_revise_agreement(actor, case, agreement):
+def can_revise_agreement(actor: Actor, case: CaseFacts, agreement: AgreementFacts) -> bool:
     """Start the next version of a proposed or final agreement (a new draft)."""
     return (_coach_on_open_case_of(actor, case, agreement)
             and agreement.state in (AgreementState.PROPOSED, AgreementState.FINAL))
 
 
-def can_answer_agreement(actor, case, agreement, party_id):
+def can_answer_agreement(actor: Actor, case: CaseFacts, agreement: AgreementFacts, party_id: int) -> bool:
     """A party on the case accepts a proposed agreement, or asks for a change, for themselves."""
     return (agreement.case_id == case.case_id and agreement.state == AgreementState.PROPOSED
             and not case.closed and party_id in party_ids_for(actor, case))
 
 
-def agreement_standing(actor, case, agreement, party_id, *, accepted):
+def agreement_standing(actor: Actor, case: CaseFacts, agreement: AgreementFacts, party_id: int, *,
+                       accepted: bool) -> AgreementStanding | None:
     """Where an agreement this party may see stands for them: waiting for their answer (they
     may answer it and have not accepted this version), accepted by them (others' answers may be
     outstanding), or its own state (proposed on a closed case, final, superseded). None for an
@@ -640,14 +651,14 @@ def agreement_standing(actor, case, agreement, party_id, *, accepted):
     return AgreementStanding(agreement.state)
 
 
-def can_record_agreement_acceptance(actor, case, agreement, party_id):
+def can_record_agreement_acceptance(actor: Actor, case: CaseFacts, agreement: AgreementFacts, party_id: int) -> bool:
     """A coach records the acceptance of a party without a portal account, given in person."""
     return (_coach_on_open_case_of(actor, case, agreement)
             and agreement.state == AgreementState.PROPOSED
             and party_id in case.party_users and case.party_users[party_id] is None)
 
 
-def can_view_agreement_change_request(actor, case, agreement, party_id):
+def can_view_agreement_change_request(actor: Actor, case: CaseFacts, agreement: AgreementFacts, party_id: int) -> bool:
     """What a party asks to change is their own words: staff on the case and that party."""
     return can_view_agreement(actor, case, agreement) and (
         is_case_staff(actor, case) or party_id in party_ids_for(actor, case))
@@ -655,36 +666,36 @@ def can_view_agreement_change_request(actor, case, agreement, party_id):
 
 # --- the service ----------------------------------------------------------------------------
 
-def home_role(actor):
+def home_role(actor: Actor) -> str:
     """Which home page an actor lands on."""
     return _require(actor.role, Role, "role")
 
 
-def can_use_role_area(actor, role):
+def can_use_role_area(actor: Actor, role: str) -> bool:
     """A role's own pages (home, lists) are for that role only."""
     _require(role, Role, "role")
     return _is(actor, role)
 
 
-def can_administer_users(actor):
+def can_administer_users(actor: Actor) -> bool:
     """Invite and deactivate: coordinators holding the administrator duty."""
     return _is(actor, Role.COORDINATOR) and actor.admin
 
 
-def can_deactivate_user(actor, person):
+def can_deactivate_user(actor: Actor, person: Actor) -> bool:
     """An administrator deactivates an active account, never their own: that would lock the
     service's administration out from inside (another administrator does it)."""
     return can_administer_users(actor) and person.active and person.user_id != actor.user_id
 
 
-def can_reactivate_user(actor, person):
+def can_reactivate_user(actor: Actor, person: Actor) -> bool:
     """An administrator lets a deactivated account sign in again."""
     return can_administer_users(actor) and not person.active and person.user_id != actor.user_id
 
 
-def can_read_audit_trail(actor):
+def can_read_audit_trail(actor: Actor) -> bool:
     return can_administer_users(actor)
 
 
-def can_take_referrals(actor):
+def can_take_referrals(actor: Actor) -> bool:
     return _is(actor, Role.COORDINATOR)

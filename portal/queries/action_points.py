@@ -1,24 +1,33 @@
 """Action points and goals: set for one party on a case; staff on the case see all of them, a
 party only their own."""
 
-from portal.models import ActionPoint, Case, CaseParty, Goal
+from __future__ import annotations
+
+from typing import TypeVar
+
+from peewee import ModelSelect
+
+from portal.models import ActionPoint, Case, CaseParty, Goal, User
 from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing, party_items_on_case
 from portal.vocab import Role
 
+# The models whose rows a party has on any of their cases (each has `case` and `party`).
+OwnItem = TypeVar("OwnItem", ActionPoint, Goal)
 
-def action_points_visible_to(user, case):
+
+def action_points_visible_to(user: User, case: Case) -> ModelSelect[ActionPoint]:
     """Action points on the case, open ones first: a party sees only their own."""
     return (party_items_on_case(ActionPoint, ActionPoint.party, user, case)
             .order_by(ActionPoint.done_at.is_null(False), ActionPoint.due_on.asc(nulls="LAST"),
                       ActionPoint.id))
 
 
-def goals_visible_to(user, case):
+def goals_visible_to(user: User, case: Case) -> ModelSelect[Goal]:
     """Goals and desired outcomes on the case: a party sees only their own."""
     return party_items_on_case(Goal, Goal.party, user, case).order_by(Goal.id)
 
 
-def _own_party_rows(model, user):
+def _own_party_rows(model: type[OwnItem], user: User) -> ModelSelect[OwnItem]:
     """Rows of `model` (with their case) whose party is the user's own record on the row's own
     case: a row pointing at the same person's record on another case never counts."""
     return (model
@@ -29,7 +38,7 @@ def _own_party_rows(model, user):
             .where(CaseParty.user == user.id))
 
 
-def party_action_points(user):
+def party_action_points(user: User) -> ModelSelect[ActionPoint]:
     """Every action point set for this party, on any case: open ones first."""
     if not has_role(user, Role.PARTY):
         return nothing(ActionPoint)
@@ -38,7 +47,7 @@ def party_action_points(user):
                       ActionPoint.id))
 
 
-def party_goals(user):
+def party_goals(user: User) -> ModelSelect[Goal]:
     """Every goal and desired outcome recorded for this party, on any case: newest case first."""
     if not has_role(user, Role.PARTY):
         return nothing(Goal)

@@ -1,8 +1,12 @@
 """Agreements: drafts for staff only, parties once proposed; acceptances, change requests and
 the coordinators' and coaches' review list."""
 
+from __future__ import annotations
+
+from peewee import ModelSelect
+
 from portal import policy
-from portal.models import Agreement, AgreementAcceptance, AgreementChangeRequest, Case, CaseParty
+from portal.models import Agreement, AgreementAcceptance, AgreementChangeRequest, Case, CaseParty, User
 from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING,
     PARTY_NAME_COLUMNS,
@@ -16,7 +20,7 @@ from portal.queries._scopes import (
 from portal.vocab import AgreementState, CaseStatus, Role
 
 
-def agreements_visible_to(user, case):
+def agreements_visible_to(user: User, case: Case) -> ModelSelect[Agreement]:
     """Agreements on the case: drafts for staff only, parties once proposed."""
     query = Agreement.select().where(Agreement.case == case.id)
     if has_role(user, Role.COORDINATOR):
@@ -30,23 +34,23 @@ def agreements_visible_to(user, case):
     return nothing(Agreement)
 
 
-def agreement_versions_visible_to(user, case):
+def agreement_versions_visible_to(user: User, case: Case) -> ModelSelect[Agreement]:
     """The agreements on the case this user may see, each lineage's versions newest first."""
     return agreements_visible_to(user, case).order_by(Agreement.created_at.desc(),
                                                       Agreement.id.desc())
 
 
-def previous_version_visible_to(user, case, agreement):
+def previous_version_visible_to(user: User, case: Case, agreement: Agreement) -> ModelSelect[Agreement]:
     """The version `agreement` was made from, if the user may see it (one row or none)."""
     return agreements_visible_to(user, case).where(Agreement.id == agreement.previous_id)
 
 
-def newer_version_visible_to(user, case, agreement):
+def newer_version_visible_to(user: User, case: Case, agreement: Agreement) -> ModelSelect[Agreement]:
     """The version made from `agreement`, if the user may see it (one row or none)."""
     return agreements_visible_to(user, case).where(Agreement.previous == agreement.id)
 
 
-def party_agreements(user):
+def party_agreements(user: User) -> ModelSelect[Agreement]:
     """Agreements proposed to this party on any of their cases (drafts never), newest first."""
     if not has_role(user, Role.PARTY):
         return nothing(Agreement)
@@ -59,7 +63,7 @@ def party_agreements(user):
             .order_by(Agreement.proposed_at.desc(), Agreement.id.desc()))
 
 
-def agreement_acceptances(agreement):
+def agreement_acceptances(agreement: Agreement) -> ModelSelect[AgreementAcceptance]:
     """Who accepted this exact version, and how: shown to everyone who may see the agreement
     (the PDF carries the same)."""
     return (AgreementAcceptance
@@ -70,7 +74,8 @@ def agreement_acceptances(agreement):
             .order_by(AgreementAcceptance.accepted_at, AgreementAcceptance.id))
 
 
-def agreement_change_requests_visible_to(user, agreement):
+def agreement_change_requests_visible_to(user: User,
+                                         agreement: Agreement) -> ModelSelect[AgreementChangeRequest]:
     """What parties asked to change: their own words, so staff on the case see every request
     and a party only their own."""
     visible = (agreements_visible_to(user, agreement.case)
@@ -87,7 +92,7 @@ def agreement_change_requests_visible_to(user, agreement):
     return nothing(AgreementChangeRequest)
 
 
-def agreement_reviews(user):
+def agreement_reviews(user: User) -> ModelSelect[Agreement]:
     """Final agreements with a review date, soonest first: the follow-up list for coordinators
     (every case) and coaches (their cases)."""
     query = (Agreement

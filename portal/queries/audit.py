@@ -1,13 +1,16 @@
 """The audit trail: administrators only."""
 
-from peewee import JOIN
+from __future__ import annotations
+
+from peewee import JOIN, ModelSelect
 
 from portal import policy
 from portal.models import AuditEvent, Case, User
 from portal.queries._scopes import nothing
 
 
-def audit_events_visible_to(user, *, person=None, case_reference=None, event=None):
+def audit_events_visible_to(user: User | None, *, person: str | None = None, case_reference: str | None = None,
+                            event: str | None = None) -> ModelSelect[AuditEvent]:
     """The audit trail, newest first, with who and which case: administrators only."""
     if user is None or not policy.can_read_audit_trail(user.actor()):
         return nothing(AuditEvent)
@@ -27,7 +30,7 @@ def audit_events_visible_to(user, *, person=None, case_reference=None, event=Non
     return query.order_by(AuditEvent.id.desc())
 
 
-def audit_event_kinds_visible_to(user):
+def audit_event_kinds_visible_to(user: User | None) -> ModelSelect[AuditEvent]:
     """The kinds of event the audit trail holds, for its filter: administrators only."""
     if user is None or not policy.can_read_audit_trail(user.actor()):
         return nothing(AuditEvent)

@@ -1,6 +1,8 @@
 """Cases: which a user may see or manage, their facts for the policy, coaches, the timeline."""
 
-from peewee import JOIN, fn
+from __future__ import annotations
+
+from peewee import JOIN, ModelSelect, fn
 
 from portal import policy
 from portal.models import Case, CaseEvent, CaseParty, CoachAllocation, SafeguardingConcern, User
@@ -8,7 +10,7 @@ from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_
 from portal.vocab import Role
 
 
-def cases_visible_to(user):
+def cases_visible_to(user: User) -> ModelSelect[Case]:
     """Every case for coordinators, allocated cases for coaches, their own cases for parties."""
     if has_role(user, Role.COORDINATOR):
         return Case.select()
@@ -20,14 +22,14 @@ def cases_visible_to(user):
     return nothing(Case)
 
 
-def cases_managed_by(user):
+def cases_managed_by(user: User) -> ModelSelect[Case]:
     """The cases whose staff view ("mission control") the user may open."""
     if has_role(user, Role.COORDINATOR) or has_role(user, Role.COACH):
         return cases_visible_to(user)
     return nothing(Case)
 
 
-def case_facts(case):
+def case_facts(case: Case) -> policy.CaseFacts:
     """What `portal.policy` needs to know about a case, in three small queries."""
     coach_ids = frozenset(
         a.coach_id for a in CoachAllocation.current().where(CoachAllocation.case == case.id))
@@ -39,7 +41,7 @@ def case_facts(case):
                             kind=case.kind)
 
 
-def current_coaches(case):
+def current_coaches(case: Case) -> ModelSelect[User]:
     """The coaches allocated to a case now, by name."""
     return (User
             .select()
@@ -48,7 +50,7 @@ def current_coaches(case):
             .order_by(User.name))
 
 
-def case_events_visible_to(user, case):
+def case_events_visible_to(user: User, case: Case) -> ModelSelect[CaseEvent]:
     """The case timeline, newest first: staff on the case; money matters for coordinators only."""
     query = CaseEvent.select().where(CaseEvent.case == case.id)
     if has_role(user, Role.COORDINATOR):
@@ -61,7 +63,7 @@ def case_events_visible_to(user, case):
     return query.order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc())
 
 
-def coach_case_list(user):
+def coach_case_list(user: User) -> ModelSelect[Case]:
     """The coach's cases with the number of parties on each, newest first."""
     return (cases_visible_to(user)
             .select_extend(fn.COUNT(CaseParty.id).alias("party_count"))

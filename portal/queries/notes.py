@@ -1,7 +1,12 @@
 """Notes: who reads which note, its shares, files, earlier versions, a party's shared notes and
 requests to share their words, and the safeguarding override."""
 
-from peewee import fn
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from peewee import Field, ModelSelect, fn
 
 from portal import policy
 from portal.models import (
@@ -27,7 +32,7 @@ from portal.queries._scopes import (
 from portal.vocab import Audience, Role, ShareState
 
 
-def _notes_shared_visibly_with(user, case=None):
+def _notes_shared_visibly_with(user: User, case: Case | None = None) -> ModelSelect[NoteShare]:
     """Ids of notes with a share this party may see (policy.share_is_visible, in SQL). The share
     must be with the party's record on the note's own case."""
     shared = Note.alias()
@@ -42,7 +47,7 @@ def _notes_shared_visibly_with(user, case=None):
                    (NoteShare.state == ShareState.GIVEN) | needs_no_consent))
 
 
-def notes_visible_to(user, case):
+def notes_visible_to(user: User, case: Case) -> ModelSelect[Note]:
     """The notes on `case` this user may read, newest first (the audience table of PRODUCT.md)."""
     query = Note.select().where(Note.case == case.id)
     if has_role(user, Role.COORDINATOR):
@@ -62,12 +67,12 @@ def notes_visible_to(user, case):
     return query.order_by(Note.created_at.desc(), Note.id.desc())
 
 
-def _ids_of(query):
+def _ids_of(query: ModelSelect[Note]) -> ModelSelect[Note]:
     """An id subquery of an already-scoped query of notes."""
     return query.select(Note.id).order_by()
 
 
-def notes_shared_with(user):
+def notes_shared_with(user: User) -> ModelSelect[Note]:
     """Every note shared visibly with this party, on any of their cases, newest first."""
     if not has_role(user, Role.PARTY):
         return nothing(Note)
@@ -80,7 +85,7 @@ def notes_shared_with(user):
             .order_by(Note.updated_at.desc(), Note.id.desc()))
 
 
-def note_shares_visible_to(user, case):
+def note_shares_visible_to(user: User, case: Case) -> ModelSelect[NoteShare]:
     """The shares of the notes on `case` a staff member may read (who a note went to, and the
     state of each consent); parties get none, not even of their own notes."""
     if not is_staff(user):
@@ -92,7 +97,7 @@ def note_shares_visible_to(user, case):
             .order_by(NoteShare.note, CaseParty.name, NoteShare.id))
 
 
-def share_requests_for(user, states=(ShareState.WAITING,)):
+def share_requests_for(user: User, states: Iterable[str] = (ShareState.WAITING,)) -> ModelSelect[NoteShare]:
     """Shares of this party's own words with another party, in `states`, with the note, the
     other party and the case: what the source party is asked about (or agreed to), newest first."""
     if not has_role(user, Role.PARTY):
@@ -120,17 +125,17 @@ def share_requests_for(user, states=(ShareState.WAITING,)):
 
 # A file as it is given to someone who may download it but not see the name it was uploaded
 # with (policy.can_see_file_original_name): every column but that name.
-FILE_COLUMNS_WITHOUT_NAME = tuple(f for f in NoteFile._meta.sorted_fields
-                                  if f is not NoteFile.original_name)
+FILE_COLUMNS_WITHOUT_NAME: tuple[Field[Any], ...] = tuple(
+    f for f in NoteFile._meta.sorted_fields if f is not NoteFile.original_name)
 
 
-def _file_columns_for(user):
+def _file_columns_for(user: User) -> tuple[Field[Any], ...]:
     """Staff get a file's original name with the file (they may read the note, or its file is
     not listed at all); nobody else's query selects it."""
     return () if is_staff(user) else FILE_COLUMNS_WITHOUT_NAME
 
 
-def note_files_visible_to(user, case):
+def note_files_visible_to(user: User, case: Case) -> ModelSelect[NoteFile]:
     """Files of the notes on `case` the user may read: a file has exactly its note's audience.
     Its original name only for staff."""
     return (NoteFile
@@ -139,7 +144,7 @@ def note_files_visible_to(user, case):
             .order_by(NoteFile.note, NoteFile.id))
 
 
-def files_shared_with(user):
+def files_shared_with(user: User) -> ModelSelect[NoteFile]:
     """Files of every note shared visibly with this party, without their original names."""
     return (NoteFile
             .select(*FILE_COLUMNS_WITHOUT_NAME)
@@ -147,7 +152,7 @@ def files_shared_with(user):
             .order_by(NoteFile.note, NoteFile.id))
 
 
-def files_of_share_requests_for(user):
+def files_of_share_requests_for(user: User) -> ModelSelect[NoteFile]:
     """Files of the notes the source party is asked about (or agreed to share): part of what
     they are shown, without their original names."""
     asked = (share_requests_for(user, (ShareState.WAITING, ShareState.GIVEN))
@@ -158,13 +163,13 @@ def files_of_share_requests_for(user):
             .order_by(NoteFile.note, NoteFile.id))
 
 
-def files_of_overridden_note(note):
+def files_of_overridden_note(note: Note) -> ModelSelect[NoteFile]:
     """How many files a note opened under the safeguarding override has: the lead is told they
     exist, never their names (policy.can_see_file_original_name)."""
     return NoteFile.select(*FILE_COLUMNS_WITHOUT_NAME).where(NoteFile.note == note.id)
 
 
-def note_revisions_visible_to(user, case):
+def note_revisions_visible_to(user: User, case: Case) -> ModelSelect[NoteRevision]:
     """Earlier versions of the notes on `case`: staff who may read the note; never parties."""
     if not is_staff(user):
         return nothing(NoteRevision)
@@ -174,7 +179,7 @@ def note_revisions_visible_to(user, case):
             .order_by(NoteRevision.note, NoteRevision.created_at, NoteRevision.id))
 
 
-def override_reads_visible_to(user, case):
+def override_reads_visible_to(user: User, case: Case) -> ModelSelect[NoteOverrideRead]:
     """Safeguarding-override reads of the notes on `case` (who and when), for staff who may
     read the note."""
     if not is_staff(user):
@@ -186,7 +191,7 @@ def override_reads_visible_to(user, case):
             .order_by(NoteOverrideRead.created_at, NoteOverrideRead.id))
 
 
-def notes_open_to_override(user, case):
+def notes_open_to_override(user: User, case: Case) -> ModelSelect[Note]:
     """Notes on `case` closed to this safeguarding lead that the override may open: only while
     a safeguarding concern on the case is unresolved (policy.can_override_note, in SQL)."""
     if not (has_role(user, Role.COORDINATOR) and user.is_safeguarding_lead):
@@ -200,7 +205,7 @@ def notes_open_to_override(user, case):
             .order_by(Note.created_at.desc(), Note.id.desc()))
 
 
-def override_list(user, case):
+def override_list(user: User, case: Case) -> ModelSelect[Note]:
     """What a safeguarding lead is told about the notes the override may open: who wrote each
     and when, never its text."""
     return (notes_open_to_override(user, case)
@@ -210,7 +215,7 @@ def override_list(user, case):
             .objects())
 
 
-def note_authors_visible_to(user, case):
+def note_authors_visible_to(user: User, case: Case) -> ModelSelect[User]:
     """Who wrote the notes on `case` the user may read or that the override may open for them
     (a safeguarding lead is told who wrote those): ids and names only."""
     readable = _ids_of(notes_visible_to(user, case)).select(Note.author)

@@ -1,5 +1,9 @@
 """People: parties' records (contact details, fees) and the administrators' list of users."""
 
+from __future__ import annotations
+
+from peewee import ModelSelect
+
 from portal import policy
 from portal.models import Case, CaseParty, ConsentEvent, User
 from portal.queries._scopes import (
@@ -12,7 +16,7 @@ from portal.queries._scopes import (
 from portal.vocab import Role
 
 
-def parties_with_contact_visible_to(user, case):
+def parties_with_contact_visible_to(user: User, case: Case) -> ModelSelect[CaseParty]:
     """Party records whose contact details the user may see: staff all, a party only their own.
     Fees with them only for coordinators and the party themselves."""
     query = party_items_on_case(CaseParty, CaseParty.id, user, case).order_by(CaseParty.id)
@@ -21,7 +25,7 @@ def parties_with_contact_visible_to(user, case):
     return query
 
 
-def consent_history_visible_to(user, case):
+def consent_history_visible_to(user: User, case: Case) -> ModelSelect[ConsentEvent]:
     """Each party's answers about taking part, oldest first, on the party records of `case` the
     user may see (parties_with_contact_visible_to): staff all, a party only their own."""
     records = parties_with_contact_visible_to(user, case).select(CaseParty.id).order_by()
@@ -31,7 +35,7 @@ def consent_history_visible_to(user, case):
             .order_by(ConsentEvent.created_at, ConsentEvent.id))
 
 
-def own_party_records(user):
+def own_party_records(user: User) -> ModelSelect[CaseParty]:
     """This party's own record on each of their cases (consent, fee), with the case."""
     if not has_role(user, Role.PARTY):
         return nothing(CaseParty)
@@ -42,7 +46,7 @@ def own_party_records(user):
             .order_by(Case.created_at.desc()))
 
 
-def users_visible_to(user):
+def users_visible_to(user: User | None) -> ModelSelect[User]:
     """The people list of the administration pages."""
     if user is not None and policy.can_administer_users(user.actor()):
         return User.select().order_by(User.role, User.name)

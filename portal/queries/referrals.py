@@ -1,12 +1,15 @@
 """Referrals: the coordinators' queue, and nobody else's."""
 
+from __future__ import annotations
 
-from portal.models import Referral
+from peewee import ModelSelect
+
+from portal.models import Referral, User
 from portal.queries._scopes import has_role, nothing, rank_of
 from portal.vocab import Role, Urgency
 
 
-def referrals_visible_to(user):
+def referrals_visible_to(user: User) -> ModelSelect[Referral]:
     """Referrals are the coordinators' queue, and nobody else's."""
     if has_role(user, Role.COORDINATOR):
         return Referral.select()
@@ -16,7 +19,8 @@ def referrals_visible_to(user):
 URGENCY_ORDER = (Urgency.URGENT, Urgency.SOON, Urgency.ROUTINE)
 
 
-def referral_queue(user, *, status=None, dispute_type=None, source=None):
+def referral_queue(user: User, *, status: str | None = None, dispute_type: str | None = None,
+                   source: str | None = None) -> ModelSelect[Referral]:
     """The coordinators' referral queue, most urgent first and newest first within that."""
     query = referrals_visible_to(user)
     if status:

@@ -1,6 +1,12 @@
 """Safeguarding concerns: never for parties; the coordinators' dashboard, a case's concerns and
 a concern's chronology."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import Case as SqlCase
+from peewee import ModelSelect
 
 from portal import policy
 from portal.models import Case, ConcernEvent, SafeguardingConcern, User
@@ -8,7 +14,7 @@ from portal.queries._scopes import allocated_case_ids, has_role, nothing, rank_o
 from portal.vocab import ConcernLevel, ConcernState, Role
 
 
-def concerns_visible_to(user, case=None):
+def concerns_visible_to(user: User, case: Case | None = None) -> ModelSelect[SafeguardingConcern]:
     """Concerns the user may see: coordinators all, coaches their cases' and their own."""
     query = SafeguardingConcern.select()
     if case is not None:
@@ -22,7 +28,7 @@ def concerns_visible_to(user, case=None):
 
 
 # The dashboard's status filter: "" is every concern not yet closed.
-CONCERN_STATUS_FILTERS = {
+CONCERN_STATUS_FILTERS: dict[str, frozenset[ConcernState]] = {
     "": policy.UNRESOLVED_CONCERN_STATES,
     ConcernState.OPEN: frozenset({ConcernState.OPEN}),
     ConcernState.ACKNOWLEDGED: frozenset({ConcernState.ACKNOWLEDGED}),
@@ -30,13 +36,15 @@ CONCERN_STATUS_FILTERS = {
 }
 
 
-def _most_urgent_first():
+def _most_urgent_first() -> SqlCase:
     """`ConcernLevel` runs from most urgent (immediate) to least; an unknown level sorts last."""
     return rank_of(SafeguardingConcern.level, tuple(ConcernLevel))
 
 
-def concern_dashboard(user, *, status="", level=None, category=None, raised_by=None,
-                      raised_from=None, raised_before=None):
+def concern_dashboard(user: User, *, status: str | None = "", level: str | None = None,
+                      category: str | None = None, raised_by: int | None = None,
+                      raised_from: datetime | None = None,
+                      raised_before: datetime | None = None) -> ModelSelect[SafeguardingConcern]:
     """Coordinators' concerns with case and raiser, most urgent level first, then oldest first."""
     if not has_role(user, Role.COORDINATOR):
         return nothing(SafeguardingConcern)
@@ -59,20 +67,20 @@ def concern_dashboard(user, *, status="", level=None, category=None, raised_by=N
     return query.order_by(_most_urgent_first(), SafeguardingConcern.created_at, SafeguardingConcern.id)
 
 
-def open_concern_count_for(user):
+def open_concern_count_for(user: User) -> int:
     """How many concerns not yet closed the user may see (the coordinators' navigation)."""
     return (concerns_visible_to(user)
             .where(SafeguardingConcern.state.in_(policy.UNRESOLVED_CONCERN_STATES))
             .count())
 
 
-def concern_raisers(user):
+def concern_raisers(user: User) -> ModelSelect[User]:
     """The people who raised concerns the user may see, by name (the dashboard's filter)."""
     raised = concerns_visible_to(user).select(SafeguardingConcern.raised_by)
     return User.select().where(User.id.in_(raised)).order_by(User.name, User.id)
 
 
-def concerns_on_case(user, case):
+def concerns_on_case(user: User, case: Case) -> ModelSelect[SafeguardingConcern]:
     """The case's concerns the user may see: not yet closed first, then most urgent, oldest."""
     closed_last = SafeguardingConcern.state == ConcernState.CLOSED
     return (concerns_visible_to(user, case)
@@ -80,7 +88,7 @@ def concerns_on_case(user, case):
                       SafeguardingConcern.id))
 
 
-def concern_events_visible_to(user, concern):
+def concern_events_visible_to(user: User, concern: SafeguardingConcern) -> ModelSelect[ConcernEvent]:
     """A concern's chronology, oldest first, for someone who may see the concern; else nothing."""
     visible = concerns_visible_to(user).select(SafeguardingConcern.id)
     return (ConcernEvent

@@ -1,6 +1,11 @@
 """Sessions: on a case, a party's own meetings, a coach's sessions, and who is in each."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 from peewee import Case as SqlCase
+from peewee import ColumnBase, ModelSelect
 
 from portal.models import Case, CaseParty, CaseSession, SessionAttendee, SessionCoach, User
 from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing, party_ids_of
@@ -10,7 +15,7 @@ from portal.vocab import Role, SessionKind, SessionMode, SessionStatus
 ALLOWANCE_KINDS = frozenset({SessionKind.COACHING, SessionKind.POST_MEDIATION_COACHING})
 
 
-def allowance_used(case):
+def allowance_used(case: Case) -> int:
     """Coaching sessions on the case that count against its allowance (all but cancelled)."""
     return (CaseSession.select()
             .where(CaseSession.case == case.id, CaseSession.kind.in_(ALLOWANCE_KINDS),
@@ -18,7 +23,7 @@ def allowance_used(case):
             .count())
 
 
-def _session_columns_for_parties():
+def _session_columns_for_parties() -> list[ColumnBase]:
     """A session's columns as a party may have them (policy.can_see_session_address, in SQL):
     the place of an office or venue session, but no place at all for a home visit, whose place
     is a party's home address. The address never leaves the database for a party."""
@@ -27,7 +32,7 @@ def _session_columns_for_parties():
     return [*columns, place.alias(CaseSession.location.name)]
 
 
-def sessions_visible_to(user, case):
+def sessions_visible_to(user: User, case: Case) -> ModelSelect[CaseSession]:
     """Sessions on the case: staff see all, a party only those they attend (without the
     address of a home visit)."""
     query = CaseSession.select().where(CaseSession.case == case.id)
@@ -46,7 +51,7 @@ def sessions_visible_to(user, case):
     return query.order_by(CaseSession.starts_at, CaseSession.id)
 
 
-def party_sessions(user):
+def party_sessions(user: User) -> ModelSelect[CaseSession]:
     """Every session, on any case, that this party attends (without the address of a home
     visit)."""
     if not has_role(user, Role.PARTY):
@@ -60,7 +65,7 @@ def party_sessions(user):
             .order_by(CaseSession.starts_at))
 
 
-def coach_sessions(user):
+def coach_sessions(user: User) -> ModelSelect[CaseSession]:
     """Sessions this coach runs, on cases they are still allocated to, with the case."""
     if not has_role(user, Role.COACH):
         return nothing(CaseSession)
@@ -73,14 +78,14 @@ def coach_sessions(user):
             .order_by(CaseSession.starts_at, CaseSession.id))
 
 
-def own_sessions(user):
+def own_sessions(user: User) -> ModelSelect[CaseSession]:
     """The sessions a user takes part in: a party's own meetings, a coach's sessions."""
     if has_role(user, Role.PARTY):
         return party_sessions(user)
     return coach_sessions(user)
 
 
-def session_seats(session_ids):
+def session_seats(session_ids: Iterable[int]) -> ModelSelect[SessionAttendee]:
     """The attendees (with their party records) of already-visible sessions."""
     return (SessionAttendee
             .select(SessionAttendee, CaseParty)
@@ -89,9 +94,9 @@ def session_seats(session_ids):
             .order_by(SessionAttendee.id))
 
 
-def session_coach_names(session_ids):
+def session_coach_names(session_ids: Iterable[int]) -> dict[int, list[str]]:
     """session id -> names of its coaches, for already-visible sessions."""
-    names = {}
+    names: dict[int, list[str]] = {}
     for seat in (SessionCoach
                  .select(SessionCoach.session, User.name)
                  .join(User)
