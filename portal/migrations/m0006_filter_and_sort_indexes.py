@@ -52,13 +52,12 @@ class Case(_Frozen):
 class SafeguardingConcern(_Frozen):
     state = CharField(max_length=20)
     level = CharField(max_length=20)
-    category = CharField(max_length=30)
     created_at = DateTimeField()
 
     class Meta:
         indexes = (
+            (("state", "created_at"), False),
             (("state", "level", "created_at"), False),
-            (("state", "category", "created_at"), False),
         )
 
 
