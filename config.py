@@ -47,6 +47,11 @@ class Config:
     INSTANCE_DIR = FromEnv("ACCORD_INSTANCE_DIR", lambda config: Path.cwd() / "instance", Path)
     SERVICE_NAME = FromEnv("ACCORD_SERVICE_NAME", "Accord Community Mediation")
     DATABASE_URL = FromEnv("DATABASE_URL", lambda config: f"sqlite:///{Path(config.INSTANCE_DIR) / 'accord.sqlite3'}")
+    # PostgreSQL only: the most connections one app process keeps open (a request takes one from
+    # the pool and gives it back; 0 opens a new one per request, for a pooler such as PgBouncer),
+    # and how long one is used before it is replaced by a new one.
+    DATABASE_POOL_SIZE = FromEnv("DATABASE_POOL_SIZE", 20, int)
+    DATABASE_POOL_MAX_AGE_SECONDS = FromEnv("DATABASE_POOL_MAX_AGE_SECONDS", 300, int)
     SECRET_KEY = FromEnv("SECRET_KEY")
 
     # How many reverse proxies (TLS terminators, load balancers) stand in front of the app. Their

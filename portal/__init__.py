@@ -20,7 +20,8 @@ def create_app(config=None):
     _ensure_secret_key(app)
 
     from portal import auth, db, errors, htmx, labels, security, times, vocab
-    db.init_database(app.config["DATABASE_URL"])
+    db.init_database(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"],
+                     pool_max_age_seconds=app.config["DATABASE_POOL_MAX_AGE_SECONDS"])
     db.register_request_hooks(app)
     htmx.init_app(app)
     security.init_app(app)

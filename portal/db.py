@@ -1,11 +1,18 @@
-"""The peewee database: initialised late from DATABASE_URL, one connection per request."""
+"""The peewee database: initialised late from DATABASE_URL, one connection per request (on
+PostgreSQL taken from a pool, so that a request does not pay for a new connection)."""
 
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.pool import PooledDatabase
 
 database = DatabaseProxy()
+
+POSTGRESQL_SCHEMES = ("postgresql", "postgres")
+# How long a request waits for a pooled connection when every one is in use, before it fails.
+POOL_WAIT_SECONDS = 10
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -21,10 +28,29 @@ def open_database(url):
     return connect(url, pragmas=SQLITE_PRAGMAS) if url.startswith("sqlite") else connect(url)
 
 
-def init_database(url):
-    """Point the shared proxy at the database for `url` and return it."""
-    db = open_database(url)
+def open_pool(url, size, max_age_seconds):
+    """A pool of at most `size` connections to the PostgreSQL database at `url`. A connection
+    goes back to the pool when it is closed, with any transaction left open rolled back; one
+    older than `max_age_seconds` is closed instead and a new one made. Connection settings in
+    the URL (`?options=-c search_path=...`) apply to every connection the pool makes."""
+    scheme, rest = url.split("://", 1)
+    return connect(f"{scheme}+pool://{rest}", max_connections=size, stale_timeout=max_age_seconds,
+                   timeout=POOL_WAIT_SECONDS)
+
+
+def init_database(url, pool_size=0, pool_max_age_seconds=300):
+    """Point the shared proxy at the database for `url` and return it: a pool of `pool_size`
+    connections for a postgresql:// URL (0: a new connection each time), SQLite as it is. The
+    pool the proxy held before, if any (an app built again in the same process), closes its
+    idle connections."""
+    if pool_size > 0 and urlsplit(url).scheme in POSTGRESQL_SCHEMES:
+        db = open_pool(url, pool_size, pool_max_age_seconds)
+    else:
+        db = open_database(url)
+    previous = database.obj
     database.initialize(db)
+    if isinstance(previous, PooledDatabase):
+        previous.close_idle()
     return db
 
 
@@ -64,7 +90,8 @@ def serialised_transaction(*advisory_keys):
 
 
 def register_request_hooks(app):
-    """Open a connection before each request and close it after, as peewee recommends."""
+    """Open a connection before each request and close it after, as peewee recommends (with a
+    pool, closing gives it back to the pool)."""
 
     @app.before_request
     def _connect():

@@ -8,6 +8,7 @@ here.
 
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 from peewee import (
     AutoField,
@@ -15,12 +16,16 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    EnclosedNodeList,
+    Field,
     ForeignKeyField,
     IntegerField,
     Model,
+    ModelIndex,
     ModelSelect,
     TextField,
 )
+from peewee import Case as SqlCase
 
 from portal import policy
 from portal.db import database
@@ -77,6 +82,11 @@ def next_reference(model, prefix):
 def codes(vocabulary):
     """A field's choices: the codes of a `portal.vocab` vocabulary (peewee records, not enforces)."""
     return [(code.value, code.value) for code in vocabulary]
+
+
+def rank_of(column: "Field[Any]", order: tuple[str, ...]) -> SqlCase:
+    """A column's value as its place in `order` (0 first), for ORDER BY; anything else sorts last."""
+    return SqlCase(column, [(value, rank) for rank, value in enumerate(order)], len(order))
 
 
 class BaseModel(Model):
@@ -166,6 +176,28 @@ class Referral(BaseModel):
     def next_reference(cls, year):
         return next_reference(cls, f"RF-{year}-")
 
+    @classmethod
+    def urgency_rank(cls) -> SqlCase:
+        """The queue's first key: most urgent 0 (`URGENCY_ORDER`), an unknown urgency last."""
+        return rank_of(cls.urgency, URGENCY_ORDER)
+
+
+# The coordinators' referral queue: most urgent first, then newest first.
+URGENCY_ORDER = (Urgency.URGENT, Urgency.SOON, Urgency.ROUTINE)
+
+
+def _queue_order_index(name: str, *leading: "Field[Any]") -> ModelIndex:
+    """An index holding the queue's order (the urgency rank is an expression, so a plain index
+    on the column cannot give it), so that a page of the queue is read in order, not sorted."""
+    return Referral.index(*leading, EnclosedNodeList([Referral.urgency_rank()]),
+                          Referral.created_at.desc(), Referral.id.desc(), name=name)
+
+
+# Every referral (the queue's default), and those of one status (its filter, and the home
+# page's count of new referrals).
+Referral.add_index(_queue_order_index("referral_queue_order"))
+Referral.add_index(_queue_order_index("referral_status_queue_order", Referral.status))
+
 
 class SubmissionAttempt(BaseModel):
     """A public form submission, kept briefly for the per-address rate limit (address hashed)."""
@@ -201,6 +233,10 @@ class Case(BaseModel):
     closing_note = TextField(null=True)
     closed_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        # The coordinator's home lists open cases, newest first.
+        indexes = ((("status", "created_at"), False),)
 
     @classmethod
     def next_reference(cls, year):
@@ -395,6 +431,16 @@ class SafeguardingConcern(BaseModel):
     closed_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        # The dashboard and the coordinators' count: concerns in some states (not yet closed,
+        # unless asked), raised in a date range, of one level. A category is never selective
+        # enough for an index of its own to beat reading a state's rows; `raised_by` has its
+        # foreign key's index.
+        indexes = (
+            (("state", "created_at"), False),
+            (("state", "level", "created_at"), False),
+        )
+
     @classmethod
     def unresolved(cls) -> "ModelSelect[SafeguardingConcern]":
         return cls.select().where(cls.state.in_(policy.UNRESOLVED_CONCERN_STATES))
@@ -439,6 +485,10 @@ class Agreement(BaseModel):
     finalised_at = DateTimeField(null=True)
     pdf_sha256 = CharField(max_length=64, null=True)
     pdf_storage_key = CharField(max_length=100, null=True)
+
+    class Meta:
+        # The review list: final agreements by review date, soonest first.
+        indexes = ((("state", "review_on", "id"), False),)
 
     def facts(self):
         return policy.AgreementFacts(agreement_id=self.id, case_id=self.case_id, state=self.state)
@@ -527,6 +577,14 @@ class AuditEvent(BaseModel):
     detail = TextField(default="")
     prev_hash = CharField(max_length=64)
     row_hash = CharField(max_length=64)
+
+    class Meta:
+        # The trail is read newest first (the primary key), filtered by person, case or event.
+        indexes = (
+            (("actor_id", "id"), False),
+            (("case_id", "id"), False),
+            (("event", "id"), False),
+        )
 
 
 class SchemaMigration(BaseModel):

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from peewee import IntegrityError, PostgresqlDatabase, SqliteDatabase
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
 
 from portal import create_app, mail
 from portal.config import DevelopmentConfig, ProductionConfig, TestConfig, config_from_env
@@ -187,6 +188,13 @@ def test_every_thread_gets_a_connection_with_them(sqlite_app):
     assert_pragmas_set(found)
 
 
+def test_sqlite_is_not_pooled_whatever_the_pool_size(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "5")
+    build_app(TestConfig, tmp_path, DATABASE_URL=sqlite_url(tmp_path))
+    assert isinstance(database.obj, SqliteDatabase)
+    assert not isinstance(database.obj, PooledDatabase)
+
+
 def test_sqlite_enforces_foreign_keys(sqlite_app):
     with database.connection_context(), pytest.raises(IntegrityError):
         AccountToken.create(user=987654, purpose=TokenPurpose.INVITATION, token_hash="x" * 64,
@@ -206,3 +214,56 @@ def test_a_postgresql_url_works(tmp_path):
         client = app.test_client()
         assert sign_in(client, user.email, DEFAULT_PASSWORD).status_code == 303
         assert client.get("/coach").status_code == 200
+
+
+def request_connections(app, requests=2):
+    """(backend process id, schema) of the connection each of `requests` requests to `app` ran on."""
+    seen = []
+
+    @app.after_request
+    def note_connection(response):
+        seen.append(database.execute_sql("SELECT pg_backend_pid(), current_schema()").fetchone())
+        return response
+
+    client = app.test_client()
+    for _ in range(requests):
+        assert client.get("/sign-in").status_code == 200
+        assert database.is_closed()  # given back at the end of the request
+    return seen
+
+
+def backend_is_connected(pid):
+    with database.connection_context():
+        return database.execute_sql("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0] == 1
+
+
+@pytest.mark.skipif(not dbutil.POSTGRES_URL, reason="TEST_DATABASE_URL is not set")
+def test_postgresql_requests_share_a_pooled_connection_on_the_right_schema(tmp_path, monkeypatch):
+    """Each request takes a connection from the pool and gives it back, so the next one needs no
+    new connection; every pooled connection keeps the URL's search_path, and an app built again
+    on another schema gets connections of its own, the old pool's closed."""
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+    with new_database_url(tmp_path, "first") as first_url:
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=first_url)
+        assert isinstance(database.obj, PooledPostgresqlDatabase)
+        assert database.obj._max_connections == 3
+        (pid, schema), again = request_connections(app)
+        assert again == (pid, schema)
+        assert f"search_path%3D{schema}" in first_url
+
+        with new_database_url(tmp_path, "second") as second_url:
+            other = build_app(TestConfig, tmp_path, DATABASE_URL=second_url)
+            (other_pid, other_schema), _ = request_connections(other)
+            assert other_schema != schema and f"search_path%3D{other_schema}" in second_url
+            assert other_pid != pid
+            assert not backend_is_connected(pid)
+
+
+@pytest.mark.skipif(not dbutil.POSTGRES_URL, reason="TEST_DATABASE_URL is not set")
+def test_postgresql_without_a_pool_opens_a_connection_per_request(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "0")
+    with new_database_url(tmp_path) as url:
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=url)
+        assert not isinstance(database.obj, PooledDatabase)
+        (pid, _), (again, _) = request_connections(app)
+        assert again != pid

@@ -12,6 +12,7 @@ the package, `from portal import queries; queries.notes_visible_to(user, case)`,
 every public query here.
 """
 
+from portal.models import URGENCY_ORDER
 from portal.queries._scopes import (
     CASE_COLUMNS_WITHOUT_FUNDING,
     PARTY_COLUMNS_WITHOUT_FEE,
@@ -60,7 +61,7 @@ from portal.queries.people import (
     parties_with_contact_visible_to,
     users_visible_to,
 )
-from portal.queries.referrals import URGENCY_ORDER, referral_queue, referrals_visible_to
+from portal.queries.referrals import referral_queue, referrals_visible_to
 from portal.queries.safeguarding import (
     CONCERN_STATUS_FILTERS,
     concern_dashboard,

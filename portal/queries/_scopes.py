@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask import abort
-from peewee import Case as SqlCase
 from peewee import Field, Model, ModelSelect
 
 from portal.models import ActionPoint, Case, CaseParty, CoachAllocation, Goal, User
@@ -86,7 +85,3 @@ def party_items_on_case(model: type[PartyItem], party_column: Field[Any], user: 
         return query.where(party_column.in_(party_ids_of(user, case)))
     return nothing(model)
 
-
-def rank_of(column: Field[Any], order: tuple[str, ...]) -> SqlCase:
-    """A column's value as its place in `order` (0 first), for ORDER BY; anything else sorts last."""
-    return SqlCase(column, [(value, rank) for rank, value in enumerate(order)], len(order))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from peewee import ModelSelect
 
 from portal.models import Referral, User
-from portal.queries._scopes import has_role, nothing, rank_of
-from portal.vocab import Role, Urgency
+from portal.queries._scopes import has_role, nothing
+from portal.vocab import Role
 
 
 def referrals_visible_to(user: User) -> ModelSelect[Referral]:
@@ -16,12 +16,10 @@ def referrals_visible_to(user: User) -> ModelSelect[Referral]:
     return nothing(Referral)
 
 
-URGENCY_ORDER = (Urgency.URGENT, Urgency.SOON, Urgency.ROUTINE)
-
-
 def referral_queue(user: User, *, status: str | None = None, dispute_type: str | None = None,
                    source: str | None = None) -> ModelSelect[Referral]:
-    """The coordinators' referral queue, most urgent first and newest first within that."""
+    """The coordinators' referral queue, most urgent first and newest first within that (the
+    order two indexes hold: see `Referral.urgency_rank`)."""
     query = referrals_visible_to(user)
     if status:
         query = query.where(Referral.status == status)
@@ -29,4 +27,4 @@ def referral_queue(user: User, *, status: str | None = None, dispute_type: str |
         query = query.where(Referral.dispute_type == dispute_type)
     if source:
         query = query.where(Referral.source == source)
-    return query.order_by(rank_of(Referral.urgency, URGENCY_ORDER), Referral.created_at.desc(), Referral.id.desc())
+    return query.order_by(Referral.urgency_rank(), Referral.created_at.desc(), Referral.id.desc())

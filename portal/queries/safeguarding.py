@@ -9,8 +9,8 @@ from peewee import Case as SqlCase
 from peewee import ModelSelect
 
 from portal import policy
-from portal.models import Case, ConcernEvent, SafeguardingConcern, User
-from portal.queries._scopes import allocated_case_ids, has_role, nothing, rank_of
+from portal.models import Case, ConcernEvent, SafeguardingConcern, User, rank_of
+from portal.queries._scopes import allocated_case_ids, has_role, nothing
 from portal.vocab import ConcernLevel, ConcernState, Role
 
 

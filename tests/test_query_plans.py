@@ -1,0 +1,308 @@
+"""The coordinators' hot queries use their indexes (PostgreSQL only, with EXPLAIN).
+
+Every filter and sort a coordinator's list offers has an index (portal/models.py, migration 6).
+These tests fill a database of their own with a few thousand believable cases, referrals,
+concerns, agreements and audit rows (mostly closed and old, as a service's data is), ANALYZE it,
+then ask PostgreSQL's planner how it would run each query exactly as the portal builds it: the
+real `portal.queries` function for a coordinator, paged as its page pages it, including the
+count the pager runs first. Each plan must read the filtered table through the named index and
+never scan it whole.
+
+SQLite has no comparable planner output to hold it to, so these tests run only when
+TEST_DATABASE_URL names a PostgreSQL server.
+"""
+
+import contextlib
+import random
+from datetime import timedelta
+
+import pytest
+
+from portal import queries
+from portal.config import TestConfig
+from portal.db import database
+from portal.migrations import upgrade
+from portal.models import Agreement, AuditEvent, Case, Referral, SafeguardingConcern, User, utcnow
+from portal.vocab import (
+    AgreementState,
+    CaseKind,
+    CaseStatus,
+    ConcernCategory,
+    ConcernLevel,
+    ConcernState,
+    DisputeType,
+    ReferralSource,
+    ReferralStatus,
+    Role,
+    Urgency,
+)
+from tests import dbutil
+from tests.apps import build_app, new_database_url
+
+pytestmark = pytest.mark.skipif(
+    not dbutil.POSTGRES_URL,
+    reason="TEST_DATABASE_URL is not set: query plans are checked on PostgreSQL only")
+
+CASES = 4000
+TABLES = ("user", "referral", "case", "safeguarding_concern", "agreement", "audit_event")
+# What the trail holds, roughly in proportion: mostly sign-ins and notes, rarely an override.
+AUDIT_EVENTS = {"auth.signed_in": 50, "auth.signed_out": 20, "note.written": 15, "note.shared": 8,
+                "consent.changed": 5, "case.closed": 2, "note.override_read": 0.2}
+
+
+def weighted(rng, weights):
+    """One key of `weights`, chosen in proportion to its weight."""
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+def insert(model, rows):
+    for start in range(0, len(rows), 1000):
+        model.insert_many(rows[start:start + 1000]).execute()
+
+
+def ids_of(model):
+    return [row.id for row in model.select(model.id).order_by(model.id)]
+
+
+def fill(cases=CASES, seed=12):
+    """A service `cases` cases big, in bulk: the coordinator who reads it, and their rows."""
+    rng = random.Random(seed)
+    now = utcnow()
+
+    def some_time_ago():
+        return now - timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
+
+    coordinator = User.create(name="Cora Ordinator", email="cora@plans.test", role=Role.COORDINATOR,
+                              is_admin=True, is_safeguarding_lead=True)
+    insert(User, [{"name": f"Coach {n}", "email": f"coach{n}@plans.test", "role": Role.COACH}
+                  for n in range(cases // 50)]
+           + [{"name": f"Party {n}", "email": f"party{n}@plans.test", "role": Role.PARTY}
+              for n in range(cases // 5)])
+    coaches = [u.id for u in User.select(User.id).where(User.role == Role.COACH)]
+    staff, people = [coordinator.id, *coaches], ids_of(User)
+
+    referred = [some_time_ago() for _ in range(cases)]
+    insert(Referral, [{
+        "reference": f"RF-P-{n:06d}", "source": rng.choice(list(ReferralSource)),
+        "dispute_type": rng.choice(list(DisputeType)), "description": "Plan data.",
+        "urgency": weighted(rng, {Urgency.ROUTINE: 70, Urgency.SOON: 20, Urgency.URGENT: 10}),
+        "status": weighted(rng, {ReferralStatus.NEW: 3, ReferralStatus.ACCEPTED: 87, ReferralStatus.DECLINED: 10}),
+        "created_at": when,
+    } for n, when in enumerate(referred)])
+    insert(Case, [{
+        "reference": f"AC-P-{n:06d}", "kind": rng.choice(list(CaseKind)), "referral": referral,
+        "status": weighted(rng, {CaseStatus.OPEN: 15, CaseStatus.CLOSED: 85}),
+        "created_at": referred[n] + timedelta(days=2),
+    } for n, referral in enumerate(ids_of(Referral))])
+    case_ids = ids_of(Case)
+
+    # Far more concerns than a service has (a few per hundred cases), so that the table is big
+    # enough for the planner to prefer an index where it should; mostly closed, as in life.
+    insert(SafeguardingConcern, [{
+        "case": rng.choice(case_ids), "raised_by": rng.choice(coaches),
+        "category": rng.choice(list(ConcernCategory)), "level": rng.choice(list(ConcernLevel)),
+        "description": "Plan data.", "created_at": some_time_ago(),
+        "state": weighted(rng, {ConcernState.OPEN: 2, ConcernState.ACKNOWLEDGED: 3, ConcernState.CLOSED: 95}),
+    } for _ in range(cases)])
+    insert(Agreement, [{
+        "case": case, "title": "Agreement", "created_by": rng.choice(coaches),
+        "state": weighted(rng, {AgreementState.DRAFT: 10, AgreementState.PROPOSED: 10,
+                                AgreementState.FINAL: 60, AgreementState.SUPERSEDED: 20}),
+        "review_on": (now + timedelta(days=rng.randrange(-400, 400))).date() if rng.random() < 0.4 else None,
+    } for case in rng.sample(case_ids, cases // 2)])
+    # Staff do most of what is audited; parties sign in.
+    insert(AuditEvent, [{
+        "actor_id": rng.choice(staff if rng.random() < 0.8 else people), "event": weighted(rng, AUDIT_EVENTS),
+        "case_id": rng.choice(case_ids),
+        "created_at": some_time_ago(), "prev_hash": "0" * 64, "row_hash": "0" * 64,
+    } for _ in range(cases * 5)])
+    return coordinator
+
+
+@pytest.fixture(scope="module")
+def coordinator(tmp_path_factory):
+    """A schema of its own, filled once for the module, and its coordinator (an administrator)."""
+    tmp_path = tmp_path_factory.mktemp("plans")
+    with new_database_url(tmp_path, "plans") as url:
+        build_app(TestConfig, tmp_path, DATABASE_URL=url)
+        with database.connection_context():
+            upgrade(database.obj)
+            user = fill()
+            # The statistics the planner would have once autovacuum had seen the tables; VACUUM
+            # sets the visibility map as well, so that index-only scans are costed as they run.
+            database.execute_sql("VACUUM ANALYZE " + ", ".join(f'"{table}"' for table in TABLES))
+            yield user
+
+
+@contextlib.contextmanager
+def statements_run():
+    """Every statement the database is sent inside the block, with its parameters."""
+    seen = []
+    db = database.obj
+    real = db.execute_sql
+
+    def recording(sql, params=None, *args, **kwargs):
+        seen.append((sql, params))
+        return real(sql, params, *args, **kwargs)
+
+    db.execute_sql = recording
+    try:
+        yield seen
+    finally:
+        del db.execute_sql
+
+
+def run_as_page(query, per_page=20):
+    """What a list page runs for `query` (portal/pagination.py): the count, then the first page."""
+    with statements_run() as seen:
+        query.count()
+        list(query.paginate(1, per_page))
+    return seen
+
+
+def plan_nodes(sql, params):
+    """Each node of the plan PostgreSQL would run for the statement: (type, table, index)."""
+    (plan,), = database.execute_sql("EXPLAIN (FORMAT JSON) " + sql, params).fetchone()
+    nodes, todo = [], [plan["Plan"]]
+    while todo:
+        node = todo.pop()
+        nodes.append((node["Node Type"], node.get("Relation Name"), node.get("Index Name")))
+        todo.extend(node.get("Plans", []))
+    return nodes
+
+
+def rows_read(sql, params, table):
+    """How many rows of `table` running the statement reads (EXPLAIN ANALYZE runs it)."""
+    (plan,), = database.execute_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params).fetchone()
+    total, todo = 0, [plan["Plan"]]
+    while todo:
+        node = todo.pop()
+        if node.get("Relation Name") == table:
+            total += (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node["Actual Loops"]
+        todo.extend(node.get("Plans", []))
+    return total
+
+
+def explained(sql, params):
+    """The plan as PostgreSQL prints it, for a failing test's message."""
+    return "\n".join(line for line, in database.execute_sql("EXPLAIN " + sql, params).fetchall())
+
+
+def assert_read_through(statements, table, *indexes):
+    """Every statement reads `table` through one of `indexes` (a plain, index-only or bitmap
+    scan of it), and none reads the whole table."""
+    for sql, params in statements:
+        nodes = plan_nodes(sql, params)
+        assert ("Seq Scan", table) not in {(kind, relation) for kind, relation, _ in nodes}, explained(sql, params)
+        assert set(indexes) & {name for _, _, name in nodes}, explained(sql, params)
+
+
+# A filter on the state alone may use either index that starts with it.
+CONCERN_STATE_INDEXES = ("safeguarding_concern_state_created_at",
+                         "safeguarding_concern_state_level_created_at")
+
+
+def test_the_home_page_counts_new_referrals_through_the_status_index(coordinator):
+    query = queries.referrals_visible_to(coordinator).where(Referral.status == ReferralStatus.NEW)
+    with statements_run() as seen:
+        query.count()
+    assert_read_through(seen, "referral", "referral_status_queue_order")
+
+
+def test_the_referral_queue_is_read_in_its_order(coordinator):
+    """The default queue (every status): the first page straight off the order's index."""
+    count, page = run_as_page(queries.referral_queue(coordinator))
+    assert_read_through([page], "referral", "referral_queue_order")
+    assert "Sort" not in {kind for kind, _, _ in plan_nodes(*page)}, explained(*page)
+
+
+@pytest.mark.parametrize("status", [ReferralStatus.NEW, ReferralStatus.DECLINED])
+def test_the_referral_queue_of_one_status_is_read_in_its_order(coordinator, status):
+    statements = run_as_page(queries.referral_queue(coordinator, status=status))
+    assert_read_through(statements, "referral", "referral_status_queue_order")
+    assert "Sort" not in {kind for kind, _, _ in plan_nodes(*statements[1])}, explained(*statements[1])
+
+
+def test_the_home_page_lists_open_cases_newest_first_through_their_index(coordinator):
+    with statements_run() as seen:
+        list(queries.cases_visible_to(coordinator)
+             .where(Case.status == CaseStatus.OPEN).order_by(Case.created_at.desc()).limit(20))
+    assert_read_through(seen, "case", "case_status_created_at")
+
+
+def test_the_open_concern_count_uses_the_state_index(coordinator):
+    with statements_run() as seen:
+        queries.open_concern_count_for(coordinator)
+    assert_read_through(seen, "safeguarding_concern", *CONCERN_STATE_INDEXES)
+
+
+@pytest.mark.parametrize(("filters", "indexes"), [
+    ({}, CONCERN_STATE_INDEXES),
+    ({"level": ConcernLevel.HIGH}, ["safeguarding_concern_state_level_created_at"]),
+    ({"category": ConcernCategory.CHILD_PROTECTION}, CONCERN_STATE_INDEXES),
+    ({"status": ConcernState.CLOSED, "raised_from": utcnow() - timedelta(days=7)},
+     ["safeguarding_concern_state_created_at"]),
+], ids=["unresolved", "unresolved-level", "unresolved-category", "closed-last-week"])
+def test_the_safeguarding_dashboard_uses_its_indexes(coordinator, filters, indexes):
+    statements = run_as_page(queries.concern_dashboard(coordinator, **filters))
+    assert_read_through(statements, "safeguarding_concern", *indexes)
+
+
+def test_the_dashboard_filtered_by_raiser_uses_the_raisers_index(coordinator):
+    coach = User.select().where(User.role == Role.COACH).order_by(User.id).first()
+    statements = run_as_page(queries.concern_dashboard(coordinator, status=ConcernState.CLOSED,
+                                                       raised_by=coach.id))
+    assert_read_through(statements, "safeguarding_concern", "safeguarding_concern_raised_by_id")
+
+
+def test_agreement_reviews_are_read_in_review_date_order(coordinator):
+    with statements_run() as seen:
+        list(queries.agreement_reviews(coordinator).limit(20))
+    assert_read_through(seen, "agreement", "agreement_state_review_on_id")
+    assert "Sort" not in {kind for kind, _, _ in plan_nodes(*seen[0])}, explained(*seen[0])
+
+
+def test_the_audit_trail_is_read_newest_first_by_its_key(coordinator):
+    count, page = run_as_page(queries.audit_events_visible_to(coordinator), per_page=50)
+    assert_read_through([page], "audit_event", "audit_event_pkey")
+
+
+def test_the_audit_trail_by_a_rare_event_uses_its_index(coordinator):
+    statements = run_as_page(queries.audit_events_visible_to(coordinator, event="note.override_read"),
+                             per_page=50)
+    assert_read_through(statements, "audit_event", "audit_event_event_id")
+
+
+def test_the_audit_trail_by_a_common_event_is_counted_through_its_index(coordinator):
+    """The first page of a common event is found soonest newest first, along the key; counting
+    them needs the event's index."""
+    count, page = run_as_page(queries.audit_events_visible_to(coordinator, event="note.shared"),
+                              per_page=50)
+    assert_read_through([count], "audit_event", "audit_event_event_id")
+    assert_read_through([page], "audit_event", "audit_event_event_id", "audit_event_pkey")
+
+
+def test_the_audit_trail_by_case_uses_its_index(coordinator):
+    reference = Case.select(Case.reference).order_by(Case.id).first().reference
+    statements = run_as_page(queries.audit_events_visible_to(coordinator, case_reference=reference),
+                             per_page=50)
+    assert_read_through(statements, "audit_event", "audit_event_case_id_id")
+
+
+def test_the_audit_trail_by_person_uses_their_index(coordinator):
+    """Counting one person's rows needs their index; their first page may be found as soon newest
+    first along the key (a busy coach's rows are everywhere), but never by reading the table."""
+    count, page = run_as_page(queries.audit_events_visible_to(coordinator, person="Coach 17"), per_page=50)
+    assert_read_through([count], "audit_event", "audit_event_actor_id_id")
+    assert_read_through([page], "audit_event", "audit_event_actor_id_id", "audit_event_pkey")
+
+
+def test_the_audit_trails_event_filter_lists_the_kinds_from_the_index(coordinator):
+    """The filter's choices come from a few steps down the event index, not from reading every
+    row of the trail (as SELECT DISTINCT would)."""
+    with statements_run() as seen:
+        kinds = [row.event for row in queries.audit_event_kinds_visible_to(coordinator)]
+    assert kinds == sorted(AUDIT_EVENTS)
+    assert_read_through(seen, "audit_event", "audit_event_event_id")
+    (sql, params), = seen
+    assert rows_read(sql, params, "audit_event") < 10 * len(AUDIT_EVENTS), explained(sql, params)
