@@ -9,7 +9,17 @@ here.
 import secrets
 from datetime import UTC, datetime
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
+from peewee import (
+    BlobField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 from portal import policy
 from portal.db import database
@@ -292,6 +302,19 @@ class SessionAttendee(BaseModel):
     supporter_coach_told = BooleanField(default=False)
 
 
+# --- files ----------------------------------------------------------------------------------
+
+class StoredFile(BaseModel):
+    """The bytes of a file (a note's file, an agreement's PDF), kept in the database so that every
+    app server reads the same ones and a backup holds them. Written and deleted in the same
+    transaction as the row that names it (`portal/storage.py`), which records the hash it must
+    have; a row naming it keeps it from being deleted first."""
+    data = BlobField()
+    size_bytes = IntegerField()
+    sha256 = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+
+
 # --- notes ----------------------------------------------------------------------------------
 
 class Note(BaseModel):
@@ -339,13 +362,13 @@ class NoteShare(BaseModel):
 
 
 class NoteFile(BaseModel):
-    """An uploaded file; it has exactly its note's audience. Stored outside static/."""
+    """An uploaded file; it has exactly its note's audience. Its bytes are its `content`."""
     note = ForeignKeyField(Note, backref="files", on_delete="CASCADE")
     original_name = CharField(max_length=255)
     content_type = CharField(max_length=100)
     size_bytes = IntegerField()
     sha256 = CharField(max_length=64)
-    storage_key = CharField(max_length=100, unique=True)
+    content = ForeignKeyField(StoredFile, unique=True, backref="+")
     created_at = DateTimeField(default=utcnow)
 
 
@@ -419,8 +442,9 @@ class Agreement(BaseModel):
     created_at = DateTimeField(default=utcnow)
     proposed_at = DateTimeField(null=True)
     finalised_at = DateTimeField(null=True)
+    # The final PDF, exactly as every party accepted it (null until final).
     pdf_sha256 = CharField(max_length=64, null=True)
-    pdf_storage_key = CharField(max_length=100, null=True)
+    pdf_content = ForeignKeyField(StoredFile, null=True, unique=True, backref="+")
 
     def facts(self):
         return policy.AgreementFacts(agreement_id=self.id, case_id=self.case_id, state=self.state)
@@ -521,7 +545,7 @@ class SchemaMigration(BaseModel):
 MODELS = [
     User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, CaseEvent,
     ConsentEvent, CoachAllocation,
-    CaseSession, SessionCoach, SessionAttendee, Note, NoteRevision, NoteShare, NoteFile,
+    CaseSession, SessionCoach, SessionAttendee, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent,
     SchemaMigration,

@@ -22,6 +22,7 @@ from portal.migrations import (
     m0003_audit_append_only,
     m0004_concern_event_outcome,
     m0005_agreement_acceptance_method,
+    m0007_files_in_the_database,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -31,6 +32,7 @@ MIGRATIONS = [
     (3, m0003_audit_append_only),
     (4, m0004_concern_event_outcome),
     (5, m0005_agreement_acceptance_method),
+    (7, m0007_files_in_the_database),
 ]
 
 
