@@ -7,6 +7,7 @@ here.
 """
 
 import secrets
+import zlib
 from datetime import UTC, datetime
 
 from peewee import (
@@ -22,7 +23,7 @@ from peewee import (
 )
 
 from portal import policy
-from portal.db import database
+from portal.db import database, serialised_transaction
 from portal.vocab import (
     AcceptanceMethod,
     AgencyType,
@@ -65,10 +66,20 @@ def new_session_token():
     return secrets.token_urlsafe(24)
 
 
+# The first half of PostgreSQL's two-number advisory lock key for numbering references (the
+# rate limits use 7301, the audit trail a single-number key).
+_REFERENCE_LOCK_CLASS = 7302
+
+
 def next_reference(model, prefix):
-    """<prefix><number>, numbered from 1 for each prefix (the unique index catches a race)."""
-    last = (model.select(model.reference).where(model.reference.startswith(prefix))
-            .order_by(model.reference.desc()).first())
+    """<prefix><number>, numbered from 1 for each prefix. Call it in the transaction that inserts
+    the row: it takes a lock there, held until that transaction ends, so that writers numbering
+    at the same moment (in any worker, on any server) take the next numbers in turn rather than
+    the same one."""
+    lock = int.from_bytes(zlib.crc32(prefix.encode()).to_bytes(4, "big"), "big", signed=True)
+    with serialised_transaction((_REFERENCE_LOCK_CLASS, lock)):
+        last = (model.select(model.reference).where(model.reference.startswith(prefix))
+                .order_by(model.reference.desc()).first())
     number = int(last.reference.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
