@@ -88,18 +88,20 @@ def _read_checked(folder, key, sha256):
 
 
 def _owners():
-    """(description, row, key, recorded hash, column to set) for every row that names a file."""
+    """(which row, its storage key, its recorded hash, (table, column, id) to point at the file)
+    for every row that names a file."""
     for row in NoteFile.select().order_by(NoteFile.id):
-        yield f"note_file {row.id} (note {row.note_id})", row, row.storage_key, row.sha256, "content"
+        yield (f"note_file {row.id} (note {row.note_id})", row.storage_key, row.sha256,
+               (NoteFile, NoteFile.content, row.id))
     for row in (Agreement.select().where(Agreement.pdf_storage_key.is_null(False))
                 .order_by(Agreement.id)):
-        yield (f"agreement {row.id} (case {row.case_id}), its final PDF", row, row.pdf_storage_key,
-               row.pdf_sha256, "pdf_content")
+        yield (f"agreement {row.id} (case {row.case_id}), its final PDF", row.pdf_storage_key,
+               row.pdf_sha256, (Agreement, Agreement.pdf_content, row.id))
 
 
 def _move_files():
     folder, problems, moved_at = None, [], datetime.now(UTC).replace(tzinfo=None)
-    for description, row, key, sha256, column in _owners():
+    for description, key, sha256, (model, column, row_id) in _owners():
         folder = folder or _files_dir()
         data, problem = _read_checked(folder, key, sha256)
         if problem:
@@ -109,7 +111,7 @@ def _move_files():
             continue  # nothing will be kept: only look for more problems
         stored = StoredFile.create(data=data, size_bytes=len(data), sha256=sha256,
                                    created_at=moved_at)
-        type(row).update({getattr(type(row), column): stored.id}).where(type(row).id == row.id).execute()
+        model.update({column: stored.id}).where(model.id == row_id).execute()
     if problems:
         raise FilesNotMoved(
             f"{len(problems)} stored file(s) cannot be moved into the database, so nothing was "
