@@ -16,6 +16,7 @@ import hashlib
 import http.client
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ import time
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -55,7 +57,6 @@ class Server:
 
 
 def _free_port():
-    import socket
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -77,9 +78,15 @@ def _environment(instance, database_url, secret_key):
 
 
 def _flask(env, *args):
-    """`flask --app portal ...` as an operator runs it on a server."""
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], cwd=env["HOME"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    """`flask --app portal ...` as an operator runs it on a server: started, not waited for."""
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", *args], cwd=env["HOME"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _finished(command):
+    """(exit code, output) of a command from `_flask`."""
+    output, _ = command.communicate(timeout=60)
+    return command.returncode, output
 
 
 def _start(name, folder, database_url, secret_key):
@@ -90,8 +97,10 @@ def _start(name, folder, database_url, secret_key):
     log = instance / "gunicorn.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--threads", "2", "portal:create_app()"],
+            # One worker of four threads: requests are concurrent within each server too, and
+            # the test stays quick on a small machine.
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+             "--threads", "4", "portal:create_app()"],
             cwd=instance, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     return Server(name, port, process, log, env)
 
@@ -116,6 +125,17 @@ def _stop(server):
         server.process.wait()
 
 
+@contextlib.contextmanager
+def shared_database(url):
+    """The servers' database, read and written from the test's own process."""
+    db = open_database(url)
+    try:
+        with db.bind_ctx(MODELS), db.connection_context():
+            yield db
+    finally:
+        db.close()
+
+
 @dataclass
 class Deployment:
     a: Server
@@ -124,15 +144,8 @@ class Deployment:
     coach_email: str
     case_reference: str
 
-    @contextlib.contextmanager
     def database(self):
-        """The shared database, read and written from the test's own process."""
-        db = open_database(self.database_url)
-        try:
-            with db.bind_ctx(MODELS), db.connection_context():
-                yield db
-        finally:
-            db.close()
+        return shared_database(self.database_url)
 
 
 @pytest.fixture(scope="module")
@@ -145,17 +158,15 @@ def deployment(tmp_path_factory):
     servers = []
     try:
         servers = [_start(name, folder, database_url, secret_key) for name in ("a", "b")]
-        upgraded = _flask(servers[0].env, "db", "upgrade")
-        assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+        code, output = _finished(_flask(servers[0].env, "db", "upgrade"))
+        assert code == 0, output
         for server in servers:
             _wait_until_serving(server)
-        deployment = Deployment(*servers, database_url, "", "")
-        with deployment.database():
+        with shared_database(database_url):
             coach = make_user(Role.COACH, name="Casey Coach")
             case = make_case()
             allocate(case, coach)
-        deployment.coach_email, deployment.case_reference = coach.email, case.reference
-        yield deployment
+        yield Deployment(*servers, database_url, coach.email, case.reference)
     finally:
         for server in servers:
             _stop(server)
@@ -230,11 +241,6 @@ class Person:
 
     def sign_in(self, server, email, password=DEFAULT_PASSWORD):
         return self.post(server, "/sign-in", {"email": email, "password": password})
-
-
-def urlencode(fields):
-    from urllib.parse import urlencode as encode
-    return encode(fields, doseq=True)
 
 
 def multipart(fields, file_field, file_name, data):
@@ -344,14 +350,15 @@ def test_the_audit_chain_stays_intact_after_concurrent_writes_through_both_serve
     coach = Person()
     assert coach.sign_in(d.a, d.coach_email).status == 303
     form = f"/cases/{d.case_reference}/notes/new"
+    tokens = {server.name: coach.token(server, form) for server in (d.a, d.b)}
     writes = []
     for i in range(12):
         server = (d.a, d.b)[i % 2]
-        token = coach.token(server, form)
-        body = urlencode({"csrf_token": token, "body": f"Concurrent note {i}", "audience": Audience.PRIVATE})
+        body = urlencode({"csrf_token": tokens[server.name], "body": f"Concurrent note {i}",
+                          "audience": Audience.PRIVATE})
         writes.append((server, body.encode()))
-    strangers = [(Person(f"192.0.2.{i + 1}"), (d.a, d.b)[i % 2]) for i in range(4)]
-    tokens = [(stranger, server, stranger.token(server, "/sign-in")) for stranger, server in strangers]
+    strangers = [(Person(f"192.0.2.{i + 1}"), (d.a, d.b)[i % 2]) for i in range(2)]
+    sign_ins = [(stranger, server, stranger.token(server, "/sign-in")) for stranger, server in strangers]
     with d.database():
         rows_before = AuditEvent.select().count()
 
@@ -363,15 +370,15 @@ def test_the_audit_chain_stays_intact_after_concurrent_writes_through_both_serve
         return stranger.request(server, "POST", "/sign-in", body.encode(), "application/x-www-form-urlencoded").status
 
     statuses = at_once([lambda s=s, b=b: write(s, b) for s, b in writes]
-                       + [lambda p=p, s=s, t=t: fail_to_sign_in(p, s, t) for p, s, t in tokens])
+                       + [lambda p=p, s=s, t=t: fail_to_sign_in(p, s, t) for p, s, t in sign_ins])
 
-    assert statuses == [303] * len(writes) + [422] * len(tokens)
+    assert statuses == [303] * len(writes) + [422] * len(sign_ins)
     with d.database():
         assert Note.select().where(Note.body.startswith("Concurrent note")).count() == len(writes)
-        assert AuditEvent.select().count() == rows_before + len(writes) + len(tokens)
+        assert AuditEvent.select().count() == rows_before + len(writes) + len(sign_ins)
         report = audit.check_chain(audit.all_rows())
     assert report.intact, report.problem
     # And as an operator checks it, on either server, against that server's anchors.
-    for server in (d.a, d.b):
-        verified = _flask(server.env, "audit", "verify")
-        assert verified.returncode == 0, verified.stdout + verified.stderr
+    for command in [_flask(server.env, "audit", "verify") for server in (d.a, d.b)]:
+        code, output = _finished(command)
+        assert code == 0, output
