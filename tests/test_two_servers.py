@@ -31,7 +31,7 @@ import pytest
 from portal import audit
 from portal.db import open_database
 from portal.models import MODELS, AuditEvent, Note, NoteFile, Referral, SubmissionAttempt
-from portal.vocab import Audience, Role
+from portal.vocab import Audience, DisputeType, ReferralSource, Role, Urgency
 from tests import dbutil
 from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD, allocate, make_case, make_user
@@ -328,10 +328,10 @@ def test_the_referral_limit_holds_across_both_servers_under_concurrent_load(depl
         visitor = Person(address)
         server = (d.a, d.b)[i % 2]
         visitors.append((visitor, server, visitor.token(server, "/refer")))
-    referral = {"source": "self", "people-0-name": "Robin Ash", "people-0-email": "robin@example.org",
-                "people-1-name": "Sam Birch", "dispute_type": "neighbour",
-                "description": "Loud music most nights until 2am.", "urgency": "soon",
-                "safety_worry": "", "understood": "y"}
+    referral = {"source": ReferralSource.SELF, "people-0-name": "Robin Ash",
+                "people-0-email": "robin@example.org", "people-1-name": "Sam Birch",
+                "dispute_type": DisputeType.NEIGHBOUR, "description": "Loud music most nights until 2am.",
+                "urgency": Urgency.SOON, "safety_worry": "", "understood": "y"}
 
     def send(visitor, server, token):
         body = urlencode({"csrf_token": token, **referral}).encode()
