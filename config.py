@@ -117,10 +117,11 @@ class Config:
     AUDIT_ANCHOR_FILE = FromEnv("ACCORD_AUDIT_ANCHOR_FILE",
                                 lambda config: Path(config.INSTANCE_DIR) / "audit-anchors.txt", Path)
 
-    # Uploaded files (session summaries): outside static/, named by a random key, served only
-    # through a checked download. A request larger than a full-size file and its form is
-    # refused with 413 before it is read.
+    # Uploaded files and final agreement PDFs live in the database (portal/storage.py). This is
+    # where earlier versions kept them: read only by `flask db upgrade` while migration 7 moves
+    # them in (portal/migrations/m0007_files_in_the_database.py).
     FILES_DIR = FromEnv("ACCORD_FILES_DIR", lambda config: Path(config.INSTANCE_DIR) / "files", Path)
+    # A request larger than a full-size file and its form is refused with 413 before it is read.
     MAX_UPLOAD_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 256 * 1024
     # Agreement templates (headings and standard wording); the bundled file when unset.

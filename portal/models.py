@@ -7,11 +7,13 @@ here.
 """
 
 import secrets
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     DateField,
@@ -28,7 +30,7 @@ from peewee import (
 from peewee import Case as SqlCase
 
 from portal import policy
-from portal.db import database
+from portal.db import database, serialised_transaction
 from portal.vocab import (
     AcceptanceMethod,
     AgencyType,
@@ -71,10 +73,20 @@ def new_session_token():
     return secrets.token_urlsafe(24)
 
 
+# The first half of PostgreSQL's two-number advisory lock key for numbering references (the
+# rate limits use 7301, the audit trail a single-number key).
+_REFERENCE_LOCK_CLASS = 7302
+
+
 def next_reference(model, prefix):
-    """<prefix><number>, numbered from 1 for each prefix (the unique index catches a race)."""
-    last = (model.select(model.reference).where(model.reference.startswith(prefix))
-            .order_by(model.reference.desc()).first())
+    """<prefix><number>, numbered from 1 for each prefix. Call it in the transaction that inserts
+    the row: it takes a lock there, held until that transaction ends, so that writers numbering
+    at the same moment (in any worker, on any server) take the next numbers in turn rather than
+    the same one."""
+    lock = int.from_bytes(zlib.crc32(prefix.encode()).to_bytes(4, "big"), "big", signed=True)
+    with serialised_transaction((_REFERENCE_LOCK_CLASS, lock)):
+        last = (model.select(model.reference).where(model.reference.startswith(prefix))
+                .order_by(model.reference.desc()).first())
     number = int(last.reference.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
@@ -345,6 +357,19 @@ class SessionAttendee(BaseModel):
     supporter_coach_told = BooleanField(default=False)
 
 
+# --- files ----------------------------------------------------------------------------------
+
+class StoredFile(BaseModel):
+    """The bytes of a file (a note's file, an agreement's PDF), kept in the database so that every
+    app server reads the same ones and a backup holds them. Written and deleted in the same
+    transaction as the row that names it (`portal/storage.py`), which records the hash it must
+    have; a row naming it keeps it from being deleted first."""
+    data = BlobField()
+    size_bytes = IntegerField()
+    sha256 = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+
+
 # --- notes ----------------------------------------------------------------------------------
 
 class Note(BaseModel):
@@ -392,13 +417,13 @@ class NoteShare(BaseModel):
 
 
 class NoteFile(BaseModel):
-    """An uploaded file; it has exactly its note's audience. Stored outside static/."""
+    """An uploaded file; it has exactly its note's audience. Its bytes are its `content`."""
     note = ForeignKeyField(Note, backref="files", on_delete="CASCADE")
     original_name = CharField(max_length=255)
     content_type = CharField(max_length=100)
     size_bytes = IntegerField()
     sha256 = CharField(max_length=64)
-    storage_key = CharField(max_length=100, unique=True)
+    content = ForeignKeyField(StoredFile, unique=True, backref="+")
     created_at = DateTimeField(default=utcnow)
 
 
@@ -483,8 +508,9 @@ class Agreement(BaseModel):
     created_at = DateTimeField(default=utcnow)
     proposed_at = DateTimeField(null=True)
     finalised_at = DateTimeField(null=True)
+    # The final PDF, exactly as every party accepted it (null until final).
     pdf_sha256 = CharField(max_length=64, null=True)
-    pdf_storage_key = CharField(max_length=100, null=True)
+    pdf_content = ForeignKeyField(StoredFile, null=True, unique=True, backref="+")
 
     class Meta:
         # The review list: final agreements by review date, soonest first.
@@ -597,7 +623,7 @@ class SchemaMigration(BaseModel):
 MODELS = [
     User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, CaseEvent,
     ConsentEvent, CoachAllocation,
-    CaseSession, SessionCoach, SessionAttendee, Note, NoteRevision, NoteShare, NoteFile,
+    CaseSession, SessionCoach, SessionAttendee, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent,
     SchemaMigration,

@@ -3,22 +3,21 @@ what an upload is (by its content, never its name), storing it, reading it back 
 download, and deleting it. Who may download a file is decided by its owner (notes, agreements),
 never here.
 
-Files live under FILES_DIR (instance/files/ by default, never under static/), each named by a
-random storage key; the original name is kept only as a record. Accepted: PDF, DOCX, ODT and
-plain UTF-8 text, up to MAX_UPLOAD_BYTES. A file named .pdf whose content is plain text is
-plain text (and is served as such); an executable renamed .pdf is refused.
+Files live in the database (`StoredFile`: a BLOB on SQLite, bytea on PostgreSQL), written and
+deleted in the same transaction as the row that owns them: every app server reads the same
+files, a backup of the database holds them, and no crash leaves a row naming a file that was
+never written. The owner records the file's SHA-256, and a file is read back only if it still
+has it. The original name is kept only as a record. Accepted: PDF, DOCX, ODT and plain UTF-8
+text, up to MAX_UPLOAD_BYTES. A file named .pdf whose content is plain text is plain text (and
+is served as such); an executable renamed .pdf is refused.
 """
 
-import contextlib
 import hashlib
 import io
-import os
-import secrets
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import current_app
+from portal.models import StoredFile
 
 ALLOWED_IN_WORDS = "a PDF, a Word document (.docx), an OpenDocument text (.odt) or a plain text file"
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
@@ -91,41 +90,29 @@ def check(data, max_bytes):
     return kind
 
 
-def files_dir():
-    return Path(current_app.config["FILES_DIR"])
-
-
-def _path(storage_key):
-    # Keys are made here (token_urlsafe); anything else never names a path.
-    if not storage_key or not all(c.isalnum() or c in "-_" for c in storage_key):
-        raise ValueError("not a storage key")
-    return files_dir() / storage_key
-
-
 def store(data):
-    """Write the bytes under a new random key, readable by the owner only. Returns (key, sha256)."""
-    folder = files_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = secrets.token_urlsafe(32)
-    path = _path(key)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
-    return key, hashlib.sha256(data).hexdigest()
+    """Keep the bytes in the database. Call it inside the transaction that writes the row naming
+    the file, so that both are written or neither is. Returns the StoredFile: the owner points
+    at it and records its `sha256`."""
+    return StoredFile.create(data=data, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
-def read(storage_key, sha256):
-    """The stored bytes, or None if they are missing or not what was stored."""
-    try:
-        data = _path(storage_key).read_bytes()
-    except (OSError, ValueError):
+def read(stored_file_id, sha256):
+    """The stored bytes, or None if they are not the bytes whose hash the owner recorded."""
+    row = (StoredFile.select(StoredFile.data, StoredFile.sha256)
+           .where(StoredFile.id == stored_file_id).first())
+    if row is None:
         return None
-    if hashlib.sha256(data).hexdigest() != sha256:
+    data = bytes(row.data)  # psycopg2 gives bytea as a memoryview
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256 or digest != row.sha256:
         return None
     return data
 
 
-def remove(storage_key):
-    """Forget a stored file (after the row that named it is gone)."""
-    with contextlib.suppress(ValueError):
-        _path(storage_key).unlink(missing_ok=True)
+def remove(*stored_file_ids):
+    """Delete files whose owning rows have just been deleted, in the same transaction (the
+    database refuses while a row still names one)."""
+    ids = [i for i in stored_file_ids if i is not None]
+    if ids:
+        StoredFile.delete().where(StoredFile.id.in_(ids)).execute()

@@ -118,10 +118,11 @@ def make_agreement_term(agreement, party=None, what="Keep to the quiet hours", *
 
 def make_note_file(app, note, data=b"%PDF-1.4\n% a small summary\n", *, name="summary.pdf",
                    content_type="application/pdf"):
-    """A file stored under the app's FILES_DIR and attached to `note`, as an upload would be."""
+    """A file stored in the database and attached to `note`, as an upload would be."""
     from portal import storage
+    from portal.db import database
     from portal.models import NoteFile
-    with app.app_context():
-        key, digest = storage.store(data)
-    return NoteFile.create(note=note, original_name=name, content_type=content_type,
-                           size_bytes=len(data), sha256=digest, storage_key=key)
+    with app.app_context(), database.atomic():
+        content = storage.store(data)
+        return NoteFile.create(note=note, original_name=name, content_type=content_type,
+                               size_bytes=len(data), sha256=content.sha256, content=content)

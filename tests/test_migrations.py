@@ -4,7 +4,10 @@ Each test here starts from an empty database of its own: a new SQLite file, or a
 schema when TEST_DATABASE_URL is set.
 """
 
+import hashlib
+import shutil
 import types
+from datetime import UTC, datetime
 
 import pytest
 from peewee import CharField, Model
@@ -13,8 +16,10 @@ from portal import migrations
 from portal.config import TestConfig
 from portal.db import database
 from portal.migrations import m0001_initial
-from portal.models import MODELS, Case, SchemaMigration, User
+from portal.models import MODELS, Agreement, Case, NoteFile, SchemaMigration, StoredFile, User
+from portal.vocab import AgreementState, Audience, CaseKind, CaseStatus, DisputeType, Role
 from tests.apps import build_app, new_database_url
+from tests.conftest import enter_as
 from tests.factories import make_user
 
 
@@ -173,6 +178,107 @@ def test_a_database_from_the_first_release_upgrades_to_the_current_schema(tmp_pa
     for table in current:
         assert upgraded[table] == current[table], table
     assert numbers == [n for n, _ in migrations.MIGRATIONS]
+
+
+# --- migration 7: stored files move into the database ---------------------------------------
+
+OLD_NOTE_FILE = b"%PDF-1.4\n% a summary kept on the old server's disk\n"
+OLD_AGREEMENT_PDF = b"%PDF-1.7\n% the final agreement every party accepted\n"
+
+
+def database_at(number):
+    """A database as `db upgrade` left it when migration `number` was the latest."""
+    m0001_initial.upgrade(database.obj, migrations.migrator_for(database.obj))
+    SchemaMigration.create(number=1, name=m0001_initial.NAME)
+    migrations.upgrade(database.obj, [m for m in migrations.MIGRATIONS if m[0] <= number])
+
+
+def rows_with_files_on_disk(folder):
+    """A coordinator, a case, a staff note with a file and a final agreement with its PDF, in the
+    tables as they were (m0001's frozen models: these tables did not change until migration 7),
+    each file under `folder` by its storage key as portal/storage.py kept it. Returns the ids."""
+    frozen = m0001_initial
+    now = datetime.now(UTC).replace(tzinfo=None)
+    folder.mkdir()
+    with database.obj.bind_ctx(frozen.TABLES):
+        user = frozen.User.create(name="Cleo Coordinator", email="cleo@example.test", role=Role.COORDINATOR,
+                                  is_safeguarding_lead=False, is_admin=False, active=True,
+                                  session_token="token-of-cleo", created_at=now)
+        case = frozen.Case.create(reference="AC-2024-0007", kind=CaseKind.MEDIATION, status=CaseStatus.OPEN,
+                                  dispute_type=DisputeType.NEIGHBOUR, session_allowance=3, created_at=now)
+        note = frozen.Note.create(case=case, author=user, audience=Audience.STAFF, is_summary=True, body="",
+                                  created_at=now, updated_at=now)
+        (folder / "note-file-key").write_bytes(OLD_NOTE_FILE)
+        note_file = frozen.NoteFile.create(note=note, original_name="summary.pdf", content_type="application/pdf",
+                                           size_bytes=len(OLD_NOTE_FILE), storage_key="note-file-key",
+                                           sha256=hashlib.sha256(OLD_NOTE_FILE).hexdigest(), created_at=now)
+        (folder / "agreement-key").write_bytes(OLD_AGREEMENT_PDF)
+        agreement = frozen.Agreement.create(case=case, title="Quiet hours", version=1, state=AgreementState.FINAL,
+                                            other_terms="", created_by=user, created_at=now, finalised_at=now,
+                                            pdf_sha256=hashlib.sha256(OLD_AGREEMENT_PDF).hexdigest(),
+                                            pdf_storage_key="agreement-key")
+    return types.SimpleNamespace(user=user.id, case=case.reference, note=note.id, note_file=note_file.id,
+                                 agreement=agreement.id)
+
+
+@pytest.fixture
+def old_database(tmp_path):
+    """An app on a database at migration 5 whose files are still on disk, under FILES_DIR."""
+    with new_database_url(tmp_path, "at-5") as url:
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=url, FILES_DIR=tmp_path / "files")
+        with database.connection_context():
+            database_at(5)
+            ids = rows_with_files_on_disk(tmp_path / "files")
+        yield app, ids
+
+
+def test_files_on_disk_move_into_the_database_and_are_served_from_it(old_database, tmp_path):
+    app, ids = old_database
+    result = flask(app, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    with database.connection_context():
+        note_file = NoteFile.get_by_id(ids.note_file)
+        agreement = Agreement.get_by_id(ids.agreement)
+        assert bytes(StoredFile.get_by_id(note_file.content_id).data) == OLD_NOTE_FILE
+        assert bytes(StoredFile.get_by_id(agreement.pdf_content_id).data) == OLD_AGREEMENT_PDF
+        assert StoredFile.select().count() == 2
+        assert "storage_key" not in {c.name for c in database.get_columns("note_file")}
+        assert "pdf_storage_key" not in {c.name for c in database.get_columns("agreement")}
+        assert [n for n, _, _ in stamps()] == [n for n, _ in migrations.MIGRATIONS]
+
+    # Served from the table, not from disk: the old folder can go.
+    shutil.rmtree(tmp_path / "files")
+    with database.connection_context():
+        cleo = User.get_by_id(ids.user)
+    client = enter_as(app.test_client(), cleo)
+    served = client.get(f"/cases/{ids.case}/notes/{ids.note}/files/{ids.note_file}")
+    assert (served.status_code, served.data) == (200, OLD_NOTE_FILE)
+    served = client.get(f"/cases/{ids.case}/agreements/{ids.agreement}/agreement.pdf")
+    assert (served.status_code, served.data) == (200, OLD_AGREEMENT_PDF)
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda path: path.unlink(), "is missing"),
+    (lambda path: path.write_bytes(b"%PDF-1.4 something else"), "is not the file that was stored"),
+])
+def test_a_missing_or_changed_file_stops_the_migration_naming_its_row_and_changes_nothing(
+        old_database, tmp_path, damage, problem):
+    app, ids = old_database
+    damage(tmp_path / "files" / "note-file-key")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1
+    assert f"note_file {ids.note_file} (note {ids.note}): {tmp_path / 'files' / 'note-file-key'} {problem}" \
+        in result.output
+    assert "nothing was changed" in result.output and "Traceback" not in result.output
+    with database.connection_context():
+        assert not database.table_exists("stored_file")
+        assert "storage_key" in {c.name for c in database.get_columns("note_file")}
+        assert max(n for n, _, _ in stamps()) == 5
+    # Put back, it moves.
+    (tmp_path / "files" / "note-file-key").write_bytes(OLD_NOTE_FILE)
+    assert flask(app, "db", "upgrade").exit_code == 0
+    with database.connection_context():
+        assert StoredFile.select().count() == 2
 
 
 # --- demo data ------------------------------------------------------------------------------

@@ -1,14 +1,19 @@
-"""Session summaries as files: accepted or refused by their content, stored outside static/,
-and downloaded only by those who may read the note, as an attachment that is never sniffed."""
+"""Session summaries as files: accepted or refused by their content, stored in the database
+with the note, and downloaded only by those who may read the note, as an attachment that is
+never sniffed."""
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
 
 import pytest
+from peewee import IntegrityError
+from werkzeug.http import parse_options_header
 
 from portal import storage
-from portal.models import AuditEvent, Note, NoteFile
+from portal.db import database
+from portal.models import AuditEvent, Note, NoteFile, StoredFile
 from portal.vocab import Audience, ShareState
 from tests.factories import make_concern, make_note, make_note_file
 from tests.notes_support import PDF, file_url, note_url, post_multipart, upload
@@ -69,7 +74,7 @@ def write_with_file(w, data, name="summary.pdf", **fields):
     return post_multipart(w, w.coach, f"{w.case_url}/notes/new", values)
 
 
-def test_a_summary_can_be_just_a_file_stored_outside_static_under_a_random_name(world):
+def test_a_summary_can_be_just_a_file_stored_in_the_database_with_its_note(world):
     w = world
     response = write_with_file(w, PDF, name="Alex Morgan summary.pdf")
     assert response.status_code == 303
@@ -77,10 +82,12 @@ def test_a_summary_can_be_just_a_file_stored_outside_static_under_a_random_name(
     note = Note.get()
     assert (note.body, note.is_summary) == ("", True)
     assert (note_file.content_type, note_file.size_bytes) == ("application/pdf", len(PDF))
-    stored = Path(w.app.config["FILES_DIR"]) / note_file.storage_key
-    assert stored.read_bytes() == PDF
-    assert "static" not in stored.parts and "Alex" not in note_file.storage_key
-    assert stored.stat().st_mode & 0o077 == 0
+    stored = StoredFile.get()
+    assert note_file.content_id == stored.id
+    assert (bytes(stored.data), stored.size_bytes) == (PDF, len(PDF))
+    assert stored.sha256 == note_file.sha256 == hashlib.sha256(PDF).hexdigest()
+    # Nothing on this server's disk: every app server reads the same file.
+    assert not Path(w.app.config["FILES_DIR"]).exists()
     assert AuditEvent.select().where(AuditEvent.event == "note.file_added").count() == 1
 
 
@@ -100,8 +107,7 @@ def test_a_file_that_is_not_allowed_is_refused_with_what_is_allowed(world, data,
     assert "This kind of file cannot be added." in page
     assert "a PDF, a Word document (.docx), an OpenDocument text (.odt) or a plain text file" in page
     assert Note.select().count() == 0 and NoteFile.select().count() == 0
-    folder = Path(w.app.config["FILES_DIR"])
-    assert not folder.exists() or not any(folder.iterdir())
+    assert StoredFile.select().count() == 0
 
 
 def test_a_request_bigger_than_the_limit_gets_the_413_page(world):
@@ -130,13 +136,41 @@ def test_the_author_removes_a_file_until_a_party_may_have_read_the_note(world):
     w = world
     note = make_note(w.case, w.coach, Audience.STAFF, body="With a file.")
     note_file = make_note_file(w.app, note)
-    stored = Path(w.app.config["FILES_DIR"]) / note_file.storage_key
     response = w.as_(w.coach).submit(note_url(w, note, "edit"),
                                      {"body": "With a file.", "audience": Audience.STAFF,
                                       "remove_files": [str(note_file.id)]},
                                      content_type="multipart/form-data")
     assert response.status_code == 303
-    assert NoteFile.select().count() == 0 and not stored.exists()
+    assert NoteFile.select().count() == 0 and StoredFile.select().count() == 0
+
+
+def test_deleting_a_note_deletes_its_files_bytes_too(world):
+    w = world
+    note = make_note(w.case, w.coach, Audience.STAFF, body="With two files.")
+    make_note_file(w.app, note)
+    make_note_file(w.app, note, b"Typed up notes.", name="notes.txt", content_type="text/plain; charset=utf-8")
+    kept = make_note_file(w.app, make_note(w.case, w.coach, Audience.STAFF))
+    response = w.as_(w.coach).submit(note_url(w, note, "delete"), {})
+    assert response.status_code == 303
+    assert [f.id for f in NoteFile.select()] == [kept.id]
+    assert [s.id for s in StoredFile.select()] == [kept.content_id]
+
+
+def test_a_file_whose_note_is_not_saved_is_not_stored_either(world, monkeypatch):
+    """The bytes are written in the note's transaction: a failure after them leaves nothing."""
+    w = world
+    from portal import audit
+    record = audit.record
+
+    def fail_after_the_file(event, **kwargs):
+        if event == "note.file_added":
+            raise RuntimeError("the audit trail is unavailable")
+        return record(event, **kwargs)
+
+    monkeypatch.setattr(audit, "record", fail_after_the_file)
+    with pytest.raises(RuntimeError):
+        write_with_file(w, PDF)
+    assert (Note.select().count(), NoteFile.select().count(), StoredFile.select().count()) == (0, 0, 0)
 
 
 # --- downloading ----------------------------------------------------------------------------
@@ -154,8 +188,10 @@ def test_the_download_is_an_attachment_with_a_neutral_name_never_sniffed_or_cach
     assert response.status_code == 200
     assert response.data == b"%PDF-1.4\n% a small summary\n"
     assert response.headers["Content-Type"] == "application/pdf"
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="accord-summary-{note_file.id}.pdf"'
+    assert response.headers["Content-Length"] == str(len(response.data))
+    # Quoted or not (Flask's send_file quotes only a name that needs it), the same header.
+    assert parse_options_header(response.headers["Content-Disposition"]) == \
+        ("attachment", {"filename": f"accord-summary-{note_file.id}.pdf"})
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response.headers["Cache-Control"]
 
@@ -212,14 +248,24 @@ def test_a_waiting_share_gives_no_download_but_consent_does(world):
     assert bea.get(file_url(w, note, note_file)).status_code == 200
 
 
-def test_a_changed_or_missing_stored_file_is_not_served(world):
+def test_a_changed_stored_file_is_not_served(world):
     w = world
     note, note_file = note_with_file(w, Audience.STAFF)
-    stored = Path(w.app.config["FILES_DIR"]) / note_file.storage_key
-    stored.write_bytes(b"%PDF-1.4 tampered")
+    tampered = b"%PDF-1.4 tampered"
+    StoredFile.update(data=tampered).where(StoredFile.id == note_file.content_id).execute()
     assert w.as_(w.coach).get(file_url(w, note, note_file)).status_code == 500
-    stored.unlink()
+    # Its own hash changed to match does not make it the file the note recorded.
+    (StoredFile.update(sha256=hashlib.sha256(tampered).hexdigest())
+     .where(StoredFile.id == note_file.content_id).execute())
     assert w.as_(w.coach).get(file_url(w, note, note_file)).status_code == 500
+
+
+def test_a_stored_file_cannot_go_while_a_note_names_it(world):
+    w = world
+    _, note_file = note_with_file(w, Audience.STAFF)
+    with pytest.raises(IntegrityError), database.atomic():
+        StoredFile.delete().where(StoredFile.id == note_file.content_id).execute()
+    assert StoredFile.select().count() == 1
 
 
 def test_checking_who_can_read_says_plainly_that_the_chosen_file_must_be_chosen_again(world):

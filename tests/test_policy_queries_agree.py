@@ -46,6 +46,7 @@ from portal.models import (
     NoteShare,
     Referral,
     SafeguardingConcern,
+    StoredFile,
     User,
 )
 from portal.vocab import AgreementState, Audience, CaseKind, CaseStatus, ConcernState, Role, SessionMode, ShareState
@@ -356,10 +357,11 @@ def _build_case(spec, party_users, coaches, staff):
 
 
 def _note_children(note, staff_member):
-    """Rows that hang off a note. Only the rows are needed; no file is written to disk."""
+    """Rows that hang off a note. Only the rows are needed: the file's bytes are one byte."""
+    content = StoredFile.create(data=b"x", size_bytes=1, sha256="0" * 64)
     return (
         NoteFile.create(note=note, original_name=FILE_NAME, content_type="application/pdf",
-                        size_bytes=1, sha256="0" * 64, storage_key=f"key-{note.id}"),
+                        size_bytes=1, sha256="0" * 64, content=content),
         NoteRevision.create(note=note, body="An earlier version.", author=note.author),
         NoteOverrideRead.create(note=note, reader=staff_member, reason="A reason."),
     )

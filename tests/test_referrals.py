@@ -1,12 +1,15 @@
 """The public referral form, the coordinators' queue and triage."""
 
 import re
+import time
 
 import pytest
 
+from portal.db import database
 from portal.models import AccountToken, Case, CaseEvent, CaseParty, Referral, ReferralPerson, User
-from portal.vocab import Role
+from portal.vocab import DisputeType, ReferralSource, Role, Urgency
 from tests.factories import make_user
+from tests.test_ratelimit import THREADS, at_once
 
 GOOD = {
     "source": "self",
@@ -190,3 +193,17 @@ def test_an_existing_party_account_is_linked_not_invited_again(make_browser, bro
     assert party.user_id == existing.id
     assert outbox() == []
     assert User.select().where(User.email == "robin@example.org").count() == 1
+
+
+def test_referrals_saved_at_the_same_moment_take_the_next_references_in_turn(app):
+    """Workers and servers number references from the same table: each waits for the one before
+    it to insert, rather than both reading the same last number (and one failing on the unique
+    index)."""
+    def save():
+        with database.atomic():
+            reference = Referral.next_reference(2026)
+            time.sleep(0.02)  # between reading the last number and inserting the next
+            return Referral.create(reference=reference, source=ReferralSource.SELF, urgency=Urgency.SOON,
+                                   dispute_type=DisputeType.NEIGHBOUR, description="Loud music.").reference
+
+    assert sorted(at_once(app, save)) == [f"RF-2026-{n:04d}" for n in range(1, THREADS + 1)]

@@ -6,7 +6,9 @@ person. The PDF is the stored final file, byte for byte, once final; before that
 from the version as it stands, with blank lines for signatures.
 """
 
-from flask import abort, make_response
+import io
+
+from flask import abort, send_file
 from flask_login import current_user, login_required
 
 from portal import policy, queries
@@ -15,6 +17,7 @@ from portal.agreements import bp, pdf, service
 from portal.agreements.forms import AcceptForm, ChangeRequestForm, RecordAcceptanceForm
 from portal.agreements.view import attempt, form_page, load_agreement, my_party
 from portal.cases.view import failed_status
+from portal.htmx import no_store
 from portal.vocab import AcceptanceMethod, AgreementState
 
 
@@ -92,16 +95,13 @@ def download(reference, agreement_id):
     """The PDF: for the case team, coordinators, and the parties once proposed (else 404)."""
     case, facts, agreement = load_agreement(reference, agreement_id)
     if agreement.state in (AgreementState.FINAL, AgreementState.SUPERSEDED) \
-            and agreement.pdf_storage_key:
+            and agreement.pdf_content_id:
         data = service.stored_pdf(agreement)
         if data is None:
             abort(500)  # the stored file is missing or altered: never serve something else
     else:
         data = pdf.render_pdf(service.document_for(agreement))
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="agreement-{case.reference}-version-{agreement.version}.pdf"')
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"agreement-{case.reference}-version-{agreement.version}.pdf")
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)

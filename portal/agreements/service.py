@@ -253,34 +253,30 @@ def _finalise(agreement, by):
     term becomes an action point for its party, or for every party when it is for both."""
     # Rendered before the row changes, so say what it is about to become.
     data = pdf.render_pdf(replace(document_for(agreement), state=AgreementState.FINAL))
-    key, digest = storage.store(data)
-    try:
-        earlier = [v.id for v in versions_of(agreement)[:-1]]
-        (Agreement.update(state=AgreementState.SUPERSEDED)
-         .where(Agreement.id.in_(earlier), Agreement.state == AgreementState.FINAL).execute())
-        (Agreement.update(state=AgreementState.FINAL, finalised_at=utcnow(), pdf_sha256=digest,
-                          pdf_storage_key=key)
-         .where(Agreement.id == agreement.id).execute())
-        parties = parties_of(agreement.case)
-        for term in agreement.terms.order_by(AgreementTerm.position):
-            for party in [p for p in parties if term.party_id in (None, p.id)]:
-                ActionPoint.create(case=agreement.case_id, party=party, text=term.what,
-                                   due_on=term.due_on, created_by=agreement.created_by_id,
-                                   agreement_term=term)
-        review = (f" Review on {long_date(agreement.review_on)}." if agreement.review_on else "")
-        timeline.record(agreement.case, CaseEventKind.AGREEMENT,
-                        f"Agreement version {agreement.version} is final: every party accepted."
-                        f"{review}", by)
-    except Exception:
-        storage.remove(key)
-        raise
+    content = storage.store(data)  # in the caller's transaction, with the row naming it
+    earlier = [v.id for v in versions_of(agreement)[:-1]]
+    (Agreement.update(state=AgreementState.SUPERSEDED)
+     .where(Agreement.id.in_(earlier), Agreement.state == AgreementState.FINAL).execute())
+    (Agreement.update(state=AgreementState.FINAL, finalised_at=utcnow(), pdf_sha256=content.sha256,
+                      pdf_content=content)
+     .where(Agreement.id == agreement.id).execute())
+    parties = parties_of(agreement.case)
+    for term in agreement.terms.order_by(AgreementTerm.position):
+        for party in [p for p in parties if term.party_id in (None, p.id)]:
+            ActionPoint.create(case=agreement.case_id, party=party, text=term.what,
+                               due_on=term.due_on, created_by=agreement.created_by_id,
+                               agreement_term=term)
+    review = (f" Review on {long_date(agreement.review_on)}." if agreement.review_on else "")
+    timeline.record(agreement.case, CaseEventKind.AGREEMENT,
+                    f"Agreement version {agreement.version} is final: every party accepted."
+                    f"{review}", by)
 
 
 def stored_pdf(agreement):
     """The final PDF exactly as stored, or None if the file is missing or altered."""
-    if agreement.state == AgreementState.DRAFT or not agreement.pdf_storage_key:
+    if agreement.state == AgreementState.DRAFT or not agreement.pdf_content_id:
         return None
-    return storage.read(agreement.pdf_storage_key, agreement.pdf_sha256)
+    return storage.read(agreement.pdf_content_id, agreement.pdf_sha256)
 
 
 def document_for(agreement):

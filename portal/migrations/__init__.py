@@ -23,6 +23,7 @@ from portal.migrations import (
     m0004_concern_event_outcome,
     m0005_agreement_acceptance_method,
     m0006_filter_and_sort_indexes,
+    m0007_files_in_the_database,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -33,6 +34,7 @@ MIGRATIONS = [
     (4, m0004_concern_event_outcome),
     (5, m0005_agreement_acceptance_method),
     (6, m0006_filter_and_sort_indexes),
+    (7, m0007_files_in_the_database),
 ]
 
 

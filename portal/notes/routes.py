@@ -5,7 +5,9 @@ The forms follow `portal.cases.view`. The note form itself submits as a plain fo
 a file, and a file that is too big must get the 413 page, which htmx would not show).
 """
 
-from flask import abort, current_app, flash, make_response, request
+import io
+
+from flask import abort, current_app, flash, request, send_file
 from flask_login import current_user, login_required
 
 from portal import policy, queries, storage
@@ -144,13 +146,11 @@ def download(reference, note_id, file_id):
 
 def send_note_file(note_file, is_summary):
     """The stored bytes as an attachment with a neutral name; never sniffed, never cached."""
-    data = storage.read(note_file.storage_key, note_file.sha256)
+    data = storage.read(note_file.content_id, note_file.sha256)
     if data is None:
-        current_app.logger.error("Stored file %s is missing or changed", note_file.id)
+        current_app.logger.error("Stored file of note file %s is missing or changed", note_file.id)
         abort(500)
-    response = make_response(data)
-    response.headers["Content-Type"] = note_file.content_type
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{files.download_name(note_file, is_summary)}"')
+    response = send_file(io.BytesIO(data), mimetype=note_file.content_type, as_attachment=True,
+                         download_name=files.download_name(note_file, is_summary))
     response.headers["X-Content-Type-Options"] = "nosniff"
     return no_store(response)

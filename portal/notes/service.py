@@ -42,19 +42,12 @@ class Upload:
 
 # --- writing and changing -------------------------------------------------------------------
 
-def _store(upload):
-    """Write the upload's bytes before the transaction; the caller removes them if it fails."""
-    if upload is None:
-        return None
-    key, digest = storage.store(upload.data)
-    return key, digest
-
-
-def _attach(note, upload, stored, by, remote_addr):
-    key, digest = stored
+def _attach(note, upload, by, remote_addr):
+    """The upload's bytes and the row naming them, in the caller's transaction."""
+    content = storage.store(upload.data)
     note_file = NoteFile.create(note=note, original_name=upload.original_name,
                                 content_type=upload.kind.content_type, size_bytes=len(upload.data),
-                                sha256=digest, storage_key=key)
+                                sha256=content.sha256, content=content)
     audit.record("note.file_added", actor=by, record=note_file, case_id=note.case_id,
                  detail=f"note={note.id} type={upload.kind.extension} bytes={len(upload.data)}",
                  remote_addr=remote_addr)
@@ -73,31 +66,17 @@ def _share(note, party_ids, by, remote_addr):
     return created
 
 
-def _in_transaction_with_file(upload, change):
-    """Store the file, run `change(stored)` in a transaction; remove the file if it fails."""
-    stored = _store(upload)
-    try:
-        with database.atomic():
-            return change(stored)
-    except BaseException:
-        if stored:
-            storage.remove(stored[0])
-        raise
-
-
 def write(case, author, data, upload=None, *, remote_addr=""):
     """A new note with its shares and file. Parties are told (without content) afterwards."""
-    def change(stored):
+    with database.atomic():
         note = Note.create(case=case, author=author, audience=data.audience,
                            source_party=data.source_party_id, session=data.session_id,
                            is_summary=data.is_summary, body=data.body)
         audit.record("note.written", actor=author, record=note, case_id=case.id,
                      detail=f"audience={data.audience}", remote_addr=remote_addr)
         shares = _share(note, data.party_ids, author, remote_addr)
-        if stored:
-            _attach(note, upload, stored, author, remote_addr)
-        return note, shares
-    note, shares = _in_transaction_with_file(upload, change)
+        if upload is not None:
+            _attach(note, upload, author, remote_addr)
     _tell_about_shares(note, shares)
     return note
 
@@ -110,22 +89,21 @@ def edit(note, editor, data, upload=None, *, remote_addr=""):
     facts = note.facts()
     locked = policy.edit_makes_revision(facts)
 
-    def change(stored):
+    with database.atomic():
         # The form was checked against the note as it was; a party may have answered since.
         if Note.get_by_id(note.id).facts() != facts:
             raise NoteRuleError("Someone answered about this note meanwhile. Look at it again.")
         body_changed = data.body != note.body
-        removed = []
         if locked:
             new_parties = [p for p in data.party_ids if p not in facts.shares]
             if body_changed:
                 _keep_revision(note, editor, data.body)
         else:
-            removed = _remove_files(note, data.remove_file_ids, editor, remote_addr)
+            _remove_files(note, data.remove_file_ids, editor, remote_addr)
             new_parties = _reshape_shares(note, facts, data, editor, remote_addr)
             note.audience, note.source_party = data.audience, data.source_party_id
         note.body, note.session, note.is_summary = data.body, data.session_id, data.is_summary
-        if body_changed or stored:
+        if body_changed or upload is not None:
             note.updated_at = utcnow()
         note.save()
         audit.record("note.edited", actor=editor, record=note, case_id=note.case_id,
@@ -133,14 +111,11 @@ def edit(note, editor, data, upload=None, *, remote_addr=""):
                             f"was={facts.source_party_id} "
                             f"{'revision' if locked and body_changed else 'in_place'}",
                      remote_addr=remote_addr)
-        if stored:
-            _attach(note, upload, stored, editor, remote_addr)
+        if upload is not None:
+            _attach(note, upload, editor, remote_addr)
         asked_again = (_ask_again_after_change(note, editor, remote_addr)
-                       if locked and (body_changed or stored) else [])
-        return _share(note, new_parties, editor, remote_addr), asked_again, removed
-    shares, asked_again, removed = _in_transaction_with_file(upload, change)
-    for key in removed:
-        storage.remove(key)
+                       if locked and (body_changed or upload is not None) else [])
+        shares = _share(note, new_parties, editor, remote_addr)
     _tell_about_shares(note, shares + asked_again)
     return note
 
@@ -173,15 +148,15 @@ def _reshape_shares(note, facts, data, by, remote_addr):
 
 
 def _remove_files(note, file_ids, by, remote_addr):
-    """Detach files from a note no party has read; returns their storage keys to delete."""
+    """Delete files of a note no party has read, with their bytes."""
     if not file_ids:
-        return []
+        return
     doomed = list(NoteFile.select().where(NoteFile.note == note.id, NoteFile.id.in_(list(file_ids))))
     for note_file in doomed:
         audit.record("note.file_removed", actor=by, record=note_file, case_id=note.case_id,
                      detail=f"note={note.id}", remote_addr=remote_addr)
         note_file.delete_instance()
-    return [f.storage_key for f in doomed]
+        storage.remove(note_file.content_id)
 
 
 def _ask_again_after_change(note, by, remote_addr):
@@ -197,7 +172,6 @@ def _ask_again_after_change(note, by, remote_addr):
 
 def delete(note, by, *, remote_addr=""):
     """Delete a note no party has read (the policy decides), with its files."""
-    keys = [f.storage_key for f in NoteFile.select(NoteFile.storage_key).where(NoteFile.note == note.id)]
     with database.atomic():
         # A party may have been let in since the page was loaded: then the note is kept.
         if policy.note_was_shared(Note.get_by_id(note.id).facts()):
@@ -205,9 +179,9 @@ def delete(note, by, *, remote_addr=""):
                                 "deleted. Withdraw it instead.")
         audit.record("note.deleted", actor=by, record=note, case_id=note.case_id,
                      detail=f"audience={note.audience}", remote_addr=remote_addr)
+        contents = [f.content_id for f in NoteFile.select(NoteFile.content).where(NoteFile.note == note.id)]
         note.delete_instance(recursive=True)
-    for key in keys:
-        storage.remove(key)
+        storage.remove(*contents)
 
 
 def withdraw(note, by, *, remote_addr=""):
