@@ -34,26 +34,27 @@ def party():
     sessions = list(queries.party_sessions(current_user))
     records = list(queries.own_party_records(current_user))
     agreements = list(queries.party_agreements(current_user))
+    # Every case the page shows is one of the party's own: the facts of all of them at once.
+    facts = queries.case_facts_for(r.case for r in records)
     return render_template(
         "home/party.html",
         upcoming=[s for s in sessions if s.starts_at >= now],
         past=[s for s in sessions if s.starts_at < now][::-1],
         records=records,
         agreements=agreements,
-        may=_party_answers(records, agreements),
+        may=_party_answers(records, agreements, facts),
         back="home",
-        **own_action_points(current_user),
+        **own_action_points(current_user, facts),
     )
 
 
-def _party_answers(records, agreements):
+def _party_answers(records, agreements, facts):
     """What the policy lets this party say and see on each of their cases: their consent
     answers, their fee, and where each agreement stands for them. The page only reads these."""
     actor = current_actor()
-    facts = {r.case_id: queries.case_facts(r.case) for r in records}
     own_record = {r.case_id: r.id for r in records}
-    accepted = {(a.agreement_id, a.party_id) for agreement in agreements
-                for a in queries.agreement_acceptances(agreement)}
+    accepted = ({(a.agreement_id, a.party_id) for a in queries.agreement_acceptances_of(agreements)}
+                if agreements else set())
     return {
         "consent": {r.id: policy.own_consent_answers(actor, facts[r.case_id], r.id, r.consent_state)
                     for r in records},

@@ -21,6 +21,7 @@ from portal.queries._scopes import (
 from portal.queries.action_points import action_points_visible_to, goals_visible_to, party_action_points, party_goals
 from portal.queries.agreements import (
     agreement_acceptances,
+    agreement_acceptances_of,
     agreement_change_requests_visible_to,
     agreement_reviews,
     agreement_versions_visible_to,
@@ -33,6 +34,7 @@ from portal.queries.audit import audit_event_kinds_visible_to, audit_events_visi
 from portal.queries.cases import (
     case_events_visible_to,
     case_facts,
+    case_facts_for,
     cases_managed_by,
     cases_visible_to,
     coach_case_list,
@@ -84,7 +86,7 @@ __all__ = [
     # shared
     "CASE_COLUMNS_WITHOUT_FUNDING", "PARTY_COLUMNS_WITHOUT_FEE", "PARTY_NAME_COLUMNS", "get_or_404",
     # cases
-    "case_events_visible_to", "case_facts", "cases_managed_by", "cases_visible_to",
+    "case_events_visible_to", "case_facts", "case_facts_for", "cases_managed_by", "cases_visible_to",
     "coach_case_list", "current_coaches",
     # people
     "consent_history_visible_to", "own_party_records", "parties_with_contact_visible_to",
@@ -104,7 +106,7 @@ __all__ = [
     "CONCERN_STATUS_FILTERS", "concern_dashboard", "concern_events_visible_to", "concern_raisers",
     "concerns_on_case", "concerns_visible_to", "open_concern_count_for",
     # agreements
-    "agreement_acceptances", "agreement_change_requests_visible_to", "agreement_reviews",
+    "agreement_acceptances", "agreement_acceptances_of", "agreement_change_requests_visible_to", "agreement_reviews",
     "agreement_versions_visible_to", "agreements_visible_to", "newer_version_visible_to",
     "party_agreements", "previous_version_visible_to",
     # referrals
