@@ -460,6 +460,9 @@ def check_note_workings(built):
         assert ids_of(queries.notes_open_to_override(user, case.row)) == openable, \
             who(actor, case)
         assert ids_of(queries.override_list(user, case.row)) == openable, who(actor, case)
+        # The shares those notes' facts need (loaded at once, not note by note), and only theirs.
+        assert ids_of(queries.override_note_shares(user, case.row)) == \
+            {sid for sid, (nid, _) in case.shares.items() if nid in openable}, who(actor, case)
 
 
 def _share_requests(actor, case, states):

@@ -45,8 +45,9 @@ def note_panel(case, facts, notes):
             "record": {pid for pid in f.shares if policy.can_record_share_consent(actor, facts, f, pid)},
             "ask_again": {pid for pid in f.shares if policy.can_ask_share_again(actor, facts, f, pid)},
         }
+    override_shares = _by_note(queries.override_note_shares(current_user, case))
     overrides = [n for n in queries.override_list(current_user, case)
-                 if policy.can_override_note(actor, facts, n.facts())]
+                 if policy.can_override_note(actor, facts, n.facts(override_shares.get(n.id, [])))]
     return {
         "shares": shares,
         "files": _by_note(queries.note_files_visible_to(current_user, case)),

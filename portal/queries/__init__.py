@@ -53,6 +53,7 @@ from portal.queries.notes import (
     notes_shared_with,
     notes_visible_to,
     override_list,
+    override_note_shares,
     override_reads_visible_to,
     share_requests_for,
 )
@@ -96,7 +97,7 @@ __all__ = [
     "files_shared_with", "note_authors_visible_to", "note_files_visible_to",
     "note_revisions_visible_to",
     "note_shares_visible_to", "notes_open_to_override", "notes_shared_with", "notes_visible_to",
-    "override_list", "override_reads_visible_to", "share_requests_for",
+    "override_list", "override_note_shares", "override_reads_visible_to", "share_requests_for",
     # sessions
     "allowance_used", "coach_sessions", "own_sessions", "party_sessions", "session_coach_names",
     "session_seats", "sessions_visible_to",

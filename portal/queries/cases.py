@@ -84,8 +84,12 @@ def current_coaches(case: Case) -> ModelSelect[User]:
 
 
 def case_events_visible_to(user: User, case: Case) -> ModelSelect[CaseEvent]:
-    """The case timeline, newest first: staff on the case; money matters for coordinators only."""
-    query = CaseEvent.select().where(CaseEvent.case == case.id)
+    """The case timeline, newest first: staff on the case; money matters for coordinators only.
+    Who did each (their name only) comes with it, rather than a query per entry."""
+    query = (CaseEvent
+             .select(CaseEvent, User.id, User.name)
+             .join(User, JOIN.LEFT_OUTER, on=(CaseEvent.actor == User.id))
+             .where(CaseEvent.case == case.id))
     if has_role(user, Role.COORDINATOR):
         pass
     elif has_role(user, Role.COACH):
