@@ -24,12 +24,17 @@ class Page:
         return self.number < self.pages
 
 
+def page_number(page_arg):
+    """The page a request argument asks for: junk, or nothing, is the first."""
+    try:
+        return max(1, int(page_arg or 1))
+    except ValueError:
+        return 1
+
+
 def paginate(query, page_arg, per_page=20):
     """Page `page_arg` (a request argument, possibly junk) of `query`."""
-    try:
-        number = max(1, int(page_arg or 1))
-    except ValueError:
-        number = 1
+    number = page_number(page_arg)
     total = query.count()
     number = min(number, max(1, ceil(total / per_page)))
     return Page(rows=list(query.paginate(number, per_page)), number=number, per_page=per_page,
