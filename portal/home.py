@@ -1,12 +1,13 @@
 """Each role's home page, and the front door that sends a user to theirs."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import policy, queries
 from portal.access import current_actor, role_required
 from portal.actions.routes import own_action_points
 from portal.models import Case, Referral, utcnow
+from portal.pagination import paginate
 from portal.vocab import CaseStatus, Funding, ReferralStatus, Role
 
 bp = Blueprint("home", __name__)
@@ -68,11 +69,16 @@ def _party_answers(records, agreements, facts):
     }
 
 
+COACH_CASES_PER_PAGE = 20
+
+
 @bp.get("/coach")
 @role_required(Role.COACH)
 def coach():
-    """Your cases."""
-    return render_template("home/coach.html", cases=list(queries.coach_case_list(current_user)),
+    """The cases you are allocated to now, newest first, a page at a time."""
+    page = paginate(queries.coach_case_list(current_user), request.args.get("page"),
+                    per_page=COACH_CASES_PER_PAGE)
+    return render_template("home/coach.html", page=page, cases=page.rows,
                            reviews=list(queries.agreement_reviews(current_user).limit(20)))
 
 
