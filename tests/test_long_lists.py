@@ -137,3 +137,21 @@ def test_the_staff_home_pages_show_the_agreement_reviews_once(app):
         assert html.count('id="review-') == 1, home
         title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
         assert "review" not in title.lower(), home
+
+
+def test_shared_with_you_is_paged(app):
+    case, coach = make_case(), make_user(Role.COACH)
+    allocate(case, coach)
+    user = make_user(Role.PARTY)
+    party = add_party(case, user)
+    for n in range(23):
+        make_note(case, coach, Audience.PARTIES, body=f"Shared note number {n:02d}.", shares=[party])
+    client = enter_as(app.test_client(), user)
+    first = client.get("/shared").get_data(as_text=True)
+    assert first.count('id="shared-note-') == 20
+    later = page_link(first, "next", "notes and summaries")
+    assert later.endswith("?page=2#shared-notes")
+    second = client.get(later).get_data(as_text=True)
+    assert second.count('id="shared-note-') == 3
+    shown = set(re.findall(r'id="shared-note-(\d+)"', first + second))
+    assert len(shown) == 23

@@ -40,6 +40,10 @@ def lists_of(user, case):
         "a party's agreements": queries.party_agreements(user),
         "a party's action points": queries.party_action_points(user),
         "share requests": queries.share_requests_for(user),
+        "notes shared with a party": queries.notes_shared_with(user),
+        "their files": queries.files_shared_with(user),
+        "files of share requests": queries.files_of_share_requests_for(user),
+        "a party's own records": queries.own_party_records(user),
     }
 
 

@@ -31,7 +31,7 @@ PAGES = [
     ("case page, coach", "coach", "/cases/{big}", CASE_PAGE, 4),
     ("party's home", "party", "/party", LIST_PAGE, 7),
     ("your action points", "party", "/action-points", LIST_PAGE, 4),
-    ("shared with you", "party", "/shared", LIST_PAGE, 7),
+    ("shared with you", "party", "/shared", LIST_PAGE, 2),
 ]
 
 

@@ -13,7 +13,7 @@ from portal.access import current_actor
 from portal.cases import panels
 from portal.htmx import form_response, is_htmx_request, redirect_to, replace
 from portal.models import Case, CaseParty
-from portal.pagination import Page, page_number
+from portal.pagination import BatchedPage, page_number
 
 # How many of each long list the case page shows at once, newest first (sessions: in date
 # order); the rest are a page link away (`?notes_page=2`), with or without JavaScript.
@@ -55,15 +55,13 @@ def case_context(case, facts, pages=None, *, clamp=True):
         "sessions": queries.sessions_visible_to(current_user, case),
         "events": queries.case_events_visible_to(current_user, case),
     }
-    shown = {name: query.paginate(pages[name], PER_PAGE[name]) for name, query in long.items()}
-    counted = {name: batch.count(query) for name, query in long.items()}
-    rows = {name: batch.rows(query) for name, query in shown.items()}
-    seats = batch.rows(queries.session_seats(shown["sessions"]))
-    note_rows = panels.note_panel_rows(batch, case, shown["notes"])
-    session_rows = panels.session_panel_rows(batch, case, shown["sessions"])
+    shown = {name: BatchedPage(batch, query, pages[name], PER_PAGE[name])
+             for name, query in long.items()}
+    seats = batch.rows(queries.session_seats(shown["sessions"].query))
+    note_rows = panels.note_panel_rows(batch, case, shown["notes"].query)
+    session_rows = panels.session_panel_rows(batch, case, shown["sessions"].query)
     batch.run()
-    paged = {name: Page(rows=rows[name].rows, number=pages[name], per_page=PER_PAGE[name],
-                        total=counted[name].total) for name in long}
+    paged = {name: part.page() for name, part in shown.items()}
     if clamp and any(page.number > page.pages for page in paged.values()):
         # A page past the end (an old link after notes were deleted, or junk): its last page.
         return case_context(case, facts, {name: min(page.number, page.pages)
