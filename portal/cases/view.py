@@ -35,28 +35,9 @@ def case_context(case, facts, pages=None, *, clamp=True):
     actor = current_actor()
     pages = {**dict.fromkeys(PER_PAGE, 1), **(pages or {})}
     batch = queries.Batch()
-    parties_query = queries.parties_with_contact_visible_to(current_user, case)
-    lists = {
-        "parties": batch.rows(parties_query),
-        "consent_history": batch.rows(queries.consent_history_visible_to(current_user, case)),
-        "coaches": batch.rows(queries.current_coaches(case)),
-        "action_points": batch.rows(queries.action_points_visible_to(current_user, case)),
-        "goals": batch.rows(queries.goals_visible_to(current_user, case)),
-        "concerns": batch.rows(queries.concerns_on_case(current_user, case)),
-        "agreements": batch.rows(queries.agreement_versions_visible_to(current_user, case)),
-        "follow_on_cases": batch.rows(queries.cases_visible_to(current_user)
-                                      .where(Case.parent_case == case.id)),
-        # Who the case follows on from: its reference only, as the case row itself names it.
-        "parent_case": batch.rows(Case.select(Case.id, Case.reference).where(Case.id == case.parent_case_id)),
-        "waiting": batch.rows(panels.waiting_accounts(parties_query.select(CaseParty.user).order_by())),
-    }
-    long = {
-        "notes": queries.notes_visible_to(current_user, case),
-        "sessions": queries.sessions_visible_to(current_user, case),
-        "events": queries.case_events_visible_to(current_user, case),
-    }
+    lists = _reserve_lists(batch, case)
     shown = {name: BatchedPage(batch, query, pages[name], PER_PAGE[name])
-             for name, query in long.items()}
+             for name, query in _long_lists(case).items()}
     seats = batch.rows(queries.session_seats(shown["sessions"].query))
     note_rows = panels.note_panel_rows(batch, case, shown["notes"].query)
     session_rows = panels.session_panel_rows(batch, case, shown["sessions"].query)
@@ -112,6 +93,33 @@ def case_context(case, facts, pages=None, *, clamp=True):
             "draft_agreement": policy.can_draft_agreement(actor, facts),
         },
         "schemes": current_app.config["FUNDING_SCHEMES"],
+    }
+
+
+def _reserve_lists(batch, case):
+    """The case page's short lists, reserved in `batch`."""
+    parties = queries.parties_with_contact_visible_to(current_user, case)
+    return {
+        "parties": batch.rows(parties),
+        "consent_history": batch.rows(queries.consent_history_visible_to(current_user, case)),
+        "coaches": batch.rows(queries.current_coaches(case)),
+        "action_points": batch.rows(queries.action_points_visible_to(current_user, case)),
+        "goals": batch.rows(queries.goals_visible_to(current_user, case)),
+        "concerns": batch.rows(queries.concerns_on_case(current_user, case)),
+        "agreements": batch.rows(queries.agreement_versions_visible_to(current_user, case)),
+        "follow_on_cases": batch.rows(queries.cases_visible_to(current_user)
+                                      .where(Case.parent_case == case.id)),
+        "parent_case": batch.rows(queries.parent_case_of(case)),
+        "waiting": batch.rows(panels.waiting_accounts(parties.select(CaseParty.user).order_by())),
+    }
+
+
+def _long_lists(case):
+    """The case page's long lists, which it shows a page at a time."""
+    return {
+        "notes": queries.notes_visible_to(current_user, case),
+        "sessions": queries.sessions_visible_to(current_user, case),
+        "events": queries.case_events_visible_to(current_user, case),
     }
 
 

@@ -15,8 +15,9 @@ can travel with them.
     batch.run()
     parties.rows, notes.total
 
-A query ordered by a column's alias, or with DISTINCT, cannot travel this way (its rows are
-renumbered in its own order, which needs the columns themselves); `rows` refuses DISTINCT.
+What cannot travel this way: a query ordered by a column's alias, or with DISTINCT (its rows
+are numbered in its own order, which needs the columns themselves; `rows` refuses DISTINCT);
+and bytes (a BLOB or bytea column: JSON holds none).
 """
 
 from __future__ import annotations

@@ -74,6 +74,12 @@ def case_facts_for(cases: Iterable[Case]) -> dict[int, policy.CaseFacts]:
             for case_id, case in by_id.items()}
 
 
+def parent_case_of(case: Case) -> ModelSelect[Case]:
+    """The case this one follows on from (one row or none): its reference only, which the case
+    itself names to whoever may see it."""
+    return Case.select(Case.id, Case.reference).where(Case.id == case.parent_case_id)
+
+
 def current_coaches(case: Case) -> ModelSelect[User]:
     """The coaches allocated to a case now, by name."""
     return (User
