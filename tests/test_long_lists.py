@@ -99,7 +99,7 @@ def test_the_case_pages_long_sections_are_paged_and_every_item_is_reachable(app)
     both = client.get(page_link(earlier, "next", "the timeline")).get_data(as_text=True)
     assert "Staff note number 00." in both and "Timeline entry number 00." in both
     assert page_link(both, "prev", "the timeline") == \
-        f"/cases/{case.reference}?notes_page=2&events_page=1#timeline"
+        f"/cases/{case.reference}?events_page=1&notes_page=2#timeline"
     assert page_link(both, "prev", "notes") == f"/cases/{case.reference}?notes_page=1&events_page=2#notes"
     sessions = client.get(page_link(first, "next", "sessions")).get_data(as_text=True)
     assert sessions.count('<li class="card" id="session-') == 3
