@@ -1,12 +1,13 @@
 """Each role's home page, and the front door that sends a user to theirs."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import policy, queries
 from portal.access import current_actor, role_required
 from portal.actions.routes import own_action_points
 from portal.models import Case, Referral, utcnow
+from portal.pagination import paginate
 from portal.vocab import CaseStatus, Funding, ReferralStatus, Role
 
 bp = Blueprint("home", __name__)
@@ -34,26 +35,27 @@ def party():
     sessions = list(queries.party_sessions(current_user))
     records = list(queries.own_party_records(current_user))
     agreements = list(queries.party_agreements(current_user))
+    # Every case the page shows is one of the party's own: the facts of all of them at once.
+    facts = queries.case_facts_for(r.case for r in records)
     return render_template(
         "home/party.html",
         upcoming=[s for s in sessions if s.starts_at >= now],
         past=[s for s in sessions if s.starts_at < now][::-1],
         records=records,
         agreements=agreements,
-        may=_party_answers(records, agreements),
+        may=_party_answers(records, agreements, facts),
         back="home",
-        **own_action_points(current_user),
+        **own_action_points(current_user, facts),
     )
 
 
-def _party_answers(records, agreements):
+def _party_answers(records, agreements, facts):
     """What the policy lets this party say and see on each of their cases: their consent
     answers, their fee, and where each agreement stands for them. The page only reads these."""
     actor = current_actor()
-    facts = {r.case_id: queries.case_facts(r.case) for r in records}
     own_record = {r.case_id: r.id for r in records}
-    accepted = {(a.agreement_id, a.party_id) for agreement in agreements
-                for a in queries.agreement_acceptances(agreement)}
+    accepted = ({(a.agreement_id, a.party_id) for a in queries.agreement_acceptances_of(agreements)}
+                if agreements else set())
     return {
         "consent": {r.id: policy.own_consent_answers(actor, facts[r.case_id], r.id, r.consent_state)
                     for r in records},
@@ -67,11 +69,16 @@ def _party_answers(records, agreements):
     }
 
 
+COACH_CASES_PER_PAGE = 20
+
+
 @bp.get("/coach")
 @role_required(Role.COACH)
 def coach():
-    """Your cases."""
-    return render_template("home/coach.html", cases=list(queries.coach_case_list(current_user)),
+    """The cases you are allocated to now, newest first, a page at a time."""
+    page = paginate(queries.coach_case_list(current_user), request.args.get("page"),
+                    per_page=COACH_CASES_PER_PAGE)
+    return render_template("home/coach.html", page=page, cases=page.rows,
                            reviews=list(queries.agreement_reviews(current_user).limit(20)))
 
 

@@ -241,6 +241,7 @@ class Case(BaseModel):
     funding_scheme = CharField(max_length=100, null=True)
     referral = ForeignKeyField(Referral, null=True, backref="cases")
     parent_case = ForeignKeyField("self", null=True, backref="follow_on_cases")
+    parent_case_id: int | None  # peewee's accessor for the column, declared for type checkers
     outcome = CharField(max_length=30, null=True, choices=codes(CaseOutcome))
     closing_note = TextField(null=True)
     closed_at = DateTimeField(null=True)

@@ -8,20 +8,36 @@ from portal.config import TestConfig
 from portal.models import (
     ActionPoint,
     Agreement,
+    AuditEvent,
     Case,
     CaseParty,
     CaseSession,
     CoachAllocation,
     Goal,
     Note,
+    NoteOverrideRead,
+    NoteRevision,
     NoteShare,
+    Referral,
     SafeguardingConcern,
     SessionAttendee,
     SessionCoach,
     User,
     utcnow,
 )
-from portal.vocab import AgreementState, Audience, CaseKind, ConcernState, Role
+from portal.timeline import record as timeline_record
+from portal.vocab import (
+    AgreementState,
+    Audience,
+    CaseEventKind,
+    CaseKind,
+    ConcernState,
+    DisputeType,
+    ReferralSource,
+    Role,
+    ShareState,
+    Urgency,
+)
 
 DEFAULT_PASSWORD = "a-long-test-passphrase"
 _counter = itertools.count(1)
@@ -126,3 +142,72 @@ def make_note_file(app, note, data=b"%PDF-1.4\n% a small summary\n", *, name="su
         content = storage.store(data)
         return NoteFile.create(note=note, original_name=name, content_type=content_type,
                                size_bytes=len(data), sha256=content.sha256, content=content)
+
+
+def make_busy_service(app, size):
+    """A service with `size` times as much of everything, for tests of what grows with it:
+    people, cases, referrals, concerns, audit rows; a coach on 3 x `size` cases, a party on
+    `size` + 1 of them (with sessions, notes, requests to share their words, action points,
+    goals and agreements on each); and one large case whose notes (48 x `size`, of every
+    audience, with a file, an earlier version and an override read each), sessions, action
+    points, goals, concerns and timeline (36 x `size`) grow with `size`, so that its notes and
+    timeline have a second page at every size, for every member of staff. Returns the
+    administrator (a safeguarding lead), the coach and the party by role name, and the large
+    case."""
+    people = {
+        "admin": make_user(Role.COORDINATOR, is_admin=True, is_safeguarding_lead=True),
+        "coach": make_user(Role.COACH),
+        "party": make_user(Role.PARTY),
+    }
+    other_coach = make_user(Role.COACH)
+    admin, coach, party = people["admin"], people["coach"], people["party"]
+    for _ in range(3 * size):
+        make_user(Role.PARTY)
+    for i in range(3 * size):
+        Referral.create(reference=f"RF-2026-{size}{i:04d}", source=ReferralSource.SELF,
+                        dispute_type=DisputeType.NEIGHBOUR, description="Noise.",
+                        urgency=Urgency.ROUTINE)
+    for i in range(5 * size):
+        AuditEvent.create(event="sign_in.succeeded", actor_id=admin.id, prev_hash="0" * 64,
+                          row_hash=f"{i:064d}")
+    cases = []
+    for i in range(3 * size):
+        case = make_case()
+        cases.append(case)
+        allocate(case, coach)
+        own = add_party(case, party if i <= size else make_user(Role.PARTY))
+        other = add_party(case, make_user(Role.PARTY))
+        make_session(case, parties=[own, other], coaches=[coach],
+                     starts_at=utcnow() + timedelta(days=i - size))
+        make_note(case, coach, Audience.PARTIES, shares=[own, other])
+        make_note(case, coach, Audience.PARTIES, source=other, shares={own: ShareState.GIVEN})
+        make_note(case, coach, Audience.PARTIES, source=own, shares={other: ShareState.WAITING})
+        make_action_point(case, own)
+        make_goal(case, own)
+        make_agreement(case, coach, state=AgreementState.PROPOSED, proposed_at=utcnow())
+        make_agreement(case, coach, state=AgreementState.FINAL,
+                       review_on=(utcnow() + timedelta(days=i)).date())
+        timeline_record(case, CaseEventKind.CASE_OPENED, "Opened.", actor=admin)
+        if i % 3 == 0:
+            make_concern(case, coach)
+    for _ in range(size):
+        allocate(make_case(), coach, ended=True)
+    big = cases[0]
+    allocate(big, other_coach)
+    own, other = list(big.parties)
+    for i in range(12 * size):
+        for audience in Audience:
+            note = make_note(big, coach if i % 2 else other_coach, audience,
+                             shares=[own, other] if audience == Audience.PARTIES else None)
+            make_note_file(app, note)
+            NoteRevision.create(note=note, body="Before.", author=note.author)
+            NoteOverrideRead.create(note=note, reader=admin, reason="Worried.")
+        make_session(big, parties=[own, other], coaches=[coach, other_coach],
+                     starts_at=datetime(2026, 12, 1, 10) + timedelta(days=i))
+        make_action_point(big, other)
+        make_goal(big, other)
+        for _ in range(3):
+            timeline_record(big, CaseEventKind.ALLOCATION, "Coach allocated.",
+                            actor=coach if i % 2 else other_coach)
+        make_concern(big, other_coach, state=ConcernState.ACKNOWLEDGED)
+    return people, big

@@ -397,18 +397,23 @@ def every_user_and_case(built):
 # --- the checks: each compares one family of list queries with the policy ------------------
 
 def check_fact_helpers(built):
-    """user.actor(), case_facts(), Note.facts() (loading its shares, or given them as the case
-    page does), SafeguardingConcern.facts() and Agreement.facts() tell the policy the same as
-    the data we wrote."""
+    """user.actor(), case_facts() (and case_facts_for(), for many cases at once), Note.facts()
+    (loading its shares, or given them as the case page does), SafeguardingConcern.facts() and
+    Agreement.facts() tell the policy the same as the data we wrote."""
     for user, actor in built.users:
         assert User.get_by_id(user.id).actor() == actor
+    # case_facts_for: every case at once, and each case in a batch of its own (as a party's
+    # pages ask for the cases they are on), gives what case_facts gives.
+    together = queries.case_facts_for(case.row for case in built.cases)
+    assert set(together) == {case.row.id for case in built.cases}
     for case in built.cases:
-        actual = queries.case_facts(case.row)
         # Field by field, so that a fact added later to CaseFacts is not silently compared as
         # its default; every fact the list queries depend on is here.
-        for name in ("case_id", "coach_ids", "party_users", "has_unresolved_concern", "closed",
-                     "kind"):
-            assert getattr(actual, name) == getattr(case.facts, name), (name, case.row.id)
+        for actual in (queries.case_facts(case.row), together[case.row.id],
+                       queries.case_facts_for([case.row])[case.row.id]):
+            for name in ("case_id", "coach_ids", "party_users", "has_unresolved_concern",
+                         "closed", "kind"):
+                assert getattr(actual, name) == getattr(case.facts, name), (name, case.row.id)
         for note_id, facts in case.notes.items():
             assert Note.get_by_id(note_id).facts() == facts
             shares = list(NoteShare.select().where(NoteShare.note == note_id))
@@ -457,6 +462,9 @@ def check_note_workings(built):
         assert ids_of(queries.notes_open_to_override(user, case.row)) == openable, \
             who(actor, case)
         assert ids_of(queries.override_list(user, case.row)) == openable, who(actor, case)
+        # The shares those notes' facts need (loaded at once, not note by note), and only theirs.
+        assert ids_of(queries.override_note_shares(user, case.row)) == \
+            {sid for sid, (nid, _) in case.shares.items() if nid in openable}, who(actor, case)
 
 
 def _share_requests(actor, case, states):
@@ -643,9 +651,17 @@ def check_money_and_contact_columns(built):
         for party in queries.parties_with_contact_visible_to(user, case.row):
             assert ("fee_pence" in party.__data__) is \
                 policy.can_view_own_fee(actor, case.facts, party.id), (who(actor, case), party.id)
-        for agreement in queries.agreements_visible_to(user, case.row):
+        visible = list(queries.agreements_visible_to(user, case.row))
+        one_by_one = set()
+        for agreement in visible:
             for acceptance in queries.agreement_acceptances(agreement):
                 assert not set(CONTACT_COLUMNS) & set(acceptance.party.__data__), who(actor, case)
+                one_by_one.add(acceptance.id)
+        # The same acceptances for all of them at once (as a party's home asks), names only.
+        together = list(queries.agreement_acceptances_of(visible))
+        assert ids_of(together) == one_by_one, who(actor, case)
+        for acceptance in together:
+            assert not set(CONTACT_COLUMNS) & set(acceptance.party.__data__), who(actor, case)
     for user, actor in built.users:
         fresh = User.get_by_id(user.id)
         coordinator = actor.role == Role.COORDINATOR and actor.active

@@ -117,13 +117,12 @@ def new_goal(reference, party_id):
 
 # --- a party's own --------------------------------------------------------------------------
 
-def own_action_points(user):
-    """A party's action points, open first, and the ids of those they may still change."""
+def own_action_points(user, facts=None):
+    """A party's action points, open first, and the ids of those they may still change.
+    `facts`: the facts of the party's cases when the caller has them already (by case id)."""
     points = list(queries.party_action_points(user))
-    actor, facts = user.actor(), {}
-    for point in points:
-        if point.case_id not in facts:
-            facts[point.case_id] = queries.case_facts(point.case)
+    actor, facts = user.actor(), dict(facts or {})
+    facts.update(queries.case_facts_for(p.case for p in points if p.case_id not in facts))
     return {"action_points": points,
             "changeable": {p.id for p in points
                            if policy.can_update_own_action_point(actor, facts[p.case_id], p.facts())}}

@@ -11,6 +11,7 @@ from portal.forms import ConfirmForm
 from portal.htmx import redirect_to
 from portal.mail import MailNotSent
 from portal.models import User
+from portal.pagination import paginate
 from portal.vocab import Role
 
 NOT_SENT = ("The account for {email} is ready, but the invitation email could not be sent. "
@@ -27,15 +28,20 @@ def load_user(user_id):
     return queries.get_or_404(queries.users_visible_to(current_user).where(User.id == user_id))
 
 
+PEOPLE_PER_PAGE = 50
+
+
 @bp.get("/people")
 def people():
-    """Everyone with an account, with invitation and active state."""
-    people = list(queries.users_visible_to(current_user))
+    """Everyone with an account, with invitation and active state, a page at a time."""
+    page = paginate(queries.users_visible_to(current_user), request.args.get("page"),
+                    per_page=PEOPLE_PER_PAGE)
     actor = current_actor()
     may = {person.id: {"deactivate": policy.can_deactivate_user(actor, person.actor()),
                        "reactivate": policy.can_reactivate_user(actor, person.actor())}
-           for person in people}
-    return render_template("admin/people.html", people=people, may=may, confirm=ConfirmForm())
+           for person in page.rows}
+    return render_template("admin/people.html", page=page, people=page.rows, may=may,
+                           confirm=ConfirmForm())
 
 
 @bp.route("/people/invite", methods=["GET", "POST"])

@@ -12,42 +12,75 @@ from portal import policy, queries
 from portal.access import current_actor
 from portal.cases import panels
 from portal.htmx import form_response, is_htmx_request, redirect_to, replace
-from portal.models import Case
+from portal.models import Case, CaseParty
+from portal.pagination import BatchedPage, page_number
+
+# How many of each long list the case page shows at once, newest first (sessions: in date
+# order); the rest are a page link away (`?notes_page=2`), with or without JavaScript.
+PER_PAGE = {"notes": 20, "sessions": 20, "events": 25}
 
 
-def case_context(case, facts):
+def section_pages(args):
+    """The page of each long section a request asks for (junk is the first page)."""
+    return {name: page_number(args.get(f"{name}_page")) for name in PER_PAGE}
+
+
+def case_context(case, facts, pages=None, *, clamp=True):
     """Everything the case page shows, each list from `queries` and each panel's extras from
-    `panels`: the templates only read these values (no template global runs a query)."""
+    `panels`: the templates only read these values (no template global runs a query).
+
+    Every list travels in one statement (`queries.Batch`), so the page runs the same few
+    statements whatever the size of the case; the long ones (notes, sessions, the timeline)
+    are paged, `pages` saying which page of each."""
     actor = current_actor()
-    parties = list(queries.parties_with_contact_visible_to(current_user, case))
-    history = {}
-    for event in queries.consent_history_visible_to(current_user, case):
+    pages = {**dict.fromkeys(PER_PAGE, 1), **(pages or {})}
+    batch = queries.Batch()
+    lists = _reserve_lists(batch, case)
+    shown = {name: BatchedPage(batch, query, pages[name], PER_PAGE[name])
+             for name, query in _long_lists(case).items()}
+    seats = batch.rows(queries.session_seats(shown["sessions"].query))
+    note_rows = panels.note_panel_rows(batch, case, shown["notes"].query)
+    session_rows = panels.session_panel_rows(batch, case, shown["sessions"].query)
+    batch.run()
+    paged = {name: part.page() for name, part in shown.items()}
+    if clamp and any(page.number > page.pages for page in paged.values()):
+        # A page past the end (an old link after notes were deleted, or junk): its last page.
+        return case_context(case, facts, {name: min(page.number, page.pages)
+                                          for name, page in paged.items()}, clamp=False)
+    loaded = {name: part.rows for name, part in lists.items()}
+    parties, notes, sessions = loaded["parties"], paged["notes"].rows, paged["sessions"].rows
+    history, attendees = {}, {}
+    for event in loaded["consent_history"]:
         history.setdefault(event.party_id, []).append(event)
-    sessions = list(queries.sessions_visible_to(current_user, case))
-    attendees = {}
-    for seat in queries.session_seats(s.id for s in sessions):
+    for seat in seats.rows:
         attendees.setdefault(seat.session_id, []).append(seat)
-    notes = list(queries.notes_visible_to(current_user, case))
-    action_points = list(queries.action_points_visible_to(current_user, case))
     return {
         "case": case,
         "facts": facts,
+        "parent_case": next(iter(loaded["parent_case"]), None),
         "parties": parties,
         "consent_history": history,
-        "coaches": list(queries.current_coaches(case)),
+        "coaches": loaded["coaches"],
         "sessions": sessions,
+        "sessions_page": paged["sessions"],
         "attendees": attendees,
         "notes": notes,
-        "note_panel": panels.note_panel(case, facts, notes),
-        "session_panel": panels.session_panel(case, sessions),
-        "action_points": action_points,
-        "changeable_action_points": panels.changeable_action_points(facts, action_points),
-        "invitations_waiting": panels.invitations_waiting(parties),
-        "goals": list(queries.goals_visible_to(current_user, case)),
-        "concerns": list(queries.concerns_on_case(current_user, case)),
-        "events": list(queries.case_events_visible_to(current_user, case)),
-        "agreements": list(queries.agreement_versions_visible_to(current_user, case)),
-        "follow_on_cases": list(queries.cases_visible_to(current_user).where(Case.parent_case == case.id)),
+        "notes_page": paged["notes"],
+        "note_panel": panels.note_panel(case, facts, notes, note_rows),
+        "session_panel": panels.session_panel(case, sessions, session_rows),
+        "action_points": loaded["action_points"],
+        "changeable_action_points": panels.changeable_action_points(facts, loaded["action_points"]),
+        "invitations_waiting": panels.invitations_waiting(parties, loaded["waiting"]),
+        "goals": loaded["goals"],
+        "concerns": loaded["concerns"],
+        "events": paged["events"].rows,
+        "events_page": paged["events"],
+        # The case page's address with the page of each section now on show (the first is
+        # the default), so that a section's pager keeps the others where they are.
+        "page_args": {"reference": case.reference,
+                      **{f"{name}_page": page.number for name, page in paged.items() if page.number > 1}},
+        "agreements": loaded["agreements"],
+        "follow_on_cases": loaded["follow_on_cases"],
         "may": {
             "run": policy.can_run_case(actor, facts),
             "change": policy.can_change_case(actor, facts),
@@ -60,6 +93,33 @@ def case_context(case, facts):
             "draft_agreement": policy.can_draft_agreement(actor, facts),
         },
         "schemes": current_app.config["FUNDING_SCHEMES"],
+    }
+
+
+def _reserve_lists(batch, case):
+    """The case page's short lists, reserved in `batch`."""
+    parties = queries.parties_with_contact_visible_to(current_user, case)
+    return {
+        "parties": batch.rows(parties),
+        "consent_history": batch.rows(queries.consent_history_visible_to(current_user, case)),
+        "coaches": batch.rows(queries.current_coaches(case)),
+        "action_points": batch.rows(queries.action_points_visible_to(current_user, case)),
+        "goals": batch.rows(queries.goals_visible_to(current_user, case)),
+        "concerns": batch.rows(queries.concerns_on_case(current_user, case)),
+        "agreements": batch.rows(queries.agreement_versions_visible_to(current_user, case)),
+        "follow_on_cases": batch.rows(queries.cases_visible_to(current_user)
+                                      .where(Case.parent_case == case.id)),
+        "parent_case": batch.rows(queries.parent_case_of(case)),
+        "waiting": batch.rows(panels.waiting_accounts(parties.select(CaseParty.user).order_by())),
+    }
+
+
+def _long_lists(case):
+    """The case page's long lists, which it shows a page at a time."""
+    return {
+        "notes": queries.notes_visible_to(current_user, case),
+        "sessions": queries.sessions_visible_to(current_user, case),
+        "events": queries.case_events_visible_to(current_user, case),
     }
 
 

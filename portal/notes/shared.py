@@ -12,9 +12,10 @@ from portal import policy, queries
 from portal.access import current_actor, role_required
 from portal.forms import ConfirmForm
 from portal.htmx import redirect_to, render
-from portal.models import NoteFile, NoteShare
+from portal.models import Note, NoteFile, NoteShare
 from portal.notes import bp, service
 from portal.notes.routes import send_note_file
+from portal.pagination import BatchedPage, page_number
 from portal.vocab import Role, ShareConsentMethod, ShareState
 
 ANSWERS = {"agree": ShareState.GIVEN, "refuse": ShareState.REFUSED,
@@ -33,21 +34,39 @@ def _by_note(rows):
     return grouped
 
 
+SHARED_PER_PAGE = 20
+
+
 @bp.get("/shared")
 @role_required(Role.PARTY)
 def shared():
-    """Notes and summaries shared with you, newest first; questions waiting for your answer."""
-    requests_ = list(queries.share_requests_for(current_user))
-    agreed = list(queries.share_requests_for(current_user, (ShareState.GIVEN,)))
-    notes = list(queries.notes_shared_with(current_user))
+    """Notes and summaries shared with you, newest first and a page at a time; questions
+    waiting for your answer. Every list comes in one statement."""
+    return _shared_page(page_number(request.args.get("page")))
+
+
+def _shared_page(number, *, clamp=True):
+    batch = queries.Batch()
+    requests_ = batch.rows(queries.share_requests_for(current_user))
+    agreed = batch.rows(queries.share_requests_for(current_user, (ShareState.GIVEN,)))
+    notes = BatchedPage(batch, queries.notes_shared_with(current_user), number, SHARED_PER_PAGE)
+    files = batch.rows(queries.files_shared_with(current_user)
+                       .where(NoteFile.note.in_(notes.query.select(Note.id))))
+    request_files = batch.rows(queries.files_of_share_requests_for(current_user))
+    records = batch.rows(queries.own_party_records(current_user))
+    batch.run()
+    page = notes.page()
+    if clamp and page.number > page.pages:
+        return _shared_page(page.pages, clamp=False)
     return render(
         "notes/shared.html",
-        notes=notes,
-        changed={n.id for n in notes if (n.updated_at - n.created_at).total_seconds() > 60},
-        files=_by_note(queries.files_shared_with(current_user)),
-        requests=requests_, agreed=agreed,
-        request_files=_by_note(queries.files_of_share_requests_for(current_user)),
-        my_party_ids={record.id for record in queries.own_party_records(current_user)},
+        notes=page.rows,
+        page=page,
+        changed={n.id for n in page.rows if (n.updated_at - n.created_at).total_seconds() > 60},
+        files=_by_note(files.rows),
+        requests=requests_.rows, agreed=agreed.rows,
+        request_files=_by_note(request_files.rows),
+        my_party_ids={record.id for record in records.rows},
         form=ConfirmForm())
 
 

@@ -7,7 +7,9 @@ generated data, for every role.
 
 One module per area (`cases`, `people`, `notes`, `sessions`, `action_points`, `safeguarding`,
 `agreements`, `referrals`, `audit`); the scopes several of them share (roles, a coach's cases,
-a user's party records, the columns some users are not given) are in `_scopes`. Callers import
+a user's party records, the columns some users are not given) are in `_scopes`. `Batch` (in
+`batch`) sends several of these queries to the database as one statement, for a page of many
+lists; it changes how they travel, never what they select. Callers import
 the package, `from portal import queries; queries.notes_visible_to(user, case)`, which names
 every public query here.
 """
@@ -22,6 +24,7 @@ from portal.queries._scopes import (
 from portal.queries.action_points import action_points_visible_to, goals_visible_to, party_action_points, party_goals
 from portal.queries.agreements import (
     agreement_acceptances,
+    agreement_acceptances_of,
     agreement_change_requests_visible_to,
     agreement_reviews,
     agreement_versions_visible_to,
@@ -31,13 +34,16 @@ from portal.queries.agreements import (
     previous_version_visible_to,
 )
 from portal.queries.audit import audit_event_kinds_visible_to, audit_events_visible_to
+from portal.queries.batch import Batch
 from portal.queries.cases import (
     case_events_visible_to,
     case_facts,
+    case_facts_for,
     cases_managed_by,
     cases_visible_to,
     coach_case_list,
     current_coaches,
+    parent_case_of,
 )
 from portal.queries.notes import (
     FILE_COLUMNS_WITHOUT_NAME,
@@ -52,6 +58,7 @@ from portal.queries.notes import (
     notes_shared_with,
     notes_visible_to,
     override_list,
+    override_note_shares,
     override_reads_visible_to,
     share_requests_for,
 )
@@ -72,11 +79,14 @@ from portal.queries.safeguarding import (
     open_concern_count_for,
 )
 from portal.queries.sessions import (
+    allowance_sessions,
     allowance_used,
+    coach_names_by_session,
     coach_sessions,
     own_sessions,
     party_sessions,
     session_coach_names,
+    session_coaches_of,
     session_seats,
     sessions_visible_to,
 )
@@ -84,9 +94,11 @@ from portal.queries.sessions import (
 __all__ = [
     # shared
     "CASE_COLUMNS_WITHOUT_FUNDING", "PARTY_COLUMNS_WITHOUT_FEE", "PARTY_NAME_COLUMNS", "get_or_404",
+    # several queries in one statement
+    "Batch",
     # cases
-    "case_events_visible_to", "case_facts", "cases_managed_by", "cases_visible_to",
-    "coach_case_list", "current_coaches",
+    "case_events_visible_to", "case_facts", "case_facts_for", "cases_managed_by", "cases_visible_to",
+    "coach_case_list", "current_coaches", "parent_case_of",
     # people
     "consent_history_visible_to", "own_party_records", "parties_with_contact_visible_to",
     "users_visible_to",
@@ -95,17 +107,18 @@ __all__ = [
     "files_shared_with", "note_authors_visible_to", "note_files_visible_to",
     "note_revisions_visible_to",
     "note_shares_visible_to", "notes_open_to_override", "notes_shared_with", "notes_visible_to",
-    "override_list", "override_reads_visible_to", "share_requests_for",
+    "override_list", "override_note_shares", "override_reads_visible_to", "share_requests_for",
     # sessions
-    "allowance_used", "coach_sessions", "own_sessions", "party_sessions", "session_coach_names",
-    "session_seats", "sessions_visible_to",
+    "allowance_sessions", "allowance_used", "coach_names_by_session", "coach_sessions",
+    "own_sessions", "party_sessions", "session_coach_names", "session_coaches_of", "session_seats",
+    "sessions_visible_to",
     # action points and goals
     "action_points_visible_to", "goals_visible_to", "party_action_points", "party_goals",
     # safeguarding
     "CONCERN_STATUS_FILTERS", "concern_dashboard", "concern_events_visible_to", "concern_raisers",
     "concerns_on_case", "concerns_visible_to", "open_concern_count_for",
     # agreements
-    "agreement_acceptances", "agreement_change_requests_visible_to", "agreement_reviews",
+    "agreement_acceptances", "agreement_acceptances_of", "agreement_change_requests_visible_to", "agreement_reviews",
     "agreement_versions_visible_to", "agreements_visible_to", "newer_version_visible_to",
     "party_agreements", "previous_version_visible_to",
     # referrals

@@ -3,6 +3,8 @@ the coordinators' and coaches' review list."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from peewee import ModelSelect
 
 from portal import policy
@@ -72,6 +74,20 @@ def agreement_acceptances(agreement: Agreement) -> ModelSelect[AgreementAcceptan
             .where(AgreementAcceptance.agreement == agreement.id,
                    AgreementAcceptance.version == agreement.version)
             .order_by(AgreementAcceptance.accepted_at, AgreementAcceptance.id))
+
+
+def agreement_acceptances_of(agreements: Iterable[Agreement]) -> ModelSelect[AgreementAcceptance]:
+    """`agreement_acceptances` of many agreements (each of its own version) in one query, by
+    agreement: for a list of agreements the user may already see."""
+    return (AgreementAcceptance
+            .select(AgreementAcceptance, *PARTY_NAME_COLUMNS)
+            .join(CaseParty)
+            .switch(AgreementAcceptance)
+            .join(Agreement)
+            .where(AgreementAcceptance.agreement.in_([a.id for a in agreements]),
+                   AgreementAcceptance.version == Agreement.version)
+            .order_by(AgreementAcceptance.agreement, AgreementAcceptance.accepted_at,
+                      AgreementAcceptance.id))
 
 
 def agreement_change_requests_visible_to(user: User,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from peewee import JOIN, ModelSelect, fn
+from collections.abc import Iterable
+
+from peewee import JOIN, ModelSelect, Value, fn
 
 from portal import policy
 from portal.models import Case, CaseEvent, CaseParty, CoachAllocation, SafeguardingConcern, User
@@ -30,15 +32,52 @@ def cases_managed_by(user: User) -> ModelSelect[Case]:
 
 
 def case_facts(case: Case) -> policy.CaseFacts:
-    """What `portal.policy` needs to know about a case, in three small queries."""
-    coach_ids = frozenset(
-        a.coach_id for a in CoachAllocation.current().where(CoachAllocation.case == case.id))
-    party_users = {p.id: p.user_id for p in
-                   CaseParty.select(CaseParty.id, CaseParty.user).where(CaseParty.case == case.id)}
-    unresolved = SafeguardingConcern.unresolved().where(SafeguardingConcern.case == case.id).exists()
-    return policy.CaseFacts(case_id=case.id, coach_ids=coach_ids, party_users=party_users,
-                            has_unresolved_concern=unresolved, closed=case.is_closed,
-                            kind=case.kind)
+    """What `portal.policy` needs to know about a case, in one statement."""
+    return case_facts_for([case])[case.id]
+
+
+# What each row of `case_facts_for`'s statement is about.
+_COACH, _PARTY, _CONCERN = "coach", "party", "concern"
+
+
+def case_facts_for(cases: Iterable[Case]) -> dict[int, policy.CaseFacts]:
+    """`case_facts` of many cases (each loaded with its status and kind), by case id, in one
+    statement however many there are: the current coaches, the parties (with their accounts) and
+    the unresolved concerns of all of them, as one UNION ALL of (case, what, id, account)."""
+    by_id = {case.id: case for case in cases}
+    if not by_id:
+        return {}
+    ids = list(by_id)
+    coaches = (CoachAllocation.current()
+               .select(CoachAllocation.case, Value(_COACH), CoachAllocation.coach, Value(None))
+               .where(CoachAllocation.case.in_(ids)))
+    parties = (CaseParty
+               .select(CaseParty.case, Value(_PARTY), CaseParty.id, CaseParty.user)
+               .where(CaseParty.case.in_(ids)))
+    concerns = (SafeguardingConcern.unresolved()
+                .select(SafeguardingConcern.case, Value(_CONCERN), SafeguardingConcern.id, Value(None))
+                .where(SafeguardingConcern.case.in_(ids)))
+    coach_ids: dict[int, set[int]] = {case_id: set() for case_id in ids}
+    party_users: dict[int, dict[int, int | None]] = {case_id: {} for case_id in ids}
+    unresolved: set[int] = set()
+    for case_id, what, row_id, account in (coaches + parties + concerns).tuples():
+        if what == _COACH:
+            coach_ids[case_id].add(row_id)
+        elif what == _PARTY:
+            party_users[case_id][row_id] = account
+        else:
+            unresolved.add(case_id)
+    return {case_id: policy.CaseFacts(case_id=case_id, coach_ids=frozenset(coach_ids[case_id]),
+                                      party_users=party_users[case_id],
+                                      has_unresolved_concern=case_id in unresolved,
+                                      closed=case.is_closed, kind=case.kind)
+            for case_id, case in by_id.items()}
+
+
+def parent_case_of(case: Case) -> ModelSelect[Case]:
+    """The case this one follows on from (one row or none): its reference only, which the case
+    itself names to whoever may see it."""
+    return Case.select(Case.id, Case.reference).where(Case.id == case.parent_case_id)
 
 
 def current_coaches(case: Case) -> ModelSelect[User]:
@@ -51,8 +90,12 @@ def current_coaches(case: Case) -> ModelSelect[User]:
 
 
 def case_events_visible_to(user: User, case: Case) -> ModelSelect[CaseEvent]:
-    """The case timeline, newest first: staff on the case; money matters for coordinators only."""
-    query = CaseEvent.select().where(CaseEvent.case == case.id)
+    """The case timeline, newest first: staff on the case; money matters for coordinators only.
+    Who did each (their name only) comes with it, rather than a query per entry."""
+    query = (CaseEvent
+             .select(CaseEvent, User.id, User.name)
+             .join(User, JOIN.LEFT_OUTER, on=(CaseEvent.actor == User.id))
+             .where(CaseEvent.case == case.id))
     if has_role(user, Role.COORDINATOR):
         pass
     elif has_role(user, Role.COACH):

@@ -215,6 +215,16 @@ def override_list(user: User, case: Case) -> ModelSelect[Note]:
             .objects())
 
 
+def override_note_shares(user: User, case: Case) -> ModelSelect[NoteShare]:
+    """The shares of the notes the override may open, for those notes' facts (the policy's
+    "could not otherwise read" depends on them): which party and in what state, nothing else,
+    and never shown. All at once, so that the override list is not a query per note."""
+    return (NoteShare
+            .select(NoteShare.id, NoteShare.note, NoteShare.party, NoteShare.state)
+            .where(NoteShare.note.in_(_ids_of(notes_open_to_override(user, case))))
+            .order_by(NoteShare.note, NoteShare.id))
+
+
 def note_authors_visible_to(user: User, case: Case) -> ModelSelect[User]:
     """Who wrote the notes on `case` the user may read or that the override may open for them
     (a safeguarding lead is told who wrote those): ids and names only."""

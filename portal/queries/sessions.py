@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeAlias
 
 from peewee import Case as SqlCase
 from peewee import ColumnBase, ModelSelect
@@ -15,12 +16,16 @@ from portal.vocab import Role, SessionKind, SessionMode, SessionStatus
 ALLOWANCE_KINDS = frozenset({SessionKind.COACHING, SessionKind.POST_MEDIATION_COACHING})
 
 
-def allowance_used(case: Case) -> int:
+def allowance_sessions(case: Case) -> ModelSelect[CaseSession]:
     """Coaching sessions on the case that count against its allowance (all but cancelled)."""
-    return (CaseSession.select()
+    return (CaseSession.select(CaseSession.id)
             .where(CaseSession.case == case.id, CaseSession.kind.in_(ALLOWANCE_KINDS),
-                   CaseSession.status != SessionStatus.CANCELLED)
-            .count())
+                   CaseSession.status != SessionStatus.CANCELLED))
+
+
+def allowance_used(case: Case) -> int:
+    """How many of the case's coaching allowance its sessions have used."""
+    return allowance_sessions(case).count()
 
 
 def _session_columns_for_parties() -> list[ColumnBase]:
@@ -85,22 +90,44 @@ def own_sessions(user: User) -> ModelSelect[CaseSession]:
     return coach_sessions(user)
 
 
-def session_seats(session_ids: Iterable[int]) -> ModelSelect[SessionAttendee]:
+# Sessions already visible to the user: their ids, or the query that gave them (then the
+# attendees and coaches of every session it gives, or of the page of them it gives, come in the
+# same statement as the sessions when a page loads them together, see `queries.Batch`).
+Sessions: TypeAlias = "Iterable[int] | ModelSelect[CaseSession]"
+
+
+def _ids_of_sessions(sessions: Sessions) -> list[int] | ModelSelect[CaseSession]:
+    if isinstance(sessions, ModelSelect):
+        return sessions.select(CaseSession.id)
+    return list(sessions)
+
+
+def session_seats(sessions: Sessions) -> ModelSelect[SessionAttendee]:
     """The attendees (with their party records) of already-visible sessions."""
     return (SessionAttendee
             .select(SessionAttendee, CaseParty)
             .join(CaseParty)
-            .where(SessionAttendee.session.in_(list(session_ids)))
+            .where(SessionAttendee.session.in_(_ids_of_sessions(sessions)))
             .order_by(SessionAttendee.id))
 
 
-def session_coach_names(session_ids: Iterable[int]) -> dict[int, list[str]]:
-    """session id -> names of its coaches, for already-visible sessions."""
+def session_coaches_of(sessions: Sessions) -> ModelSelect[SessionCoach]:
+    """The coaches (names only) of already-visible sessions, by name."""
+    return (SessionCoach
+            .select(SessionCoach.session, User.id, User.name)
+            .join(User)
+            .where(SessionCoach.session.in_(_ids_of_sessions(sessions)))
+            .order_by(User.name, SessionCoach.id))
+
+
+def coach_names_by_session(seats: Iterable[SessionCoach]) -> dict[int, list[str]]:
+    """session id -> names of its coaches, from `session_coaches_of`'s rows."""
     names: dict[int, list[str]] = {}
-    for seat in (SessionCoach
-                 .select(SessionCoach.session, User.name)
-                 .join(User)
-                 .where(SessionCoach.session.in_(list(session_ids)))
-                 .order_by(User.name)):
+    for seat in seats:
         names.setdefault(seat.session_id, []).append(seat.coach.name)
     return names
+
+
+def session_coach_names(sessions: Sessions) -> dict[int, list[str]]:
+    """session id -> names of its coaches, for already-visible sessions."""
+    return coach_names_by_session(session_coaches_of(sessions))

@@ -187,3 +187,69 @@ def test_every_page_fits_320px_and_passes_axe(browser_context_factory, live_serv
         queue.extend(links_on(page, live_server))
     assert not problems, "\n".join(problems)
     assert len(shapes) >= {Role.PARTY: 3, Role.COACH: 10, Role.COORDINATOR: 20}[role], shapes
+
+
+# --- long lists, paged ----------------------------------------------------------------------
+
+def make_the_mediation_case_long():
+    """30 more notes, sessions and timeline entries on the demo coach's mediation case, and 60
+    more accounts: every pager shows. Returns the case's reference."""
+    from datetime import datetime, timedelta
+
+    from portal.db import database
+    from portal.models import Case, CaseParty, User
+    from portal.timeline import record
+    from portal.vocab import Audience, CaseEventKind, CaseKind
+    from tests.factories import make_note, make_session, make_user
+
+    with database.connection_context():
+        case = Case.get(Case.kind == CaseKind.MEDIATION)
+        coach = User.get(User.email == DEMO_ACCOUNTS[Role.COACH])
+        parties = list(CaseParty.select().where(CaseParty.case == case.id))
+        for n in range(30):
+            make_note(case, coach, Audience.STAFF, body=f"Long case note {n:02d}.")
+            make_session(case, parties=parties, coaches=[coach],
+                         starts_at=datetime(2027, 1, 4, 10) + timedelta(days=n))
+            record(case, CaseEventKind.CONSENT, f"Long case entry {n:02d}.", actor=coach)
+        for n in range(60):
+            make_user(Role.PARTY, name=f"Extra Person {n:02d}")
+        return case.reference
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_paged_sections_of_the_case_page_fit_a_narrow_screen_and_lead_to_every_item(
+        browser_context_factory, javascript):
+    reference = make_the_mediation_case_long()
+    page = browser_context_factory(viewport=NARROW, is_mobile=True, has_touch=True,
+                                   java_script_enabled=javascript)
+    if not javascript:
+        page.accord_javascript_off = True
+    sign_in(page, DEMO_ACCOUNTS[Role.COACH])
+    page.goto(f"/cases/{reference}")
+    expect(page.get_by_text("Long case note 29.")).to_be_visible()
+    expect(page.get_by_text("Long case note 00.")).to_have_count(0)
+    for what in ("notes", "sessions", "the timeline"):
+        expect(page.get_by_role("navigation", name=f"Pages of {what}")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    if javascript:
+        assert_accessible(page)
+    page.get_by_role("navigation", name="Pages of notes").get_by_role("link", name="Next page").click()
+    expect(page.get_by_text("Long case note 00.")).to_be_visible()
+    assert "notes_page=2" in page.url and page.url.endswith("#notes")
+    assert_no_horizontal_scroll(page)
+    if javascript:
+        assert_accessible(page)
+
+
+def test_the_people_page_is_paged_and_fits_a_narrow_screen(browser_context_factory):
+    make_the_mediation_case_long()
+    page = browser_context_factory(viewport=NARROW, is_mobile=True, has_touch=True)
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
+    page.goto("/admin/people")
+    expect(page.locator("tbody tr")).to_have_count(50)
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Next page").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("People")
+    expect(page.get_by_text("Page 2 of")).to_be_visible()
+    assert_accessible(page)

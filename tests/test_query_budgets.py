@@ -1,0 +1,80 @@
+"""Query budgets (issue 12): every hot page runs a fixed number of SQL statements whatever the
+size of the data, with no statement per row. Each page is loaded on a small service and on one
+ten times larger; the count is the same on both, exactly the count written here, and within the
+page's budget: 8 for a list page, 12 for the case page. Everything the request runs is counted,
+loading the signed-in user and the navigation's count included.
+
+A page that needs more does not get a larger budget: it runs fewer statements (`queries.Batch`
+sends many lists as one)."""
+
+import contextlib
+
+import pytest
+
+from portal.db import database
+from tests.conftest import enter_as
+from tests.factories import make_busy_service
+
+LIST_PAGE = 8
+CASE_PAGE = 12
+
+# (page, who, address, budget, statements it runs)
+PAGES = [
+    ("coordinator's home", "admin", "/coordinator", LIST_PAGE, 6),
+    ("referral queue", "admin", "/referrals", LIST_PAGE, 4),
+    ("safeguarding dashboard", "admin", "/safeguarding", LIST_PAGE, 5),
+    ("people", "admin", "/admin/people", LIST_PAGE, 4),
+    ("audit trail", "admin", "/admin/audit", LIST_PAGE, 5),
+    ("case page, coordinator", "admin", "/cases/{big}", CASE_PAGE, 5),
+    ("case page, second pages", "admin", "/cases/{big}?notes_page=2&events_page=2", CASE_PAGE, 5),
+    ("coach's home", "coach", "/coach", LIST_PAGE, 4),
+    ("case page, coach", "coach", "/cases/{big}", CASE_PAGE, 4),
+    ("party's home", "party", "/party", LIST_PAGE, 7),
+    ("your action points", "party", "/action-points", LIST_PAGE, 4),
+    ("shared with you", "party", "/shared", LIST_PAGE, 2),
+]
+
+
+@contextlib.contextmanager
+def counting_statements():
+    """Every SQL statement run inside the block, in order."""
+    seen = []
+    real = database.obj  # the proxy's database: the proxy itself takes no attributes
+    execute_sql = real.execute_sql
+
+    def counting(sql, *args, **kwargs):
+        seen.append(sql)
+        return execute_sql(sql, *args, **kwargs)
+
+    real.execute_sql = counting
+    try:
+        yield seen
+    finally:
+        del real.execute_sql
+
+
+def statements_of_every_page(app, size):
+    """{page: the statements its request ran}, on a service of `size` (added to the database)."""
+    with database.atomic():
+        people, big = make_busy_service(app, size)
+    found = {}
+    for name, who, address, _, _ in PAGES:
+        client = enter_as(app.test_client(), people[who])
+        with counting_statements() as seen:
+            response = client.get(address.format(big=big.reference))
+        assert response.status_code == 200, (name, response.status_code)
+        found[name] = seen
+    return found
+
+
+@pytest.fixture
+def small_and_large(app):
+    return statements_of_every_page(app, 1), statements_of_every_page(app, 10)
+
+
+def test_every_hot_page_runs_the_same_statements_at_ten_times_the_size(small_and_large):
+    small, large = small_and_large
+    for name, _, _, budget, expected in PAGES:
+        assert len(small[name]) == len(large[name]), (name, large[name])
+        assert len(large[name]) <= budget, (name, large[name])
+        assert len(large[name]) == expected, (name, large[name])
