@@ -9,7 +9,17 @@ here.
 import secrets
 from datetime import UTC, datetime
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    fn,
+)
 
 from portal import policy
 from portal.db import database
@@ -56,9 +66,12 @@ def new_session_token():
 
 
 def next_reference(model, prefix):
-    """<prefix><number>, numbered from 1 for each prefix (the unique index catches a race)."""
+    """<prefix><number>, numbered from 1 for each prefix (the unique index catches a race).
+
+    Numbers have at least four digits and grow past them: the longest reference is the highest
+    (as text, AC-2026-9999 sorts after AC-2026-10000)."""
     last = (model.select(model.reference).where(model.reference.startswith(prefix))
-            .order_by(model.reference.desc()).first())
+            .order_by(fn.LENGTH(model.reference).desc(), model.reference.desc()).first())
     number = int(last.reference.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"
 

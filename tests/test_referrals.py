@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from portal.models import AccountToken, Case, CaseEvent, CaseParty, Referral, ReferralPerson, User
+from portal.models import AccountToken, Case, CaseEvent, CaseParty, Referral, ReferralPerson, User, utcnow
 from portal.vocab import Role
-from tests.factories import make_user
+from tests.factories import make_case, make_user
 
 GOOD = {
     "source": "self",
@@ -190,3 +190,19 @@ def test_an_existing_party_account_is_linked_not_invited_again(make_browser, bro
     assert party.user_id == existing.id
     assert outbox() == []
     assert User.select().where(User.email == "robin@example.org").count() == 1
+
+
+def test_references_keep_counting_past_four_digits(make_browser, browser):
+    """A busy service opens more than 9999 cases a year: the next number follows the highest,
+    not the one that sorts last as text."""
+    year = utcnow().year
+    for number in (9999, 10000):
+        make_case(reference=f"AC-{year}-{number}")
+        Referral.create(reference=f"RF-{year}-{number}", source="self", dispute_type="other",
+                        description="Earlier.", urgency="routine")
+    referral = make_referral(browser)
+    assert referral.reference == f"RF-{year}-10001"
+    coordinator = make_browser()
+    coordinator.enter_as(make_user(Role.COORDINATOR))
+    coordinator.submit(f"/referrals/{referral.reference}", {"decision": "mediation"})
+    assert Case.select().order_by(Case.id.desc()).first().reference == f"AC-{year}-10001"
