@@ -28,11 +28,15 @@ chunks it finished.
 The same --seed makes the same cases (on the same database and day).
 """
 
+import csv
+import io
 import math
 import random
+from bisect import bisect
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from itertools import accumulate
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -188,6 +192,9 @@ TOPICS = {
                         "the running of the residents' association"),
 }
 DISPUTES = {DisputeType.NEIGHBOUR: 45, DisputeType.WORKPLACE: 20, DisputeType.FAMILY: 25, DisputeType.OTHER: 10}
+URGENCIES = {Urgency.ROUTINE: 70, Urgency.SOON: 22, Urgency.URGENT: 8}
+# The way of contacting a party that is not safe for them ("": any way is).
+UNSAFE_ROUTES = {"": 80, UnsafeRoute.PHONE: 8, UnsafeRoute.EMAIL: 6, UnsafeRoute.POST: 6}
 
 # Note texts by audience; {a} and {b} are the parties' first names, {topic} what it is about.
 NOTE_TEXTS = {
@@ -237,19 +244,19 @@ CONCERN_TEXTS = ("{a} said they sometimes feel unsafe at home.", "{a} talked abo
                  "Threats were written on {a}'s door last week.")
 
 
-def weighted(rng, weights):
-    return rng.choices(tuple(weights), tuple(weights.values()))[0]
-
-
 class Mix:
     """Draws from `weights`, but gives each value once, in order, before chance takes over: a
-    small run still has every stage, outcome, audience and state."""
+    small run still has every stage, outcome, audience and state (`fair=False`: chance only)."""
 
-    def __init__(self, rng, weights):
-        self.rng, self.weights, self.unseen = rng, weights, list(weights)
+    def __init__(self, rng, weights, fair=True):
+        self.rng, self.values, self.unseen = rng, list(weights), list(weights) if fair else []
+        self.cumulative = list(accumulate(weights.values()))
 
     def draw(self):
-        return self.unseen.pop(0) if self.unseen else weighted(self.rng, self.weights)
+        if self.unseen:
+            return self.unseen.pop(0)
+        # rng.choices, without adding up the weights again on every call.
+        return self.values[bisect(self.cumulative, self.rng.random() * self.cumulative[-1])]
 
 
 # --- who is who -----------------------------------------------------------------------------
@@ -342,6 +349,8 @@ class Bulk:
             ("under way", AGREEMENTS_UNDER_WAY), ("resolved", AGREEMENTS_RESOLVED),
             ("kind", {CaseKind.MEDIATION: 65, CaseKind.COACHING: 35}),
         )}
+        self.mixes.update({name: Mix(self.rng, weights, fair=False) for name, weights in (
+            ("dispute", DISPUTES), ("urgency", URGENCIES), ("unsafe route", UNSAFE_ROUTES))})
 
     def draw(self, mix):
         return self.mixes[mix].draw()
@@ -388,6 +397,10 @@ class Bulk:
     def local_day(self, moment):
         return moment.replace(tzinfo=UTC).astimezone(self.zone).date()
 
+    def date_time(self, moment):
+        """As `times.date_time` shows it (without asking the app for the zone every time)."""
+        return moment.replace(tzinfo=UTC).astimezone(self.zone).strftime(times.FORMATS["date_time"])
+
     def next_reference(self, model, year):
         prefix = f"{'AC' if model is Case else 'RF'}-{year}-"
         if prefix not in self.numbers:
@@ -421,7 +434,6 @@ TABLES = (User, Referral, ReferralPerson, Case, CaseParty, ConsentEvent, CoachAl
           SessionCoach, SessionAttendee, Note, NoteRevision, NoteShare, NoteOverrideRead,
           SafeguardingConcern, ConcernEvent, Agreement, AgreementIssue, AgreementTerm,
           AgreementAcceptance, AgreementChangeRequest, ActionPoint, Goal, CaseEvent, AuditEvent)
-ROWS_PER_STATEMENT = 1000
 
 
 class Table:
@@ -434,8 +446,9 @@ class Table:
         self.defaults = {f.name: f.default for f in fields if not callable(f.default)}
         self.made_defaults = [(f.name, f.default) for f in fields if callable(f.default)]
         self.as_tuple = itemgetter(*(f.name for f in fields))
-        self.insert_into = (f'INSERT INTO "{model._meta.table_name}" '
-                            f'({", ".join(chr(34) + f.column_name + chr(34) for f in fields)})')
+        self.name = f'"{model._meta.table_name}"'
+        self.columns = ", ".join(f'"{f.column_name}"' for f in fields)
+        self.not_null = ", ".join(f'"{f.column_name}"' for f in fields if not f.null)
 
     def add(self, values):
         row = {**self.defaults, **values}
@@ -445,18 +458,24 @@ class Table:
         self.rows.append(row)
 
     def write(self):
-        """The rows, given to the driver's own many-row insert a thousand at a time. (peewee's
-        `insert_many` builds a node for every value and spent three quarters of a run turning
-        them into SQL text: the driver does the same in C.) Values go to the driver as peewee
-        would pass them: numbers, strings (vocabulary members are strings), dates and times."""
+        """Every row, in one statement (the driver's own, not peewee's: `insert_many` builds a
+        node for every value and spent three quarters of a run turning them into SQL text).
+        Values go to the driver as peewee would pass them: numbers, strings (vocabulary
+        members are strings), dates and times, None."""
         tuples = [self.as_tuple(row) for row in self.rows]
         cursor = database.cursor()
         if is_sqlite():
             placeholders = ", ".join("?" * len(tuples[0]))
-            cursor.executemany(f"{self.insert_into} VALUES ({placeholders})", tuples)
-        else:
-            from psycopg2.extras import execute_values
-            execute_values(cursor, f"{self.insert_into} VALUES %s", tuples, page_size=ROWS_PER_STATEMENT)
+            cursor.executemany(f"INSERT INTO {self.name} ({self.columns}) VALUES ({placeholders})", tuples)
+            return
+        # PostgreSQL's COPY loads rows several times faster than INSERT. In its CSV form an
+        # empty field is NULL, and '' in a column that may not be NULL: the rows never hold ''
+        # where NULL is allowed, nor None where it is not.
+        text = io.StringIO()
+        csv.writer(text).writerows(tuples)
+        text.seek(0)
+        cursor.copy_expert(f"COPY {self.name} ({self.columns}) FROM STDIN "
+                           f"WITH (FORMAT csv, FORCE_NOT_NULL ({self.not_null}))", text)
 
 
 class Batch:
@@ -664,7 +683,7 @@ def _intake(bulk, items):
 
 def _unaccepted_referral(bulk, status, at):
     """A referral declined at triage, or new and waiting in the queue."""
-    dispute = weighted(bulk.rng, DISPUTES)
+    dispute = bulk.draw("dispute")
     referral, _ = _referral(bulk, dispute, bulk.rng.choice(TOPICS[dispute]), at, status)
     for _ in range(bulk.rng.choice((1, 2, 2))):
         bulk.add(ReferralPerson, referral=referral, name=bulk.name(), phone=bulk.phone(), address=bulk.address())
@@ -687,7 +706,7 @@ def _referral(bulk, dispute, topic, at, status, triaged_by=None, triaged_at=None
         referrer_name=bulk.name() if agency else None,
         referrer_contact=f"referrals{rng.randint(1, 99)}@agency.example.org" if agency else None,
         dispute_type=dispute, description=f"A long-running disagreement about {topic}.",
-        urgency=rng.choices(list(Urgency), (70, 22, 8))[0],
+        urgency=bulk.draw("urgency"),
         safety_worry="One of them mentioned threats." if rng.random() < 0.05 else "",
         status=status,
         decline_reason="Outside the area we serve." if status == ReferralStatus.DECLINED else None,
@@ -704,7 +723,7 @@ def _case(bulk, case):
     rng = bulk.rng
     coordinator = rng.choice(bulk.coordinators)
     case.parent = _parent_for(bulk, case)
-    case.dispute = case.parent.dispute if case.parent else weighted(rng, DISPUTES)
+    case.dispute = case.parent.dispute if case.parent else bulk.draw("dispute")
     case.topic = case.parent.topic if case.parent else rng.choice(TOPICS[case.dispute])
     case.until = case.closed_at - timedelta(days=1) if case.closed_at else bulk.now
     referral = reference = None
@@ -789,7 +808,7 @@ def _parties(bulk, case, referral, coordinator):
             phone, address = bulk.phone(), bulk.address()
         else:
             name, phone, address = bulk.name(), bulk.phone(), bulk.address()
-            unsafe = rng.choices(("", UnsafeRoute.PHONE, UnsafeRoute.EMAIL, UnsafeRoute.POST), (80, 8, 6, 6))[0]
+            unsafe = bulk.draw("unsafe route")
             email = None
             if rng.random() < 0.85 and unsafe != UnsafeRoute.EMAIL:
                 user_id, signs_in = _party_account(bulk, case, name, coordinator)
@@ -1025,7 +1044,7 @@ def _session(bulk, case, kind, parties, day, latest, *, in_past, used):
                  supporter_coach_told=supporter)
     kind_words = labels.label(kind, "session_kind")
     names = ", ".join(p.name for p in parties)
-    summary = (f"{kind_words} scheduled for {times.date_time(starts_at)} ({duration} minutes, "
+    summary = (f"{kind_words} scheduled for {bulk.date_time(starts_at)} ({duration} minutes, "
                f"{labels.label(mode).lower()}) with {names}.")
     if over:
         summary += (f" Over the allowance of {case.allowance} coaching sessions. "
@@ -1034,10 +1053,10 @@ def _session(bulk, case, kind, parties, day, latest, *, in_past, used):
     if status == SessionStatus.SCHEDULED and bulk.now_and_then("rescheduled", 0.1):
         first = starts_at - timedelta(days=rng.randint(1, 7))
         bulk.event(case, CaseEventKind.SESSION_RESCHEDULED,
-                   f"{kind_words} on {times.date_time(first)} moved to {times.date_time(starts_at)} "
+                   f"{kind_words} on {bulk.date_time(first)} moved to {bulk.date_time(starts_at)} "
                    f"({duration} minutes, {labels.label(mode).lower()}).", booked_by, bulk.between(booked_at, bulk.now))
     if status != SessionStatus.SCHEDULED:
-        what = f"{kind_words} on {times.date_time(starts_at)}"
+        what = f"{kind_words} on {bulk.date_time(starts_at)}"
         if status == SessionStatus.CANCELLED:
             outcome = f"{what} cancelled {labels.label(cancelled_by, 'cancelled_by')}."
         else:

@@ -5,8 +5,9 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 import pytest
+from peewee import fn
 
-from portal import bulk, create_app, demo, policy
+from portal import audit, bulk, create_app, demo, policy
 from portal.db import database
 from portal.models import (
     ActionPoint,
@@ -284,3 +285,17 @@ def test_on_its_own_the_same_seed_makes_the_same_cases(app):
         second = snapshot()
     assert [row[1:] for row in second[0][len(first[0]):]] == [row[1:] for row in first[0]]
     assert second[1][len(first[1]):] == first[1]
+
+
+def test_the_service_carries_on_after_a_bulk_load(app):
+    """New rows take ids after the bulk rows (PostgreSQL's sequences were moved on), new cases
+    the next reference, and the audit trail still chains."""
+    with app.app_context():
+        bulk.add_cases(5, seed=4)
+        case = Case.create(reference=Case.next_reference(utcnow().year), kind=CaseKind.MEDIATION)
+        assert case.id == Case.select(fn.MAX(Case.id)).scalar()
+        event = CaseEvent.create(case=case, kind=CaseEventKind.CASE_OPENED, summary="Opened.")
+        assert event.id == CaseEvent.select(fn.MAX(CaseEvent.id)).scalar()
+        audit.record("case.closed", record=case, case_id=case.id)
+    result = run(app, "audit", "verify")
+    assert result.exit_code == 0, result.output
