@@ -18,12 +18,13 @@ people are left as the demo describes them. Bulk accounts sign in with the demo'
 
 How it writes. Rows are made in Python, a chunk of cases at a time, each with an id chosen here
 so that rows made later can point at it (a note's shares name the note), and written table by
-table with many rows to a statement, in one transaction per chunk. That transaction first takes what
-every other writer would wait for: the audit chain's lock and, on PostgreSQL, an EXCLUSIVE lock
-on each table it writes (others may still read), or SQLite's one write lock. So the ids read at
-its start stay free, the audit rows chain onto the trail's last row, and PostgreSQL's id
-sequences are moved past the new rows before it commits. A run stopped half way keeps the
-chunks it finished.
+table in one statement each (COPY on PostgreSQL), in one transaction per chunk. That
+transaction first takes what every other writer would wait for: the audit chain's lock and, on
+PostgreSQL, an EXCLUSIVE lock on each table it writes (others may still read), or SQLite's one
+write lock. So the ids read at its start stay free, the audit rows chain onto the trail's last
+row, and PostgreSQL's id sequences are moved past the new rows before it commits. A writer
+elsewhere waits for the chunk (a second or two); a run stopped half way keeps the chunks it
+finished.
 
 The same --seed makes the same cases (on the same database and day).
 """
@@ -757,8 +758,10 @@ def _case(bulk, case):
     _agreements(bulk, case)
     _concern(bulk, case)
     _closing(bulk, case, coordinator)
+    # What only this case needed: a run of 100,000 cases keeps every plan until it ends.
     for party in case.parties:
         bulk.busy.pop(("party", party.id), None)
+    case.sessions, case.notes = [], []
 
 
 def _parent_for(bulk, case):
