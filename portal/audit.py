@@ -74,6 +74,7 @@ EVENT_WORDS = {
     "safeguarding.concern_closed": "Safeguarding concern closed",
     "safeguarding.concern_reopened": "Safeguarding concern reopened",
     "demo.loaded": "Demonstration data loaded",
+    "demo.bulk_loaded": "Bulk demonstration data added",
 }
 
 
@@ -111,10 +112,22 @@ def record(event, *, actor=None, record=None, case_id=None, detail="", remote_ad
         "remote_addr": remote_addr or "",
         "detail": detail,
     }
-    with serialised_transaction(_CHAIN_LOCK):
-        last = AuditEvent.select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).first()
-        prev_hash = last.row_hash if last else GENESIS_HASH
+    with chain_lock():
+        prev_hash = last_row_hash()
         return AuditEvent.create(prev_hash=prev_hash, row_hash=row_digest(prev_hash, values), **values)
+
+
+def chain_lock():
+    """The transaction in which a writer reads the trail's last row and chains rows onto it:
+    one writer at a time. `record` holds it for one row; portal/bulk.py for a chunk of rows it
+    chains itself with `last_row_hash` and `row_digest`."""
+    return serialised_transaction(_CHAIN_LOCK)
+
+
+def last_row_hash():
+    """The hash the next row chains onto (read inside `chain_lock`)."""
+    last = AuditEvent.select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).first()
+    return last.row_hash if last else GENESIS_HASH
 
 
 # --- checking -------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Flask commands: `flask --app wsgi db upgrade`, `... demo load`, `... users create-admin`,
-`... audit verify`, `... audit anchor`."""
+"""Flask commands: `flask --app wsgi db upgrade`, `... demo load`, `... demo bulk`,
+`... users create-admin`, `... audit verify`, `... audit anchor`."""
 
 import click
 from flask import current_app
@@ -55,6 +55,24 @@ def demo_load(if_empty):
         audit.record("demo.loaded")
     click.echo("Demo data loaded.")
     _print_sign_ins()
+
+
+@demo_cli.command("bulk")
+@click.option("--cases", type=click.IntRange(min=1), required=True, help="How many cases to add.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="The same seed makes the same cases (on the same database and day).")
+def demo_bulk(cases, seed):
+    """Add many believable cases, with their parties, sessions, notes, agreements, concerns,
+    referrals, timeline and audit rows (after `demo load`, or on their own), to measure the
+    portal at size. Bulk accounts use the demo password."""
+    import time
+
+    from portal import bulk
+    started = time.perf_counter()
+    with database.connection_context(), click.progressbar(length=cases, label="Adding cases") as bar:
+        rows = bulk.add_cases(cases, seed=seed, progress=bar.update)
+    seconds = time.perf_counter() - started
+    click.echo(f"Added {cases} cases: {rows} rows in {seconds:.1f} s ({rows / seconds:.0f} rows a second).")
 
 
 @demo_cli.command("sign-ins")

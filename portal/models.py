@@ -26,6 +26,7 @@ from peewee import (
     ModelIndex,
     ModelSelect,
     TextField,
+    fn,
 )
 from peewee import Case as SqlCase
 
@@ -82,11 +83,14 @@ def next_reference(model, prefix):
     """<prefix><number>, numbered from 1 for each prefix. Call it in the transaction that inserts
     the row: it takes a lock there, held until that transaction ends, so that writers numbering
     at the same moment (in any worker, on any server) take the next numbers in turn rather than
-    the same one."""
+    the same one.
+
+    Numbers have at least four digits and grow past them: the longest reference is the highest
+    (as text, AC-2026-9999 sorts after AC-2026-10000)."""
     lock = int.from_bytes(zlib.crc32(prefix.encode()).to_bytes(4, "big"), "big", signed=True)
     with serialised_transaction((_REFERENCE_LOCK_CLASS, lock)):
         last = (model.select(model.reference).where(model.reference.startswith(prefix))
-                .order_by(model.reference.desc()).first())
+                .order_by(fn.LENGTH(model.reference).desc(), model.reference.desc()).first())
     number = int(last.reference.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"
 

@@ -6,9 +6,9 @@ import time
 import pytest
 
 from portal.db import database
-from portal.models import AccountToken, Case, CaseEvent, CaseParty, Referral, ReferralPerson, User
+from portal.models import AccountToken, Case, CaseEvent, CaseParty, Referral, ReferralPerson, User, utcnow
 from portal.vocab import DisputeType, ReferralSource, Role, Urgency
-from tests.factories import make_user
+from tests.factories import make_case, make_user
 from tests.test_ratelimit import THREADS, at_once
 
 GOOD = {
@@ -207,3 +207,19 @@ def test_referrals_saved_at_the_same_moment_take_the_next_references_in_turn(app
                                    dispute_type=DisputeType.NEIGHBOUR, description="Loud music.").reference
 
     assert sorted(at_once(app, save)) == [f"RF-2026-{n:04d}" for n in range(1, THREADS + 1)]
+
+
+def test_references_keep_counting_past_four_digits(make_browser, browser):
+    """A busy service opens more than 9999 cases a year: the next number follows the highest,
+    not the one that sorts last as text."""
+    year = utcnow().year
+    for number in (9999, 10000):
+        make_case(reference=f"AC-{year}-{number}")
+        Referral.create(reference=f"RF-{year}-{number}", source=ReferralSource.SELF, dispute_type=DisputeType.OTHER,
+                        description="Earlier.", urgency=Urgency.ROUTINE)
+    referral = make_referral(browser)
+    assert referral.reference == f"RF-{year}-10001"
+    coordinator = make_browser()
+    coordinator.enter_as(make_user(Role.COORDINATOR))
+    coordinator.submit(f"/referrals/{referral.reference}", {"decision": "mediation"})
+    assert Case.select().order_by(Case.id.desc()).first().reference == f"AC-{year}-10001"
