@@ -94,8 +94,10 @@ class Config:
     OFFICES = FromEnv("ACCORD_OFFICES", _list("Accord office, 12 Market Street"), _list)
     DEFAULT_SESSION_ALLOWANCE = FromEnv("ACCORD_SESSION_ALLOWANCE", 3, int)
     REFERRAL_LIMIT_PER_HOUR = FromEnv("ACCORD_REFERRAL_LIMIT_PER_HOUR", 5, int)
-    # Told to people the portal cannot help just now (a referral over the limit).
+    # Told to people the portal cannot help just now (a referral over the limit), and on every
+    # party's page, with the email, so a party can always reach a person.
     SERVICE_PHONE = FromEnv("ACCORD_SERVICE_PHONE", "01632 960 123")
+    SERVICE_EMAIL = FromEnv("ACCORD_SERVICE_EMAIL", "hello@accord.invalid")
 
     # Sign-in: after this many failures within the window, for one typed email from one address
     # (or from one address for any emails), that pair (or address) is refused for the pause.

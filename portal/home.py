@@ -12,6 +12,16 @@ from portal.vocab import CaseStatus, Funding, ReferralStatus, Role
 
 bp = Blueprint("home", __name__)
 
+
+@bp.app_context_processor
+def _party_coaches():
+    """Every page of a party's names their coaches (the layout, templates/base.html); a
+    function, so that only the pages that show the layout run the query."""
+    if not (current_user.is_authenticated
+            and policy.can_use_role_area(current_actor(), Role.PARTY)):
+        return {"party_coaches": None}
+    return {"party_coaches": lambda: list(queries.party_coaches(current_user))}
+
 HOME_ENDPOINTS = {
     Role.PARTY: "home.party",
     Role.COACH: "home.coach",

@@ -235,6 +235,12 @@ def can_view_party_contact(actor: Actor, case: CaseFacts, party_id: int) -> bool
     return is_case_staff(actor, case) or party_id in party_ids_for(actor, case)
 
 
+def can_see_case_coaches(actor: Actor, case: CaseFacts) -> bool:
+    """Who coaches a case (their names): everyone who may see the case, its parties too, so a
+    party always knows whom they are working with."""
+    return can_view_case(actor, case)
+
+
 def can_change_case(actor: Actor, case: CaseFacts) -> bool:
     """Closed cases are read-only for everyone."""
     return is_case_staff(actor, case) and not case.closed

@@ -15,10 +15,11 @@ from tests.factories import add_party, allocate, make_action_point, make_case, m
 
 # Every template global and context processor of Accord's own, each known to run no query
 # while the page renders (the navigation's open-concern count is a function the page calls
-# only where the navigation shows it, for coordinators). A new one must be added here on purpose.
+# only where the navigation shows it, for coordinators; a party's coaches likewise, for parties
+# only, in the layout). A new one must be added here on purpose.
 # The vocabularies (classes of codes) are globals too, and load nothing.
 QUERY_FREE_GLOBALS = {"local_today", "is_htmx", "action_point_status"} | {v.__name__ for v in VOCABULARIES}
-CONTEXT_PROCESSORS = {"_current_actor", "_open_concern_count"}
+CONTEXT_PROCESSORS = {"_current_actor", "_open_concern_count", "_party_coaches"}
 
 
 @pytest.fixture

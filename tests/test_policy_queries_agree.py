@@ -694,11 +694,14 @@ def check_staff_and_party_own_lists(built):
     """The lists with filters of their own, each the policy's rows that pass its filter: the
     agreements due a review (final, with a review date, on an open case; staff on the case),
     a coach's own sessions (the sessions they run, on cases they are allocated to), a party's
-    own records, a coach's case list with its party counts, and every agreement version."""
+    own records, a coach's case list with its party counts, every agreement version, and a
+    party's coaches (the current coaches of every case they may see)."""
     for user, actor in built.users:
         fresh = User.get_by_id(user.id)
-        reviews, coached, records, cases = set(), set(), set(), {}
+        reviews, coached, records, cases, coaches = set(), set(), set(), {}, set()
         for case in built.cases:
+            if actor.role == Role.PARTY and policy.can_see_case_coaches(actor, case.facts):
+                coaches |= case.facts.coach_ids
             if policy.is_case_staff(actor, case.facts) and not case.facts.closed:
                 reviews |= {aid for aid in allowed(policy.can_view_agreement, actor, case,
                                                     case.agreements)
@@ -720,6 +723,7 @@ def check_staff_and_party_own_lists(built):
                             for case in built.cases)) if actor.role == Role.PARTY else coached
         assert ids_of(queries.own_sessions(fresh)) == own, who(actor)
         assert ids_of(queries.own_party_records(fresh)) == records, who(actor)
+        assert ids_of(queries.party_coaches(fresh)) == coaches, who(actor)
         assert {c.id: c.party_count for c in queries.coach_case_list(fresh)} == cases, who(actor)
 
 

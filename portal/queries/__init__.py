@@ -44,6 +44,7 @@ from portal.queries.cases import (
     coach_case_list,
     current_coaches,
     parent_case_of,
+    party_coaches,
 )
 from portal.queries.notes import (
     FILE_COLUMNS_WITHOUT_NAME,
@@ -98,7 +99,7 @@ __all__ = [
     "Batch",
     # cases
     "case_events_visible_to", "case_facts", "case_facts_for", "cases_managed_by", "cases_visible_to",
-    "coach_case_list", "current_coaches", "parent_case_of",
+    "coach_case_list", "current_coaches", "parent_case_of", "party_coaches",
     # people
     "consent_history_visible_to", "own_party_records", "parties_with_contact_visible_to",
     "users_visible_to",

@@ -89,6 +89,20 @@ def current_coaches(case: Case) -> ModelSelect[User]:
             .order_by(User.name))
 
 
+def party_coaches(user: User) -> ModelSelect[User]:
+    """The coaches (id and name only) allocated now to any case this party is on, by name, each
+    once: what every page of a party's shows them (policy.can_see_case_coaches)."""
+    if not has_role(user, Role.PARTY):
+        return nothing(User)
+    on_own_cases = (CoachAllocation.current()
+                    .select(CoachAllocation.coach)
+                    .where(CoachAllocation.case.in_(
+                        CaseParty.select(CaseParty.case).where(CaseParty.user == user.id))))
+    return (User.select(User.id, User.name)
+            .where(User.id.in_(on_own_cases))
+            .order_by(User.name, User.id))
+
+
 def case_events_visible_to(user: User, case: Case) -> ModelSelect[CaseEvent]:
     """The case timeline, newest first: staff on the case; money matters for coordinators only.
     Who did each (their name only) comes with it, rather than a query per entry."""
