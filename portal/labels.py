@@ -29,6 +29,7 @@ from portal.vocab import (
     Role,
     SessionKind,
     SessionMode,
+    SessionRequestKind,
     SessionStatus,
     ShareConsentMethod,
     UnsafeRoute,
@@ -89,6 +90,9 @@ GROUPS: dict[str, dict[str, str]] = {
                      SessionKind.JOINT_MEDIATION: "Joint mediation",
                      SessionKind.COACHING: "Coaching session",
                      SessionKind.POST_MEDIATION_COACHING: "Post-mediation coaching"},
+    # A party's request about a session, as staff read it; the party's own words are on the form.
+    "session_request": {SessionRequestKind.CANNOT_COME: "Cannot come",
+                        SessionRequestKind.REARRANGE: "Wants to rearrange"},
     "cancelled_by": {CancelledBy.PARTY: "by a party", CancelledBy.COACH: "by the coach",
                      CancelledBy.SERVICE: "by the service"},
     # How a source party answered a request to share their words with another party.

@@ -57,6 +57,7 @@ from portal.vocab import (
     Role,
     SessionKind,
     SessionMode,
+    SessionRequestKind,
     SessionStatus,
     ShareConsentMethod,
     ShareState,
@@ -362,6 +363,23 @@ class SessionAttendee(BaseModel):
     supporter_coach_told = BooleanField(default=False)
 
 
+class SessionRequest(BaseModel):
+    """A party's word to their coaches about one of their own upcoming sessions: they cannot
+    come, or want it rearranged, with their reason in their own words if they give one. The
+    coaches and coordinators on the case read it, and that party; never another party
+    (policy.can_view_session_request). Open until a member of staff marks it dealt with."""
+    session = ForeignKeyField(CaseSession, backref="requests", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="session_requests", on_delete="CASCADE")
+    kind = CharField(max_length=20, choices=codes(SessionRequestKind))
+    reason = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    dealt_with_at = DateTimeField(null=True)
+    dealt_with_by = ForeignKeyField(User, null=True, backref="+")
+
+    def is_open(self) -> bool:
+        return self.dealt_with_at is None
+
+
 # --- files ----------------------------------------------------------------------------------
 
 class StoredFile(BaseModel):
@@ -628,7 +646,7 @@ class SchemaMigration(BaseModel):
 MODELS = [
     User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, CaseEvent,
     ConsentEvent, CoachAllocation,
-    CaseSession, SessionCoach, SessionAttendee, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
+    CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent,
     SchemaMigration,

@@ -589,6 +589,34 @@ def can_see_session_address(actor: Actor, case: CaseFacts, session: SessionFacts
     return session.mode != SessionMode.HOME_VISIT or is_case_staff(actor, case)
 
 
+def can_speak_for_own_seat(actor: Actor, case: CaseFacts, session: SessionFacts, party_id: int, *,
+                           upcoming: bool) -> bool:
+    """A party says something about their own place at one of their sessions (they cannot come,
+    they want it rearranged, they bring a supporter): only that party, only for a session still
+    to come (`upcoming`: scheduled and not yet started), on an open case."""
+    return (upcoming and not case.closed and session.case_id == case.case_id
+            and party_id in party_ids_for(actor, case) and party_id in session.party_ids)
+
+
+def can_view_session_request(actor: Actor, case: CaseFacts, session: SessionFacts, party_id: int) -> bool:
+    """A party's request about a session is their own words to their coaches: the case's
+    coaches and coordinators, and that party; never another party, not even one at the session."""
+    if not can_view_session(actor, case, session):
+        return False
+    return is_case_staff(actor, case) or party_id in party_ids_for(actor, case)
+
+
+def can_view_supporter(actor: Actor, case: CaseFacts, session: SessionFacts, party_id: int) -> bool:
+    """Whom a party brings to a session (a supporter's name and relationship): staff on the case
+    and that party. Another party at the same session meets them there, not on a page."""
+    return can_view_session_request(actor, case, session, party_id)
+
+
+def can_deal_with_session_request(actor: Actor, case: CaseFacts) -> bool:
+    """The case's coaches and coordinators mark a party's request dealt with."""
+    return is_case_staff(actor, case)
+
+
 def calendar_carries_session_address(session: SessionFacts) -> bool:
     """A calendar file is copied into other services (a phone, a mail provider), so it carries
     an office or a venue but never a home visit's address, whoever downloads it."""

@@ -167,6 +167,12 @@ class SessionStatus(Code):
     CANCELLED = "cancelled"
 
 
+class SessionRequestKind(Code):
+    """What a party tells their coaches about one of their sessions."""
+    CANNOT_COME = "cannot_come"
+    REARRANGE = "rearrange"
+
+
 class CancelledBy(Code):
     PARTY = "party"
     COACH = "coach"

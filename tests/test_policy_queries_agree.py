@@ -22,7 +22,7 @@ every run. Both go through the same checks.
 
 import inspect
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,7 @@ from portal.models import (
     NoteShare,
     Referral,
     SafeguardingConcern,
+    SessionRequest,
     StoredFile,
     User,
 )
@@ -219,6 +220,7 @@ class BuiltCase:
     session_coaches: dict  # session id -> frozenset of coach user ids
     reviewed: set        # ids of agreements with a review date
     concern_events: dict  # concern event id -> concern id
+    session_requests: dict = None  # request id -> (session id, party id, open)
 
 
 @dataclass
@@ -310,7 +312,7 @@ def _build_case(spec, party_users, coaches, staff):
                                     by=staff[raiser])
         concern_events[entry.id] = concern.id
 
-    sessions, session_coaches = {}, {}
+    sessions, session_coaches, session_requests = {}, {}, {}
     for n, (attending, mode) in enumerate(spec.sessions):
         # Every session has a place, whatever its mode: the query must decide by the mode.
         running = spec.session_coaches[n] if n < len(spec.session_coaches) else frozenset()
@@ -321,6 +323,16 @@ def _build_case(spec, party_users, coaches, staff):
         sessions[session.id] = policy.SessionFacts(
             session_id=session.id, case_id=case.id,
             party_ids=frozenset(parties[i].id for i in attending), mode=mode)
+        # Each party at the session asks about it; every other request is dealt with. And one
+        # party not at it has a request too (a seat taken away since): nobody's own.
+        for k, i in enumerate(sorted(attending)):
+            request = SessionRequest.create(session=session, party=parties[i], kind="rearrange",
+                                            dealt_with_at=None if k % 2 == 0 else datetime(2026, 1, 1))
+            session_requests[request.id] = (session.id, parties[i].id, k % 2 == 0)
+        absent = [p for i, p in enumerate(parties) if i not in attending]
+        if absent:
+            request = SessionRequest.create(session=session, party=absent[0], kind="cannot_come")
+            session_requests[request.id] = (session.id, absent[0].id, True)
 
     action_points = {make_action_point(case, parties[i]).id:
                      policy.PartyItemFacts(case_id=case.id, party_id=parties[i].id)
@@ -353,7 +365,7 @@ def _build_case(spec, party_users, coaches, staff):
                      sessions=sessions, action_points=action_points, goals=goals,
                      agreements=agreements, change_requests=change_requests, events=events,
                      session_coaches=session_coaches, reviewed=reviewed,
-                     concern_events=concern_events)
+                     concern_events=concern_events, session_requests=session_requests)
 
 
 def _note_children(note, staff_member):
@@ -559,6 +571,29 @@ def check_sessions_and_agreements(built):
         assert ids_of(queries.party_agreements(fresh)) == own_agreements, who(actor)
         assert ids_of(queries.party_sessions(fresh)) == own_sessions, who(actor)
         assert ids_of(queries.party_action_points(fresh)) == own_action_points, who(actor)
+
+
+def check_session_requests_and_seats(built):
+    """A party's requests about their sessions (their own words: staff on the case and that
+    party), the coaches' open list, a party's own requests and their own seats (supporters)."""
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        open_ones, own, seats = set(), set(), set()
+        for case in built.cases:
+            allowed_ids = {rid for rid, (sid, pid, _) in case.session_requests.items()
+                           if policy.can_view_session_request(actor, case.facts, case.sessions[sid], pid)}
+            assert ids_of(queries.session_requests_visible_to(fresh, case.row)) == allowed_ids, \
+                who(actor, case)
+            if policy.is_case_staff(actor, case.facts):
+                open_ones |= {rid for rid in allowed_ids if case.session_requests[rid][2]}
+            mine = policy.party_ids_for(actor, case.facts)
+            own |= {rid for rid in allowed_ids if case.session_requests[rid][1] in mine}
+            seats |= {(sid, pid) for sid, s in case.sessions.items() for pid in s.party_ids
+                      if pid in mine and policy.can_view_supporter(actor, case.facts, s, pid)}
+        assert ids_of(queries.open_session_requests(fresh)) == open_ones, who(actor)
+        assert ids_of(queries.own_session_requests(fresh)) == own, who(actor)
+        assert {(seat.session_id, seat.party_id) for seat in queries.own_session_seats(fresh)} \
+            == seats, who(actor)
 
 
 def check_agreement_change_requests(built):
@@ -806,6 +841,7 @@ CHECKS = {
     "action points, goals, contacts": check_party_items,
     "sessions, agreements, a party's own lists": check_sessions_and_agreements,
     "agreements' change requests": check_agreement_change_requests,
+    "session requests, own seats": check_session_requests_and_seats,
     "case timeline": check_timeline,
     "session places": check_session_places,
     "file names": check_file_names,

@@ -84,10 +84,14 @@ from portal.queries.sessions import (
     allowance_used,
     coach_names_by_session,
     coach_sessions,
+    open_session_requests,
+    own_session_requests,
+    own_session_seats,
     own_sessions,
     party_sessions,
     session_coach_names,
     session_coaches_of,
+    session_requests_visible_to,
     session_seats,
     sessions_visible_to,
 )
@@ -112,7 +116,8 @@ __all__ = [
     # sessions
     "allowance_sessions", "allowance_used", "coach_names_by_session", "coach_sessions",
     "own_sessions", "party_sessions", "session_coach_names", "session_coaches_of", "session_seats",
-    "sessions_visible_to",
+    "sessions_visible_to", "open_session_requests", "own_session_requests", "own_session_seats",
+    "session_requests_visible_to",
     # action points and goals
     "action_points_visible_to", "goals_visible_to", "party_action_points", "party_goals",
     # safeguarding

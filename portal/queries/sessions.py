@@ -8,8 +8,15 @@ from typing import TypeAlias
 from peewee import Case as SqlCase
 from peewee import ColumnBase, ModelSelect
 
-from portal.models import Case, CaseParty, CaseSession, SessionAttendee, SessionCoach, User
-from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing, party_ids_of
+from portal.models import Case, CaseParty, CaseSession, SessionAttendee, SessionCoach, SessionRequest, User
+from portal.queries._scopes import (
+    CASE_COLUMNS_WITHOUT_FUNDING,
+    PARTY_NAME_COLUMNS,
+    allocated_case_ids,
+    has_role,
+    nothing,
+    party_ids_of,
+)
 from portal.vocab import Role, SessionKind, SessionMode, SessionStatus
 
 # Session kinds that count against a case's coaching allowance.
@@ -131,3 +138,73 @@ def coach_names_by_session(seats: Iterable[SessionCoach]) -> dict[int, list[str]
 def session_coach_names(sessions: Sessions) -> dict[int, list[str]]:
     """session id -> names of its coaches, for already-visible sessions."""
     return coach_names_by_session(session_coaches_of(sessions))
+
+
+# --- a party's own seat: their supporter, and their requests about a session -------------------
+
+def own_session_seats(user: User) -> ModelSelect[SessionAttendee]:
+    """This party's own seats at their sessions, on any case, with whom they bring (their
+    supporter): never another party's seat (policy.can_view_supporter)."""
+    if not has_role(user, Role.PARTY):
+        return nothing(SessionAttendee)
+    return (SessionAttendee.select()
+            .where(SessionAttendee.party.in_(party_ids_of(user)))
+            .order_by(SessionAttendee.id))
+
+
+def _own_seat() -> ColumnBase:
+    """A request's party holds a seat at its session (joined as SessionAttendee)."""
+    return ((SessionAttendee.session == SessionRequest.session)
+            & (SessionAttendee.party == SessionRequest.party))
+
+
+def session_requests_visible_to(user: User, case: Case) -> ModelSelect[SessionRequest]:
+    """Parties' requests about the case's sessions, newest first, with who asked (their name
+    only): staff on the case see every one, a party only their own about a session they attend
+    (policy.can_view_session_request)."""
+    query = (SessionRequest.select(SessionRequest, *PARTY_NAME_COLUMNS)
+             .join(CaseParty)
+             .switch(SessionRequest)
+             .join(CaseSession)
+             .where(CaseSession.case == case.id, CaseParty.case == case.id))
+    if has_role(user, Role.COORDINATOR):
+        pass
+    elif has_role(user, Role.COACH):
+        query = query.where(CaseSession.case.in_(allocated_case_ids(user)))
+    elif has_role(user, Role.PARTY):
+        query = (query.switch(SessionRequest).join(SessionAttendee, on=_own_seat())
+                 .where(SessionRequest.party.in_(party_ids_of(user, case))))
+    else:
+        return nothing(SessionRequest)
+    return query.order_by(SessionRequest.created_at.desc(), SessionRequest.id.desc())
+
+
+def own_session_requests(user: User) -> ModelSelect[SessionRequest]:
+    """This party's own requests about their sessions, on any case, newest first."""
+    if not has_role(user, Role.PARTY):
+        return nothing(SessionRequest)
+    return (SessionRequest.select()
+            .join(SessionAttendee, on=_own_seat())
+            .where(SessionRequest.party.in_(party_ids_of(user)))
+            .order_by(SessionRequest.created_at.desc(), SessionRequest.id.desc()))
+
+
+def open_session_requests(user: User) -> ModelSelect[SessionRequest]:
+    """Requests not yet dealt with, oldest first, for staff: a coach's on the cases they are
+    allocated to, every one for coordinators; each with who asked (name only), the session
+    and its case's reference."""
+    query = (SessionRequest
+             .select(SessionRequest, *PARTY_NAME_COLUMNS, CaseSession.id, CaseSession.kind,
+                     CaseSession.starts_at, Case.id, Case.reference)
+             .join(CaseParty)
+             .switch(SessionRequest)
+             .join(CaseSession)
+             .join(Case)
+             .where(SessionRequest.dealt_with_at.is_null(), CaseParty.case == CaseSession.case))
+    if has_role(user, Role.COORDINATOR):
+        pass
+    elif has_role(user, Role.COACH):
+        query = query.where(CaseSession.case.in_(allocated_case_ids(user)))
+    else:
+        return nothing(SessionRequest)
+    return query.order_by(SessionRequest.created_at, SessionRequest.id)
