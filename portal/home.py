@@ -8,6 +8,7 @@ from portal.access import current_actor, role_required
 from portal.actions.routes import own_action_points
 from portal.models import Case, Referral, utcnow
 from portal.pagination import paginate
+from portal.sessions.party import card_context
 from portal.vocab import CaseStatus, Funding, ReferralStatus, Role
 
 bp = Blueprint("home", __name__)
@@ -42,14 +43,23 @@ def index():
 def party():
     """Your sessions and action points."""
     now = utcnow()
-    sessions = list(queries.party_sessions(current_user))
-    records = list(queries.own_party_records(current_user))
-    agreements = list(queries.party_agreements(current_user))
+    # The page's lists travel together (queries.Batch), each with its own query.
+    batch = queries.Batch()
+    lists = {name: batch.rows(query) for name, query in (
+        ("sessions", queries.party_sessions(current_user)),
+        ("records", queries.own_party_records(current_user)),
+        ("agreements", queries.party_agreements(current_user)),
+        ("seats", queries.own_session_seats(current_user)),
+        ("requests", queries.own_session_requests(current_user)))}
+    batch.run()
+    sessions, records, agreements = (lists[name].rows for name in ("sessions", "records", "agreements"))
+    upcoming = [s for s in sessions if s.starts_at >= now]
     # Every case the page shows is one of the party's own: the facts of all of them at once.
     facts = queries.case_facts_for(r.case for r in records)
     return render_template(
         "home/party.html",
-        upcoming=[s for s in sessions if s.starts_at >= now],
+        upcoming=upcoming,
+        **card_context(upcoming, lists["seats"].rows, lists["requests"].rows, facts),
         past=[s for s in sessions if s.starts_at < now][::-1],
         records=records,
         agreements=agreements,
@@ -80,6 +90,8 @@ def _party_answers(records, agreements, facts):
 
 
 COACH_CASES_PER_PAGE = 20
+# A coach's open requests from parties, oldest first; more than this is a backlog the case pages show.
+OPEN_REQUESTS_SHOWN = 50
 
 
 @bp.get("/coach")
@@ -88,8 +100,13 @@ def coach():
     """The cases you are allocated to now, newest first, a page at a time."""
     page = paginate(queries.coach_case_list(current_user), request.args.get("page"),
                     per_page=COACH_CASES_PER_PAGE)
+    # The two short lists travel together (queries.Batch), each with its own query.
+    batch = queries.Batch()
+    reviews = batch.rows(queries.agreement_reviews(current_user).limit(20))
+    requests = batch.rows(queries.open_session_requests(current_user).limit(OPEN_REQUESTS_SHOWN))
+    batch.run()
     return render_template("home/coach.html", page=page, cases=page.rows,
-                           reviews=list(queries.agreement_reviews(current_user).limit(20)))
+                           reviews=reviews.rows, requests=requests.rows)
 
 
 @bp.get("/coordinator")

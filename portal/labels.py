@@ -93,6 +93,9 @@ GROUPS: dict[str, dict[str, str]] = {
     # A party's request about a session, as staff read it; the party's own words are on the form.
     "session_request": {SessionRequestKind.CANNOT_COME: "Cannot come",
                         SessionRequestKind.REARRANGE: "Wants to rearrange"},
+    # The same, as the party who asked reads it.
+    "my_session_request": {SessionRequestKind.CANNOT_COME: "you cannot come",
+                           SessionRequestKind.REARRANGE: "you would like to move it"},
     "cancelled_by": {CancelledBy.PARTY: "by a party", CancelledBy.COACH: "by the coach",
                      CancelledBy.SERVICE: "by the service"},
     # How a source party answered a request to share their words with another party.

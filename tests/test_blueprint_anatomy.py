@@ -22,7 +22,7 @@ EXTRAS = {
     "notes": {"consent", "files", "override", "panel", "readers", "sanitise", "shared"},
     "referrals": set(),
     "safeguarding": {"lead"},  # a lead's work on a concern (routes)
-    "sessions": {"calendar"},
+    "sessions": {"calendar", "party"},  # party: a party's own seat (requests, supporter)
 }
 
 # A blueprint that is one module, not a package.

@@ -30,7 +30,9 @@ PAGES = [
     ("coach's home", "coach", "/coach", LIST_PAGE, 4),
     ("case page, coach", "coach", "/cases/{big}", CASE_PAGE, 4),
     # A party's every page names their coaches in the layout: one statement more (issue 13).
-    ("party's home", "party", "/party", LIST_PAGE, 8),
+    # Their home page's lists (sessions, records, agreements, their seats and requests) travel
+    # as one statement.
+    ("party's home", "party", "/party", LIST_PAGE, 6),
     ("your action points", "party", "/action-points", LIST_PAGE, 5),
     ("shared with you", "party", "/shared", LIST_PAGE, 3),
 ]

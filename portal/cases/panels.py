@@ -13,7 +13,7 @@ from peewee import ModelSelect
 
 from portal import policy, queries
 from portal.access import current_actor
-from portal.models import CaseSession, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User
+from portal.models import CaseSession, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, SessionRequest, User
 from portal.vocab import Role
 
 
@@ -89,19 +89,37 @@ def note_panel(case, facts, notes, rows):
 
 def session_panel_rows(batch, case, shown):
     """Reserve in `batch` what the session list shows beside the sessions of `shown` (the query
-    of the page of sessions on show): their coaches, and how much of the allowance is used."""
+    of the page of sessions on show): their coaches, how much of the allowance is used, and the
+    parties' requests about them."""
     return {"coaches": batch.rows(queries.session_coaches_of(shown)),
-            "allowance_used": batch.count(queries.allowance_sessions(case))}
+            "allowance_used": batch.count(queries.allowance_sessions(case)),
+            "requests": batch.rows(_requests_about(case, shown.select(CaseSession.id)))}
+
+
+def _requests_about(case, session_ids):
+    # The signed-in user (None outside a request: then nothing is visible).
+    return (queries.session_requests_visible_to(current_user._get_current_object(), case)
+            .where(SessionRequest.session.in_(session_ids)))
+
+
+def _by_session(rows):
+    found = {}
+    for row in rows:
+        found.setdefault(row.session_id, []).append(row)
+    return found
 
 
 def session_panel(case, sessions, rows=None):
-    """What the case page's session list shows beyond `case_context`: coaches and the allowance.
-    `rows`: what `session_panel_rows` reserved, loaded; else they are loaded here."""
+    """What the case page's session list shows beyond `case_context`: coaches, the allowance and
+    the parties' requests (by session id). `rows`: what `session_panel_rows` reserved, loaded;
+    else they are loaded here."""
     if rows is None:
         return {"coaches": queries.session_coach_names(s.id for s in sessions),
-                "allowance_used": queries.allowance_used(case)}
+                "allowance_used": queries.allowance_used(case),
+                "requests": _by_session(_requests_about(case, [s.id for s in sessions]))}
     return {"coaches": queries.coach_names_by_session(rows["coaches"].rows),
-            "allowance_used": rows["allowance_used"].total}
+            "allowance_used": rows["allowance_used"].total,
+            "requests": _by_session(rows["requests"].rows)}
 
 
 def may_change_action_point(actor, facts, point):

@@ -85,6 +85,7 @@ def case_context(case, facts, pages=None, *, clamp=True):
             "run": policy.can_run_case(actor, facts),
             "change": policy.can_change_case(actor, facts),
             "schedule": policy.can_schedule_session(actor, facts),
+            "deal_with_requests": policy.can_deal_with_session_request(actor, facts),
             "close": policy.can_close_case(actor, facts),
             "reopen": policy.can_reopen_case(actor, facts),
             "see_funding": policy.can_view_funding(actor, facts),

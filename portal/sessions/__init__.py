@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("sessions", __name__)
 
-from portal.sessions import routes  # noqa: E402,F401  (routes register on bp)
+from portal.sessions import party, routes  # noqa: E402,F401  (routes register on bp)
 
 __all__ = ["bp"]

@@ -20,7 +20,7 @@ from portal.forms import DATE_EXAMPLE, checkboxes, choices, scope_ids, uk_date  
 from portal.models import utcnow
 from portal.sessions.service import Plan, Seat
 from portal.times import local_to_utc, to_local
-from portal.vocab import CancelledBy, SessionKind, SessionMode, SessionStatus
+from portal.vocab import CancelledBy, SessionKind, SessionMode, SessionRequestKind, SessionStatus
 
 KIND_CHOICES = {
     SessionKind.PRE_MEDIATION: "Pre-mediation meeting (one party)",
@@ -248,3 +248,44 @@ class OutcomeForm(FlaskForm):
         if self.status.data == SessionStatus.CANCELLED:
             return {int(i): None for i in self.parties}
         return {int(i): i in (self.attended.data or ()) for i in self.parties}
+
+
+# --- a party's own seat at a session --------------------------------------------------------
+
+REQUEST_CHOICES = [(SessionRequestKind.CANNOT_COME, "I cannot come to this session"),
+                   (SessionRequestKind.REARRANGE, "I would like to move it to another time")]
+
+
+class SessionRequestForm(FlaskForm):
+    """A party tells their coaches they cannot come, or want the session rearranged."""
+    kind = RadioField("What do you want to tell your coach?", choices=choices(REQUEST_CHOICES),
+                      validators=[InputRequired("Choose what you want to tell your coach.")])
+    reason = TextAreaField("Anything you want your coach to know (optional)",
+                           description="Only your coach and the service's staff read this, "
+                                       "never the other people in your case.",
+                           validators=[Optional(), Length(max=1000)])
+    submit = SubmitField("Send to your coach")
+
+
+class SupporterForm(FlaskForm):
+    """Whom a party brings to a session: a name and how they know them, or nobody."""
+    supporter_name = StringField("Their name", validators=[Optional(), Length(max=200)],
+                                 description="Leave both empty if you are coming on your own.")
+    supporter_relationship = StringField("Who they are to you (for example: a friend, my sister, "
+                                         "a support worker)", validators=[Optional(), Length(max=100)])
+    submit = SubmitField("Save")
+
+    def validate(self, extra_validators=None):
+        """Both or neither: a name with who they are, or nobody."""
+        valid = super().validate(extra_validators)
+        name = (self.supporter_name.data or "").strip()
+        relationship = (self.supporter_relationship.data or "").strip()
+        if name and not relationship:
+            self.supporter_relationship.errors = [*self.supporter_relationship.errors,
+                                                  "Say who your supporter is to you, or leave their name empty."]
+            return False
+        if relationship and not name:
+            self.supporter_name.errors = [*self.supporter_name.errors,
+                                          "Give your supporter's name too, or leave both empty."]
+            return False
+        return valid

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from portal import labels, timeline, times
 from portal.db import database, is_sqlite
-from portal.models import CaseParty, CaseSession, SessionAttendee, SessionCoach, User, utcnow
+from portal.models import CaseParty, CaseSession, SessionAttendee, SessionCoach, SessionRequest, User, utcnow
 
 # The allowance count is shown on the case page, whose context (`portal/cases/panels.py`) may
 # not import this package (its routes import the case page): it lives with the session queries.
@@ -254,3 +254,29 @@ def _outcome_summary(session, status, names, cancelled_by):
     if names.get(False):
         summary += f" Did not come: {', '.join(names[False])}."
     return summary
+
+
+# --- a party's own seat ---------------------------------------------------------------------
+
+def ask_about_session(session, party, kind, reason):
+    """A party's request about their session, kept for their coaches to deal with."""
+    with database.atomic():
+        return SessionRequest.create(session=session, party=party, kind=kind,
+                                     reason=(reason or "").strip() or None)
+
+
+def deal_with_request(request, *, by):
+    """Mark a party's request dealt with (once; a second time changes nothing)."""
+    with database.atomic():
+        return (SessionRequest.update(dealt_with_at=utcnow(), dealt_with_by=by.id)
+                .where(SessionRequest.id == request.id, SessionRequest.dealt_with_at.is_null())
+                .execute())
+
+
+def set_supporter(seat, name, relationship):
+    """Whom the party brings to the session, or nobody (both empty)."""
+    name, relationship = (name or "").strip() or None, (relationship or "").strip() or None
+    with database.atomic():
+        (SessionAttendee.update(supporter_name=name,
+                                supporter_relationship=relationship if name else None)
+         .where(SessionAttendee.id == seat.id).execute())
