@@ -45,6 +45,8 @@ from portal.models import (
     ConsentEvent,
     Goal,
     NoteRevision,
+    SessionAttendee,
+    SessionRequest,
     User,
     utcnow,
 )
@@ -176,6 +178,14 @@ def _session_rule(session):
     return rule
 
 
+def _own_seat_rule(session, party):
+    """A party's request about a session and their supporter: staff on the case and that party."""
+    def rule(actor):
+        return policy.can_view_session_request(actor, queries.case_facts(session.case),
+                                               session.facts(), party.id)
+    return rule
+
+
 def _event_rule(case, kind):
     return lambda actor: policy.can_view_case_event(actor, queries.case_facts(case), kind)
 
@@ -254,6 +264,18 @@ def _plant_sessions(planted, case, coach, parties):
                              _session_place_rule(venue))
         venue.location = f"{marker} Hall"
         venue.save()
+        # Each party's own word about the joint session (a request to their coaches, with their
+        # reason) and whom they bring: staff on the case and that party, never the other party.
+        for party in parties:
+            rule = _own_seat_rule(venue, party)
+            reason = planted.add(f"{party.name}'s request about a joint session on {case.reference}",
+                                 rule)
+            SessionRequest.create(session=venue, party=party, kind="rearrange",
+                                  reason=f"{reason} is why")
+            supporter = planted.add(f"{party.name}'s supporter at a joint session on {case.reference}",
+                                    rule)
+            (SessionAttendee.update(supporter_name=f"{supporter} Friend", supporter_relationship="a friend")
+             .where(SessionAttendee.session == venue.id, SessionAttendee.party == party.id).execute())
 
 
 def _plant_timeline(planted, case):
