@@ -196,3 +196,41 @@ def test_a_party_names_their_supporter_and_only_staff_and_they_see_it(app, clien
     assert _post(client, f"/my-sessions/{session.id}/supporter",
                  {"supporter_name": "", "supporter_relationship": ""}).status_code == 303
     assert SessionAttendee.get_by_id(seat.id).supporter_name is None
+
+
+# --- the staff case page's summary header ----------------------------------------------------
+
+import re  # noqa: E402
+
+from tests.factories import make_concern  # noqa: E402
+
+
+def test_the_case_page_summary_names_parties_contacts_coaches_next_session_and_concern(app, client, joint):
+    case, coach, (alice_user, alice), (bob_user, bob), session, past = joint
+    later = make_session(case, parties=[alice], coaches=[coach], kind="pre_mediation",
+                         starts_at=utcnow() + timedelta(days=9))
+    alice.phone = "07700 900111"
+    alice.save()
+    enter_as(client, coach)
+    html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    summary = html[html.index('id="summary"'):html.index('aria-label="Contents of this case"')]
+    assert f'href="mailto:{alice.email}"' in summary and "07700 900111" in summary
+    assert "Rosa Current" in summary
+    assert f'href="#session-{session.id}"' in summary  # the next one, not the later or the past
+    assert f"#session-{later.id}" not in summary and f"#session-{past.id}" not in summary
+    assert "No open concern" in summary
+    make_concern(case, coach)
+    html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "1 open concern" in html
+
+
+def test_the_case_page_contents_link_to_sections_on_the_page(app, client, joint):
+    case, coach, *_ = joint
+    enter_as(client, coach)
+    html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    contents = html[html.index('aria-label="Contents of this case"'):]
+    contents = contents[:contents.index("</nav>")]
+    targets = re.findall(r'href="#([\w-]+)"', contents)
+    assert {"parties", "sessions", "notes", "timeline", "safeguarding"} <= set(targets)
+    for target in targets:
+        assert f'id="{target}"' in html, target

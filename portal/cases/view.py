@@ -12,8 +12,9 @@ from portal import policy, queries
 from portal.access import current_actor
 from portal.cases import panels
 from portal.htmx import form_response, is_htmx_request, redirect_to, replace
-from portal.models import Case, CaseParty
+from portal.models import Case, CaseParty, CaseSession, utcnow
 from portal.pagination import BatchedPage, page_number
+from portal.vocab import SessionStatus
 
 # How many of each long list the case page shows at once, newest first (sessions: in date
 # order); the rest are a page link away (`?notes_page=2`), with or without JavaScript.
@@ -94,6 +95,19 @@ def case_context(case, facts, pages=None, *, clamp=True):
             "draft_agreement": policy.can_draft_agreement(actor, facts),
         },
         "schemes": current_app.config["FUNDING_SCHEMES"],
+        "summary": _summary(actor, facts, parties, loaded),
+    }
+
+
+def _summary(actor, facts, parties, loaded):
+    """The case page's summary header: each party's contact details together (for whoever may
+    see them), the next session, and whether a concern is unresolved (of those the user sees).
+    The case's stage is for the lead to add (see templates/cases/_summary.html)."""
+    return {
+        "contacts": {p.id for p in parties if policy.can_view_party_contact(actor, facts, p.id)},
+        "next_session": next(iter(loaded["next_session"]), None),
+        "unresolved_concerns": sum(1 for c in loaded["concerns"]
+                                   if c.state in policy.UNRESOLVED_CONCERN_STATES),
     }
 
 
@@ -111,6 +125,11 @@ def _reserve_lists(batch, case):
         "follow_on_cases": batch.rows(queries.cases_visible_to(current_user)
                                       .where(Case.parent_case == case.id)),
         "parent_case": batch.rows(queries.parent_case_of(case)),
+        # The summary header's next session: the first still to come, whichever page is shown.
+        "next_session": batch.rows(queries.sessions_visible_to(current_user, case)
+                                   .where(CaseSession.status == SessionStatus.SCHEDULED,
+                                          CaseSession.starts_at >= utcnow())
+                                   .limit(1)),
         "waiting": batch.rows(panels.waiting_accounts(parties.select(CaseParty.user).order_by())),
     }
 
