@@ -142,6 +142,61 @@ def test_signing_out_from_the_nav_returns_to_sign_in(page):
     assert urlsplit(page.url).path == "/sign-in"
 
 
+# --- a party's own seat at a session, and the case page's summary (issue 13) ---------------
+
+def test_a_party_tells_their_coach_about_a_session_in_place_on_a_phone(phone_page):
+    import re
+    page = phone_page
+    sign_in(page, DEMO_ACCOUNTS[Role.PARTY])
+    expect(page.get_by_role("contentinfo")).to_contain_text("Your coach")
+    card = page.locator("li.card[id^=my-session-]").first
+    card.get_by_role("link", name=re.compile("I cannot come, or want to move it")).click()
+    expect(card.get_by_role("heading", name="Tell your coach about this session")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+    card.get_by_role("button", name="Send to your coach").click()  # no choice made: refused
+    expect(card.get_by_role("alert")).to_contain_text("Choose what you want to tell your coach")
+    assert_accessible(page)
+    card.get_by_label("I would like to move it to another time").check()
+    card.get_by_label("Anything you want your coach to know (optional)").fill("Work moved my shift.")
+    card.get_by_role("button", name="Send to your coach").click()
+    expect(card).to_contain_text("you would like to move it")
+    expect(card).to_contain_text("Work moved my shift.")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+
+def test_a_party_names_a_supporter_without_javascript(page_without_javascript):
+    """(The form's page is checked with axe at 320 px by the walk of every page below.)"""
+    import re
+    page = page_without_javascript
+    sign_in(page, DEMO_ACCOUNTS[Role.PARTY])
+    card = page.locator("li.card[id^=my-session-]").first
+    card.get_by_role("link", name=re.compile("Bringing someone with you|Change who is coming")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who are you bringing?")
+    page.get_by_label("Their name").fill("Sam Carter")
+    page.get_by_role("button", name="Save").click()  # no relationship: refused, nothing saved
+    expect(page.get_by_role("alert")).to_contain_text("Say who your supporter is to you")
+    page.get_by_label(re.compile("Who they are to you")).fill("my brother")
+    page.get_by_role("button", name="Save").click()
+    expect_home(page, Role.PARTY)
+    expect(page.locator("li.card[id^=my-session-]").first).to_contain_text(
+        "You are bringing Sam Carter (my brother).")
+
+
+def test_the_case_page_summary_and_contents_fit_a_phone(phone_page):
+    page = phone_page
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
+    page.goto(page.locator("a[href^='/cases/AC-']").first.get_attribute("href"))
+    contents = page.get_by_role("navigation", name="Contents of this case")
+    expect(contents.get_by_role("link", name="Sessions")).to_be_visible()
+    expect(page.locator("#summary")).to_contain_text("Next session")
+    contents.get_by_role("link", name="Timeline").click()
+    assert page.url.endswith("#timeline")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+
 # --- every page, at 320 px ------------------------------------------------------------------
 
 NARROW = {"width": 320, "height": 640}  # WCAG 1.4.10: 320 CSS px, no scrolling sideways
