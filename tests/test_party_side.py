@@ -186,7 +186,9 @@ def test_a_party_names_their_supporter_and_only_staff_and_they_see_it(app, clien
                    headers=HTMX)
     assert answer.status_code == 200
     assert "You are bringing MARKER-SUPPORTER (my sister)" in answer.get_data(as_text=True)
-    assert SessionAttendee.get_by_id(seat.id).supporter_name == "MARKER-SUPPORTER"
+    saved = SessionAttendee.get_by_id(seat.id)
+    assert (saved.supporter_name, saved.supporter_relationship, saved.supporter_coach_told) == \
+        ("MARKER-SUPPORTER", "my sister", True)
     enter_as(client, bob_user)
     assert "MARKER-SUPPORTER" not in client.get("/party").get_data(as_text=True)
     enter_as(client, coach)
@@ -195,7 +197,8 @@ def test_a_party_names_their_supporter_and_only_staff_and_they_see_it(app, clien
     enter_as(client, alice_user)
     assert _post(client, f"/my-sessions/{session.id}/supporter",
                  {"supporter_name": "", "supporter_relationship": ""}).status_code == 303
-    assert SessionAttendee.get_by_id(seat.id).supporter_name is None
+    cleared = SessionAttendee.get_by_id(seat.id)
+    assert (cleared.supporter_name, cleared.supporter_relationship) == (None, None)
 
 
 # --- the staff case page's summary header ----------------------------------------------------

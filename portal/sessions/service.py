@@ -274,9 +274,11 @@ def deal_with_request(request, *, by):
 
 
 def set_supporter(seat, name, relationship):
-    """Whom the party brings to the session, or nobody (both empty)."""
+    """Whom the party brings to the session, or nobody (both empty). Named by the party through
+    the portal before the session, so the coaches are told in advance: the case page shows it."""
     name, relationship = (name or "").strip() or None, (relationship or "").strip() or None
     with database.atomic():
         (SessionAttendee.update(supporter_name=name,
-                                supporter_relationship=relationship if name else None)
+                                supporter_relationship=relationship if name else None,
+                                supporter_coach_told=name is not None)
          .where(SessionAttendee.id == seat.id).execute())
