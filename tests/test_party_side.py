@@ -66,7 +66,7 @@ def test_staff_pages_do_not_show_the_party_block(app, client, party_world):
 from datetime import timedelta  # noqa: E402
 
 from portal.models import SessionAttendee, SessionRequest, utcnow  # noqa: E402
-from portal.vocab import SessionRequestKind, SessionStatus  # noqa: E402
+from portal.vocab import CaseStatus, SessionRequestKind, SessionStatus  # noqa: E402
 from tests.conftest import csrf_from  # noqa: E402
 from tests.factories import make_session  # noqa: E402
 
@@ -149,6 +149,18 @@ def test_a_party_cannot_ask_about_a_past_session_or_anothers(app, client, joint)
     assert client.get(f"/my-sessions/{session.id}/ask").status_code == 403
     enter_as(client, coach)
     assert client.get(f"/my-sessions/{session.id}/ask").status_code == 403  # parties only
+
+
+def test_a_closed_case_takes_no_more_requests(app, client, joint):
+    case, _, (alice_user, _), _, session, _ = joint
+    case.status = CaseStatus.CLOSED
+    case.save()
+    enter_as(client, alice_user)
+    assert client.get(f"/my-sessions/{session.id}/ask").status_code == 403
+    assert _post(client, f"/my-sessions/{session.id}/ask", {"kind": "rearrange"}).status_code == 403
+    assert _post(client, f"/my-sessions/{session.id}/supporter",
+                 {"supporter_name": "A", "supporter_relationship": "b"}).status_code == 403
+    assert SessionRequest.select().count() == 0
 
 
 def test_a_coach_marks_a_request_dealt_with(app, client, joint):
