@@ -298,6 +298,16 @@ def test_demo_load_if_empty_loads_once_and_not_twice(app):
     assert {u.email for u in User.select()} == emails
 
 
+def test_demo_load_on_a_database_with_data_says_so_and_fails_without_a_traceback(app):
+    assert flask(app, "demo", "load").exit_code == 0
+    loaded = counts()
+    again = flask(app, "demo", "load")
+    assert again.exit_code == 1
+    assert "The database already has data, so the demo was not loaded." in again.output
+    assert "Traceback" not in again.output and again.exception.__class__.__name__ == "SystemExit"
+    assert counts() == loaded
+
+
 def test_demo_load_if_empty_leaves_a_database_with_people_alone(app):
     someone = make_user()
     assert flask(app, "demo", "load", "--if-empty").exit_code == 0
