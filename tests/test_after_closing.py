@@ -1,0 +1,130 @@
+"""A case's life after it closes: a final agreement's review (recorded once, by a coach on the
+case or a coordinator, also on a closed case, with a note that has an audience like any note),
+future sessions on closing, the party's view of the end, and post-mediation coaching as an
+offer the party answers."""
+
+from datetime import timedelta
+from html import unescape
+
+from portal import times
+from portal.models import Agreement, AuditEvent, Case, CaseEvent, Note, NoteShare
+from portal.vocab import AgreementState, Audience, CaseStatus, ReviewOutcome, ShareState
+from tests.factories import make_agreement
+
+HTMX = {"HX-Request": "true"}
+
+
+def local_today(w):
+    with w.app.app_context():
+        return times.local_today()
+
+
+def final_agreement(w, *, review_in_days=-1):
+    review_on = local_today(w) + timedelta(days=review_in_days)
+    return make_agreement(w.case, w.coach, state=AgreementState.FINAL, review_on=review_on,
+                          title="Noise")
+
+
+def close(w):
+    Case.update(status=CaseStatus.CLOSED).where(Case.id == w.case.id).execute()
+
+
+def review_url(w, agreement):
+    return f"{w.case_url}/agreements/{agreement.id}/review"
+
+
+def text(response):
+    return unescape(response.get_data(as_text=True))
+
+
+# --- the review of a final agreement --------------------------------------------------------
+
+def test_a_closed_cases_review_stays_on_the_staff_home_pages_until_recorded(w):
+    agreement = final_agreement(w)
+    close(w)
+    words = agreement.review_on.strftime("%-d %B %Y")
+    for user, home in ((w.coordinator, "/coordinator"), (w.coach, "/coach")):
+        page = text(w.as_(user).get(home))
+        assert "Agreement reviews" in page and words in page and "(case closed)" in page, user.name
+    assert "Agreement reviews" not in text(w.as_(w.outsider_coach).get("/coach"))
+
+    page = text(w.as_(w.coach).get(f"{w.case_url}/agreements/{agreement.id}"))
+    assert "Record the review" in page and "its terms run on until the review" in page
+    response = w.as_(w.coach).submit(review_url(w, agreement), {
+        "reviewed_on": local_today(w).isoformat(), "outcome": ReviewOutcome.PARTLY_KEPT,
+        "body": "Music mostly kept low.", "audience": Audience.PARTIES,
+        "parties": [str(w.alex.id), str(w.bea.id)]})
+    assert response.status_code == 303
+    row = Agreement.get_by_id(agreement.id)
+    assert (row.reviewed_on, row.review_outcome, row.reviewed_by_id) == \
+        (local_today(w), ReviewOutcome.PARTLY_KEPT, w.coach.id)
+    note = Note.get_by_id(row.review_note_id)
+    assert (note.audience, note.body, note.author_id) == (Audience.PARTIES, "Music mostly kept low.", w.coach.id)
+    assert {(s.party_id, s.state) for s in NoteShare.select().where(NoteShare.note == note)} == \
+        {(w.alex.id, ShareState.NOT_NEEDED), (w.bea.id, ShareState.NOT_NEEDED)}
+    assert AuditEvent.select().where(AuditEvent.event == "agreement.reviewed").count() == 1
+    summaries = [e.summary for e in CaseEvent.select().where(CaseEvent.case == w.case)]
+    assert any("reviewed on" in s and "partly kept" in s for s in summaries)
+    # Off the lists, and shown as recorded.
+    for user, home in ((w.coordinator, "/coordinator"), (w.coach, "/coach")):
+        assert "Agreement reviews" not in text(w.as_(user).get(home)), user.name
+    page = text(w.as_(w.coordinator).get(f"{w.case_url}/agreements/{agreement.id}"))
+    assert "Partly kept" in page and "Record the review" not in page
+    # Once only.
+    again = w.as_(w.coordinator).get(review_url(w, agreement))
+    assert again.status_code == 403
+    # The parties read the shared note; the closed case stays otherwise read-only.
+    assert "Music mostly kept low." in text(w.as_(w.alex_user).get("/shared"))
+
+
+def test_a_coordinator_records_a_review_with_a_staff_note_parties_never_read(w):
+    agreement = final_agreement(w)
+    response = w.as_(w.coordinator).submit(review_url(w, agreement), {
+        "reviewed_on": local_today(w).isoformat(), "outcome": ReviewOutcome.NOT_KEPT,
+        "body": "Bea says nothing changed.", "audience": Audience.STAFF}, headers=HTMX)
+    assert response.status_code == 200 and 'id="agreement"' in text(response)
+    note = Note.get_by_id(Agreement.get_by_id(agreement.id).review_note_id)
+    assert note.audience == Audience.STAFF and not list(note.shares)
+    for party in (w.alex_user, w.bea_user):
+        assert "Bea says nothing changed." not in text(w.as_(party).get("/shared"))
+        assert "Not kept" not in text(w.as_(party).get(f"{w.case_url}/agreements/{agreement.id}"))
+
+
+def test_a_review_without_a_note_writes_none(w):
+    agreement = final_agreement(w)
+    close(w)
+    response = w.as_(w.coach).submit(review_url(w, agreement), {
+        "reviewed_on": local_today(w).isoformat(), "outcome": ReviewOutcome.KEPT, "audience": Audience.STAFF})
+    assert response.status_code == 303
+    row = Agreement.get_by_id(agreement.id)
+    assert row.review_outcome == ReviewOutcome.KEPT and row.review_note_id is None
+    assert Note.select().count() == 0
+
+
+def test_a_bad_review_is_refused_with_a_message_and_nothing_saved(w):
+    agreement = final_agreement(w)
+    tomorrow = (local_today(w) + timedelta(days=1)).isoformat()
+    for data, message in (
+            ({"outcome": ReviewOutcome.KEPT}, "Enter the date of the review."),
+            ({"reviewed_on": tomorrow, "outcome": ReviewOutcome.KEPT}, "cannot be in the future"),
+            ({"reviewed_on": local_today(w).isoformat()}, "Choose how the terms were kept."),
+            ({"reviewed_on": local_today(w).isoformat(), "outcome": ReviewOutcome.KEPT, "body": "x",
+              "audience": Audience.PARTIES}, "Choose at least one party")):
+        response = w.as_(w.coach).submit(review_url(w, agreement), {"audience": Audience.STAFF, **data})
+        assert response.status_code == 422 and message in text(response), message
+    assert Agreement.get_by_id(agreement.id).reviewed_on is None and Note.select().count() == 0
+
+
+def test_who_may_record_a_review(w):
+    agreement = final_agreement(w)
+    close(w)
+    assert w.as_(w.coach).get(review_url(w, agreement)).status_code == 200
+    assert w.as_(w.coordinator).get(review_url(w, agreement)).status_code == 200
+    assert w.as_(w.alex_user).get(review_url(w, agreement)).status_code == 403
+    assert w.as_(w.outsider_coach).get(review_url(w, agreement)).status_code == 404
+    assert w.as_(w.outsider_user).get(review_url(w, agreement)).status_code == 404
+    draft = make_agreement(w.case, w.coach, state=AgreementState.DRAFT)
+    assert w.as_(w.alex_user).get(review_url(w, draft)).status_code == 404
+    assert w.as_(w.coach).get(review_url(w, draft)).status_code == 403
+    proposed = make_agreement(w.case, w.coach, state=AgreementState.PROPOSED)
+    assert w.as_(w.coach).get(review_url(w, proposed)).status_code == 403
