@@ -9,6 +9,7 @@ from html import unescape
 from portal import times
 from portal.models import Agreement, AuditEvent, Case, CaseEvent, Note, NoteShare
 from portal.vocab import AgreementState, Audience, CaseStatus, ReviewOutcome, ShareState
+from tests.apps import body_of
 from tests.factories import make_agreement
 
 HTMX = {"HX-Request": "true"}
@@ -128,3 +129,67 @@ def test_who_may_record_a_review(w):
     assert w.as_(w.coach).get(review_url(w, draft)).status_code == 403
     proposed = make_agreement(w.case, w.coach, state=AgreementState.PROPOSED)
     assert w.as_(w.coach).get(review_url(w, proposed)).status_code == 403
+
+
+# --- closing with sessions still to come ----------------------------------------------------
+
+def _sessions(w):
+    from portal.models import utcnow
+    from tests.factories import make_session
+    now = utcnow()
+    ahead = [make_session(w.case, parties=[w.alex, w.bea], coaches=[w.coach], starts_at=now + timedelta(days=d))
+             for d in (3, 10)]
+    held = make_session(w.case, parties=[w.alex], starts_at=now - timedelta(days=3), status="held")
+    return ahead, held
+
+
+CLOSE = {"outcome": "resolved", "closing_note": "Agreement kept."}
+
+
+def test_closing_asks_what_happens_to_sessions_still_to_come(w):
+    _sessions(w)
+    form = text(w.as_(w.coordinator).get(f"{w.case_url}/close"))
+    assert "Sessions still to come" in form and "2 sessions are still booked" in form
+    refused = w.as_(w.coordinator).submit(f"{w.case_url}/close", CLOSE)
+    assert refused.status_code == 422
+    assert "Choose what happens to the sessions still to come." in text(refused)
+    assert not Case.get_by_id(w.case.id).is_closed
+
+
+def test_closing_cancels_sessions_still_to_come_and_tells_the_parties(w, outbox):
+    from portal.models import CaseSession
+    (first, second), held = _sessions(w)
+    response = w.as_(w.coordinator).submit(f"{w.case_url}/close", {**CLOSE, "future_sessions": "cancel"})
+    assert response.status_code == 303
+    rows = {s.id: (s.status, s.cancelled_by) for s in CaseSession.select()}
+    assert rows == {first.id: ("cancelled", "service"), second.id: ("cancelled", "service"),
+                    held.id: ("held", None)}
+    summary = CaseEvent.select().where(CaseEvent.case == w.case).order_by(CaseEvent.id.desc()).get().summary
+    assert summary == "Case closed. Outcome: resolved. 2 sessions still to come cancelled."
+    mails = outbox()
+    assert sorted(m["To"] for m in mails) == sorted([w.alex_user.email, w.bea_user.email])
+    for message in mails:
+        body = body_of(message)
+        assert message["Subject"] == "Your mediation has ended"
+        assert "have been cancelled" in body
+        assert "Agreement kept." not in body and "resolved" not in body and w.case.reference not in body
+    # Nothing stays "upcoming" for a party.
+    home = text(w.as_(w.alex_user).get("/party"))
+    assert "Cancelled" in home
+
+
+def test_closing_keeps_sessions_still_to_come_when_asked(w, outbox):
+    from portal.models import CaseSession
+    _sessions(w)
+    response = w.as_(w.coordinator).submit(f"{w.case_url}/close", {**CLOSE, "future_sessions": "keep"})
+    assert response.status_code == 303
+    assert {s.status for s in CaseSession.select()} == {"scheduled", "held"}
+    assert all("go ahead as planned" in body_of(m) for m in outbox())
+    assert len(outbox()) == 2
+
+
+def test_closing_without_sessions_to_come_asks_nothing(w, outbox):
+    form = text(w.as_(w.coordinator).get(f"{w.case_url}/close"))
+    assert "Sessions still to come" not in form
+    assert w.as_(w.coordinator).submit(f"{w.case_url}/close", CLOSE).status_code == 303
+    assert all("session" not in body_of(m) for m in outbox())

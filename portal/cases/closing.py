@@ -18,12 +18,19 @@ from portal.vocab import CaseKind
 def close(reference):
     """Close with an outcome and a note; the case becomes read-only."""
     case, facts = load_managed_case(reference, policy.can_close_case)
-    form = CloseForm()
+    form = CloseForm(future_sessions=service.future_sessions(case).count())
     if form.validate_on_submit():
-        service.close(case, form.outcome.data, form.closing_note.data.strip(),
-                      by=current_user._get_current_object(), remote_addr=request.remote_addr)
-        flash(f"Case {case.reference} closed.", "success")
-        return case_updated(case, anchor="closing")
+        future = form.future_sessions.data if "future_sessions" in form else None
+        try:
+            service.close(case, form.outcome.data, form.closing_note.data.strip(), future=future,
+                          by=current_user._get_current_object(), remote_addr=request.remote_addr)
+        except service.CaseRuleError:
+            # A session was booked while the form was open: ask about it.
+            form = CloseForm(future_sessions=service.future_sessions(case).count())
+            form.validate()
+        else:
+            flash(f"Case {case.reference} closed.", "success")
+            return case_updated(case, anchor="closing")
     return form_page(case, form, "cases/_close_form.html", "Close the case", form_id="close-form",
                      status=failed_status(form))
 
