@@ -193,3 +193,70 @@ def test_closing_without_sessions_to_come_asks_nothing(w, outbox):
     assert "Sessions still to come" not in form
     assert w.as_(w.coordinator).submit(f"{w.case_url}/close", CLOSE).status_code == 303
     assert all("session" not in body_of(m) for m in outbox())
+
+
+# --- the party sees the end, and answers an offer of coaching -------------------------------
+
+def test_the_party_sees_that_their_mediation_has_ended_in_plain_words(w):
+    w.as_(w.coordinator).submit(f"{w.case_url}/close", {"outcome": "partly_resolved", "closing_note": "Staff words."})
+    home = text(w.as_(w.alex_user).get("/party"))
+    assert "Your mediation has ended" in home
+    assert "It ended with the matter partly resolved." in home
+    assert "Staff words." not in home
+
+
+def _offered(w):
+    w.as_(w.coordinator).submit(f"{w.case_url}/close", {"outcome": "resolved", "closing_note": "Done."})
+    response = w.as_(w.coordinator).submit(f"{w.case_url}/parties/{w.alex.id}/follow-on", page=w.case_url)
+    assert response.status_code == 303
+    follow_on = Case.get(Case.parent_case == w.case)
+    from portal.models import CaseParty
+    return follow_on, CaseParty.get(CaseParty.case == follow_on)
+
+
+def test_coaching_is_an_offer_the_party_sees_explained_and_answers_without_javascript(w, app):
+    from portal.models import CaseParty
+    follow_on, record = _offered(w)
+    assert record.coaching_offer == "waiting"
+    app.config["COACHING_OFFER_COST"] = "£10 a session, or free if you receive benefits."
+    home = text(w.as_(w.alex_user).get("/party"))
+    assert "Post-mediation coaching: an offer" in home and app.config["SERVICE_NAME"] in home
+    assert "£10 a session, or free if you receive benefits." in home and "It is your choice." in home
+    assert "I want to take part" not in home  # the offer is the question
+    assert "Post-mediation coaching: an offer" not in text(w.as_(w.bea_user).get("/party"))
+    answer = f"/cases/{follow_on.reference}/parties/{record.id}/coaching-offer/accepted"
+    response = w.as_(w.alex_user).submit(answer, page="/party")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/party#coaching-offer-{record.id}")
+    row = CaseParty.get_by_id(record.id)
+    assert row.coaching_offer == "accepted" and row.coaching_offer_answered_at is not None
+    assert row.consent_state == "given"
+    assert "You said yes to post-mediation coaching." in text(w.as_(w.alex_user).get("/party"))
+    # Once only.
+    assert w.as_(w.alex_user).submit(answer.replace("accepted", "declined"), page="/party").status_code == 403
+    # The coordinator sees the answer on the case page.
+    page = text(w.as_(w.coordinator).get(f"/cases/{follow_on.reference}"))
+    assert "Post-mediation coaching: <strong>Accepted the offer</strong>" in page
+    assert AuditEvent.select().where(AuditEvent.event == "case.coaching_offer_answered").count() == 1
+
+
+def test_declining_the_offer_in_place_with_htmx(w):
+    from portal.models import CaseParty
+    follow_on, record = _offered(w)
+    answer = f"/cases/{follow_on.reference}/parties/{record.id}/coaching-offer/declined"
+    response = w.as_(w.alex_user).submit(answer, page="/party", headers=HTMX)
+    assert response.status_code == 200
+    body = text(response)
+    assert body.lstrip().startswith(f'<div id="coaching-offer-{record.id}"') and "<html" not in body
+    assert "You said no to post-mediation coaching." in body
+    row = CaseParty.get_by_id(record.id)
+    assert (row.coaching_offer, row.consent_state) == ("declined", "declined")
+
+
+def test_only_the_party_offered_answers(w):
+    follow_on, record = _offered(w)
+    url = f"/cases/{follow_on.reference}/parties/{record.id}/coaching-offer/accepted"
+    assert w.as_(w.bea_user).submit(url, page="/party").status_code == 404
+    assert w.as_(w.outsider_user).submit(url, page="/party").status_code == 404
+    assert w.as_(w.coordinator).submit(url, page="/party").status_code == 403
+    assert w.as_(w.alex_user).submit(url.replace("accepted", "maybe"), page="/party").status_code == 404
+    assert w.as_(w.alex_user).client.post(url).status_code == 400  # no CSRF token

@@ -9,11 +9,14 @@ from flask import current_app, url_for
 from portal import audit, labels, mail, timeline
 from portal.db import database
 from portal.models import Case, CaseParty, CaseSession, CoachAllocation, ConsentEvent, User, utcnow
+from portal.times import local_today
 from portal.vocab import (
     CancelledBy,
     CaseEventKind,
     CaseKind,
     CaseStatus,
+    CoachingOfferAnswer,
+    ConsentMethod,
     ConsentState,
     Funding,
     FutureSessions,
@@ -160,7 +163,8 @@ def offer_follow_on_coaching(case, party, *, by, remote_addr=""):
             session_allowance=current_app.config["DEFAULT_SESSION_ALLOWANCE"],
         )
         CaseParty.create(case=follow_on, user=party.user_id, name=party.name, email=party.email,
-                         phone=party.phone, address=party.address, unsafe_routes=party.unsafe_routes)
+                         phone=party.phone, address=party.address, unsafe_routes=party.unsafe_routes,
+                         coaching_offer=CoachingOfferAnswer.WAITING)
         timeline.record(case, CaseEventKind.FOLLOW_ON,
                         f"Post-mediation coaching offered to {party.name}: case {follow_on.reference}.", by)
         timeline.record(follow_on, CaseEventKind.CASE_OPENED,
@@ -168,3 +172,26 @@ def offer_follow_on_coaching(case, party, *, by, remote_addr=""):
         audit.record("case.follow_on_opened", actor=by, record=follow_on, case_id=follow_on.id,
                      remote_addr=remote_addr)
     return follow_on
+
+
+def answer_coaching_offer(party, answer, *, by, remote_addr=""):
+    """The party's yes or no to post-mediation coaching offered to them, once. Their answer is
+    also their consent to take part in the coaching case (given, or declined)."""
+    if answer not in (CoachingOfferAnswer.ACCEPTED, CoachingOfferAnswer.DECLINED):
+        raise CaseRuleError("Answer yes or no.")
+    with database.atomic():
+        changed = (CaseParty.update(coaching_offer=answer, coaching_offer_answered_at=utcnow())
+                   .where(CaseParty.id == party.id, CaseParty.coaching_offer == CoachingOfferAnswer.WAITING)
+                   .execute())
+        if not changed:
+            raise CaseRuleError("You have already answered this offer.")
+        consent = ConsentState.GIVEN if answer == CoachingOfferAnswer.ACCEPTED else ConsentState.DECLINED
+        if consent in consent_choices(party):
+            record_consent(party, consent, occurred_on=local_today(), method=ConsentMethod.ONLINE,
+                           by=by, remote_addr=remote_addr)
+        words = "accepted" if answer == CoachingOfferAnswer.ACCEPTED else "declined"
+        timeline.record(party.case, CaseEventKind.FOLLOW_ON,
+                        f"{party.name} {words} the offer of post-mediation coaching.", by)
+        audit.record("case.coaching_offer_answered", actor=by, record=party, case_id=party.case_id,
+                     detail=f"answer={answer}", remote_addr=remote_addr)
+    party.coaching_offer = answer
