@@ -108,6 +108,7 @@ def test_marking_done_and_commenting_work_without_javascript(page_without_javasc
 # --- after the case closes ------------------------------------------------------------------
 
 TERM = "Keep music low after 10pm on weeknights"
+NARROW = {"width": 320, "height": 640}  # WCAG 1.4.10
 
 
 def close_the_mediation_with_a_final_agreement():
@@ -132,7 +133,7 @@ def close_the_mediation_with_a_final_agreement():
         return case.reference, agreement.id
 
 
-def test_a_party_marks_a_term_done_after_the_case_has_closed(page, phone_page):
+def test_a_party_marks_a_term_done_after_the_case_has_closed(page, browser_context_factory):
     close_the_mediation_with_a_final_agreement()
     sign_in(page, "alex@example.org")
     expect(page.locator("main")).to_contain_text("Your mediation has ended")
@@ -151,6 +152,7 @@ def test_a_party_marks_a_term_done_after_the_case_has_closed(page, phone_page):
     assert page.evaluate("window.__marker") == "still here"
     assert_accessible(page)
 
+    phone_page = browser_context_factory(viewport=NARROW, is_mobile=True, has_touch=True)
     sign_in(phone_page, "alex@example.org")
     expect(phone_page.locator("li.card", has_text=TERM)).to_contain_text("Done on")
     assert_no_horizontal_scroll(phone_page)
@@ -166,7 +168,7 @@ def test_a_party_marks_a_term_done_after_close_without_javascript(page_without_j
     expect(page.locator("li.card", has_text=TERM)).to_contain_text("Done on")
 
 
-def test_staff_record_the_review_of_a_closed_cases_agreement(page, phone_page):
+def test_staff_record_the_review_of_a_closed_cases_agreement(page, browser_context_factory):
     reference, agreement_id = close_the_mediation_with_a_final_agreement()
     sign_in(page, "coordinator@example.org")
     review = page.locator("#reviews-heading").locator("xpath=..")
@@ -194,6 +196,7 @@ def test_staff_record_the_review_of_a_closed_cases_agreement(page, phone_page):
         other = make_agreement(case, User.get(User.email == "coach@example.org"), state=AgreementState.FINAL,
                                title="Parking", review_on=date.today())
         assert Agreement.get_by_id(agreement_id).reviewed_on == date.today()
+    phone_page = browser_context_factory(viewport=NARROW, is_mobile=True, has_touch=True)
     sign_in(phone_page, "coordinator@example.org")
     phone_page.goto(f"/cases/{reference}/agreements/{other.id}/review")
     expect(phone_page.get_by_role("heading", level=1)).to_have_text("Record the review of version 1")
@@ -212,6 +215,7 @@ def test_a_party_answers_the_offer_of_coaching_in_place(page, browser_context_fa
     alex = browser_context_factory()
     sign_in(alex, "alex@example.org")
     offer = alex.locator("[id^=coaching-offer-]")
+    assert_no_horizontal_scroll(alex)
     expect(offer).to_contain_text("It is your choice.")
     expect(offer).to_contain_text("What it costs:")
     assert_accessible(alex)
