@@ -127,8 +127,8 @@ GROUPS: dict[str, dict[str, str]] = {
                        ReviewOutcome.NOT_KEPT: "Not kept",
                        ReviewOutcome.CHANGED: "Changed since (the parties agreed something different)"},
     # Closing a case with sessions still ahead.
-    "future_sessions": {FutureSessions.CANCEL: "Cancel them, and tell the parties",
-                        FutureSessions.KEEP: "Keep them (a review meeting, for example)"},
+    "future_sessions": {FutureSessions.CANCEL: "Cancel them: the parties are told they need not come",
+                        FutureSessions.KEEP: "Keep them (a review meeting, for example): they go ahead as planned"},
     # A party's answer to post-mediation coaching, as staff read it.
     "coaching_offer": {CoachingOfferAnswer.WAITING: "Offered; waiting for their answer",
                        CoachingOfferAnswer.ACCEPTED: "Accepted the offer",
