@@ -93,6 +93,9 @@ class Config:
                                     "Employer-funded;Lottery community grant"), _list)
     OFFICES = FromEnv("ACCORD_OFFICES", _list("Accord office, 12 Market Street"), _list)
     DEFAULT_SESSION_ALLOWANCE = FromEnv("ACCORD_SESSION_ALLOWANCE", 3, int)
+    # What post-mediation coaching costs a party, told to them with the offer.
+    COACHING_OFFER_COST = FromEnv("ACCORD_COACHING_OFFER_COST",
+                                  "There is no charge to you: the service's funding covers it.")
     REFERRAL_LIMIT_PER_HOUR = FromEnv("ACCORD_REFERRAL_LIMIT_PER_HOUR", 5, int)
     # Told to people the portal cannot help just now (a referral over the limit), and on every
     # party's page, with the email, so a party can always reach a person.

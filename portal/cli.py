@@ -46,9 +46,13 @@ def demo_load(if_empty):
     """Load the demonstration service: staff, parties, cases and notes."""
     from portal import demo
     with database.connection_context():
-        if if_empty and demo.has_users():
-            click.echo("The database already has data; demo data not loaded.")
-            return
+        if demo.has_users():
+            if if_empty:  # `make run` on a database that is already set up: nothing to do
+                click.echo("The database already has data; demo data not loaded.")
+                return
+            # Loading again would clash with the accounts already there: say so, no traceback.
+            raise click.ClickException("The database already has data, so the demo was not loaded. "
+                                       "Use a new database (or --if-empty to skip quietly).")
         demo.load()
         # A database with users and an empty trail fails `audit verify`: say where they came from.
         from portal import audit

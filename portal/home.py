@@ -9,7 +9,7 @@ from portal.actions.routes import own_action_points
 from portal.models import Case, Referral, utcnow
 from portal.pagination import paginate
 from portal.sessions.party import card_context
-from portal.vocab import CaseStatus, Funding, ReferralStatus, Role
+from portal.vocab import CaseStatus, CoachingOfferAnswer, Funding, ReferralStatus, Role
 
 bp = Blueprint("home", __name__)
 
@@ -76,9 +76,13 @@ def _party_answers(records, agreements, facts):
     own_record = {r.case_id: r.id for r in records}
     accepted = ({(a.agreement_id, a.party_id) for a in queries.agreement_acceptances_of(agreements)}
                 if agreements else set())
+    waiting = {r.id for r in records if r.coaching_offer == CoachingOfferAnswer.WAITING}
     return {
+        # While post-mediation coaching waits for the party's answer, that answer is the question.
         "consent": {r.id: policy.own_consent_answers(actor, facts[r.case_id], r.id, r.consent_state)
-                    for r in records},
+                    if r.id not in waiting else frozenset() for r in records},
+        "offer": {r.id for r in records
+                  if policy.can_answer_coaching_offer(actor, facts[r.case_id], r.id, waiting=r.id in waiting)},
         "fee": {r.id for r in records if policy.shows_own_fee(
             actor, facts[r.case_id], r.id, self_funded=r.case.funding == Funding.SELF_FUNDED,
             fee_recorded=r.fee_pence is not None)},

@@ -15,6 +15,7 @@ from portal.vocab import (
     CaseKind,
     CaseOutcome,
     CaseStatus,
+    CoachingOfferAnswer,
     ConcernCategory,
     ConcernEventKind,
     ConcernLevel,
@@ -24,8 +25,10 @@ from portal.vocab import (
     ConsentState,
     DisputeType,
     Funding,
+    FutureSessions,
     GoalKind,
     ReferralStatus,
+    ReviewOutcome,
     Role,
     SessionKind,
     SessionMode,
@@ -126,6 +129,24 @@ GROUPS: dict[str, dict[str, str]] = {
                      AgreementState.PROPOSED: "has not accepted yet.",
                      AgreementState.FINAL: "did not accept this version.",
                      AgreementState.SUPERSEDED: "did not accept this version."},
+    # How a final agreement's review found its terms.
+    "review_outcome": {ReviewOutcome.KEPT: "Kept", ReviewOutcome.PARTLY_KEPT: "Partly kept",
+                       ReviewOutcome.NOT_KEPT: "Not kept",
+                       ReviewOutcome.CHANGED: "Changed since (the parties agreed something different)"},
+    # Closing a case with sessions still ahead.
+    "future_sessions": {FutureSessions.CANCEL: "Cancel them: the parties are told they need not come",
+                        FutureSessions.KEEP: "Keep them (a review meeting, for example): they go ahead as planned"},
+    # A party's answer to post-mediation coaching, as staff read it.
+    "coaching_offer": {CoachingOfferAnswer.WAITING: "Offered; waiting for their answer",
+                       CoachingOfferAnswer.ACCEPTED: "Accepted the offer",
+                       CoachingOfferAnswer.DECLINED: "Declined the offer"},
+    # How a party's case ended, told to them in plain words.
+    "my_outcome": {CaseOutcome.RESOLVED: "It ended with the matter resolved.",
+                   CaseOutcome.PARTLY_RESOLVED: "It ended with the matter partly resolved.",
+                   CaseOutcome.NOT_RESOLVED: "It ended without the matter being resolved.",
+                   CaseOutcome.WITHDRAWN: "It ended because it was withdrawn.",
+                   CaseOutcome.NOT_SUITABLE: "It ended because it was not the right way to help "
+                                             "with this matter."},
 }
 
 

@@ -42,6 +42,7 @@ from portal.vocab import (
     CaseKind,
     CaseOutcome,
     CaseStatus,
+    CoachingOfferAnswer,
     ConcernCategory,
     ConcernEventKind,
     ConcernLevel,
@@ -54,6 +55,7 @@ from portal.vocab import (
     GoalKind,
     ReferralSource,
     ReferralStatus,
+    ReviewOutcome,
     Role,
     SessionKind,
     SessionMode,
@@ -283,6 +285,9 @@ class CaseParty(BaseModel):
     consent_state = CharField(max_length=20, default=ConsentState.PENDING, choices=codes(ConsentState))
     fee_pence = IntegerField(null=True)
     fee_paid = BooleanField(default=False)
+    # On a post-mediation coaching case opened as an offer: the party's answer (NULL otherwise).
+    coaching_offer = CharField(max_length=20, null=True, choices=codes(CoachingOfferAnswer))
+    coaching_offer_answered_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
 
 
@@ -534,6 +539,12 @@ class Agreement(BaseModel):
     # The final PDF, exactly as every party accepted it (null until final).
     pdf_sha256 = CharField(max_length=64, null=True)
     pdf_content = ForeignKeyField(StoredFile, null=True, unique=True, backref="+")
+    # The review of a final agreement, once recorded: when it was held, how the terms were kept,
+    # and a note (with an audience, like any note) of what was said.
+    reviewed_on = DateField(null=True)
+    review_outcome = CharField(max_length=20, null=True, choices=codes(ReviewOutcome))
+    review_note = ForeignKeyField(Note, null=True, backref="+")
+    reviewed_by = ForeignKeyField(User, null=True, backref="+")
 
     class Meta:
         # The review list: final agreements by review date, soonest first.

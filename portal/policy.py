@@ -264,6 +264,13 @@ def can_offer_follow_on(actor: Actor, case: CaseFacts) -> bool:
     return _is(actor, Role.COORDINATOR) and case.closed
 
 
+def can_answer_coaching_offer(actor: Actor, case: CaseFacts, party_id: int, *, waiting: bool) -> bool:
+    """Post-mediation coaching is the party's choice: the party it is offered to answers yes or
+    no, once, while the coaching case is open."""
+    return (waiting and not case.closed and case.kind == CaseKind.COACHING
+            and party_id in party_ids_for(actor, case))
+
+
 def can_answer_own_consent(actor: Actor, case: CaseFacts, party_id: int) -> bool:
     """A party confirms or withdraws their own consent to take part, on an open case."""
     return not case.closed and party_id in party_ids_for(actor, case)
@@ -565,10 +572,13 @@ def can_change_action_point(actor: Actor, case: CaseFacts, item: PartyItemFacts,
             and not from_agreement)
 
 
-def can_update_own_action_point(actor: Actor, case: CaseFacts, item: PartyItemFacts) -> bool:
-    """A party marks their own action point done (or not) and comments on it, on an open case."""
+def can_update_own_action_point(actor: Actor, case: CaseFacts, item: PartyItemFacts, *,
+                                from_final_agreement: bool = False) -> bool:
+    """A party marks their own action point done (or not) and comments on it, on an open case.
+    A term of a final agreement is a promise that runs on after the case closes, so the action
+    point it became stays open to its party: the one change a closed case allows a party."""
     return (item.case_id == case.case_id
-            and not case.closed
+            and (not case.closed or from_final_agreement)
             and item.party_id in party_ids_for(actor, case))
 
 
@@ -690,6 +700,14 @@ def can_record_agreement_acceptance(actor: Actor, case: CaseFacts, agreement: Ag
     return (_coach_on_open_case_of(actor, case, agreement)
             and agreement.state == AgreementState.PROPOSED
             and party_id in case.party_users and case.party_users[party_id] is None)
+
+
+def can_record_agreement_review(actor: Actor, case: CaseFacts, agreement: AgreementFacts, *,
+                                reviewed: bool) -> bool:
+    """A coach allocated to the case, or a coordinator, records the review of a final agreement
+    once, also after the case has closed: the one change a closed case allows staff."""
+    return (agreement.case_id == case.case_id and agreement.state == AgreementState.FINAL
+            and not reviewed and is_case_staff(actor, case))
 
 
 def can_view_agreement_change_request(actor: Actor, case: CaseFacts, agreement: AgreementFacts, party_id: int) -> bool:

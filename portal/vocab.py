@@ -286,6 +286,32 @@ class AcceptanceMethod(Code):
     IN_PERSON = "in_person"
 
 
+class ReviewOutcome(Code):
+    """How a final agreement's review found its terms: kept, partly kept, not kept, or changed
+    since (the parties agreed something different, with or without a new version)."""
+    KEPT = "kept"
+    PARTLY_KEPT = "partly_kept"
+    NOT_KEPT = "not_kept"
+    CHANGED = "changed"
+
+
+# --- closing and after ------------------------------------------------------------------------
+
+class FutureSessions(Code):
+    """What closing a case does with its sessions still ahead: cancel them (by the service), or
+    keep them (a review meeting, say)."""
+    CANCEL = "cancel"
+    KEEP = "keep"
+
+
+class CoachingOfferAnswer(Code):
+    """A party's answer to post-mediation coaching offered to them (on the follow-on case's
+    party record; NULL on a party record that is not an offer)."""
+    WAITING = "waiting"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
 VOCABULARIES: tuple[type[Code], ...] = tuple(Code.__subclasses__())
 
 

@@ -519,6 +519,46 @@ def test_on_a_closed_case_the_party_reads_but_does_not_change(w):
     assert ActionPoint.get_by_id(point.id).done_at is None
 
 
+def _term_point(w, state, party=None):
+    """Party Alex's action point made from a term of an agreement in `state`."""
+    coach = w.coach
+    agreement = make_agreement(w.case, coach, state=state)
+    term = make_agreement_term(agreement, what="Keep to the quiet hours")
+    return make_action_point(w.case, party or w.alex, text="Keep to the quiet hours", agreement_term=term)
+
+
+def test_on_a_closed_case_a_final_agreements_terms_run_on_for_their_party(w):
+    point = _term_point(w, AgreementState.FINAL)
+    Case.update(status=CaseStatus.CLOSED).where(Case.id == w.case.id).execute()
+    alex = w.signed_in(w.alex_user)
+    mine = item(text(alex.get("/action-points")), f"my-action-point-{point.id}")
+    assert "Mark as done" in mine and "runs on after the case has closed" in mine
+    assert alex.submit(own_url(point, "done"), {"back": "list"}, page="/action-points").status_code == 303
+    assert ActionPoint.get_by_id(point.id).done_at is not None
+    assert alex.submit(own_url(point, "comment"), {"comment": "Kept it", "back": "list"},
+                       page="/action-points").status_code == 303
+    assert ActionPoint.get_by_id(point.id).party_comment == "Kept it"
+    home = item(text(alex.get("/party")), f"my-action-point-{point.id}")
+    assert "Mark as not done" in home
+    # Another party, and staff, still change nothing on the closed case.
+    bea = w.signed_in(w.bea_user)
+    assert bea.submit(own_url(point, "not-done"), {"back": "list"}, page="/action-points").status_code == 404
+    coach = w.signed_in(w.coach)
+    assert coach.submit(own_url(point, "not-done"), {"back": "list"}, page="/action-points").status_code == 403
+    assert coach.submit(edit_url(point), {"text": "x"}, page=case_url(w.case)).status_code == 403
+
+
+@pytest.mark.parametrize("state", [AgreementState.SUPERSEDED, AgreementState.PROPOSED])
+def test_on_a_closed_case_terms_of_other_versions_stay_as_they_were(w, state):
+    point = _term_point(w, state)
+    Case.update(status=CaseStatus.CLOSED).where(Case.id == w.case.id).execute()
+    alex = w.signed_in(w.alex_user)
+    mine = item(text(alex.get("/action-points")), f"my-action-point-{point.id}")
+    assert "Mark as done" not in mine and "This case is closed" in mine
+    assert alex.submit(own_url(point, "done"), {"back": "list"}, page="/action-points").status_code == 403
+    assert ActionPoint.get_by_id(point.id).done_at is None
+
+
 def test_the_party_sees_their_goals(w):
     make_goal(w.case, w.alex, text="Sleep through the night")
     make_goal(w.case, w.alex, text="Talk without shouting", kind=GoalKind.DESIRED_OUTCOME)

@@ -16,7 +16,7 @@ STANDARD = {"__init__", "routes", "forms", "service", "view"}
 EXTRAS = {
     "actions": set(),
     "admin": {"trail"},  # the audit trail page (routes)
-    "agreements": {"answers", "changes", "document", "pdf", "pdf_engine", "wording"},
+    "agreements": {"answers", "changes", "document", "pdf", "pdf_engine", "review", "wording"},
     "auth": {"login"},  # sign-in sessions with Flask-Login
     "cases": {"closing", "invitations", "panels", "people"},  # routes by area; the page's panels
     "notes": {"consent", "files", "override", "panel", "readers", "sanitise", "shared"},

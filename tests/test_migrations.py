@@ -298,8 +298,46 @@ def test_demo_load_if_empty_loads_once_and_not_twice(app):
     assert {u.email for u in User.select()} == emails
 
 
+def test_demo_load_on_a_database_with_data_says_so_and_fails_without_a_traceback(app):
+    assert flask(app, "demo", "load").exit_code == 0
+    loaded = counts()
+    again = flask(app, "demo", "load")
+    assert again.exit_code == 1
+    assert "The database already has data, so the demo was not loaded." in again.output
+    assert "Traceback" not in again.output and again.exception.__class__.__name__ == "SystemExit"
+    assert counts() == loaded
+
+
 def test_demo_load_if_empty_leaves_a_database_with_people_alone(app):
     someone = make_user()
     assert flask(app, "demo", "load", "--if-empty").exit_code == 0
     assert counts() == (1, 0)
     assert User.get().email == someone.email
+
+
+# --- migration 9: post-mediation coaching already offered waits for the party's answer ------
+
+def test_parties_of_follow_on_cases_are_asked_about_the_coaching_offer(tmp_path):
+    frozen = m0001_initial
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with new_database_url(tmp_path, "at-7") as url:
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=url)
+        with database.connection_context():
+            database_at(7)
+            with database.obj.bind_ctx(frozen.TABLES):
+                mediation = frozen.Case.create(reference="AC-2024-0001", kind=CaseKind.MEDIATION,
+                                               status=CaseStatus.CLOSED, dispute_type=DisputeType.NEIGHBOUR,
+                                               session_allowance=3, created_at=now)
+                coaching = frozen.Case.create(reference="AC-2024-0002", kind=CaseKind.COACHING,
+                                              status=CaseStatus.OPEN, dispute_type=DisputeType.NEIGHBOUR,
+                                              session_allowance=3, parent_case=mediation, created_at=now)
+                on_mediation = frozen.CaseParty.create(case=mediation, name="Alex", unsafe_routes="",
+                                                       consent_state="given", fee_paid=False, created_at=now)
+                offered = frozen.CaseParty.create(case=coaching, name="Alex", unsafe_routes="",
+                                                  consent_state="pending", fee_paid=False, created_at=now)
+        flask(app, "db", "upgrade")
+        with database.connection_context():
+            from portal.models import CaseParty
+            assert CaseParty.get_by_id(offered.id).coaching_offer == "waiting"
+            assert CaseParty.get_by_id(on_mediation.id).coaching_offer is None
+            assert Agreement.select().where(Agreement.reviewed_on.is_null(False)).count() == 0

@@ -50,7 +50,17 @@ from portal.models import (
     StoredFile,
     User,
 )
-from portal.vocab import AgreementState, Audience, CaseKind, CaseStatus, ConcernState, Role, SessionMode, ShareState
+from portal.vocab import (
+    AgreementState,
+    Audience,
+    CaseKind,
+    CaseStatus,
+    ConcernState,
+    ReviewOutcome,
+    Role,
+    SessionMode,
+    ShareState,
+)
 from tests import dbutil
 from tests.factories import (
     add_party,
@@ -119,6 +129,7 @@ class CaseSpec:
     kind: str = CaseKind.MEDIATION
     session_coaches: tuple = ()  # per session, a frozenset of coach indexes (missing: none)
     reviewed: frozenset = frozenset()  # indexes of agreements with a review date
+    review_recorded: frozenset = frozenset()  # indexes of agreements whose review is recorded
 
 
 @dataclass(frozen=True)
@@ -188,6 +199,7 @@ def worlds(draw):
             session_coaches=tuple(draw(st.lists(st.frozensets(coach_index, max_size=2),
                                                 max_size=3))),
             reviewed=draw(st.frozensets(st.integers(0, 1))),
+            review_recorded=draw(st.frozensets(st.integers(0, 1))),
         ))
     users = tuple(parties + coaches + coordinators)
     referrals = tuple(draw(st.lists(st.tuples(st.sampled_from(REFERRAL_STATUSES),
@@ -218,7 +230,7 @@ class BuiltCase:
     change_requests: dict  # id -> (agreement id, party id)
     events: dict         # id -> kind
     session_coaches: dict  # session id -> frozenset of coach user ids
-    reviewed: set        # ids of agreements with a review date
+    reviewed: set        # ids of agreements with a review date, their review not yet recorded
     concern_events: dict  # concern event id -> concern id
     session_requests: dict = None  # request id -> (session id, party id, open)
 
@@ -343,8 +355,10 @@ def _build_case(spec, party_users, coaches, staff):
     agreements, change_requests, reviewed = {}, {}, set()
     for n, state in enumerate(spec.agreements):
         review_on = date(2027, 1, 1 + n) if n in spec.reviewed else None
-        agreement = make_agreement(case, staff[0], state=state, review_on=review_on)
-        if review_on:
+        recorded = ({"reviewed_on": date(2027, 2, 1), "review_outcome": ReviewOutcome.KEPT}
+                    if n in spec.review_recorded else {})
+        agreement = make_agreement(case, staff[0], state=state, review_on=review_on, **recorded)
+        if review_on and not recorded:
             reviewed.add(agreement.id)
         agreements[agreement.id] = policy.AgreementFacts(
             agreement_id=agreement.id, case_id=case.id, state=state)
@@ -727,7 +741,8 @@ def check_people(built):
 
 def check_staff_and_party_own_lists(built):
     """The lists with filters of their own, each the policy's rows that pass its filter: the
-    agreements due a review (final, with a review date, on an open case; staff on the case),
+    agreements due a review (final, with a review date, its review not yet recorded, on an open
+    or a closed case: the terms run on; staff on the case),
     a coach's own sessions (the sessions they run, on cases they are allocated to), a party's
     own records, a coach's case list with its party counts, every agreement version, and a
     party's coaches (the current coaches of every case they may see)."""
@@ -737,7 +752,7 @@ def check_staff_and_party_own_lists(built):
         for case in built.cases:
             if actor.role == Role.PARTY and policy.can_see_case_coaches(actor, case.facts):
                 coaches |= case.facts.coach_ids
-            if policy.is_case_staff(actor, case.facts) and not case.facts.closed:
+            if policy.is_case_staff(actor, case.facts):
                 reviews |= {aid for aid in allowed(policy.can_view_agreement, actor, case,
                                                     case.agreements)
                             if case.agreements[aid].state == AgreementState.FINAL
@@ -942,16 +957,19 @@ def _every_combination_world():
         agreements=AgreementState,
         events=EVENT_KINDS,
         session_coaches=(frozenset({3}), frozenset({0}), frozenset({0, 3})),
-        reviewed=frozenset(range(len(AgreementState))),  # but the case is closed
+        reviewed=frozenset(range(len(AgreementState))),  # on a closed case: still due
+        review_recorded=frozenset({1}),
     )
     # Only a closed concern: no longer "open" in PRODUCT.md's sense.
-    # A coaching case: one final agreement due a review and one without a review date.
+    # A coaching case: one final agreement due a review, one without a review date and one
+    # whose review is recorded.
     quiet = CaseSpec(closed=False, allocations=((1, False),), parties=(5,), notes=(),
                      concerns=((5, ConcernState.CLOSED),),
                      sessions=((frozenset({0}), SessionMode.ONLINE),), action_points=(),
-                     goals=(), agreements=(AgreementState.FINAL, AgreementState.FINAL),
+                     goals=(), agreements=(AgreementState.FINAL, AgreementState.FINAL,
+                                           AgreementState.FINAL),
                      events=(), kind=CaseKind.COACHING, session_coaches=(frozenset({1}),),
-                     reviewed=frozenset({0}))
+                     reviewed=frozenset({0, 2}), review_recorded=frozenset({2}))
     referrals = tuple((status, urgency) for status in REFERRAL_STATUSES
                       for urgency in queries.URGENCY_ORDER)
     # Every kind of event, by nobody, a party, a coach and an administrator, about no case and

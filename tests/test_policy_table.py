@@ -935,3 +935,133 @@ def test_can_deactivate_user(account, who):
 def test_can_reactivate_user(account, who):
     assert policy.can_reactivate_user(ACCOUNT_KINDS[account], _person(account, who)) is \
         REACTIVATE_TABLE[account, who]
+
+
+# --- a case's life after it closes ----------------------------------------------------------
+# The one rule a closed case bends: an agreement's terms run on after the case closes.
+
+def closed_small_case(kind="mediation"):
+    return CaseFacts(case_id=SMALL_CASE, coach_ids=small_case().coach_ids,
+                     party_users=small_case().party_users, closed=True, kind=kind)
+
+
+AFTER_CLOSE = ("open case", "closed, term of a final agreement", "closed, set by staff")
+_AFTER_CLOSE_CASE = {"open case": (False, False), "closed, term of a final agreement": (True, True),
+                     "closed, set by staff": (True, False)}
+# Party A's own action point: who may mark it done and comment on it.
+#                                    open  closed+term  closed+staff's
+_OWN_POINT_ROWS = {
+    "party A":                         (Y,   Y,          N),
+    "party B":                         (N,   N,          N),
+    "deactivated party A":             (N,   N,          N),
+    "party of another case":           (N,   N,          N),
+    "allocated coach":                 (N,   N,          N),
+    "coach no longer allocated":       (N,   N,          N),
+    "unallocated coach":               (N,   N,          N),
+    "deactivated allocated coach":     (N,   N,          N),
+    "coordinator":                     (N,   N,          N),
+    "deactivated coordinator":         (N,   N,          N),
+}
+OWN_POINT_TABLE = _flatten(_OWN_POINT_ROWS, AFTER_CLOSE)
+
+
+def test_own_point_table_is_exhaustive():
+    assert set(OWN_POINT_TABLE) == set(product(PER_PARTY_READERS, AFTER_CLOSE))
+
+
+@pytest.mark.parametrize(("reader", "when"), list(OWN_POINT_TABLE), ids=_ids(OWN_POINT_TABLE))
+def test_can_update_own_action_point_after_close(reader, when):
+    closed, from_term = _AFTER_CLOSE_CASE[when]
+    case = closed_small_case() if closed else small_case()
+    item = PartyItemFacts(case_id=SMALL_CASE, party_id=PARTY_A)
+    assert policy.can_update_own_action_point(PER_PARTY_READERS[reader], case, item,
+                                              from_final_agreement=from_term) is \
+        OWN_POINT_TABLE[reader, when]
+    # Staff still change nothing on a closed case, a term or not.
+    if closed:
+        for done, term in product((False, True), repeat=2):
+            assert policy.can_change_action_point(PER_PARTY_READERS[reader], case, item, done=done,
+                                                  from_agreement=term) is False
+
+
+@pytest.mark.parametrize("reader", list(PER_PARTY_READERS))
+def test_a_term_elsewhere_is_not_updated_through_this_case(reader):
+    item = PartyItemFacts(case_id=CASE, party_id=PARTY_A)
+    assert policy.can_update_own_action_point(PER_PARTY_READERS[reader], closed_small_case(), item,
+                                              from_final_agreement=True) is False
+
+
+# Recording the review of a final agreement, on an open or a closed case (not yet reviewed).
+#                                    open  closed
+_REVIEW_ROWS = {
+    "party A":                         (N,   N),
+    "party B":                         (N,   N),
+    "deactivated party A":             (N,   N),
+    "party of another case":           (N,   N),
+    "allocated coach":                 (Y,   Y),
+    "coach no longer allocated":       (N,   N),
+    "unallocated coach":               (N,   N),
+    "deactivated allocated coach":     (N,   N),
+    "coordinator":                     (Y,   Y),
+    "deactivated coordinator":         (N,   N),
+}
+REVIEW_TABLE = _flatten(_REVIEW_ROWS, ("open", "closed"))
+
+
+def test_review_table_is_exhaustive():
+    assert set(REVIEW_TABLE) == set(product(PER_PARTY_READERS, ("open", "closed")))
+
+
+@pytest.mark.parametrize(("reader", "when"), list(REVIEW_TABLE), ids=_ids(REVIEW_TABLE))
+def test_can_record_agreement_review(reader, when):
+    case = closed_small_case() if when == "closed" else small_case()
+    actor = PER_PARTY_READERS[reader]
+    for state in AgreementState:
+        agreement = AgreementFacts(agreement_id=1, case_id=SMALL_CASE, state=state)
+        expected = REVIEW_TABLE[reader, when] and state == AgreementState.FINAL
+        assert policy.can_record_agreement_review(actor, case, agreement, reviewed=False) is expected
+        # Recorded once: a second review is a new agreement's business.
+        assert policy.can_record_agreement_review(actor, case, agreement, reviewed=True) is False
+    elsewhere = AgreementFacts(agreement_id=2, case_id=CASE, state=AgreementState.FINAL)
+    assert policy.can_record_agreement_review(actor, case, elsewhere, reviewed=False) is False
+    # Everything else on the closed case stays read-only.
+    if when == "closed":
+        assert policy.can_change_case(actor, case) is False
+        assert policy.can_write_note(actor, case) is False
+
+
+# Answering post-mediation coaching offered to party A (on the coaching case it opened).
+#                                    waiting  answered
+_OFFER_ROWS = {
+    "party A":                         (Y,      N),
+    "party B":                         (N,      N),
+    "deactivated party A":             (N,      N),
+    "party of another case":           (N,      N),
+    "allocated coach":                 (N,      N),
+    "coach no longer allocated":       (N,      N),
+    "unallocated coach":               (N,      N),
+    "deactivated allocated coach":     (N,      N),
+    "coordinator":                     (N,      N),
+    "deactivated coordinator":         (N,      N),
+}
+OFFER_TABLE = _flatten(_OFFER_ROWS, ("waiting", "answered"))
+
+
+def test_offer_table_is_exhaustive():
+    assert set(OFFER_TABLE) == set(product(PER_PARTY_READERS, ("waiting", "answered")))
+
+
+@pytest.mark.parametrize(("reader", "when"), list(OFFER_TABLE), ids=_ids(OFFER_TABLE))
+def test_can_answer_coaching_offer(reader, when):
+    actor = PER_PARTY_READERS[reader]
+    coaching = CaseFacts(case_id=SMALL_CASE, coach_ids=small_case().coach_ids,
+                         party_users=small_case().party_users, kind="coaching")
+    waiting = when == "waiting"
+    assert policy.can_answer_coaching_offer(actor, coaching, PARTY_A, waiting=waiting) is \
+        OFFER_TABLE[reader, when]
+    # Not on a mediation, not once the coaching case has closed, never for another party.
+    assert policy.can_answer_coaching_offer(actor, small_case(), PARTY_A, waiting=waiting) is False
+    assert policy.can_answer_coaching_offer(actor, closed_small_case("coaching"), PARTY_A,
+                                            waiting=waiting) is False
+    assert policy.can_answer_coaching_offer(actor, coaching, PARTY_B, waiting=waiting) is \
+        (reader == "party B" and waiting)

@@ -23,7 +23,9 @@ GROUPED = {"unsafe_route": vocab.UnsafeRoute, "consent_method": vocab.ConsentMet
            "note_consent": vocab.ShareConsentMethod, "concern_state": vocab.ConcernState,
            "concern_event": vocab.ConcernEventKind, "agreement_standing": vocab.AgreementStanding,
            "my_consent": vocab.ConsentState, "my_session_mode": vocab.SessionMode,
-           "not_accepted": vocab.AgreementState}
+           "not_accepted": vocab.AgreementState, "review_outcome": vocab.ReviewOutcome,
+           "future_sessions": vocab.FutureSessions, "coaching_offer": vocab.CoachingOfferAnswer,
+           "my_outcome": vocab.CaseOutcome}
 
 
 def test_a_member_is_the_stored_string():

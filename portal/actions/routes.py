@@ -125,7 +125,9 @@ def own_action_points(user, facts=None):
     facts.update(queries.case_facts_for(p.case for p in points if p.case_id not in facts))
     return {"action_points": points,
             "changeable": {p.id for p in points
-                           if policy.can_update_own_action_point(actor, facts[p.case_id], p.facts())}}
+                           if policy.can_update_own_action_point(
+                               actor, facts[p.case_id], p.facts(),
+                               from_final_agreement=bool(p.from_final_agreement))}}
 
 
 def _own_point(point_id):
@@ -134,7 +136,8 @@ def _own_point(point_id):
     facts = queries.case_facts(point.case)
     if not policy.can_view_party_item(current_actor(), facts, point.facts()):
         abort(404)
-    return point, policy.can_update_own_action_point(current_actor(), facts, point.facts())
+    return point, policy.can_update_own_action_point(current_actor(), facts, point.facts(),
+                                                     from_final_agreement=bool(point.from_final_agreement))
 
 
 def _back(form):

@@ -6,6 +6,6 @@ from flask import Blueprint
 
 bp = Blueprint("agreements", __name__)
 
-from portal.agreements import answers, routes  # noqa: E402,F401  (routes register on bp)
+from portal.agreements import answers, review, routes  # noqa: E402,F401  (routes register on bp)
 
 __all__ = ["bp"]

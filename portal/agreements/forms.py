@@ -6,8 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.forms import DATE_EXAMPLE, choices, uk_date
+from portal import labels
+from portal.forms import DATE_EXAMPLE, checkboxes, choices, uk_date
 from portal.times import local_today
+from portal.vocab import Audience, ReviewOutcome
 
 BOTH = "both"
 
@@ -139,3 +141,48 @@ class RecordAcceptanceForm(FlaskForm):
         name = self._names.get(self.party.data)
         if field.data and name and not _same_name(field.data, name):
             raise ValidationError(f"The name must be the party's full name: {name}.")
+
+
+class ReviewForm(FlaskForm):
+    """The review of a final agreement: when, how its terms were kept, and an optional note of
+    what was said, with an audience like any note."""
+    reviewed_on = uk_date("Date of the review", validators=[DataRequired("Enter the date of the review.")],
+                          description=f"For example {DATE_EXAMPLE}.")
+    outcome = RadioField("How were the terms kept?",
+                         choices=choices([(o.value, labels.label(o, "review_outcome")) for o in ReviewOutcome]),
+                         validators=[DataRequired("Choose how the terms were kept.")])
+    body = TextAreaField("Note of the review (optional)", filters=[_tidy], validators=[
+        Length(max=20_000, message="Keep the note under 20,000 characters.")],
+        description="What was said. It is kept with the case's notes, for the readers you choose.")
+    audience = RadioField("Who can read the note?", choices=choices([(a.value, labels.label(a)) for a in Audience]),
+                          default=Audience.STAFF)
+    parties = checkboxes("Share the note with")
+    submit = SubmitField("Record the review")
+
+    def __init__(self, parties, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case_parties = {str(p.id): p for p in parties}
+        self.parties.choices = choices([(i, p.name) for i, p in self.case_parties.items()])
+
+    def validate_reviewed_on(self, field):
+        if field.data and field.data > local_today():
+            raise ValidationError("The review date cannot be in the future: record it once held.")
+
+    def validate_audience(self, field):
+        if self.body.data and not Audience.has(field.data or ""):
+            raise ValidationError("Choose who can read the note.")
+
+    def validate_parties(self, field):
+        if not set(field.data or ()) <= set(self.case_parties):
+            raise ValidationError("Choose parties on this case.")
+        if self.body.data and self.audience.data == Audience.PARTIES and not field.data:
+            raise ValidationError("Choose at least one party to share the note with.")
+
+    def note(self):
+        """The note to write, as `notes.service.NoteInput`, or None without one."""
+        from portal.notes.service import NoteInput
+        if not self.body.data:
+            return None
+        party_ids = tuple(int(i) for i in self.parties.data or ()) \
+            if self.audience.data == Audience.PARTIES else ()
+        return NoteInput(body=self.body.data, audience=self.audience.data, party_ids=party_ids)

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from flask import current_app, url_for
 
-from portal import mail, storage, timeline
+from portal import audit, labels, mail, storage, timeline
 from portal.agreements import pdf
 from portal.agreements.document import Acceptance, AgreementDocument, PartyLine, TermLine
 from portal.db import database, is_sqlite
@@ -270,6 +270,32 @@ def _finalise(agreement, by):
     timeline.record(agreement.case, CaseEventKind.AGREEMENT,
                     f"Agreement version {agreement.version} is final: every party accepted."
                     f"{review}", by)
+
+
+# --- after: the review ----------------------------------------------------------------------
+
+def record_review(agreement, *, reviewed_on, outcome, note, by, remote_addr=""):
+    """Record how a final agreement's terms were kept, once, also on a closed case. `note`, a
+    `notes.service.NoteInput` or None: what was said, written as any note is (its audience and
+    shares decide who reads it). The review date then leaves the home pages' review lists."""
+    from portal.notes import service as notes  # notes imports nothing of agreements
+
+    with database.atomic():
+        changed = (Agreement.update(reviewed_on=reviewed_on, review_outcome=outcome, reviewed_by=by)
+                   .where(Agreement.id == agreement.id, Agreement.state == AgreementState.FINAL,
+                          Agreement.reviewed_on.is_null())
+                   .execute())
+        if not changed:
+            raise AgreementRuleError("This agreement's review is already recorded.")
+        if note is not None:
+            written = notes.write(agreement.case, by, note, remote_addr=remote_addr)
+            Agreement.update(review_note=written).where(Agreement.id == agreement.id).execute()
+        timeline.record(agreement.case, CaseEventKind.AGREEMENT,
+                        f"Agreement version {agreement.version} reviewed on {long_date(reviewed_on)}: "
+                        f"{labels.label(outcome, 'review_outcome').lower()}.", by)
+        audit.record("agreement.reviewed", actor=by, record=agreement, case_id=agreement.case_id,
+                     detail=f"outcome={outcome} note={'yes' if note is not None else 'no'}",
+                     remote_addr=remote_addr)
 
 
 def stored_pdf(agreement):

@@ -66,6 +66,11 @@ def agreement_context(case, facts, agreement):
                       and policy.can_answer_agreement(actor, facts, agreement_facts, party.id),
             "record": [p for p in parties if p.id not in acceptances
                        and policy.can_record_agreement_acceptance(actor, facts, agreement_facts, p.id)],
+            "review": policy.can_record_agreement_review(actor, facts, agreement_facts,
+                                                         reviewed=agreement.reviewed_on is not None),
+            # How the terms were kept is the staff's record; a party reads the review's note
+            # if it was shared with them.
+            "see_review": policy.can_manage_case(actor, facts),
         },
     }
 

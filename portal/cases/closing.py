@@ -1,16 +1,17 @@
 """Closing a case with an outcome, reopening it with a reason, and post-mediation coaching."""
 
-from flask import flash, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
-from portal.case_access import load_managed_case, load_party
+from portal.access import current_actor, require
+from portal.case_access import load_case, load_managed_case, load_party
 from portal.cases import bp, service
 from portal.cases.forms import CloseForm, ReopenForm
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
-from portal.htmx import redirect_to
-from portal.vocab import CaseKind
+from portal.htmx import is_htmx_request, redirect_to
+from portal.vocab import CaseKind, CoachingOfferAnswer
 
 
 @bp.route("/<reference>/close", methods=["GET", "POST"])
@@ -18,12 +19,19 @@ from portal.vocab import CaseKind
 def close(reference):
     """Close with an outcome and a note; the case becomes read-only."""
     case, facts = load_managed_case(reference, policy.can_close_case)
-    form = CloseForm()
+    form = CloseForm(future_sessions=service.future_sessions(case).count())
     if form.validate_on_submit():
-        service.close(case, form.outcome.data, form.closing_note.data.strip(),
-                      by=current_user._get_current_object(), remote_addr=request.remote_addr)
-        flash(f"Case {case.reference} closed.", "success")
-        return case_updated(case, anchor="closing")
+        future = form.future_sessions.data if "future_sessions" in form else None
+        try:
+            service.close(case, form.outcome.data, form.closing_note.data.strip(), future=future,
+                          by=current_user._get_current_object(), remote_addr=request.remote_addr)
+        except service.CaseRuleError:
+            # A session was booked while the form was open: ask about it.
+            form = CloseForm(future_sessions=service.future_sessions(case).count())
+            form.validate()
+        else:
+            flash(f"Case {case.reference} closed.", "success")
+            return case_updated(case, anchor="closing")
     return form_page(case, form, "cases/_close_form.html", "Close the case", form_id="close-form",
                      status=failed_status(form))
 
@@ -59,3 +67,30 @@ def follow_on(reference, party_id):
     flash(f"Post-mediation coaching case {new_case.reference} opened for {party.name}.", "success")
     return redirect_to(url_for("cases.show", reference=new_case.reference))
 
+
+
+OFFER_ANSWERS = {CoachingOfferAnswer.ACCEPTED: "Thank you. Your coordinator will be in touch to book "
+                                               "a session.",
+                 CoachingOfferAnswer.DECLINED: "Thank you. We have recorded that you do not want "
+                                               "coaching now."}
+
+
+@bp.post("/<reference>/parties/<int:party_id>/coaching-offer/<answer>")
+@login_required
+def coaching_offer(reference, party_id, answer):
+    """A party says yes or no to post-mediation coaching offered to them, from their home page."""
+    if answer not in OFFER_ANSWERS:
+        abort(404)
+    case, facts = load_case(reference)
+    party = load_party(case, party_id)
+    require(policy.can_answer_coaching_offer(current_actor(), facts, party.id,
+                                             waiting=party.coaching_offer == CoachingOfferAnswer.WAITING))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service.answer_coaching_offer(party, answer, by=current_user._get_current_object(),
+                                  remote_addr=request.remote_addr)
+    if is_htmx_request():
+        return render_template("home/_coaching_offer.html", record=party, offer_answerable=False,
+                               message=OFFER_ANSWERS[answer])
+    flash(OFFER_ANSWERS[answer], "success")
+    return redirect_to(url_for("home.party", _anchor=f"coaching-offer-{party.id}"))

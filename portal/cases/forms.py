@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal import labels
 from portal.forms import DATE_EXAMPLE, choices, uk_date
 from portal.times import local_today
-from portal.vocab import CaseOutcome, ConsentMethod, ConsentState, Funding
+from portal.vocab import CaseOutcome, ConsentMethod, ConsentState, Funding, FutureSessions
 
 CONSENT_METHODS = [(method, labels.label(method, "consent_method")) for method in ConsentMethod]
 CONSENT_STATES = [(ConsentState.GIVEN, "Consent given"), (ConsentState.DECLINED, "Declined to take part"),
@@ -105,7 +105,21 @@ class CloseForm(FlaskForm):
                          validators=[DataRequired("Choose the outcome.")])
     closing_note = TextAreaField("Closing note", validators=[
         DataRequired("Write a short closing note."), Length(max=5000)])
+    future_sessions = RadioField("Sessions still to come", choices=choices(
+        [(choice.value, labels.label(choice, "future_sessions")) for choice in FutureSessions]),
+        validators=[DataRequired("Choose what happens to the sessions still to come.")])
     submit = SubmitField("Close case")
+
+    def __init__(self, *args, future_sessions=0, **kwargs):
+        """`future_sessions`: how many sessions are booked after now; with none, nothing to ask."""
+        super().__init__(*args, **kwargs)
+        if future_sessions:
+            one = future_sessions == 1
+            self.future_sessions.description = (
+                f"{future_sessions} session{'' if one else 's'} {'is' if one else 'are'} still "
+                "booked. The parties are told by email either way.")
+        else:
+            del self.future_sessions
 
 
 class ReopenForm(FlaskForm):

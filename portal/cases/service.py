@@ -4,12 +4,24 @@ Each function changes the database in one transaction, adds a timeline entry in 
 every staff member on the case, and writes security-relevant changes to the audit trail.
 """
 
-from flask import current_app
+from flask import current_app, url_for
 
-from portal import audit, labels, timeline
+from portal import audit, labels, mail, timeline
 from portal.db import database
-from portal.models import Case, CaseParty, CoachAllocation, ConsentEvent, utcnow
-from portal.vocab import CaseEventKind, CaseKind, CaseStatus, ConsentState, Funding
+from portal.models import Case, CaseParty, CaseSession, CoachAllocation, ConsentEvent, User, utcnow
+from portal.times import local_today
+from portal.vocab import (
+    CancelledBy,
+    CaseEventKind,
+    CaseKind,
+    CaseStatus,
+    CoachingOfferAnswer,
+    ConsentMethod,
+    ConsentState,
+    Funding,
+    FutureSessions,
+    SessionStatus,
+)
 
 # Which consent changes make sense from which state.
 CONSENT_MOVES = {
@@ -77,12 +89,62 @@ def set_fee(party, fee_pence, paid, *, by):
         timeline.record(party.case, CaseEventKind.FUNDING, f"Fee recorded for {party.name}.", by)
 
 
-def close(case, outcome, closing_note, *, by, remote_addr=""):
+def future_sessions(case):
+    """The case's sessions still booked after now (scheduled, not yet started)."""
+    return CaseSession.select().where(CaseSession.case == case.id,
+                                      CaseSession.status == SessionStatus.SCHEDULED,
+                                      CaseSession.starts_at > utcnow())
+
+
+def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
+    """Close with an outcome. Sessions still to come are cancelled by the service or kept, as
+    `future` (a FutureSessions) says, so none stays "upcoming" by accident; the parties with an
+    account are told by email (that it ended and what happened to the sessions, no content)."""
     with database.atomic():
+        ahead = future_sessions(case).count()
+        if ahead and not FutureSessions.has(future or ""):
+            raise CaseRuleError("Choose what happens to the sessions still to come.")
+        cancelled = 0
+        if ahead and future == FutureSessions.CANCEL:
+            cancelled = (CaseSession.update(status=SessionStatus.CANCELLED, cancelled_by=CancelledBy.SERVICE)
+                         .where(CaseSession.id.in_(future_sessions(case).select(CaseSession.id)))
+                         .execute())
         Case.update(status=CaseStatus.CLOSED, outcome=outcome, closing_note=closing_note,
                     closed_at=utcnow()).where(Case.id == case.id).execute()
-        timeline.record(case, CaseEventKind.CLOSED, f"Case closed. Outcome: {labels.label(outcome).lower()}.", by)
-        audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr)
+        sessions = ""
+        if cancelled:
+            sessions = f" {cancelled} session{'s' if cancelled != 1 else ''} still to come cancelled."
+        elif ahead:
+            sessions = f" {ahead} session{'s' if ahead != 1 else ''} still to come kept."
+        timeline.record(case, CaseEventKind.CLOSED,
+                        f"Case closed. Outcome: {labels.label(outcome).lower()}.{sessions}", by)
+        audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr,
+                     detail=f"future_sessions={ahead} cancelled={cancelled}")
+    _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled)
+
+
+def _tell_parties_closed(case, *, cancelled, kept):
+    """Each party with an active account: their mediation or coaching has ended, and what
+    happened to the sessions still booked. Nothing about the outcome or anyone's words."""
+    users = (User.select().join(CaseParty, on=(CaseParty.user == User.id))
+             .where(CaseParty.case == case.id, User.active == True))  # noqa: E712
+    what = labels.label(case.kind).lower()
+    if cancelled:
+        sessions = ("The sessions that were still booked have been cancelled: you do not need "
+                    "to come to them.\n\n")
+    elif kept:
+        sessions = ("The sessions still booked go ahead as planned: you can see them in the "
+                    "portal.\n\n")
+    else:
+        sessions = ""
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("home.index")
+    for user in users:
+        try:
+            mail.send(user.email, f"Your {what} has ended",
+                      f"Hello,\n\nYour {what} with the service has ended.\n\n{sessions}"
+                      f"You can read more in the portal (sign in first):\n\n{link}\n")
+        except mail.MailNotSent:
+            current_app.logger.warning("Closing email to user %s not sent", user.id)
 
 
 def reopen(case, reason, *, by, remote_addr=""):
@@ -101,7 +163,8 @@ def offer_follow_on_coaching(case, party, *, by, remote_addr=""):
             session_allowance=current_app.config["DEFAULT_SESSION_ALLOWANCE"],
         )
         CaseParty.create(case=follow_on, user=party.user_id, name=party.name, email=party.email,
-                         phone=party.phone, address=party.address, unsafe_routes=party.unsafe_routes)
+                         phone=party.phone, address=party.address, unsafe_routes=party.unsafe_routes,
+                         coaching_offer=CoachingOfferAnswer.WAITING)
         timeline.record(case, CaseEventKind.FOLLOW_ON,
                         f"Post-mediation coaching offered to {party.name}: case {follow_on.reference}.", by)
         timeline.record(follow_on, CaseEventKind.CASE_OPENED,
@@ -109,3 +172,26 @@ def offer_follow_on_coaching(case, party, *, by, remote_addr=""):
         audit.record("case.follow_on_opened", actor=by, record=follow_on, case_id=follow_on.id,
                      remote_addr=remote_addr)
     return follow_on
+
+
+def answer_coaching_offer(party, answer, *, by, remote_addr=""):
+    """The party's yes or no to post-mediation coaching offered to them, once. Their answer is
+    also their consent to take part in the coaching case (given, or declined)."""
+    if answer not in (CoachingOfferAnswer.ACCEPTED, CoachingOfferAnswer.DECLINED):
+        raise CaseRuleError("Answer yes or no.")
+    with database.atomic():
+        changed = (CaseParty.update(coaching_offer=answer, coaching_offer_answered_at=utcnow())
+                   .where(CaseParty.id == party.id, CaseParty.coaching_offer == CoachingOfferAnswer.WAITING)
+                   .execute())
+        if not changed:
+            raise CaseRuleError("You have already answered this offer.")
+        consent = ConsentState.GIVEN if answer == CoachingOfferAnswer.ACCEPTED else ConsentState.DECLINED
+        if consent in consent_choices(party):
+            record_consent(party, consent, occurred_on=local_today(), method=ConsentMethod.ONLINE,
+                           by=by, remote_addr=remote_addr)
+        words = "accepted" if answer == CoachingOfferAnswer.ACCEPTED else "declined"
+        timeline.record(party.case, CaseEventKind.FOLLOW_ON,
+                        f"{party.name} {words} the offer of post-mediation coaching.", by)
+        audit.record("case.coaching_offer_answered", actor=by, record=party, case_id=party.case_id,
+                     detail=f"answer={answer}", remote_addr=remote_addr)
+    party.coaching_offer = answer

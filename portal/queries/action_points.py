@@ -3,13 +3,13 @@ party only their own."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from peewee import ModelSelect
 
-from portal.models import ActionPoint, Case, CaseParty, Goal, User
+from portal.models import ActionPoint, Agreement, AgreementTerm, Case, CaseParty, Goal, User
 from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing, party_items_on_case
-from portal.vocab import Role
+from portal.vocab import AgreementState, Role
 
 # The models whose rows a party has on any of their cases (each has `case` and `party`).
 OwnItem = TypeVar("OwnItem", ActionPoint, Goal)
@@ -38,11 +38,21 @@ def _own_party_rows(model: type[OwnItem], user: User) -> ModelSelect[OwnItem]:
             .where(CaseParty.user == user.id))
 
 
+def from_final_agreement() -> Any:
+    """A column: whether the action point is a term of a final agreement (a promise that runs on
+    after the case closes, which its party may still mark done)."""
+    final_terms = (AgreementTerm.select(AgreementTerm.id).join(Agreement)
+                   .where(Agreement.state == AgreementState.FINAL))
+    return (ActionPoint.agreement_term.is_null(False)
+            & ActionPoint.agreement_term.in_(final_terms)).alias("from_final_agreement")
+
+
 def party_action_points(user: User) -> ModelSelect[ActionPoint]:
     """Every action point set for this party, on any case: open ones first."""
     if not has_role(user, Role.PARTY):
         return nothing(ActionPoint)
     return (_own_party_rows(ActionPoint, user)
+            .select_extend(from_final_agreement())
             .order_by(ActionPoint.done_at.is_null(False), ActionPoint.due_on.asc(nulls="LAST"),
                       ActionPoint.id))
 

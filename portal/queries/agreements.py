@@ -19,7 +19,7 @@ from portal.queries._scopes import (
     nothing,
     party_ids_of,
 )
-from portal.vocab import AgreementState, CaseStatus, Role
+from portal.vocab import AgreementState, Role
 
 
 def agreements_visible_to(user: User, case: Case) -> ModelSelect[Agreement]:
@@ -109,13 +109,14 @@ def agreement_change_requests_visible_to(user: User,
 
 
 def agreement_reviews(user: User) -> ModelSelect[Agreement]:
-    """Final agreements with a review date, soonest first: the follow-up list for coordinators
-    (every case) and coaches (their cases)."""
+    """Final agreements with a review date whose review is not yet recorded, soonest first: the
+    follow-up list for coordinators (every case) and coaches (their cases). Closed cases too: an
+    agreement's terms run on after the case closes, until the review."""
     query = (Agreement
              .select(Agreement, *case_columns_for(user))
              .join(Case)
              .where(Agreement.state == AgreementState.FINAL, Agreement.review_on.is_null(False),
-                    Case.status != CaseStatus.CLOSED)
+                    Agreement.reviewed_on.is_null())
              .order_by(Agreement.review_on, Agreement.id))
     if has_role(user, Role.COORDINATOR):
         return query

@@ -103,3 +103,126 @@ def test_marking_done_and_commenting_work_without_javascript(page_without_javasc
     expect(card).to_contain_text("Your comment: Done, the list is ready.")
     card.get_by_role("button", name="Mark as not done").click()
     expect(card.get_by_role("button", name="Mark as done")).to_be_visible()
+
+
+# --- after the case closes ------------------------------------------------------------------
+
+TERM = "Keep music low after 10pm on weeknights"
+NARROW = {"width": 320, "height": 640}  # WCAG 1.4.10
+
+
+def close_the_mediation_with_a_final_agreement():
+    """The demo mediation case, closed (resolved), with a final agreement whose term for Alex
+    became an action point, and whose review was due yesterday. Returns the agreement's id."""
+    from portal.db import database
+    from portal.models import ActionPoint, CaseParty, User, utcnow
+    from portal.vocab import AgreementState, CaseStatus
+    from tests.factories import make_agreement, make_agreement_term
+
+    with database.connection_context():
+        case = Case.get(Case.kind == CaseKind.MEDIATION)
+        coach = User.get(User.email == "coach@example.org")
+        alex = CaseParty.get(CaseParty.case == case.id, CaseParty.name == "Alex Morgan")
+        agreement = make_agreement(case, coach, state=AgreementState.FINAL, title="Quiet evenings",
+                                   review_on=date.today() - timedelta(days=1))
+        term = make_agreement_term(agreement, party=alex, what=TERM, due_on=DAY)
+        ActionPoint.create(case=case, party=alex, text=TERM, due_on=DAY, agreement_term=term,
+                           created_by=coach)
+        Case.update(status=CaseStatus.CLOSED, outcome="resolved", closing_note="Closed in the test.",
+                    closed_at=utcnow()).where(Case.id == case.id).execute()
+        return case.reference, agreement.id
+
+
+def test_a_party_marks_a_term_done_after_the_case_has_closed(page, browser_context_factory):
+    close_the_mediation_with_a_final_agreement()
+    sign_in(page, "alex@example.org")
+    expect(page.locator("main")).to_contain_text("Your mediation has ended")
+    expect(page.locator("main")).to_contain_text("It ended with the matter resolved.")
+    card = page.locator("li.card", has_text=TERM)
+    expect(card).to_contain_text("runs on after the case has closed")
+    assert_accessible(page)
+    page.evaluate("window.__marker = 'still here'")
+    card.get_by_role("button", name="Mark as done").click()
+    expect(card).to_contain_text("Done on")
+    expect(card.get_by_role("button", name="Mark as not done")).to_be_visible()
+    card.get_by_text("Add a comment").click()
+    card.get_by_label("Your comment").fill("Kept to it every night.")
+    card.get_by_role("button", name="Save your comment").click()
+    expect(card).to_contain_text("Your comment: Kept to it every night.")
+    assert page.evaluate("window.__marker") == "still here"
+    assert_accessible(page)
+
+    phone_page = browser_context_factory(viewport=NARROW, is_mobile=True, has_touch=True)
+    sign_in(phone_page, "alex@example.org")
+    expect(phone_page.locator("li.card", has_text=TERM)).to_contain_text("Done on")
+    assert_no_horizontal_scroll(phone_page)
+    assert_accessible(phone_page)
+
+
+def test_a_party_marks_a_term_done_after_close_without_javascript(page_without_javascript):
+    close_the_mediation_with_a_final_agreement()
+    page = page_without_javascript
+    sign_in(page, "alex@example.org")
+    page.locator("li.card", has_text=TERM).get_by_role("button", name="Mark as done").click()
+    expect(page.locator("#flashes")).to_contain_text("Marked as done.")
+    expect(page.locator("li.card", has_text=TERM)).to_contain_text("Done on")
+
+
+def test_staff_record_the_review_of_a_closed_cases_agreement(page, browser_context_factory):
+    reference, agreement_id = close_the_mediation_with_a_final_agreement()
+    sign_in(page, "coordinator@example.org")
+    review = page.locator("#reviews-heading").locator("xpath=..")
+    expect(review).to_contain_text("(case closed)")
+    review.get_by_role("link", name=f"{reference}, version 1").click()
+    page.get_by_role("link", name="Record the review").click()
+    form = page.locator("#review-form")
+    form.get_by_role("button", name="Record the review").click()
+    expect(form.get_by_role("alert")).to_contain_text("Choose how the terms were kept.")
+    assert_accessible(page)
+    form.get_by_label("Date of the review").fill(date.today().isoformat())
+    form.get_by_label("Kept", exact=True).check()
+    form.get_by_label("Note of the review (optional)").fill("Both say the evenings are quiet.")
+    form.get_by_role("button", name="Record the review").click()
+    expect(page.locator("#review")).to_contain_text("Reviewed on")
+    assert_accessible(page)
+
+    # The form as a page of its own, at a phone's width, for another agreement.
+    from portal.db import database
+    from portal.models import Agreement, User
+    from portal.vocab import AgreementState
+    from tests.factories import make_agreement
+    with database.connection_context():
+        case = Case.get(Case.reference == reference)
+        other = make_agreement(case, User.get(User.email == "coach@example.org"), state=AgreementState.FINAL,
+                               title="Parking", review_on=date.today())
+        assert Agreement.get_by_id(agreement_id).reviewed_on == date.today()
+    phone_page = browser_context_factory(viewport=NARROW, is_mobile=True, has_touch=True)
+    sign_in(phone_page, "coordinator@example.org")
+    phone_page.goto(f"/cases/{reference}/agreements/{other.id}/review")
+    expect(phone_page.get_by_role("heading", level=1)).to_have_text("Record the review of version 1")
+    assert_no_horizontal_scroll(phone_page)
+    assert_accessible(phone_page)
+
+
+def test_a_party_answers_the_offer_of_coaching_in_place(page, browser_context_factory):
+    reference, _ = close_the_mediation_with_a_final_agreement()
+    sign_in(page, "coordinator@example.org")
+    page.goto(f"/cases/{reference}")
+    page.get_by_role("button", name="Offer post-mediation coaching to Alex Morgan").click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(f"Case {reference}")
+    expect(page.locator("#parties")).to_contain_text("Offered; waiting for their answer")
+
+    alex = browser_context_factory()
+    sign_in(alex, "alex@example.org")
+    offer = alex.locator("[id^=coaching-offer-]")
+    assert_no_horizontal_scroll(alex)
+    expect(offer).to_contain_text("It is your choice.")
+    expect(offer).to_contain_text("What it costs:")
+    assert_accessible(alex)
+    offer.get_by_role("button", name="No, thank you").click()
+    expect(offer).to_contain_text("You said no to post-mediation coaching.")
+    expect(alex.locator("#flashes")).to_contain_text("do not want coaching now")
+    assert_accessible(alex)
+
+    page.reload()
+    expect(page.locator("#parties")).to_contain_text("Declined the offer")
