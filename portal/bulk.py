@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from peewee import fn
 
-from portal import audit, labels, passwords, policy, times
+from portal import audit, labels, passwords, policy, search_terms, times
 from portal.agreements import wording
 from portal.db import database, is_sqlite
 from portal.demo import DEMO_PASSWORD
@@ -71,6 +71,7 @@ from portal.models import (
     Referral,
     ReferralPerson,
     SafeguardingConcern,
+    SearchTerm,
     SessionAttendee,
     SessionCoach,
     User,
@@ -431,7 +432,7 @@ class Bulk:
 # --- writing a chunk --------------------------------------------------------------------------
 
 # Parents before children: the order the tables are written in.
-TABLES = (User, Referral, ReferralPerson, Case, CaseParty, ConsentEvent, CoachAllocation, CaseSession,
+TABLES = (User, Referral, ReferralPerson, Case, CaseParty, SearchTerm, ConsentEvent, CoachAllocation, CaseSession,
           SessionCoach, SessionAttendee, Note, NoteRevision, NoteShare, NoteOverrideRead,
           SafeguardingConcern, ConcernEvent, Agreement, AgreementIssue, AgreementTerm,
           AgreementAcceptance, AgreementChangeRequest, ActionPoint, Goal, CaseEvent, AuditEvent)
@@ -828,6 +829,8 @@ def _parties(bulk, case, referral, coordinator):
             unsafe_routes=unsafe, consent_state=party.consent,
             fee_pence=rng.choice((4500, 6000, 9000)) if case.funding == Funding.SELF_FUNDED else None,
             fee_paid=case.funding == Funding.SELF_FUNDED and rng.random() < 0.7, created_at=case.opened_at)
+        for term in sorted(search_terms.party_terms(name, email, phone, address)):
+            bulk.add(SearchTerm, case=case.id, party=party.id, term=term)
         case.parties.append(party)
 
 

@@ -30,7 +30,7 @@ from peewee import (
 )
 from peewee import Case as SqlCase
 
-from portal import policy
+from portal import policy, search_terms
 from portal.db import database, serialised_transaction
 from portal.vocab import (
     AcceptanceMethod,
@@ -283,6 +283,33 @@ class CaseParty(BaseModel):
     fee_pence = IntegerField(null=True)
     fee_paid = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
+
+    def save(self, *args, **kwargs):
+        """Save, and keep the terms the case list's search finds the case by in step."""
+        saved = super().save(*args, **kwargs)
+        SearchTerm.keep_for(self)
+        return saved
+
+
+class SearchTerm(BaseModel):
+    """A term the case list's search finds a case by: a word of a party's name, their phone
+    number's digits, their email or postcode (`portal.search_terms`), kept by `CaseParty.save`
+    (and `portal.bulk`). Indexed by term, so that a search is a range of the index."""
+    case = ForeignKeyField(Case, backref="+", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="+", on_delete="CASCADE")
+    term = CharField(max_length=100)
+
+    class Meta:
+        indexes = ((("term", "case"), False),)
+
+    @classmethod
+    def keep_for(cls, party):
+        """Replace a party's terms with those its name and contact details give now."""
+        terms = search_terms.party_terms(party.name, party.email, party.phone, party.address)
+        cls.delete().where(cls.party == party.id).execute()
+        if terms:
+            cls.insert_many([{"case": party.case_id, "party": party.id, "term": term} for term in sorted(terms)]
+                            ).execute()
 
 
 class ConsentEvent(BaseModel):
@@ -626,7 +653,7 @@ class SchemaMigration(BaseModel):
 
 
 MODELS = [
-    User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, CaseEvent,
+    User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, SearchTerm, CaseEvent,
     ConsentEvent, CoachAllocation,
     CaseSession, SessionCoach, SessionAttendee, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,

@@ -24,6 +24,7 @@ from portal.migrations import (
     m0005_agreement_acceptance_method,
     m0006_filter_and_sort_indexes,
     m0007_files_in_the_database,
+    m0008_case_search_terms,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -35,6 +36,7 @@ MIGRATIONS = [
     (5, m0005_agreement_acceptance_method),
     (6, m0006_filter_and_sort_indexes),
     (7, m0007_files_in_the_database),
+    (8, m0008_case_search_terms),
 ]
 
 

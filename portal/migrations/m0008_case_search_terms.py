@@ -1,0 +1,58 @@
+"""The case list's search terms: search_term holds, for each party, the words of their name,
+their phone number's digits, their email and postcode (`portal.search_terms`), indexed by term;
+this migration creates the table and fills it from every party already stored.
+
+Frozen copies of the tables, with only the columns this migration reads and writes. The terms are
+worked out by `portal.search_terms`, the same function the models use, so that a database
+migrated now finds the same cases as one filled afterwards.
+"""
+
+from peewee import CharField, ForeignKeyField, IntegerField, Model, TextField
+
+from portal.search_terms import party_terms
+
+NAME = "case search terms"
+
+
+class _Frozen(Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class Case(_Frozen):
+    pass
+
+
+class CaseParty(_Frozen):
+    case_id = IntegerField()
+    name = CharField(max_length=200)
+    email = CharField(max_length=254, null=True)
+    phone = CharField(max_length=50, null=True)
+    address = TextField(null=True)
+
+
+class SearchTerm(_Frozen):
+    case = ForeignKeyField(Case, backref="+", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="+", on_delete="CASCADE")
+    term = CharField(max_length=100)
+
+    class Meta:
+        indexes = ((("term", "case"), False),)
+
+
+def _backfill():
+    rows = []
+    for party in CaseParty.select().order_by(CaseParty.id).iterator():
+        rows.extend({"case": party.case_id, "party": party.id, "term": term}
+                    for term in sorted(party_terms(party.name, party.email, party.phone, party.address)))
+        if len(rows) >= 5000:
+            SearchTerm.insert_many(rows).execute()
+            rows = []
+    if rows:
+        SearchTerm.insert_many(rows).execute()
+
+
+def upgrade(db, migrator):
+    with db.bind_ctx([Case, CaseParty, SearchTerm]):
+        db.create_tables([SearchTerm])
+        _backfill()

@@ -1,0 +1,209 @@
+"""The case list (`/cases`): staff's cases with filters, search and sorts, each case's stage
+(`case_stage_sql`, the SQL twin of `portal.stages.case_stage`), last activity and next session;
+the parties' names and current coaches of a page of it; the choices its filters offer.
+
+Everything starts from `cases_visible_to`: a case the user may not see is never matched, counted
+or offered as a choice. Parties see no list at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from peewee import Case as SqlCase
+from peewee import ColumnBase, ModelSelect, NodeList, fn
+
+from portal import policy, search_terms
+from portal.models import (
+    Agreement,
+    Case,
+    CaseEvent,
+    CaseParty,
+    CaseSession,
+    CoachAllocation,
+    Referral,
+    SearchTerm,
+    User,
+)
+from portal.queries._scopes import PARTY_NAME_COLUMNS, case_columns_for, has_role, is_staff, nothing
+from portal.queries.cases import cases_visible_to
+from portal.stages import ACTIVE_SESSION_STATES
+from portal.vocab import AgreementState, CaseStatus, ConsentState, Role, SessionStatus, Stage
+
+# The list's sorts: last activity, newest first (the default); reference; next session, soonest
+# first, cases with none last.
+SORTS = ("activity", "reference", "next_session")
+# The status filter: "" (open, the default), "closed", "all".
+STATUSES = ("open", "closed", "all")
+
+
+def _exists(query: ModelSelect[Any]) -> ColumnBase:
+    return fn.EXISTS(query)
+
+
+def case_stage_sql() -> SqlCase:
+    """The case's `Stage` as one SQL expression over `Case`: the rules of `portal.stages`, in
+    the same order (tests/test_stages.py checks the two agree)."""
+    def on_case(model: Any) -> Any:
+        return model.select(model.id).where(model.case == Case.id)
+    proposed = on_case(Agreement).where(Agreement.state == AgreementState.PROPOSED)
+    final = on_case(Agreement).where(Agreement.state == AgreementState.FINAL)
+    not_consented = on_case(CaseParty).where(CaseParty.consent_state != ConsentState.GIVEN)
+    any_party = on_case(CaseParty)
+    coach = on_case(CoachAllocation).where(CoachAllocation.ended_at.is_null())
+    session = on_case(CaseSession).where(CaseSession.status.in_(sorted(ACTIVE_SESSION_STATES)))
+    return SqlCase(None, [
+        (Case.status == CaseStatus.CLOSED, Stage.CLOSED.value),
+        (_exists(proposed), Stage.AGREEMENT_PROPOSED.value),
+        (_exists(final), Stage.AGREEMENT_FINAL.value),
+        (_exists(not_consented) | ~_exists(any_party), Stage.WAITING_FOR_CONSENT.value),
+        (~_exists(coach), Stage.WAITING_FOR_COACH.value),
+        (_exists(session), Stage.IN_PROGRESS.value),
+    ], Stage.READY_TO_BOOK.value)
+
+
+def last_activity_sql(user: User) -> ColumnBase:
+    """When the latest timeline entry the user may read was written, or the case opened."""
+    events = CaseEvent.select(fn.MAX(CaseEvent.created_at)).where(CaseEvent.case == Case.id)
+    if not has_role(user, Role.COORDINATOR):
+        events = events.where(CaseEvent.kind.not_in(policy.COORDINATOR_ONLY_EVENT_KINDS))
+    return fn.COALESCE(events, Case.created_at)
+
+
+def next_session_sql(now: datetime) -> ColumnBase:
+    """When the case's next booked session starts (NULL: none booked)."""
+    first = (CaseSession.select(fn.MIN(CaseSession.starts_at))
+             .where(CaseSession.case == Case.id, CaseSession.status == SessionStatus.SCHEDULED,
+                    CaseSession.starts_at >= now))
+    column: ColumnBase = NodeList((first,))
+    return column
+
+
+@dataclass(frozen=True)
+class CaseListFilters:
+    """What the list is narrowed to; None or "" is no filter. `funding_scheme` is only applied
+    for those who may see funding (coordinators)."""
+    status: str = "open"
+    kind: str | None = None
+    stage: str | None = None
+    coach: int | None = None
+    funding_scheme: str | None = None
+    referral_source: str | None = None
+    opened_from: datetime | None = None
+    opened_before: datetime | None = None
+    q: str = ""
+
+
+def _search(q: str) -> ColumnBase | None:
+    """Cases a search finds: a case or referral reference starting with it, or every typed term
+    the start of one of the case's search terms."""
+    q = q.strip()
+    if not q:
+        return None
+    reference = q.upper()
+    upper = search_terms.upper_bound(reference)
+    found: ColumnBase = (Case.reference >= reference) & (Case.reference < upper)
+    found |= Case.referral.in_(Referral.select(Referral.id)
+                               .where(Referral.reference >= reference, Referral.reference < upper))
+    terms = search_terms.query_terms(q)
+    if terms:
+        by_terms: ColumnBase | None = None
+        for term in terms:
+            matched = Case.id.in_(SearchTerm.select(SearchTerm.case)
+                                  .where(SearchTerm.term >= term, SearchTerm.term < search_terms.upper_bound(term)))
+            by_terms = matched if by_terms is None else by_terms & matched
+        assert by_terms is not None
+        found |= by_terms
+    return found
+
+
+def case_list_ids(user: User, filters: CaseListFilters) -> ModelSelect[Case]:
+    """The ids of the cases the list shows for these filters (for counting), staff only."""
+    if not is_staff(user):
+        return nothing(Case)
+    query = cases_visible_to(user).select(Case.id)
+    if filters.status == "open":
+        query = query.where(Case.status == CaseStatus.OPEN)
+    elif filters.status == "closed":
+        query = query.where(Case.status == CaseStatus.CLOSED)
+    if filters.kind:
+        query = query.where(Case.kind == filters.kind)
+    if filters.stage:
+        query = query.where(case_stage_sql() == filters.stage)
+    if filters.coach:
+        query = query.where(Case.id.in_(CoachAllocation.current().select(CoachAllocation.case)
+                                        .where(CoachAllocation.coach == filters.coach)))
+    if filters.funding_scheme and has_role(user, Role.COORDINATOR):
+        query = query.where(Case.funding_scheme == filters.funding_scheme)
+    if filters.referral_source:
+        query = query.where(Case.referral.in_(Referral.select(Referral.id)
+                                              .where(Referral.source == filters.referral_source)))
+    if filters.opened_from:
+        query = query.where(Case.created_at >= filters.opened_from)
+    if filters.opened_before:
+        query = query.where(Case.created_at < filters.opened_before)
+    found = _search(filters.q)
+    if found is not None:
+        query = query.where(found)
+    return query
+
+
+def case_list(user: User, filters: CaseListFilters, *, sort: str = "activity",
+              now: datetime | None = None) -> ModelSelect[Case]:
+    """The list's cases, each with `stage`, `last_activity` and `next_session`, sorted."""
+    if not is_staff(user):
+        return nothing(Case)
+    now = now or datetime.utcnow()
+    last_activity, next_session = last_activity_sql(user), next_session_sql(now)
+    query = (Case.select(*case_columns_for(user), case_stage_sql().alias("stage"),
+                         last_activity.alias("last_activity"), next_session.alias("next_session"))
+             .where(Case.id.in_(case_list_ids(user, filters))))
+    if sort == "reference":
+        return query.order_by(Case.reference)
+    if sort == "next_session":
+        return query.order_by(SqlCase(None, [(next_session.is_null(), 1)], 0), next_session, Case.reference)
+    return query.order_by(last_activity.desc(), Case.id.desc())
+
+
+def case_list_parties(user: User, case_ids: list[int]) -> ModelSelect[CaseParty]:
+    """Who the parties on these cases are (names only), for staff who may see the cases."""
+    if not is_staff(user):
+        return nothing(CaseParty)
+    return (CaseParty.select(*PARTY_NAME_COLUMNS)
+            .where(CaseParty.case.in_(case_ids), CaseParty.case.in_(cases_visible_to(user).select(Case.id)))
+            .order_by(CaseParty.case, CaseParty.id))
+
+
+def case_list_coaches(user: User, case_ids: list[int]) -> ModelSelect[CoachAllocation]:
+    """The coaches allocated now to these cases, with their names, for staff who may see them."""
+    if not is_staff(user):
+        return nothing(CoachAllocation)
+    return (CoachAllocation.current()
+            .select(CoachAllocation.id, CoachAllocation.case, User.id, User.name)
+            .join(User, on=(CoachAllocation.coach == User.id))
+            .where(CoachAllocation.case.in_(case_ids),
+                   CoachAllocation.case.in_(cases_visible_to(user).select(Case.id)))
+            .order_by(CoachAllocation.case, User.name))
+
+
+def case_list_coach_choices(user: User) -> ModelSelect[User]:
+    """The coach filter's choices: every active coach for coordinators; for a coach, the coaches
+    on the cases they may see now."""
+    coaches = User.select(User.id, User.name).where(User.role == Role.COACH, User.active == True)  # noqa: E712
+    if has_role(user, Role.COORDINATOR):
+        return coaches.order_by(User.name, User.id)
+    if has_role(user, Role.COACH):
+        on_cases = (CoachAllocation.current().select(CoachAllocation.coach)
+                    .where(CoachAllocation.case.in_(cases_visible_to(user).select(Case.id))))
+        return coaches.where(User.id.in_(on_cases)).order_by(User.name, User.id)
+    return nothing(User)
+
+
+def case_list_funding_schemes(user: User) -> list[str]:
+    """The funding schemes named on cases, for the filter: coordinators only."""
+    if not has_role(user, Role.COORDINATOR):
+        return []
+    query = (Case.select(Case.funding_scheme).where(Case.funding_scheme.is_null(False), Case.funding_scheme != "")
+             .distinct().order_by(Case.funding_scheme))
+    return [str(case.funding_scheme) for case in query]
