@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from peewee import Case as SqlCase
-from peewee import ColumnBase, ModelSelect, NodeList, fn
+from peewee import ColumnBase, ModelSelect, fn
 
 from portal import policy, search_terms
 from portal.models import (
@@ -68,15 +68,16 @@ def last_activity_sql(user: User) -> ColumnBase:
     events = CaseEvent.select(fn.MAX(CaseEvent.created_at)).where(CaseEvent.case == Case.id)
     if not has_role(user, Role.COORDINATOR):
         events = events.where(CaseEvent.kind.not_in(policy.COORDINATOR_ONLY_EVENT_KINDS))
-    return fn.COALESCE(events, Case.created_at)
+    column: ColumnBase = fn.COALESCE(events, Case.created_at).python_value(Case.created_at.python_value)
+    return column
 
 
 def next_session_sql(now: datetime) -> ColumnBase:
-    """When the case's next booked session starts (NULL: none booked)."""
+    """When the case's next booked session starts (NULL: none booked), read back as a datetime."""
     first = (CaseSession.select(fn.MIN(CaseSession.starts_at))
              .where(CaseSession.case == Case.id, CaseSession.status == SessionStatus.SCHEDULED,
                     CaseSession.starts_at >= now))
-    column: ColumnBase = NodeList((first,))
+    column: ColumnBase = fn.COALESCE(first, None).python_value(CaseSession.starts_at.python_value)
     return column
 
 
