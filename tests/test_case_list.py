@@ -8,7 +8,6 @@ import pytest
 
 from portal.models import Case, CaseEvent, CaseParty, Referral, SearchTerm, utcnow
 from portal.vocab import AgreementState, CaseStatus, ConsentState, Role
-from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_agreement, make_case, make_session, make_user
 
 HTMX = {"HX-Request": "true"}
@@ -28,9 +27,6 @@ def coordinator(app):
 def coach(app):
     return make_user(Role.COACH, name="Cora Coach")
 
-
-def as_user(make_browser, user):
-    return make_browser(user)
 
 
 def listing(browser, query="", status=200, **kwargs):
