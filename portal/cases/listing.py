@@ -38,10 +38,14 @@ def index():
     page = _page(filters, choice.get("sort", "activity"), request.args.get("page"))
     ids = [case.id for case in page.rows]
     parties, coaches = {}, {}
-    if ids:
-        for party in queries.case_list_parties(current_user, ids):
+    if ids:  # the page's parties and coaches, in one statement
+        batch = queries.Batch()
+        party_rows = batch.rows(queries.case_list_parties(current_user, ids))
+        coach_rows = batch.rows(queries.case_list_coaches(current_user, ids))
+        batch.run()
+        for party in party_rows.rows:
             parties.setdefault(party.case_id, []).append(party.name)
-        for allocation in queries.case_list_coaches(current_user, ids):
+        for allocation in coach_rows.rows:
             coaches.setdefault(allocation.case_id, []).append(allocation.coach.name)
     return render("cases/list.html", "cases/_list.html", form=form, page=page, parties=parties,
                   coaches=coaches, problems=form.problems(),
