@@ -284,6 +284,10 @@ class CaseParty(BaseModel):
     fee_paid = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        # Whether every party has consented (the case list's stage).
+        indexes = ((("case", "consent_state"), False),)
+
     def save(self, *args, **kwargs):
         """Save, and keep the terms the case list's search finds the case by in step."""
         saved = super().save(*args, **kwargs)
@@ -332,6 +336,10 @@ class CoachAllocation(BaseModel):
     allocated_at = DateTimeField(default=utcnow)
     ended_at = DateTimeField(null=True)
 
+    class Meta:
+        # A case's current coaches (the case list's stage).
+        indexes = ((("case", "ended_at"), False),)
+
     @classmethod
     def current(cls) -> "ModelSelect[CoachAllocation]":
         return cls.select().where(cls.ended_at.is_null())
@@ -344,6 +352,10 @@ class CaseEvent(BaseModel):
     summary = TextField()
     actor = ForeignKeyField(User, null=True, backref="+")
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        # The case list's last activity: the latest entry of a case is one step of this index.
+        indexes = ((("case", "created_at"), False),)
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -365,6 +377,8 @@ class CaseSession(BaseModel):
 
     class Meta:
         table_name = "case_session"
+        # The case list: a case's sessions by status (its stage), its next booked one.
+        indexes = ((("case", "status", "starts_at"), False),)
 
     def facts(self, attendees=None):
         """The session's facts for the policy; `attendees`, its SessionAttendee rows when the
@@ -546,7 +560,8 @@ class Agreement(BaseModel):
 
     class Meta:
         # The review list: final agreements by review date, soonest first.
-        indexes = ((("state", "review_on", "id"), False),)
+        indexes = ((("state", "review_on", "id"), False),
+                   (("case", "state"), False))  # the case list's stage
 
     def facts(self):
         return policy.AgreementFacts(agreement_id=self.id, case_id=self.case_id, state=self.state)

@@ -71,5 +71,5 @@ def _page(filters, sort, page_arg):
     """One page of the list: the count from the ids alone, then that page's rows."""
     total = queries.case_list_ids(current_user, filters).count()
     number = min(page_number(page_arg), max(1, ceil(total / PER_PAGE)))
-    rows = list(queries.case_list(current_user, filters, sort=sort, now=utcnow()).paginate(number, PER_PAGE))
+    rows = list(queries.case_list(current_user, filters, sort=sort, now=utcnow(), page=(number, PER_PAGE)))
     return Page(rows=rows, number=number, per_page=PER_PAGE, total=total)

@@ -1,13 +1,18 @@
-"""The case list's search terms: search_term holds, for each party, the words of their name,
-their phone number's digits, their email and postcode (`portal.search_terms`), indexed by term;
-this migration creates the table and fills it from every party already stored.
+"""The case list: its search terms, and the indexes behind its stage, last activity and next
+session.
+
+search_term holds, for each party, the words of their name, their phone number's digits, their
+email and postcode (`portal.search_terms`), indexed by term; this migration creates the table and
+fills it from every party already stored. The indexes make each of a case's facts the list works
+out (its latest timeline entry, its agreements, current coaches, parties' consent and sessions by
+status) one step into an index, for every case the list sorts or filters.
 
 Frozen copies of the tables, with only the columns this migration reads and writes. The terms are
 worked out by `portal.search_terms`, the same function the models use, so that a database
 migrated now finds the same cases as one filled afterwards.
 """
 
-from peewee import CharField, ForeignKeyField, IntegerField, Model, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
 
 from portal.search_terms import party_terms
 
@@ -40,6 +45,52 @@ class SearchTerm(_Frozen):
         indexes = ((("term", "case"), False),)
 
 
+class CaseEvent(_Frozen):
+    case_id = IntegerField()
+    created_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("case_id", "created_at"), False),)
+
+
+class CoachAllocation(_Frozen):
+    case_id = IntegerField()
+    ended_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("case_id", "ended_at"), False),)
+
+
+class CaseSession(_Frozen):
+    case_id = IntegerField()
+    status = CharField(max_length=30)
+    starts_at = DateTimeField()
+
+    class Meta:
+        table_name = "case_session"
+        indexes = ((("case_id", "status", "starts_at"), False),)
+
+
+class Agreement(_Frozen):
+    case_id = IntegerField()
+    state = CharField(max_length=20)
+
+    class Meta:
+        indexes = ((("case_id", "state"), False),)
+
+
+class PartyConsent(_Frozen):
+    case_id = IntegerField()
+    consent_state = CharField(max_length=20)
+
+    class Meta:
+        table_name = "case_party"
+        indexes = ((("case_id", "consent_state"), False),)
+
+
+INDEXED = [CaseEvent, CoachAllocation, CaseSession, Agreement, PartyConsent]
+
+
 def _backfill():
     rows = []
     for party in CaseParty.select().order_by(CaseParty.id).iterator():
@@ -53,6 +104,8 @@ def _backfill():
 
 
 def upgrade(db, migrator):
-    with db.bind_ctx([Case, CaseParty, SearchTerm]):
+    with db.bind_ctx([Case, CaseParty, SearchTerm, *INDEXED]):
         db.create_tables([SearchTerm])
         _backfill()
+        for model in INDEXED:
+            model._schema.create_indexes(safe=True)

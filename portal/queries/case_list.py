@@ -26,7 +26,7 @@ from portal.models import (
     SearchTerm,
     User,
 )
-from portal.queries._scopes import PARTY_NAME_COLUMNS, case_columns_for, has_role, is_staff, nothing
+from portal.queries._scopes import PARTY_NAME_COLUMNS, allocated_case_ids, case_columns_for, has_role, is_staff, nothing
 from portal.queries.cases import cases_visible_to
 from portal.stages import ACTIVE_SESSION_STATES
 from portal.vocab import AgreementState, CaseStatus, ConsentState, Role, SessionStatus, Stage
@@ -96,27 +96,27 @@ class CaseListFilters:
     q: str = ""
 
 
-def _search(q: str) -> ColumnBase | None:
-    """Cases a search finds: a case or referral reference starting with it, or every typed term
-    the start of one of the case's search terms."""
+def _search(q: str) -> ModelSelect[Case] | None:
+    """The ids of the cases a search finds: a case or referral reference starting with it, or
+    every typed term the start of one of the case's search terms. One set of ids (a UNION of
+    index ranges), so that the database looks it up once rather than for every case."""
     q = q.strip()
     if not q:
         return None
     reference = q.upper()
     upper = search_terms.upper_bound(reference)
-    found: ColumnBase = (Case.reference >= reference) & (Case.reference < upper)
-    found |= Case.referral.in_(Referral.select(Referral.id)
-                               .where(Referral.reference >= reference, Referral.reference < upper))
+    found: Any = (Case.select(Case.id).where(Case.reference >= reference, Case.reference < upper)
+                  | Case.select(Case.id).where(Case.referral.in_(
+                      Referral.select(Referral.id).where(Referral.reference >= reference, Referral.reference < upper))))
     terms = search_terms.query_terms(q)
     if terms:
-        by_terms: ColumnBase | None = None
+        by_terms: Any = None
         for term in terms:
-            matched = Case.id.in_(SearchTerm.select(SearchTerm.case)
-                                  .where(SearchTerm.term >= term, SearchTerm.term < search_terms.upper_bound(term)))
+            matched = (SearchTerm.select(SearchTerm.case)
+                       .where(SearchTerm.term >= term, SearchTerm.term < search_terms.upper_bound(term)))
             by_terms = matched if by_terms is None else by_terms & matched
-        assert by_terms is not None
-        found |= by_terms
-    return found
+        found = found | by_terms
+    return found  # type: ignore[no-any-return]
 
 
 def case_list_ids(user: User, filters: CaseListFilters) -> ModelSelect[Case]:
@@ -146,25 +146,43 @@ def case_list_ids(user: User, filters: CaseListFilters) -> ModelSelect[Case]:
         query = query.where(Case.created_at < filters.opened_before)
     found = _search(filters.q)
     if found is not None:
-        query = query.where(found)
+        query = query.where(Case.id.in_(found))
     return query
 
 
-def case_list(user: User, filters: CaseListFilters, *, sort: str = "activity",
-              now: datetime | None = None) -> ModelSelect[Case]:
-    """The list's cases, each with `stage`, `last_activity` and `next_session`, sorted."""
+def _order(sort: str, last_activity: ColumnBase, next_session: ColumnBase) -> list[Any]:
+    if sort == "reference":
+        return [Case.reference]
+    if sort == "next_session":
+        return [SqlCase(None, [(next_session.is_null(), 1)], 0), next_session, Case.reference]
+    return [last_activity.desc(), Case.id.desc()]
+
+
+def case_list(user: User, filters: CaseListFilters, *, sort: str = "activity", now: datetime | None = None,
+              page: tuple[int, int] | None = None) -> ModelSelect[Case]:
+    """The list's cases, each with `stage`, `last_activity` and `next_session`, sorted; only page
+    (number, per page) of them if `page` is given. A page is picked by its ids alone (the filters
+    and the sort key worked out once for every case that matches), and the columns shown are
+    worked out for that page's cases only."""
     if not is_staff(user):
         return nothing(Case)
     now = now or datetime.utcnow()
     last_activity, next_session = last_activity_sql(user), next_session_sql(now)
-    query = (Case.select(*case_columns_for(user), case_stage_sql().alias("stage"),
-                         last_activity.alias("last_activity"), next_session.alias("next_session"))
-             .where(Case.id.in_(case_list_ids(user, filters))))
-    if sort == "reference":
-        return query.order_by(Case.reference)
-    if sort == "next_session":
-        return query.order_by(SqlCase(None, [(next_session.is_null(), 1)], 0), next_session, Case.reference)
-    return query.order_by(last_activity.desc(), Case.id.desc())
+    order = _order(sort, last_activity, next_session)
+    ids = case_list_ids(user, filters)
+    if page is not None:
+        ids = ids.order_by(*order).paginate(*page)
+    return (Case.select(*case_columns_for(user), case_stage_sql().alias("stage"),
+                        last_activity.alias("last_activity"), next_session.alias("next_session"))
+            .where(Case.id.in_(ids))
+            .order_by(*order))
+
+
+def _of_cases_on_the_list(column: Any, user: User, case_ids: list[int]) -> Any:
+    """`column` (a case id) is one of these cases, and on the user's list: every case for
+    coordinators, the cases a coach is allocated to now."""
+    on_list = column.in_(case_ids)
+    return on_list if has_role(user, Role.COORDINATOR) else on_list & column.in_(allocated_case_ids(user))
 
 
 def case_list_parties(user: User, case_ids: list[int]) -> ModelSelect[CaseParty]:
@@ -172,7 +190,7 @@ def case_list_parties(user: User, case_ids: list[int]) -> ModelSelect[CaseParty]
     if not is_staff(user):
         return nothing(CaseParty)
     return (CaseParty.select(*PARTY_NAME_COLUMNS)
-            .where(CaseParty.case.in_(case_ids), CaseParty.case.in_(cases_visible_to(user).select(Case.id)))
+            .where(_of_cases_on_the_list(CaseParty.case, user, case_ids))
             .order_by(CaseParty.case, CaseParty.id))
 
 
@@ -183,8 +201,7 @@ def case_list_coaches(user: User, case_ids: list[int]) -> ModelSelect[CoachAlloc
     return (CoachAllocation.current()
             .select(CoachAllocation.id, CoachAllocation.case, User.id, User.name)
             .join(User, on=(CoachAllocation.coach == User.id))
-            .where(CoachAllocation.case.in_(case_ids),
-                   CoachAllocation.case.in_(cases_visible_to(user).select(Case.id)))
+            .where(_of_cases_on_the_list(CoachAllocation.case, user, case_ids))
             .order_by(CoachAllocation.case, User.name))
 
 
