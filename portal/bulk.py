@@ -511,9 +511,13 @@ class Batch:
             row["prev_hash"], row["row_hash"] = previous, audit.row_digest(previous, row)
             previous = row["row_hash"]
             self.add(AuditEvent, **row)
+        later_cases = self._last_activity()
         written = [table for table in self.tables.values() if table.rows]
         for table in written:
             table.write()
+        for case_id, at in later_cases.items():
+            (Case.update(last_activity_at=at)
+             .where(Case.id == case_id, Case.last_activity_at.is_null() | (Case.last_activity_at < at)).execute())
         if not is_sqlite():
             for table in written:
                 database.execute_sql(
@@ -522,6 +526,17 @@ class Batch:
 
     def count(self):
         return sum(len(table.rows) for table in self.tables.values())
+
+    def _last_activity(self):
+        """Each new case's last activity (its latest timeline entry, or its opening), as
+        `CaseEvent.save` keeps it; the latest entries on cases of earlier chunks, to move on."""
+        latest = {}
+        for row in self.tables[CaseEvent].rows:
+            if row["case"] not in latest or latest[row["case"]] < row["created_at"]:
+                latest[row["case"]] = row["created_at"]
+        for row in self.tables[Case].rows:
+            row["last_activity_at"] = max(latest.pop(row["id"], row["created_at"]), row["created_at"])
+        return latest
 
 
 def _write_chunk(bulk, make):

@@ -250,10 +250,19 @@ class Case(BaseModel):
     closing_note = TextField(null=True)
     closed_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # When its latest timeline entry was written (when it opened, before any): the case list's
+    # default order, kept by `CaseEvent.save` (and `portal.bulk`).
+    last_activity_at = DateTimeField(null=True)
 
     class Meta:
-        # The coordinator's home lists open cases, newest first.
-        indexes = ((("status", "created_at"), False),)
+        # The coordinator's home lists open cases, newest first; the case list, latest activity first.
+        indexes = ((("status", "created_at"), False),
+                   (("status", "last_activity_at", "id"), False))
+
+    def save(self, *args, **kwargs):
+        if self.last_activity_at is None:
+            self.last_activity_at = self.created_at
+        return super().save(*args, **kwargs)
 
     @classmethod
     def next_reference(cls, year):
@@ -352,6 +361,15 @@ class CaseEvent(BaseModel):
     summary = TextField()
     actor = ForeignKeyField(User, null=True, backref="+")
     created_at = DateTimeField(default=utcnow)
+
+    def save(self, *args, **kwargs):
+        """Save, and move the case's last activity on to this entry's time if it is later."""
+        saved = super().save(*args, **kwargs)
+        (Case.update(last_activity_at=self.created_at)
+         .where(Case.id == self.case_id,
+                Case.last_activity_at.is_null() | (Case.last_activity_at < self.created_at))
+         .execute())
+        return saved
 
     class Meta:
         # The case list's last activity: the latest entry of a case is one step of this index.

@@ -1,9 +1,11 @@
-"""The case list: its search terms, and the indexes behind its stage, last activity and next
-session.
+"""The case list: its search terms, each case's last activity, and the indexes behind its stage,
+last activity and next session.
 
 search_term holds, for each party, the words of their name, their phone number's digits, their
 email and postcode (`portal.search_terms`), indexed by term; this migration creates the table and
-fills it from every party already stored. The indexes make each of a case's facts the list works
+fills it from every party already stored. case.last_activity_at is when the case's latest
+timeline entry was written (when it opened, if none was), filled in here for every case. The
+indexes make each of a case's facts the list works
 out (its latest timeline entry, its agreements, current coaches, parties' consent and sessions by
 status) one step into an index, for every case the list sorts or filters.
 
@@ -12,7 +14,8 @@ worked out by `portal.search_terms`, the same function the models use, so that a
 migrated now finds the same cases as one filled afterwards.
 """
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField, fn
+from playhouse.migrate import migrate
 
 from portal.search_terms import party_terms
 
@@ -25,7 +28,12 @@ class _Frozen(Model):
 
 
 class Case(_Frozen):
-    pass
+    status = CharField(max_length=20)
+    created_at = DateTimeField()
+    last_activity_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "last_activity_at", "id"), False),)
 
 
 class CaseParty(_Frozen):
@@ -107,5 +115,9 @@ def upgrade(db, migrator):
     with db.bind_ctx([Case, CaseParty, SearchTerm, *INDEXED]):
         db.create_tables([SearchTerm])
         _backfill()
+        migrate(migrator.add_column("case", "last_activity_at", DateTimeField(null=True)))
+        latest = (CaseEvent.select(fn.MAX(CaseEvent.created_at)).where(CaseEvent.case_id == Case.id))
+        Case.update(last_activity_at=fn.COALESCE(latest, Case.created_at)).execute()
+        Case._schema.create_indexes(safe=True)
         for model in INDEXED:
             model._schema.create_indexes(safe=True)

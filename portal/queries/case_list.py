@@ -42,9 +42,9 @@ def _exists(query: ModelSelect[Any]) -> ColumnBase:
     return fn.EXISTS(query)
 
 
-def case_stage_sql() -> SqlCase:
-    """The case's `Stage` as one SQL expression over `Case`: the rules of `portal.stages`, in
-    the same order (tests/test_stages.py checks the two agree)."""
+def _stage_rules() -> list[tuple[ColumnBase, Stage]]:
+    """`portal.stages`' rules as SQL conditions over `Case`, in the same order: the first that
+    holds gives the stage (the last, ready to book, is what is left)."""
     def on_case(model: Any) -> Any:
         return model.select(model.id).where(model.case == Case.id)
     proposed = on_case(Agreement).where(Agreement.state == AgreementState.PROPOSED)
@@ -53,21 +53,46 @@ def case_stage_sql() -> SqlCase:
     any_party = on_case(CaseParty)
     coach = on_case(CoachAllocation).where(CoachAllocation.ended_at.is_null())
     session = on_case(CaseSession).where(CaseSession.status.in_(sorted(ACTIVE_SESSION_STATES)))
-    return SqlCase(None, [
-        (Case.status == CaseStatus.CLOSED, Stage.CLOSED.value),
-        (_exists(proposed), Stage.AGREEMENT_PROPOSED.value),
-        (_exists(final), Stage.AGREEMENT_FINAL.value),
-        (_exists(not_consented) | ~_exists(any_party), Stage.WAITING_FOR_CONSENT.value),
-        (~_exists(coach), Stage.WAITING_FOR_COACH.value),
-        (_exists(session), Stage.IN_PROGRESS.value),
-    ], Stage.READY_TO_BOOK.value)
+    return [
+        (Case.status == CaseStatus.CLOSED, Stage.CLOSED),
+        (_exists(proposed), Stage.AGREEMENT_PROPOSED),
+        (_exists(final), Stage.AGREEMENT_FINAL),
+        (_exists(not_consented) | ~_exists(any_party), Stage.WAITING_FOR_CONSENT),
+        (~_exists(coach), Stage.WAITING_FOR_COACH),
+        (_exists(session), Stage.IN_PROGRESS),
+    ]
+
+
+def case_stage_sql() -> SqlCase:
+    """The case's `Stage` as one SQL expression over `Case`: the rules of `portal.stages`, in
+    the same order (tests/test_stages.py checks the two agree)."""
+    return SqlCase(None, [(condition, stage.value) for condition, stage in _stage_rules()],
+                   Stage.READY_TO_BOOK.value)
+
+
+def is_at_stage(stage: str) -> ColumnBase:
+    """The condition that a case is at `stage`: its rule holds and no earlier one does. The
+    same rules as `case_stage_sql`, written as a conjunction so that the database can answer
+    each EXISTS for every case at once (a semi- or anti-join) when it filters many cases."""
+    condition: ColumnBase | None = None
+    for rule, rule_stage in _stage_rules():
+        if rule_stage == stage:
+            return rule if condition is None else condition & rule
+        condition = ~rule if condition is None else condition & ~rule
+    if stage == Stage.READY_TO_BOOK:
+        assert condition is not None
+        return condition
+    return Case.id.is_null()  # no such stage: nothing
 
 
 def last_activity_sql(user: User) -> ColumnBase:
-    """When the latest timeline entry the user may read was written, or the case opened."""
-    events = CaseEvent.select(fn.MAX(CaseEvent.created_at)).where(CaseEvent.case == Case.id)
-    if not has_role(user, Role.COORDINATOR):
-        events = events.where(CaseEvent.kind.not_in(policy.COORDINATOR_ONLY_EVENT_KINDS))
+    """When the latest timeline entry the user may read was written, or the case opened: for
+    coordinators (every entry) the case's own `last_activity_at`, which an index sorts; for a
+    coach (their few cases), the latest entry that is not about money."""
+    if has_role(user, Role.COORDINATOR):
+        return Case.last_activity_at
+    events = (CaseEvent.select(fn.MAX(CaseEvent.created_at))
+              .where(CaseEvent.case == Case.id, CaseEvent.kind.not_in(policy.COORDINATOR_ONLY_EVENT_KINDS)))
     column: ColumnBase = fn.COALESCE(events, Case.created_at).python_value(Case.created_at.python_value)
     return column
 
@@ -131,7 +156,7 @@ def case_list_ids(user: User, filters: CaseListFilters) -> ModelSelect[Case]:
     if filters.kind:
         query = query.where(Case.kind == filters.kind)
     if filters.stage:
-        query = query.where(case_stage_sql() == filters.stage)
+        query = query.where(is_at_stage(filters.stage))
     if filters.coach:
         query = query.where(Case.id.in_(CoachAllocation.current().select(CoachAllocation.case)
                                         .where(CoachAllocation.coach == filters.coach)))
