@@ -49,7 +49,17 @@ from portal.models import (
     StoredFile,
     User,
 )
-from portal.vocab import AgreementState, Audience, CaseKind, CaseStatus, ConcernState, Role, SessionMode, ShareState
+from portal.vocab import (
+    AgreementState,
+    Audience,
+    CaseKind,
+    CaseStatus,
+    ConcernState,
+    Role,
+    SessionMode,
+    ShareState,
+    Stage,
+)
 from tests import dbutil
 from tests.factories import (
     add_party,
@@ -812,6 +822,10 @@ def check_case_list(built):
             assert ids_of(queries.case_list(fresh, filters)) == expected, (who(actor), status)
             assert ids_of(queries.case_list_ids(fresh, filters)) == expected, (who(actor), status)
         everything = queries.CaseListFilters(status="all")
+        assert ids_of(queries.case_list(fresh, everything, page=(1, 100))) == set(mine), who(actor)
+        for stage in Stage:  # a stage filter never reaches past the user's cases
+            assert ids_of(queries.case_list_ids(fresh, queries.CaseListFilters(status="all", stage=stage))) <= \
+                set(mine), (who(actor), stage)
         for row in queries.case_list(fresh, everything):
             assert _funding_loaded(row) is policy.can_view_funding(actor, mine[row.id].facts), who(actor)
         for case in built.cases:
