@@ -68,8 +68,20 @@ def _filters(choice):
 
 
 def _page(filters, sort, page_arg):
-    """One page of the list: the count from the ids alone, then that page's rows."""
-    total = queries.case_list_ids(current_user, filters).count()
-    number = min(page_number(page_arg), max(1, ceil(total / PER_PAGE)))
-    rows = list(queries.case_list(current_user, filters, sort=sort, now=utcnow(), page=(number, PER_PAGE)))
+    """One page of the list: its ids with the list's total (one statement), then what is shown
+    of those cases. A page past the end is the last."""
+    number, now = page_number(page_arg), utcnow()
+    picked = list(queries.case_list_page(current_user, filters, sort=sort, number=number, per_page=PER_PAGE,
+                                         now=now))
+    if picked:
+        total = picked[0].total
+    else:
+        total = queries.case_list_ids(current_user, filters).count()
+        last = max(1, ceil(total / PER_PAGE))
+        if total and number > last:
+            number = last
+            picked = list(queries.case_list_page(current_user, filters, sort=sort, number=number,
+                                                 per_page=PER_PAGE, now=now))
+    ids = [case.id for case in picked]
+    rows = list(queries.case_list_rows(current_user, ids, sort=sort, now=now)) if ids else []
     return Page(rows=rows, number=number, per_page=PER_PAGE, total=total)

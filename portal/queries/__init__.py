@@ -42,7 +42,9 @@ from portal.queries.case_list import (
     case_list_coaches,
     case_list_funding_schemes,
     case_list_ids,
+    case_list_page,
     case_list_parties,
+    case_list_rows,
     case_stage_sql,
 )
 from portal.queries.cases import (
@@ -111,7 +113,8 @@ __all__ = [
     "coach_case_list", "current_coaches", "parent_case_of",
     # the case list
     "CaseListFilters", "case_list", "case_list_coach_choices", "case_list_coaches",
-    "case_list_funding_schemes", "case_list_ids", "case_list_parties", "case_stage_sql",
+    "case_list_funding_schemes", "case_list_ids", "case_list_page", "case_list_parties", "case_list_rows",
+    "case_stage_sql",
     # people
     "consent_history_visible_to", "own_party_records", "parties_with_contact_visible_to",
     "users_visible_to",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from peewee import SQL, ColumnBase, ModelSelect, fn
 from peewee import Case as SqlCase
-from peewee import ColumnBase, ModelSelect, fn
 
 from portal import policy, search_terms
 from portal.models import (
@@ -183,24 +183,43 @@ def _order(sort: str, last_activity: ColumnBase, next_session: ColumnBase) -> li
     return [last_activity.desc(), Case.id.desc()]
 
 
-def case_list(user: User, filters: CaseListFilters, *, sort: str = "activity", now: datetime | None = None,
-              page: tuple[int, int] | None = None) -> ModelSelect[Case]:
-    """The list's cases, each with `stage`, `last_activity` and `next_session`, sorted; only page
-    (number, per page) of them if `page` is given. A page is picked by its ids alone (the filters
-    and the sort key worked out once for every case that matches), and the columns shown are
-    worked out for that page's cases only."""
+def case_list(user: User, filters: CaseListFilters, *, sort: str = "activity",
+              now: datetime | None = None) -> ModelSelect[Case]:
+    """Every case of the list, each with `stage`, `last_activity` and `next_session`, sorted
+    (the list itself shows a page: `case_list_page`, then `case_list_rows`)."""
+    if not is_staff(user):
+        return nothing(Case)
+    return case_list_rows(user, case_list_ids(user, filters), sort=sort, now=now)
+
+
+def case_list_page(user: User, filters: CaseListFilters, *, sort: str, number: int, per_page: int,
+                   now: datetime | None = None) -> ModelSelect[Case]:
+    """The ids of page `number` of the list, in its order, each row with `total`, how many
+    cases the whole list holds: the filters and the sort key are worked out once, for every
+    case that matches, and nothing else is."""
+    if not is_staff(user):
+        return nothing(Case)
+    now = now or datetime.utcnow()
+    return (case_list_ids(user, filters)
+            .select_extend(fn.COUNT(SQL("*")).over().alias("total"))
+            .order_by(*_order(sort, last_activity_sql(user), next_session_sql(now)))
+            .paginate(number, per_page))
+
+
+def case_list_rows(user: User, ids: list[int] | ModelSelect[Case], *, sort: str = "activity",
+                   now: datetime | None = None) -> ModelSelect[Case]:
+    """These cases (those of them on the user's list), each with `stage`, `last_activity` and
+    `next_session`, sorted: what the list shows of a page."""
     if not is_staff(user):
         return nothing(Case)
     now = now or datetime.utcnow()
     last_activity, next_session = last_activity_sql(user), next_session_sql(now)
-    order = _order(sort, last_activity, next_session)
-    ids = case_list_ids(user, filters)
-    if page is not None:
-        ids = ids.order_by(*order).paginate(*page)
-    return (Case.select(*case_columns_for(user), case_stage_sql().alias("stage"),
-                        last_activity.alias("last_activity"), next_session.alias("next_session"))
-            .where(Case.id.in_(ids))
-            .order_by(*order))
+    query = (Case.select(*case_columns_for(user), case_stage_sql().alias("stage"),
+                         last_activity.alias("last_activity"), next_session.alias("next_session"))
+             .where(Case.id.in_(ids)))
+    if not has_role(user, Role.COORDINATOR):
+        query = query.where(Case.id.in_(allocated_case_ids(user)))
+    return query.order_by(*_order(sort, last_activity, next_session))
 
 
 def _of_cases_on_the_list(column: Any, user: User, case_ids: list[int]) -> Any:
