@@ -44,6 +44,7 @@ end
 PAGES = [
     ("coordinator@example.org", "coordinator's home", "/coordinator"),
     ("coordinator@example.org", "case list, searched", "/cases?q=smith"),
+    ("coordinator@example.org", "case list, filtered", "/cases?status=open&stage=in_progress&kind=mediation"),
     ("coordinator@example.org", "safeguarding dashboard", "/safeguarding"),
     ("coordinator@example.org", "referral queue", "/referrals"),
     ("coach@example.org", "coach's home", "/coach"),

@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from peewee import fn
 
-from portal import audit, labels, passwords, policy, times
+from portal import audit, labels, passwords, policy, search_terms, times
 from portal.agreements import wording
 from portal.db import database, is_sqlite
 from portal.demo import DEMO_PASSWORD
@@ -71,6 +71,7 @@ from portal.models import (
     Referral,
     ReferralPerson,
     SafeguardingConcern,
+    SearchTerm,
     SessionAttendee,
     SessionCoach,
     User,
@@ -431,7 +432,7 @@ class Bulk:
 # --- writing a chunk --------------------------------------------------------------------------
 
 # Parents before children: the order the tables are written in.
-TABLES = (User, Referral, ReferralPerson, Case, CaseParty, ConsentEvent, CoachAllocation, CaseSession,
+TABLES = (User, Referral, ReferralPerson, Case, CaseParty, SearchTerm, ConsentEvent, CoachAllocation, CaseSession,
           SessionCoach, SessionAttendee, Note, NoteRevision, NoteShare, NoteOverrideRead,
           SafeguardingConcern, ConcernEvent, Agreement, AgreementIssue, AgreementTerm,
           AgreementAcceptance, AgreementChangeRequest, ActionPoint, Goal, CaseEvent, AuditEvent)
@@ -510,9 +511,13 @@ class Batch:
             row["prev_hash"], row["row_hash"] = previous, audit.row_digest(previous, row)
             previous = row["row_hash"]
             self.add(AuditEvent, **row)
+        later_cases = self._last_activity()
         written = [table for table in self.tables.values() if table.rows]
         for table in written:
             table.write()
+        for case_id, at in later_cases.items():
+            (Case.update(last_activity_at=at)
+             .where(Case.id == case_id, Case.last_activity_at.is_null() | (Case.last_activity_at < at)).execute())
         if not is_sqlite():
             for table in written:
                 database.execute_sql(
@@ -521,6 +526,17 @@ class Batch:
 
     def count(self):
         return sum(len(table.rows) for table in self.tables.values())
+
+    def _last_activity(self):
+        """Each new case's last activity (its latest timeline entry, or its opening), as
+        `CaseEvent.save` keeps it; the latest entries on cases of earlier chunks, to move on."""
+        latest = {}
+        for row in self.tables[CaseEvent].rows:
+            if row["case"] not in latest or latest[row["case"]] < row["created_at"]:
+                latest[row["case"]] = row["created_at"]
+        for row in self.tables[Case].rows:
+            row["last_activity_at"] = max(latest.pop(row["id"], row["created_at"]), row["created_at"])
+        return latest
 
 
 def _write_chunk(bulk, make):
@@ -832,6 +848,8 @@ def _parties(bulk, case, referral, coordinator):
             unsafe_routes=unsafe, consent_state=party.consent,
             fee_pence=rng.choice((4500, 6000, 9000)) if case.funding == Funding.SELF_FUNDED else None,
             fee_paid=case.funding == Funding.SELF_FUNDED and rng.random() < 0.7, created_at=case.opened_at)
+        for term in sorted(search_terms.party_terms(name, email, phone, address)):
+            bulk.add(SearchTerm, case=case.id, party=party.id, term=term)
         case.parties.append(party)
 
 

@@ -35,6 +35,7 @@ from portal.vocab import (
     SessionRequestKind,
     SessionStatus,
     ShareConsentMethod,
+    Stage,
     UnsafeRoute,
     Urgency,
 )
@@ -44,6 +45,9 @@ LABELS: dict[str, str] = {
     # cases
     CaseKind.MEDIATION: "Mediation", CaseKind.COACHING: "One-to-one coaching",
     CaseStatus.OPEN: "Open", CaseStatus.CLOSED: "Closed",
+    Stage.WAITING_FOR_CONSENT: "Waiting for consent", Stage.WAITING_FOR_COACH: "Waiting for a coach",
+    Stage.READY_TO_BOOK: "Ready to book", Stage.IN_PROGRESS: "In progress",
+    Stage.AGREEMENT_PROPOSED: "Agreement proposed", Stage.AGREEMENT_FINAL: "Agreement final",
     DisputeType.NEIGHBOUR: "Neighbour", DisputeType.WORKPLACE: "Workplace",
     DisputeType.FAMILY: "Family", DisputeType.OTHER: "Other",
     Funding.FUNDED: "Funded", Funding.SELF_FUNDED: "Self-funded",

@@ -30,7 +30,7 @@ from peewee import (
 )
 from peewee import Case as SqlCase
 
-from portal import policy
+from portal import policy, search_terms
 from portal.db import database, serialised_transaction
 from portal.vocab import (
     AcceptanceMethod,
@@ -253,10 +253,19 @@ class Case(BaseModel):
     closing_note = TextField(null=True)
     closed_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # When its latest timeline entry was written (when it opened, before any): the case list's
+    # default order, kept by `CaseEvent.save` (and `portal.bulk`).
+    last_activity_at = DateTimeField(null=True)
 
     class Meta:
-        # The coordinator's home lists open cases, newest first.
-        indexes = ((("status", "created_at"), False),)
+        # The coordinator's home lists open cases, newest first; the case list, latest activity first.
+        indexes = ((("status", "created_at"), False),
+                   (("status", "last_activity_at", "id"), False))
+
+    def save(self, *args, **kwargs):
+        if self.last_activity_at is None:
+            self.last_activity_at = self.created_at
+        return super().save(*args, **kwargs)
 
     @classmethod
     def next_reference(cls, year):
@@ -290,6 +299,37 @@ class CaseParty(BaseModel):
     coaching_offer_answered_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        # Whether every party has consented (the case list's stage).
+        indexes = ((("case", "consent_state"), False),)
+
+    def save(self, *args, **kwargs):
+        """Save, and keep the terms the case list's search finds the case by in step."""
+        saved = super().save(*args, **kwargs)
+        SearchTerm.keep_for(self)
+        return saved
+
+
+class SearchTerm(BaseModel):
+    """A term the case list's search finds a case by: a word of a party's name, their phone
+    number's digits, their email or postcode (`portal.search_terms`), kept by `CaseParty.save`
+    (and `portal.bulk`). Indexed by term, so that a search is a range of the index."""
+    case = ForeignKeyField(Case, backref="+", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, backref="+", on_delete="CASCADE")
+    term = CharField(max_length=100)
+
+    class Meta:
+        indexes = ((("term", "case"), False),)
+
+    @classmethod
+    def keep_for(cls, party):
+        """Replace a party's terms with those its name and contact details give now."""
+        terms = search_terms.party_terms(party.name, party.email, party.phone, party.address)
+        cls.delete().where(cls.party == party.id).execute()
+        if terms:
+            cls.insert_many([{"case": party.case_id, "party": party.id, "term": term} for term in sorted(terms)]
+                            ).execute()
+
 
 class ConsentEvent(BaseModel):
     """Consent to take part: given, declined or withdrawn. Appended, never overwritten."""
@@ -311,6 +351,10 @@ class CoachAllocation(BaseModel):
     allocated_at = DateTimeField(default=utcnow)
     ended_at = DateTimeField(null=True)
 
+    class Meta:
+        # A case's current coaches (the case list's stage).
+        indexes = ((("case", "ended_at"), False),)
+
     @classmethod
     def current(cls) -> "ModelSelect[CoachAllocation]":
         return cls.select().where(cls.ended_at.is_null())
@@ -323,6 +367,19 @@ class CaseEvent(BaseModel):
     summary = TextField()
     actor = ForeignKeyField(User, null=True, backref="+")
     created_at = DateTimeField(default=utcnow)
+
+    def save(self, *args, **kwargs):
+        """Save, and move the case's last activity on to this entry's time if it is later."""
+        saved = super().save(*args, **kwargs)
+        (Case.update(last_activity_at=self.created_at)
+         .where(Case.id == self.case_id,
+                Case.last_activity_at.is_null() | (Case.last_activity_at < self.created_at))
+         .execute())
+        return saved
+
+    class Meta:
+        # The case list's last activity: the latest entry of a case is one step of this index.
+        indexes = ((("case", "created_at"), False),)
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -344,6 +401,8 @@ class CaseSession(BaseModel):
 
     class Meta:
         table_name = "case_session"
+        # The case list: a case's sessions by status (its stage), its next booked one.
+        indexes = ((("case", "status", "starts_at"), False),)
 
     def facts(self, attendees=None):
         """The session's facts for the policy; `attendees`, its SessionAttendee rows when the
@@ -548,7 +607,8 @@ class Agreement(BaseModel):
 
     class Meta:
         # The review list: final agreements by review date, soonest first.
-        indexes = ((("state", "review_on", "id"), False),)
+        indexes = ((("state", "review_on", "id"), False),
+                   (("case", "state"), False))  # the case list's stage
 
     def facts(self):
         return policy.AgreementFacts(agreement_id=self.id, case_id=self.case_id, state=self.state)
@@ -655,7 +715,7 @@ class SchemaMigration(BaseModel):
 
 
 MODELS = [
-    User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, CaseEvent,
+    User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, SearchTerm, CaseEvent,
     ConsentEvent, CoachAllocation,
     CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,

@@ -613,7 +613,11 @@ def can_view_session_request(actor: Actor, case: CaseFacts, session: SessionFact
     coaches and coordinators, and that party; never another party, not even one at the session."""
     if not can_view_session(actor, case, session):
         return False
-    return is_case_staff(actor, case) or party_id in party_ids_for(actor, case)
+    if is_case_staff(actor, case):
+        return True
+    # That party's own seat: a person with two party records on a case (rare, but possible) sees
+    # a record's request only where that record itself is at the session.
+    return party_id in party_ids_for(actor, case) and party_id in session.party_ids
 
 
 def can_view_supporter(actor: Actor, case: CaseFacts, session: SessionFacts, party_id: int) -> bool:

@@ -96,6 +96,18 @@ class CaseStatus(Code):
     CLOSED = "closed"
 
 
+class Stage(Code):
+    """Where a case stands (worked out from its facts by `portal.stages`, not stored), in the
+    order a case usually moves through them."""
+    WAITING_FOR_CONSENT = "waiting_for_consent"
+    WAITING_FOR_COACH = "waiting_for_coach"
+    READY_TO_BOOK = "ready_to_book"
+    IN_PROGRESS = "in_progress"
+    AGREEMENT_PROPOSED = "agreement_proposed"
+    AGREEMENT_FINAL = "agreement_final"
+    CLOSED = "closed"
+
+
 class CaseOutcome(Code):
     RESOLVED = "resolved"
     PARTLY_RESOLVED = "partly_resolved"

@@ -18,7 +18,7 @@ EXTRAS = {
     "admin": {"trail"},  # the audit trail page (routes)
     "agreements": {"answers", "changes", "document", "pdf", "pdf_engine", "review", "wording"},
     "auth": {"login"},  # sign-in sessions with Flask-Login
-    "cases": {"closing", "invitations", "panels", "people"},  # routes by area; the page's panels
+    "cases": {"closing", "invitations", "listing", "panels", "people"},  # routes by area; the page's panels; the list
     "notes": {"consent", "files", "override", "panel", "readers", "sanitise", "shared"},
     "referrals": set(),
     "safeguarding": {"lead"},  # a lead's work on a concern (routes)

@@ -152,6 +152,20 @@ def test_the_audit_trail_still_verifies(loaded):
     assert AuditEvent.select().order_by(AuditEvent.id.desc()).first().event == "demo.bulk_loaded"
 
 
+def test_cases_carry_their_last_activity_and_parties_their_search_terms(loaded):
+    """What the case list reads is written with the rows, as the models keep it."""
+    from portal import search_terms
+    from portal.models import Case, CaseEvent, CaseParty, SearchTerm
+    latest = dict(CaseEvent.select(CaseEvent.case, fn.MAX(CaseEvent.created_at)).group_by(CaseEvent.case).tuples())
+    for case in Case.select():
+        assert case.last_activity_at == max(latest.get(case.id, case.created_at), case.created_at), case.reference
+    terms = defaultdict(set)
+    for party_id, term in SearchTerm.select(SearchTerm.party, SearchTerm.term).tuples():
+        terms[party_id].add(term)
+    for party in CaseParty.select():
+        assert terms[party.id] == search_terms.party_terms(party.name, party.email, party.phone, party.address)
+
+
 def test_shares_follow_the_consent_rules(loaded):
     notes = {n.id: n for n in Note.select()}
     states = Counter()

@@ -60,6 +60,7 @@ from portal.vocab import (
     Role,
     SessionMode,
     ShareState,
+    Stage,
 )
 from tests import dbutil
 from tests.factories import (
@@ -846,6 +847,54 @@ def check_audit_trail(built):
             sorted({row.event for row in rows.values()}), who(actor)
 
 
+def check_case_list(built):
+    """The case list (/cases) holds exactly the cases whose staff view the user may open, under
+    each status; a search by any case's reference finds it only for them; the parties' names and
+    current coaches of a page are those cases' (names only, no contact details); the funding
+    scheme is loaded and offered only to coordinators; the coach filter offers the coaches the
+    user may see on their cases."""
+    everyone = [case.row.id for case in built.cases]
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        mine = {c.row.id: c for c in built.cases if policy.can_manage_case(actor, c.facts)}
+        by_status = {
+            "all": set(mine),
+            "open": {i for i, c in mine.items() if not c.facts.closed},
+            "closed": {i for i, c in mine.items() if c.facts.closed},
+        }
+        for status, expected in by_status.items():
+            filters = queries.CaseListFilters(status=status)
+            assert ids_of(queries.case_list(fresh, filters)) == expected, (who(actor), status)
+            assert ids_of(queries.case_list_ids(fresh, filters)) == expected, (who(actor), status)
+        everything = queries.CaseListFilters(status="all")
+        page = list(queries.case_list_page(fresh, everything, sort="activity", number=1, per_page=100))
+        assert ids_of(page) == set(mine) and all(row.total == len(mine) for row in page), who(actor)
+        assert ids_of(queries.case_list_rows(fresh, everyone)) == set(mine), who(actor)
+        for stage in Stage:  # a stage filter never reaches past the user's cases
+            assert ids_of(queries.case_list_ids(fresh, queries.CaseListFilters(status="all", stage=stage))) <= \
+                set(mine), (who(actor), stage)
+        for row in queries.case_list(fresh, everything):
+            assert _funding_loaded(row) is policy.can_view_funding(actor, mine[row.id].facts), who(actor)
+        for case in built.cases:
+            found = ids_of(queries.case_list(fresh, queries.CaseListFilters(status="all", q=case.row.reference)))
+            assert found == ({case.row.id} & set(mine)), (who(actor), case.row.reference)
+        parties = list(queries.case_list_parties(fresh, everyone))
+        assert ids_of(parties) == {p.id for i, c in mine.items() for p in c.party_rows}, who(actor)
+        for party in parties:
+            assert not set(CONTACT_COLUMNS) & set(party.__data__), who(actor)
+        coaches = {(a.case_id, a.coach.id) for a in queries.case_list_coaches(fresh, everyone)}
+        assert coaches == {(i, coach) for i, c in mine.items() for coach in c.facts.coach_ids}, who(actor)
+        active_coaches = {u.id for u, a in built.users if a.role == Role.COACH and a.active}
+        offered = ids_of(queries.case_list_coach_choices(fresh))
+        if actor.role == Role.COORDINATOR and actor.active:
+            assert offered == active_coaches, who(actor)
+        else:
+            on_my_cases = {coach for c in mine.values() for coach in c.facts.coach_ids}
+            assert offered == on_my_cases & active_coaches, who(actor)
+        if not (actor.role == Role.COORDINATOR and actor.active):
+            assert queries.case_list_funding_schemes(fresh) == [], who(actor)
+
+
 CHECKS = {
     "fact helpers": check_fact_helpers,
     "notes": check_notes,
@@ -866,6 +915,7 @@ CHECKS = {
     "concern chronology, dashboard, counts": check_concern_lists,
     "referrals": check_referrals,
     "audit trail": check_audit_trail,
+    "case list": check_case_list,
 }
 
 

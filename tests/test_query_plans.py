@@ -18,11 +18,21 @@ from datetime import timedelta
 
 import pytest
 
-from portal import queries
+from portal import queries, search_terms
 from portal.config import TestConfig
 from portal.db import database
 from portal.migrations import upgrade
-from portal.models import Agreement, AuditEvent, Case, Referral, SafeguardingConcern, User, utcnow
+from portal.models import (
+    Agreement,
+    AuditEvent,
+    Case,
+    CaseParty,
+    Referral,
+    SafeguardingConcern,
+    SearchTerm,
+    User,
+    utcnow,
+)
 from portal.vocab import (
     AgreementState,
     CaseKind,
@@ -44,7 +54,10 @@ pytestmark = pytest.mark.skipif(
     reason="TEST_DATABASE_URL is not set: query plans are checked on PostgreSQL only")
 
 CASES = 4000
-TABLES = ("user", "referral", "case", "safeguarding_concern", "agreement", "audit_event")
+TABLES = ("user", "referral", "case", "safeguarding_concern", "agreement", "audit_event", "case_party",
+          "search_term")
+FIRST = ("Ada", "Ben", "Chloe", "Dev", "Ewa", "Finn", "Grace", "Hamza", "Isla", "Jack")
+LAST = ("Ahmed", "Brown", "Clarke", "Davies", "Evans", "Khan", "Nowak", "O'Brien", "Smith", "Wong")
 # What the trail holds, roughly in proportion: mostly sign-ins and notes, rarely an override.
 AUDIT_EVENTS = {"auth.signed_in": 50, "auth.signed_out": 20, "note.written": 15, "note.shared": 8,
                 "consent.changed": 5, "case.closed": 2, "note.override_read": 0.2}
@@ -93,8 +106,15 @@ def fill(cases=CASES, seed=12):
         "reference": f"AC-P-{n:06d}", "kind": rng.choice(list(CaseKind)), "referral": referral,
         "status": weighted(rng, {CaseStatus.OPEN: 15, CaseStatus.CLOSED: 85}),
         "created_at": referred[n] + timedelta(days=2),
+        "last_activity_at": referred[n] + timedelta(days=2 + rng.randrange(200)),
     } for n, referral in enumerate(ids_of(Referral))])
     case_ids = ids_of(Case)
+    # A party on each case, with the terms the case list's search finds it by.
+    insert(CaseParty, [{"case": case, "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                        "phone": f"07700 9{rng.randrange(100000):05d}"} for case in case_ids])
+    insert(SearchTerm, [{"case": party.case_id, "party": party.id, "term": term}
+                        for party in CaseParty.select()
+                        for term in search_terms.party_terms(party.name, phone=party.phone)])
 
     # Far more concerns than a service has (a few per hundred cases), so that the table is big
     # enough for the planner to prefer an index where it should; mostly closed, as in life.
@@ -306,3 +326,27 @@ def test_the_audit_trails_event_filter_lists_the_kinds_from_the_index(coordinato
     assert_read_through(seen, "audit_event", "audit_event_event_id")
     (sql, params), = seen
     assert rows_read(sql, params, "audit_event") < 10 * len(AUDIT_EVENTS), explained(sql, params)
+
+
+def run_case_list(coordinator, **filters):
+    """What /cases runs for its list: the first page's ids with the total, then its rows."""
+    chosen = queries.CaseListFilters(**filters)
+    with statements_run() as seen:
+        ids = [row.id for row in queries.case_list_page(coordinator, chosen, sort="activity", number=1, per_page=25)]
+        list(queries.case_list_rows(coordinator, ids))
+    return seen
+
+
+def test_the_case_list_reads_open_cases_in_last_activity_order_through_its_index(coordinator):
+    """The page's ids off the order's index, then its rows by their ids. (How the 25 cases'
+    facts are looked up is the planner's choice by the tables' sizes: at this size, hashing a
+    small table whole is cheaper than 25 index steps.)"""
+    picked, rows = run_case_list(coordinator)
+    assert_read_through([picked], "case", "case_status_last_activity_at_id")
+    assert_read_through([rows], "case", "case_pkey")
+
+
+@pytest.mark.parametrize("q", ["smith", "o'bri", "07700 91"])
+def test_the_case_list_search_reads_search_terms_through_their_index(coordinator, q):
+    picked, _ = run_case_list(coordinator, q=q, status="all")
+    assert_read_through([picked], "search_term", "search_term_term_case_id")

@@ -17,7 +17,7 @@ BARE_COMPARISON = re.compile(r"""(==|!=)\s*['"]|['"]\s*(==|!=)|\bif\b[^%]*\bin\s
 PLAIN_LABELLED = (vocab.Role, vocab.CaseKind, vocab.CaseStatus, vocab.DisputeType, vocab.Funding,
                   vocab.CaseOutcome, vocab.ConsentState, vocab.SessionMode, vocab.SessionStatus,
                   vocab.ReferralStatus, vocab.Urgency, vocab.ConcernCategory, vocab.ConcernLevel,
-                  vocab.ConcernOutcome, vocab.Audience, vocab.GoalKind)
+                  vocab.ConcernOutcome, vocab.Audience, vocab.GoalKind, vocab.Stage)
 GROUPED = {"unsafe_route": vocab.UnsafeRoute, "consent_method": vocab.ConsentMethod,
            "session_kind": vocab.SessionKind, "cancelled_by": vocab.CancelledBy,
            "note_consent": vocab.ShareConsentMethod, "concern_state": vocab.ConcernState,

@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-from portal.cases import closing, invitations, people, routes  # noqa: E402,F401  (routes register on bp)
+from portal.cases import closing, invitations, listing, people, routes  # noqa: E402,F401  (routes register on bp)
 
 __all__ = ["bp"]

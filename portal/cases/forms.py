@@ -1,15 +1,25 @@
-"""Forms on the case page: consent, coaches, funding, fees, closing and reopening."""
+"""Forms on the case page (consent, coaches, funding, fees, closing and reopening) and the case
+list's search and filters."""
 
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, DecimalField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import labels
 from portal.forms import DATE_EXAMPLE, choices, uk_date
 from portal.times import local_today
-from portal.vocab import CaseOutcome, ConsentMethod, ConsentState, Funding, FutureSessions
+from portal.vocab import (
+    CaseKind,
+    CaseOutcome,
+    ConsentMethod,
+    ConsentState,
+    Funding,
+    FutureSessions,
+    ReferralSource,
+    Stage,
+)
 
 CONSENT_METHODS = [(method, labels.label(method, "consent_method")) for method in ConsentMethod]
 CONSENT_STATES = [(ConsentState.GIVEN, "Consent given"), (ConsentState.DECLINED, "Declined to take part"),
@@ -126,3 +136,50 @@ class ReopenForm(FlaskForm):
     reason = TextAreaField("Why reopen it?", validators=[
         DataRequired("Give a reason for reopening."), Length(max=1000)])
     submit = SubmitField("Reopen case")
+
+
+STATUS_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]
+SORT_CHOICES = [("activity", "Last activity, latest first"), ("reference", "Reference"),
+                ("next_session", "Next session, soonest first")]
+REFERRAL_SOURCES = [(ReferralSource.SELF, "Self-referral"), (ReferralSource.AGENCY, "Referred by an agency")]
+
+
+class CaseListForm(FlaskForm):
+    """The case list's search, filters and sort: a GET form, so a list can be bookmarked."""
+    class Meta:
+        csrf = False  # a GET filter
+
+    q = StringField("Search", description="A case or referral reference, a name, phone number, email or postcode.",
+                    validators=[Optional(), Length(max=200, message="Use at most 200 characters.")])
+    status = SelectField("Status", choices=choices(STATUS_CHOICES), default="open", validators=[Optional()])
+    kind = SelectField("Kind", choices=choices([("", "Any kind")] + [(k, labels.label(k)) for k in CaseKind]),
+                       validators=[Optional()])
+    stage = SelectField("Stage", choices=choices([("", "Any stage")] + [(s, labels.label(s)) for s in Stage]),
+                        validators=[Optional()])
+    coach = SelectField("Coach", validators=[Optional()])
+    funding_scheme = SelectField("Funding scheme", validators=[Optional()])
+    referral_source = SelectField("Referral", choices=choices([("", "Any")] + REFERRAL_SOURCES),
+                                  validators=[Optional()])
+    opened_from = uk_date("Opened from", validators=[Optional()])
+    opened_to = uk_date("Opened up to", validators=[Optional()])
+    sort = SelectField("Sort by", choices=choices(SORT_CHOICES), default="activity", validators=[Optional()])
+
+    FILTERS = ("q", "status", "kind", "stage", "coach", "funding_scheme", "referral_source", "opened_from",
+               "opened_to", "sort")
+
+    def __init__(self, *args, coaches=(), funding_schemes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.coach.choices = choices([("", "Any coach")] + [(str(u.id), u.name) for u in coaches])
+        self.funding_scheme.choices = choices([("", "Any scheme")] + [(s, s) for s in funding_schemes])
+        self.offers_funding = bool(funding_schemes)
+
+    def validate_opened_to(self, field):
+        if field.data and self.opened_from.data and field.data < self.opened_from.data:
+            raise ValidationError("The end of the date range is before its start.")
+
+    def chosen(self):
+        """{name: value} for what was given and understood."""
+        return {name: self[name].data for name in self.FILTERS if self[name].data and not self[name].errors}
+
+    def problems(self):
+        return [f"{self[name].label.text}: {message}" for name in self.errors for message in self[name].errors]

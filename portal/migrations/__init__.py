@@ -24,6 +24,7 @@ from portal.migrations import (
     m0005_agreement_acceptance_method,
     m0006_filter_and_sort_indexes,
     m0007_files_in_the_database,
+    m0008_case_search_terms,
     m0009_after_closing,
     m0010_session_requests,
 )
@@ -37,6 +38,7 @@ MIGRATIONS = [
     (5, m0005_agreement_acceptance_method),
     (6, m0006_filter_and_sort_indexes),
     (7, m0007_files_in_the_database),
+    (8, m0008_case_search_terms),
     (9, m0009_after_closing),
     (10, m0010_session_requests),
 ]

@@ -5,7 +5,7 @@ the share states, ...), so that a row a user may not see is never loaded. A prop
 test (tests/test_policy_queries_agree.py) checks every query against the policy functions on
 generated data, for every role.
 
-One module per area (`cases`, `people`, `notes`, `sessions`, `action_points`, `safeguarding`,
+One module per area (`cases`, `case_list`, `people`, `notes`, `sessions`, `action_points`, `safeguarding`,
 `agreements`, `referrals`, `audit`); the scopes several of them share (roles, a coach's cases,
 a user's party records, the columns some users are not given) are in `_scopes`. `Batch` (in
 `batch`) sends several of these queries to the database as one statement, for a page of many
@@ -35,6 +35,18 @@ from portal.queries.agreements import (
 )
 from portal.queries.audit import audit_event_kinds_visible_to, audit_events_visible_to
 from portal.queries.batch import Batch
+from portal.queries.case_list import (
+    CaseListFilters,
+    case_list,
+    case_list_coach_choices,
+    case_list_coaches,
+    case_list_funding_schemes,
+    case_list_ids,
+    case_list_page,
+    case_list_parties,
+    case_list_rows,
+    case_stage_sql,
+)
 from portal.queries.cases import (
     case_events_visible_to,
     case_facts,
@@ -104,6 +116,10 @@ __all__ = [
     # cases
     "case_events_visible_to", "case_facts", "case_facts_for", "cases_managed_by", "cases_visible_to",
     "coach_case_list", "current_coaches", "parent_case_of", "party_coaches",
+    # the case list
+    "CaseListFilters", "case_list", "case_list_coach_choices", "case_list_coaches",
+    "case_list_funding_schemes", "case_list_ids", "case_list_page", "case_list_parties", "case_list_rows",
+    "case_stage_sql",
     # people
     "consent_history_visible_to", "own_party_records", "parties_with_contact_visible_to",
     "users_visible_to",

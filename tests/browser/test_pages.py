@@ -101,6 +101,27 @@ def test_coach_case_page_fits_a_phone(phone_page):
     assert_accessible(page)
 
 
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.COACH])
+def test_the_case_list_fits_a_phone_and_filters_in_place(phone_page, role):
+    """The case list at 320 px: reached from the navigation, filtered with htmx, which keeps the
+    address (a filtered list can be bookmarked), and passing axe before and after."""
+    import re
+    page = phone_page
+    sign_in(page, DEMO_ACCOUNTS[role])
+    page.get_by_role("link", name="Cases", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cases")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+    page.locator("#status").select_option("all")
+    expect(page).to_have_url(re.compile(r"status=all"))
+    page.locator("#q").fill("AC-")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"q=AC-"))
+    expect(page.locator("#case-list table")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+
 def _is_problem(message):
     # The browser asks for /favicon.ico on its own, and the portal has none: not a page's fault.
     return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
