@@ -12,6 +12,7 @@ from portal.models import Case
 from portal.stages import StageFacts, case_stage
 from portal.vocab import AgreementState, CaseStatus, ConsentState, Role, SessionStatus, Stage
 from tests import dbutil
+from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_agreement, make_case, make_session, make_user
 
 GIVEN, PENDING = ConsentState.GIVEN, ConsentState.PENDING
@@ -80,3 +81,24 @@ def test_the_sql_stage_is_the_function_s_stage(app, specs):
     for stage in Stage:
         found = {c.id for c in queries.case_list(staff, queries.CaseListFilters(status="all", stage=stage))}
         assert found == {i for i, s in expected.items() if s == stage}, stage
+
+
+def _shown_stage(client, case):
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    return page.split("<dt>Stage</dt>", 1)[1].split("</dd>", 1)[0].removeprefix("\n").strip().removeprefix("<dd>")
+
+
+def test_the_case_page_header_shows_the_stage_the_rules_give(app, client):
+    coach = make_user(Role.COACH)
+    case = make_case()
+    allocate(case, coach)
+    party = add_party(case, make_user(Role.PARTY))
+    enter_as(client, coach)
+    assert _shown_stage(client, case) == "Waiting for consent"
+    party.consent_state = ConsentState.GIVEN
+    party.save()
+    assert _shown_stage(client, case) == "Ready to book"
+    make_session(case, parties=[party], coaches=[coach])
+    assert _shown_stage(client, case) == "In progress"
+    make_agreement(case, coach, state=AgreementState.PROPOSED)
+    assert _shown_stage(client, case) == "Agreement proposed"

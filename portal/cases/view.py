@@ -14,6 +14,7 @@ from portal.cases import panels
 from portal.htmx import form_response, is_htmx_request, redirect_to, replace
 from portal.models import Case, CaseParty, CaseSession, utcnow
 from portal.pagination import BatchedPage, page_number
+from portal.stages import StageFacts, case_stage
 from portal.vocab import SessionStatus
 
 # How many of each long list the case page shows at once, newest first (sessions: in date
@@ -42,6 +43,8 @@ def case_context(case, facts, pages=None, *, clamp=True):
     seats = batch.rows(queries.session_seats(shown["sessions"].query))
     note_rows = panels.note_panel_rows(batch, case, shown["notes"].query)
     session_rows = panels.session_panel_rows(batch, case, shown["sessions"].query)
+    # Whether any session is under way is all the stage asks of the sessions: one row at most.
+    under_way = batch.rows(queries.sessions_under_way(case).limit(1))
     batch.run()
     paged = {name: part.page() for name, part in shown.items()}
     if clamp and any(page.number > page.pages for page in paged.values()):
@@ -81,6 +84,11 @@ def case_context(case, facts, pages=None, *, clamp=True):
         "page_args": {"reference": case.reference,
                       **{f"{name}_page": page.number for name, page in paged.items() if page.number > 1}},
         "agreements": loaded["agreements"],
+        "stage": case_stage(StageFacts.of(
+            closed=case.is_closed, consent_states=[party.consent_state for party in parties],
+            has_current_coach=bool(loaded["coaches"]),
+            session_states=[session.status for session in under_way.rows],
+            agreement_states=[agreement.state for agreement in loaded["agreements"]])),
         "follow_on_cases": loaded["follow_on_cases"],
         "may": {
             "run": policy.can_run_case(actor, facts),

@@ -105,6 +105,7 @@ from portal.queries.sessions import (
     session_coaches_of,
     session_requests_visible_to,
     session_seats,
+    sessions_under_way,
     sessions_visible_to,
 )
 
@@ -130,7 +131,7 @@ __all__ = [
     "note_shares_visible_to", "notes_open_to_override", "notes_shared_with", "notes_visible_to",
     "override_list", "override_note_shares", "override_reads_visible_to", "share_requests_for",
     # sessions
-    "allowance_sessions", "allowance_used", "coach_names_by_session", "coach_sessions",
+    "allowance_sessions", "allowance_used", "sessions_under_way", "coach_names_by_session", "coach_sessions",
     "own_sessions", "party_sessions", "session_coach_names", "session_coaches_of", "session_seats",
     "sessions_visible_to", "open_session_requests", "own_session_requests", "own_session_seats",
     "session_requests_visible_to",

@@ -30,6 +30,14 @@ def allowance_sessions(case: Case) -> ModelSelect[CaseSession]:
                    CaseSession.status != SessionStatus.CANCELLED))
 
 
+def sessions_under_way(case: Case) -> ModelSelect[CaseSession]:
+    """The case's sessions booked or held (any not cancelled): what puts a case in progress
+    (`portal.stages`). Their status only; the case page is for staff on the case."""
+    return (CaseSession.select(CaseSession.status)
+            .where(CaseSession.case == case.id, CaseSession.status != SessionStatus.CANCELLED)
+            .order_by(CaseSession.id))
+
+
 def allowance_used(case: Case) -> int:
     """How many of the case's coaching allowance its sessions have used."""
     return allowance_sessions(case).count()
