@@ -11,12 +11,7 @@ import pytest
 from portal import home
 from portal.models import ActionPoint, CaseSeen, CoachAllocation, ConsentEvent, NoteShare, utcnow
 from portal.vocab import Audience, ConsentState, Role, SessionMode, ShareConsentMethod, ShareState
-from tests.factories import (
-    make_action_point_due,
-    make_agreement,
-    make_note,
-    make_session,
-)
+from tests.factories import make_action_point_due, make_agreement, make_note, make_session
 
 # A Wednesday in summer: London is UTC+1, so local midnight is 23:00 UTC the day before.
 WEDNESDAY = date(2026, 7, 15)
@@ -78,7 +73,8 @@ def test_a_diary_entry_names_the_case_the_parties_and_the_place(w, on_wednesday)
     page = text(w.as_(w.coach).get("/coach"))
     entry = page[page.index(f'id="diary-session-{session.id}"'):]
     entry = entry[:entry.index("</li>")]
-    assert f'href="/cases/{w.case.reference}#session-{session.id}">{w.case.reference}</a>: Alex Morgan, Bea Lewis' in entry
+    link = f'href="/cases/{w.case.reference}#session-{session.id}">{w.case.reference}</a>'
+    assert f"{link}: Alex Morgan, Bea Lewis" in entry
     assert "Thursday 16 July 2026, 10:00: Joint mediation" in entry
     assert "Community venue, Elm Street Hall; 60 minutes" in entry
 
