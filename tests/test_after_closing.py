@@ -305,3 +305,18 @@ def test_coaching_is_offered_to_each_party_once(w):
     assert Case.select().where(Case.parent_case == w.case).count() == 1
     # A coach never had the button.
     assert "Offer post-mediation coaching" not in text(w.as_(w.coach).get(w.case_url))
+
+
+def test_the_policy_offers_coaching_to_a_party_once_on_a_closed_mediation():
+    from portal import policy
+    from portal.vocab import CaseKind, Role
+    coordinator, coach = policy.Actor(1, Role.COORDINATOR), policy.Actor(2, Role.COACH)
+    closed = policy.CaseFacts(case_id=1, coach_ids=frozenset({2}), closed=True, kind=CaseKind.MEDIATION)
+    assert policy.can_offer_follow_on(coordinator, closed) is True
+    assert policy.can_offer_follow_on(coordinator, closed, offered=True) is False
+    assert policy.can_offer_follow_on(coach, closed) is False
+    assert policy.can_offer_follow_on(policy.Actor(1, Role.COORDINATOR, active=False), closed) is False
+    open_case = policy.CaseFacts(case_id=1, closed=False, kind=CaseKind.MEDIATION)
+    assert policy.can_offer_follow_on(coordinator, open_case) is False
+    coaching = policy.CaseFacts(case_id=1, closed=True, kind=CaseKind.COACHING)
+    assert policy.can_offer_follow_on(coordinator, coaching) is False
