@@ -18,15 +18,7 @@ def give_the_coach_a_full_day():
     a note, a note waiting for a party's consent to share, an overdue action point with a fresh
     comment, and a request to change an agreement."""
     from portal.db import database
-    from portal.models import (
-        ActionPoint,
-        AgreementChangeRequest,
-        Case,
-        CaseParty,
-        CoachAllocation,
-        User,
-        utcnow,
-    )
+    from portal.models import ActionPoint, AgreementChangeRequest, Case, CaseParty, CoachAllocation, User, utcnow
     from portal.vocab import Audience, CaseKind, ShareState
     from tests.factories import make_agreement, make_note, make_session
 
