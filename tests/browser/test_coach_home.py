@@ -30,8 +30,9 @@ def give_the_coach_a_full_day():
         now = utcnow().replace(microsecond=0)
         for days, mode, place in ((0, "face_to_face", "Room 2, 14 Long Street"), (2, "online", ""),
                                   (20, "community_venue", "Elm Street Hall and Community Rooms")):
+            link = "" if place else "https://meet.example.org/a-long-link"
             make_session(case, parties=parties, coaches=[coach], starts_at=now + timedelta(days=days, minutes=30),
-                         mode=mode, location=place, online_link="https://meet.example.org/a-long-link" if not place else "")
+                         mode=mode, location=place, online_link=link)
         make_session(case, parties=parties[:1], coaches=[coach], starts_at=now - timedelta(days=2), status="held")
         make_note(case, coach, Audience.PARTIES, source=parties[0],
                   shares={parties[0]: ShareState.NOT_NEEDED, parties[1]: ShareState.WAITING})
