@@ -10,7 +10,7 @@ from flask import after_this_request, current_app, has_request_context, url_for
 from portal import audit, mail, passwords, ratelimit
 from portal.db import database
 from portal.models import AccountToken, User, new_session_token, utcnow
-from portal.vocab import TokenPurpose
+from portal.vocab import MessageKind, TokenPurpose
 
 
 def _hash_token(raw):
@@ -59,7 +59,7 @@ def invite(*, name, email, role, invited_by, safeguarding_lead=False, admin=Fals
                           current_app.config["INVITATION_LIFETIME"], created_by=invited_by)
         audit.record("account.invited", actor=invited_by, record=user, detail=f"role={role}",
                      remote_addr=remote_addr)
-    send_invitation_email(user, raw)
+        send_invitation_email(user, raw)
     return user
 
 
@@ -73,6 +73,7 @@ def send_invitation_email(user, raw_token):
         f"Set your password here (the link works once and for {days} days):\n\n"
         f"{_absolute('auth.accept_invitation', token=raw_token)}\n\n"
         "If you were not expecting this, you can ignore this email.\n",
+        kind=MessageKind.INVITATION, about=user,
     )
 
 
@@ -83,7 +84,7 @@ def reinvite(user, invited_by, remote_addr=""):
         raw = issue_token(user, TokenPurpose.INVITATION,
                           current_app.config["INVITATION_LIFETIME"], created_by=invited_by)
         audit.record("account.reinvited", actor=invited_by, record=user, remote_addr=remote_addr)
-    send_invitation_email(user, raw)
+        send_invitation_email(user, raw)
 
 
 def normalised_email(email):
