@@ -110,7 +110,7 @@ def _queue(app, message_ids):
     for message_id in message_ids:
         try:
             jobs.deliver_message(message_id)
-        except Exception as error:  # noqa: BLE001: the sweep delivers it within a minute
+        except Exception as error:  # the sweep queues it within a minute
             app.logger.error("Delivery of outbox message %s not queued: %s", message_id, type(error).__name__)
 
 

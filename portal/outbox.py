@@ -77,7 +77,7 @@ def deliver(message_id):
     try:
         mail.deliver(mail.build_message(message.recipient, message.subject, message.body,
                                         config["MAIL_FROM"], message_id=_message_id(message)))
-    except Exception as error:  # noqa: BLE001: whatever it was, the row says so and is retried
+    except Exception as error:  # whatever it was, the row says so and it is retried
         # MailNotSent carries the type of what went wrong (refused, timed out, ...).
         reason = error.args[0] if isinstance(error, mail.MailNotSent) and error.args else type(error).__name__
         current_app.logger.warning("Outbox message %s not delivered: %s", message.id, reason)

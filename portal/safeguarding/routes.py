@@ -13,7 +13,7 @@ from portal.db import database
 from portal.htmx import is_htmx_request, render
 from portal.models import utcnow
 from portal.pagination import paginate
-from portal.safeguarding import bp, service
+from portal.safeguarding import bp, email_alert_cutoff, service
 from portal.safeguarding.forms import DashboardFilterForm, RaiseConcernForm
 from portal.safeguarding.view import ack_limits, concern_context, limit_words, load_concern, urgency
 from portal.times import local_to_utc
@@ -63,6 +63,7 @@ def dashboard():
     now, limits = utcnow(), ack_limits()
     return render("safeguarding/dashboard.html", "safeguarding/_dashboard_list.html",
                   filters=filters, page=page, problems=filters.problems(),
+                  undelivered=list(queries.concerns_with_undelivered_email(current_user, email_alert_cutoff())),
                   limits={level: limit_words(limit) for level, limit in limits.items()},
                   rows=[(concern, urgency(concern, now, limits)) for concern in page.rows],
                   choice={name: str(value) for name, value in choice.items()},
