@@ -43,11 +43,10 @@ class Rollback(Exception):
 
 
 def test_a_change_that_rolls_back_sends_nothing(app):
-    with app.app_context():
-        with pytest.raises(Rollback), database.atomic():
-            make_user(Role.COACH, email="new@example.org")
-            mail.send("new@example.org", "Welcome", "A body.\n")
-            raise Rollback
+    with app.app_context(), pytest.raises(Rollback), database.atomic():
+        make_user(Role.COACH, email="new@example.org")
+        mail.send("new@example.org", "Welcome", "A body.\n")
+        raise Rollback
     assert OutboxMessage.select().count() == 0
     assert outbox_files(app) == []
 
@@ -122,12 +121,11 @@ def test_a_message_held_by_another_worker_is_left_alone_until_its_lease_runs_out
 
 def test_a_dedupe_key_makes_a_second_message_impossible_even_inside_a_transaction(app):
     key = "reminder:session:7:user:3:2026-11-02"
-    with app.app_context():
-        with database.atomic():
-            first = mail.send("a@example.org", "Reminder", "Body.\n", dedupe_key=key)
-            second = mail.send("a@example.org", "Reminder", "Body.\n", dedupe_key=key)
-            # The transaction carries on after the skipped duplicate (PostgreSQL too).
-            make_user(Role.COACH, email="after@example.org")
+    with app.app_context(), database.atomic():
+        first = mail.send("a@example.org", "Reminder", "Body.\n", dedupe_key=key)
+        second = mail.send("a@example.org", "Reminder", "Body.\n", dedupe_key=key)
+        # The transaction carries on after the skipped duplicate (PostgreSQL too).
+        make_user(Role.COACH, email="after@example.org")
     assert first is not None and second is None
     assert OutboxMessage.select().count() == 1
     assert len(outbox_files(app)) == 1
