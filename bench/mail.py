@@ -92,10 +92,9 @@ def silent_server():
 def worker_rate(folder, app, smtp, count):
     with app.app_context(), database.connection_context():
         OutboxMessage.delete().execute()
-    with app.app_context():
-        with database.atomic():
-            for n in range(count):
-                mail.send(f"r{n}@example.org", "Something is waiting", "Sign in to see it.\n")
+    with app.app_context(), database.atomic():
+        for n in range(count):
+            mail.send(f"r{n}@example.org", "Something is waiting", "Sign in to see it.\n")
     # The app context has ended: every delivery is queued.
     smtp.handler.times.clear()
     env = {**os.environ, "ACCORD_ENV": "development", "ACCORD_INSTANCE_DIR": str(folder),

@@ -147,7 +147,9 @@ def _send_after_response(message):
     answer's timing would say who has an account. A decoy email to an unknown address would
     equalise it but mail strangers. So neither path waits for the server: the WSGI server calls
     the response's close() after the last byte is sent, and the email goes then, in the same
-    worker (no thread). The job queue of a later issue replaces this. Without a mail server
+    worker (no thread). It stays outside the outbox (portal/outbox.py), which every other email
+    goes through: a row and a queued job for known addresses only would be work that only a
+    known address does, in the request. Without a mail server
     (development), the outbox file is written at once, as before: it costs a fraction of a
     millisecond and keeps the outbox readable straight after the request.
     """
