@@ -270,3 +270,17 @@ def test_a_medium_or_low_concern_is_not_flagged(app, leads_and_concern, level):
     SafeguardingConcern.update(level=level).where(SafeguardingConcern.id == concern.id).execute()
     with time_machine.travel(START + timedelta(hours=1), tick=False):
         assert not flagged_on(app, leads_and_concern["leads"][0], "/safeguarding")
+
+
+# --- the commands -----------------------------------------------------------------------------
+
+def test_run_periodic_names_each_job_and_what_it_did(app):
+    OutboxMessage.create(kind=MessageKind.OTHER, recipient="someone@example.org", subject="Subject", body="Body.\n")
+    assert flask(app, "jobs", "run-periodic").output == "sweep_outbox: 1\n"
+    assert flask(app, "jobs", "run-periodic").output == "sweep_outbox: 0\n"
+
+
+def test_no_worker_is_started_where_jobs_run_at_once(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "worker"])
+    assert result.exit_code == 2
+    assert "runs jobs at once" in result.output
