@@ -284,3 +284,13 @@ def test_no_worker_is_started_where_jobs_run_at_once(app):
     result = app.test_cli_runner().invoke(args=["jobs", "worker"])
     assert result.exit_code == 2
     assert "runs jobs at once" in result.output
+
+
+def test_the_messages_page_is_paged_newest_first(app, browser):
+    admin = make_user(Role.COORDINATOR, is_admin=True)
+    ids = [failed_message(recipient=f"p{n}@example.org", state=MessageState.SENT).id for n in range(51)]
+    browser.enter_as(admin)
+    first = browser.get("/admin/messages").get_data(as_text=True)
+    second = browser.get("/admin/messages?page=2").get_data(as_text=True)
+    assert first.count('<tr id="message-') == 50 and second.count('<tr id="message-') == 1
+    assert f'id="message-{ids[-1]}"' in first and f'id="message-{ids[0]}"' in second
