@@ -45,12 +45,13 @@ from portal.models import (
     ConsentEvent,
     Goal,
     NoteRevision,
+    OutboxMessage,
     SessionAttendee,
     SessionRequest,
     User,
     utcnow,
 )
-from portal.vocab import AgreementState, Audience, CaseKind, ConsentState, Role, ShareState
+from portal.vocab import AgreementState, Audience, CaseKind, ConsentState, MessageKind, MessageState, Role, ShareState
 from tests.conftest import Browser
 from tests.factories import (
     add_party,
@@ -422,6 +423,14 @@ def planted(app):
     _plant_concern(result, mediation, removed, lead,
                    "a concern raised by the coach later taken off the mediation case")
     CoachAllocation.update(ended_at=utcnow()).where(CoachAllocation.coach == removed.id).execute()
+
+    # The outbox: a failed email's subject and reason are for administrators (the Messages
+    # page); no page shows an email's body.
+    subject = result.add("the subject of a failed email", policy.can_manage_messages)
+    reason = result.add("the reason an email failed", policy.can_manage_messages)
+    body = result.add("the body of an email", lambda actor: False)
+    OutboxMessage.create(kind=MessageKind.OTHER, recipient="someone@example.org", subject=f"About {subject}",
+                         body=f"Text {body}", state=MessageState.FAILED, attempts=9, last_error=reason)
     return result
 
 

@@ -44,6 +44,7 @@ from portal.models import (
     NoteOverrideRead,
     NoteRevision,
     NoteShare,
+    OutboxMessage,
     Referral,
     SafeguardingConcern,
     SessionRequest,
@@ -56,6 +57,8 @@ from portal.vocab import (
     CaseKind,
     CaseStatus,
     ConcernState,
+    MessageKind,
+    MessageState,
     ReviewOutcome,
     Role,
     SessionMode,
@@ -234,6 +237,7 @@ class BuiltCase:
     reviewed: set        # ids of agreements with a review date, their review not yet recorded
     concern_events: dict  # concern event id -> concern id
     session_requests: dict = None  # request id -> (session id, party id, open)
+    undelivered: set = None  # ids of concerns whose email to a lead is waiting or failed
 
 
 @dataclass
@@ -315,7 +319,7 @@ def _build_case(spec, party_users, coaches, staff):
             shares={parties[i].id: state for i, state in n.shares},
             source_party_id=None if source is None else source.id, withdrawn=n.withdrawn)
 
-    concerns, concern_events = {}, {}
+    concerns, concern_events, undelivered = {}, {}, set()
     for raiser, state in spec.concerns:
         concern = make_concern(case, staff[raiser], state=state)
         concerns[concern.id] = policy.ConcernFacts(
@@ -324,6 +328,13 @@ def _build_case(spec, party_users, coaches, staff):
         entry = ConcernEvent.create(concern=concern, kind="addendum", text="More.",
                                     by=staff[raiser])
         concern_events[entry.id] = concern.id
+        # Its email to a lead: waiting, delivered or failed in turn (the flag's query).
+        state = tuple(MessageState)[len(concerns) % len(MessageState)]
+        OutboxMessage.create(kind=MessageKind.SAFEGUARDING_CONCERN, recipient="lead@example.org",
+                             subject="A concern", body="Sign in.", about_kind="safeguarding_concern",
+                             about_id=concern.id, state=state)
+        if state != MessageState.SENT:
+            undelivered.add(concern.id)
 
     sessions, session_coaches, session_requests = {}, {}, {}
     for n, (attending, mode) in enumerate(spec.sessions):
@@ -380,7 +391,8 @@ def _build_case(spec, party_users, coaches, staff):
                      sessions=sessions, action_points=action_points, goals=goals,
                      agreements=agreements, change_requests=change_requests, events=events,
                      session_coaches=session_coaches, reviewed=reviewed,
-                     concern_events=concern_events, session_requests=session_requests)
+                     concern_events=concern_events, session_requests=session_requests,
+                     undelivered=undelivered)
 
 
 def _note_children(note, staff_member):
@@ -936,6 +948,24 @@ def check_concern_lists(built):
             len([f for f in visible.values() if f.state in UNRESOLVED]), who(actor)
         assert ids_of(queries.concern_raisers(fresh)) == \
             {f.raised_by_id for f in visible.values()}, who(actor)
+        # Every generated concern is high and raised before now.
+        undelivered = set().union(*(case.undelivered for case in built.cases))
+        expected = {cid for cid, f in visible.items() if f.state in UNRESOLVED and cid in undelivered} \
+            if coordinator else set()
+        assert ids_of(queries.concerns_with_undelivered_email(fresh, datetime(2100, 1, 1))) == expected, \
+            who(actor)
+
+
+def check_messages(built):
+    """The outbox is for whoever the policy lets manage messages, under each state filter."""
+    everything = {m.id: m.state for m in OutboxMessage.select(OutboxMessage.id, OutboxMessage.state)}
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        shown = everything if policy.can_manage_messages(actor) else {}
+        assert ids_of(queries.messages_visible_to(fresh)) == set(shown), who(actor)
+        for state in MessageState:
+            assert ids_of(queries.messages_visible_to(fresh, state=state)) == \
+                {mid for mid, s in shown.items() if s == state}, (who(actor), state)
 
 
 def check_referrals(built):
@@ -1046,6 +1076,7 @@ CHECKS = {
     "concern chronology, dashboard, counts": check_concern_lists,
     "referrals": check_referrals,
     "audit trail": check_audit_trail,
+    "messages": check_messages,
     "case list": check_case_list,
 }
 

@@ -71,6 +71,7 @@ from portal.queries.coach_work import (
     unseen_consent_answers,
     unseen_share_answers,
 )
+from portal.queries.messages import MESSAGE_COLUMNS, messages_visible_to
 from portal.queries.notes import (
     FILE_COLUMNS_WITHOUT_NAME,
     files_of_overridden_note,
@@ -102,6 +103,7 @@ from portal.queries.safeguarding import (
     concern_raisers,
     concerns_on_case,
     concerns_visible_to,
+    concerns_with_undelivered_email,
     open_concern_count_for,
 )
 from portal.queries.sessions import (
@@ -156,7 +158,7 @@ __all__ = [
     "action_points_visible_to", "goals_visible_to", "party_action_points", "party_goals",
     # safeguarding
     "CONCERN_STATUS_FILTERS", "concern_dashboard", "concern_events_visible_to", "concern_raisers",
-    "concerns_on_case", "concerns_visible_to", "open_concern_count_for",
+    "concerns_on_case", "concerns_visible_to", "open_concern_count_for", "concerns_with_undelivered_email",
     # agreements
     "agreement_acceptances", "agreement_acceptances_of", "agreement_change_requests_visible_to", "agreement_reviews",
     "agreement_versions_visible_to", "agreements_visible_to", "newer_version_visible_to",
@@ -164,5 +166,5 @@ __all__ = [
     # referrals
     "URGENCY_ORDER", "referral_queue", "referrals_visible_to",
     # audit
-    "audit_event_kinds_visible_to", "audit_events_visible_to",
+    "audit_event_kinds_visible_to", "audit_events_visible_to", "MESSAGE_COLUMNS", "messages_visible_to",
 ]
