@@ -281,7 +281,7 @@ def test_the_page_shows_every_list_with_its_count_and_links(app, coordinator):
         assert f'<section aria-labelledby="{kind}-heading" id="{kind}"' in html, kind
     waiting = Case.get(Case.created_at < utcnow() - timedelta(days=80), ~Case.id.in_(
         CoachAllocation.select(CoachAllocation.case)))
-    assert f'href="/cases/{waiting.reference}/coaches">Allocate coaches' in html
+    assert f'href="/cases/{waiting.reference}#coaches">Allocate coaches' in html
     assert "Pat Waiting on" in html
     assert "no note written" in html and "(case closed)" in html
     # Coloured by level and worded, and overdue by the dashboard's rule (an hour for immediate).
