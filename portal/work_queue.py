@@ -24,16 +24,18 @@ PER_PAGE = 10
 @dataclass(frozen=True)
 class Kind:
     """One list of the queue: its name (the anchor and the page parameter), its query, its
-    heading and the words of its count."""
+    heading and the words of its count; `alert`, a count that stands out when it is not 0.
+    Each line is the macro of its name in templates/home/_queue_lines.html."""
     name: str
     query: object
     heading: str
     counted: str
+    alert: bool = False
 
 
 KINDS = (
     Kind("concerns", queries.concerns_unacknowledged, "Safeguarding concerns not yet acknowledged",
-         "concerns not acknowledged"),
+         "concerns not acknowledged", alert=True),
     Kind("referrals", queries.referrals_overdue, "Referrals waiting longer than promised",
          "referrals overdue"),
     Kind("consent", queries.consent_waiting, "Parties whose consent is still awaited",
