@@ -300,8 +300,10 @@ class CaseParty(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        # Whether every party has consented (the case list's stage).
-        indexes = ((("case", "consent_state"), False),)
+        # Whether every party has consented (the case list's stage); the consents still awaited
+        # (the coordinator's work queue).
+        indexes = ((("case", "consent_state"), False),
+                   (("consent_state", "created_at"), False))
 
     def save(self, *args, **kwargs):
         """Save, and keep the terms the case list's search finds the case by in step."""
@@ -668,6 +670,10 @@ class ActionPoint(PartyItem, BaseModel):
     created_by = ForeignKeyField(User, null=True, backref="+")
     agreement_term = ForeignKeyField(AgreementTerm, null=True, backref="action_points")
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        # The overdue ones, not done and past due (the coordinator's work queue).
+        indexes = ((("done_at", "due_on"), False),)
 
 
 class Goal(PartyItem, BaseModel):
