@@ -672,8 +672,9 @@ class ActionPoint(PartyItem, BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        # The overdue ones, not done and past due (the coordinator's work queue).
-        indexes = ((("done_at", "due_on"), False),)
+        # The overdue ones, not done and past due, with what decides whether they are on the
+        # coordinator's work queue (the case, a term of an agreement): read from the index alone.
+        indexes = ((("done_at", "due_on", "case", "agreement_term"), False),)
 
 
 class Goal(PartyItem, BaseModel):

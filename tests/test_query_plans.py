@@ -266,7 +266,7 @@ QUEUE_RULES = queries.QueueRules.of(utcnow(), ZoneInfo("Europe/London"), referra
     # The open cases, counted along either index that starts with the status.
     (queries.cases_without_coach, "case", ("case_status_created_at", "case_status_last_activity_at_id")),
     (queries.consent_waiting, "case_party", ("case_party_consent_state_created_at",)),
-    (queries.action_points_overdue, "action_point", ("action_point_done_at_due_on",)),
+    (queries.action_points_overdue, "action_point", ("action_point_done_at_due_on_case_id_agreement_term_id",)),
     (queries.referrals_overdue, "referral", ("referral_status_queue_order",)),
     (queries.proposals_waiting, "agreement", ("agreement_state_review_on_id",)),
     (queries.concerns_unacknowledged, "safeguarding_concern", CONCERN_STATE_INDEXES),

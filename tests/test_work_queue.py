@@ -194,7 +194,7 @@ def test_overdue_action_points_on_open_cases_and_a_final_agreements_terms_after_
     old = make_agreement(closed, make_user(Role.COACH), state=AgreementState.SUPERSEDED)
     make_action_point_due(closed, closed_party, yesterday, agreement_term=make_agreement_term(old))
     rows = list(queries.action_points_overdue(coordinator, RULES))
-    assert [(r.id, r.party.name, r.case.is_closed) for r in rows] == \
+    assert [(r.id, r.party_name, r.case.is_closed) for r in rows] == \
         [(term.id, "Bo", True), (overdue.id, "Ann", False)]
 
 
