@@ -338,3 +338,14 @@ def test_the_page_runs_the_same_few_statements_however_full_the_queue(app, coord
 @pytest.mark.parametrize(("role", "status"), [(Role.COACH, 403), (Role.PARTY, 403)])
 def test_coaches_and_parties_are_turned_away(make_browser, role, status):
     assert make_browser(make_user(role)).get("/coordinator").status_code == status
+
+
+def test_the_waits_are_the_services_configuration(app, coordinator):
+    add_party(make_case(), name="Pat Waiting", created_at=utcnow() - timedelta(days=30))
+    referral(utcnow() - timedelta(days=30), Urgency.URGENT)
+    client = enter_as(app.test_client(), coordinator)
+    assert 'id="consent"' in client.get("/coordinator").get_data(as_text=True)
+    app.config.update(CONSENT_WAIT_DAYS=31, URGENT_REFERRAL_PROMISE_WORKING_DAYS=30)
+    html = client.get("/coordinator").get_data(as_text=True)
+    assert 'id="consent"' not in html and 'id="referrals"' not in html
+    assert 'id="no_coach"' in html  # the case still has no coach: no wait for that
