@@ -153,6 +153,17 @@ class Config:
     # long is shown as such on the dashboard and on every lead's home page.
     SAFEGUARDING_EMAIL_ALERT_MINUTES = FromEnv("ACCORD_SAFEGUARDING_EMAIL_ALERT_MINUTES", 10, int)
 
+    # The coordinator's work queue (portal/queries/work_queue.py): a new referral not triaged
+    # within the service's promise, in working days (Monday to Friday; bank holidays are not
+    # counted), a shorter one for urgent referrals; and how many days a party's consent, a case
+    # with no session, a session's note or outcome, and a proposed agreement may wait.
+    REFERRAL_PROMISE_WORKING_DAYS = FromEnv("ACCORD_REFERRAL_PROMISE_WORKING_DAYS", 5, int)
+    URGENT_REFERRAL_PROMISE_WORKING_DAYS = FromEnv("ACCORD_URGENT_REFERRAL_PROMISE_WORKING_DAYS", 2, int)
+    CONSENT_WAIT_DAYS = FromEnv("ACCORD_CONSENT_WAIT_DAYS", 14, int)
+    QUIET_CASE_DAYS = FromEnv("ACCORD_QUIET_CASE_DAYS", 28, int)
+    SESSION_NOTE_DAYS = FromEnv("ACCORD_SESSION_NOTE_DAYS", 2, int)
+    PROPOSAL_WAIT_DAYS = FromEnv("ACCORD_PROPOSAL_WAIT_DAYS", 14, int)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -306,8 +306,10 @@ class CaseParty(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        # Whether every party has consented (the case list's stage).
-        indexes = ((("case", "consent_state"), False),)
+        # Whether every party has consented (the case list's stage); the consents still awaited
+        # (the coordinator's work queue).
+        indexes = ((("case", "consent_state"), False),
+                   (("consent_state", "created_at"), False))
 
     def save(self, *args, **kwargs):
         """Save, and keep the terms the case list's search finds the case by in step."""
@@ -689,6 +691,11 @@ class ActionPoint(PartyItem, BaseModel):
     created_by = ForeignKeyField(User, null=True, backref="+")
     agreement_term = ForeignKeyField(AgreementTerm, null=True, backref="action_points")
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        # The overdue ones, not done and past due, with what decides whether they are on the
+        # coordinator's work queue (the case, a term of an agreement): read from the index alone.
+        indexes = ((("done_at", "due_on", "case", "agreement_term"), False),)
 
 
 class Goal(PartyItem, BaseModel):

@@ -20,8 +20,10 @@ CASE_PAGE = 12
 
 # (page, who, address, budget, statements it runs)
 PAGES = [
-    # A safeguarding lead's pages ask for urgent concerns whose email has not gone (issue 14).
-    ("coordinator's home", "admin", "/coordinator", LIST_PAGE, 7),
+    # The work queue (issue 13): its nine lists, their counts and the new referrals' count travel
+    # as one statement; then the navigation's count of open concerns; and a safeguarding lead's
+    # pages ask for urgent concerns whose email has not gone (issue 14).
+    ("coordinator's home", "admin", "/coordinator", LIST_PAGE, 4),
     ("referral queue", "admin", "/referrals", LIST_PAGE, 4),
     ("safeguarding dashboard", "admin", "/safeguarding", LIST_PAGE, 6),
     ("people", "admin", "/admin/people", LIST_PAGE, 4),

@@ -6,8 +6,8 @@ test (tests/test_policy_queries_agree.py) checks every query against the policy 
 generated data, for every role.
 
 One module per area (`cases`, `case_list`, `coach_work` (a coach's diary and to-do), `people`,
-`notes`, `sessions`, `action_points`, `safeguarding`,
-`agreements`, `referrals`, `audit`); the scopes several of them share (roles, a coach's cases,
+`notes`, `sessions`, `action_points`, `safeguarding`, `agreements`, `referrals`, `audit`,
+`messages`, `work_queue`); the scopes several of them share (roles, a coach's cases,
 a user's party records, the columns some users are not given) are in `_scopes`. `Batch` (in
 `batch`) sends several of these queries to the database as one statement, for a page of many
 lists; it changes how they travel, never what they select. Callers import
@@ -123,6 +123,20 @@ from portal.queries.sessions import (
     sessions_under_way,
     sessions_visible_to,
 )
+from portal.queries.work_queue import (
+    REVIEWS_AHEAD_DAYS,
+    QueueRules,
+    action_points_overdue,
+    cases_without_coach,
+    concerns_unacknowledged,
+    consent_waiting,
+    promise_broken_before,
+    proposals_waiting,
+    quiet_cases,
+    referrals_overdue,
+    reviews_due,
+    sessions_unrecorded,
+)
 
 __all__ = [
     # shared
@@ -167,4 +181,9 @@ __all__ = [
     "URGENCY_ORDER", "referral_queue", "referrals_visible_to",
     # audit
     "audit_event_kinds_visible_to", "audit_events_visible_to", "MESSAGE_COLUMNS", "messages_visible_to",
+    "audit_event_kinds_visible_to", "audit_events_visible_to",
+    # the coordinator's work queue
+    "REVIEWS_AHEAD_DAYS", "QueueRules", "action_points_overdue", "cases_without_coach",
+    "concerns_unacknowledged", "consent_waiting", "promise_broken_before", "proposals_waiting",
+    "quiet_cases", "referrals_overdue", "reviews_due", "sessions_unrecorded",
 ]
