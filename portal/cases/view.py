@@ -5,13 +5,15 @@ A successful change answers htmx with the refreshed case (`#case`) and a plain b
 303 to the case page; a failed form answers with the form again (422), in place for htmx.
 """
 
+from urllib.parse import urlsplit
+
 from flask import current_app, url_for
 from flask_login import current_user
 
 from portal import policy, queries
 from portal.access import current_actor
 from portal.cases import panels
-from portal.htmx import form_response, is_htmx_request, redirect_to, replace
+from portal.htmx import current_page_url, form_response, is_htmx_request, redirect_to, replace
 from portal.models import Case, CaseParty, CaseSession, utcnow
 from portal.pagination import BatchedPage, page_number
 from portal.stages import StageFacts, case_stage
@@ -167,12 +169,20 @@ def case_updated(case, facts=None, *, anchor=None):
     `anchor` is the id of what changed (a section such as "notes", or one item): the plain
     browser lands there (a #fragment on the 303) rather than at the top of a long page, and the
     htmx page moves focus there after the swap (static/js/accord.js listens for `accord:focus`)
-    rather than losing it to the page body."""
-    if is_htmx_request():
+    rather than losing it to the page body. A form on a page of its own (opened from a link in
+    a new tab, or from another page) has no `#case` to swap: htmx moves the whole page instead."""
+    if is_htmx_request() and _made_on_case_page(case):
         case = queries.get_or_404(queries.cases_visible_to(current_user).where(Case.id == case.id))
         return replace("#case", "cases/_case.html", focus=f"#{anchor or 'case'}",
                        **case_context(case, queries.case_facts(case)))
     return redirect_to(url_for("cases.show", reference=case.reference, _anchor=anchor))
+
+
+def _made_on_case_page(case):
+    # htmx names the page it is on (HX-Current-URL); a request that does not is taken to come
+    # from the case page, where every in-place form lives.
+    current = current_page_url()
+    return current is None or urlsplit(current).path == url_for("cases.show", reference=case.reference)
 
 
 def form_page(case, form, fragment, title, *, form_id, status=200, **context):
