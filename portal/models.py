@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
+    SQL,
     AutoField,
     BlobField,
     BooleanField,
@@ -104,8 +105,17 @@ def codes(vocabulary):
 
 
 def rank_of(column: "Field[Any]", order: tuple[str, ...]) -> SqlCase:
-    """A column's value as its place in `order` (0 first), for ORDER BY; anything else sorts last."""
-    return SqlCase(column, [(value, rank) for rank, value in enumerate(order)], len(order))
+    """A column's value as its place in `order` (0 first), for ORDER BY; anything else sorts last.
+
+    The codes and ranks are written into the SQL as literals, not parameters, as an index on
+    the expression holds them: SQLite uses such an index only for the very same expression (the
+    referral queue's order, `Referral.urgency_rank`). They are the vocabulary's own codes."""
+    return SqlCase(column, [(_sql_literal(value), SQL(str(rank))) for rank, value in enumerate(order)],
+                   SQL(str(len(order))))
+
+
+def _sql_literal(code: str) -> SQL:
+    return SQL("'" + str(code).replace("'", "''") + "'")
 
 
 class BaseModel(Model):
