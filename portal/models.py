@@ -143,6 +143,10 @@ class User(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_sign_in_at = DateTimeField(null=True)
 
+    class Meta:
+        # The case list's coach filter: active coaches by name (migration 13).
+        indexes = ((("role", "name", "id"), False),)
+
     @classmethod
     def by_email(cls, email):
         return cls.select().where(cls.email == (email or "").strip().lower())
@@ -269,8 +273,10 @@ class Case(BaseModel):
 
     class Meta:
         # The coordinator's home lists open cases, newest first; the case list, latest activity first.
+        # The case list's funding scheme filter offers the schemes named on cases (migration 13).
         indexes = ((("status", "created_at"), False),
-                   (("status", "last_activity_at", "id"), False))
+                   (("status", "last_activity_at", "id"), False),
+                   (("funding_scheme",), False))
 
     def save(self, *args, **kwargs):
         if self.last_activity_at is None:
