@@ -50,9 +50,11 @@ from portal.vocab import (
     ConcernState,
     ConsentMethod,
     ConsentState,
+    Delivery,
     DisputeType,
     Funding,
     GoalKind,
+    NotificationKind,
     ReferralSource,
     ReferralStatus,
     ReviewOutcome,
@@ -132,6 +134,11 @@ class User(BaseModel):
     session_token = CharField(max_length=64, default=new_session_token)
     created_at = DateTimeField(default=utcnow)
     last_sign_in_at = DateTimeField(null=True)
+    # Notification preferences: the kinds (NotificationKind codes, comma-separated) this person
+    # does not want by email (they still see them under Notifications), and, for staff, whether
+    # they want one email a day instead of one per message.
+    email_off = CharField(max_length=1000, default="")
+    email_digest = BooleanField(default=False)
 
     @classmethod
     def by_email(cls, email):
@@ -413,6 +420,9 @@ class CaseSession(BaseModel):
     status = CharField(max_length=30, default=SessionStatus.SCHEDULED, choices=codes(SessionStatus))
     cancelled_by = CharField(max_length=50, null=True, choices=codes(CancelledBy))
     over_allowance_reason = TextField(null=True)
+    # The calendar file's SEQUENCE: one more each time the session moves or is cancelled, so
+    # that a file sent later updates the event a party already has (same UID).
+    sequence = IntegerField(default=0)
     created_by = ForeignKeyField(User, null=True, backref="+")
     created_at = DateTimeField(default=utcnow)
 
@@ -726,6 +736,31 @@ class AuditEvent(BaseModel):
         )
 
 
+# --- what people are told -------------------------------------------------------------------
+
+class Notification(BaseModel):
+    """A message to one person: something is waiting or has changed, and where (`link`, a path
+    in the portal). Never any content. `key` (kind, thing, recipient, due date) is unique, so
+    a reminder written twice is refused the second time: every reminder goes out once.
+    `party` and `case` say whom it was for and on what, for the coordinators' list of parties
+    who must be phoned instead (`delivery` MUST_NOT_EMAIL)."""
+    recipient = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    recipient_id: int  # peewee's accessor for the column, declared for type checkers
+    kind = CharField(max_length=40, choices=codes(NotificationKind))
+    link = CharField(max_length=500)
+    key = CharField(max_length=200, unique=True)
+    delivery = CharField(max_length=20, choices=codes(Delivery))
+    case = ForeignKeyField(Case, null=True, backref="+", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, null=True, backref="+", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+    class Meta:
+        # A person's notifications, newest first, and their unread count.
+        indexes = ((("recipient", "created_at", "id"), False),
+                   (("recipient", "read_at"), False))
+
+
 class SchemaMigration(BaseModel):
     """Which migrations this database has had."""
     number = IntegerField(unique=True)
@@ -739,5 +774,5 @@ MODELS = [
     CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent,
-    SchemaMigration,
+    Notification, SchemaMigration,
 ]

@@ -28,6 +28,7 @@ from portal.migrations import (
     m0009_after_closing,
     m0010_session_requests,
     m0012_coach_home,
+    m0015_notifications,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -43,6 +44,7 @@ MIGRATIONS = [
     (9, m0009_after_closing),
     (10, m0010_session_requests),
     (12, m0012_coach_home),
+    (15, m0015_notifications),
 ]
 
 
