@@ -77,6 +77,8 @@ class Config:
     MAIL_PASSWORD = FromEnv("MAIL_PASSWORD")
     MAIL_USE_TLS = FromEnv("MAIL_USE_TLS", True, _bool)
     MAIL_FROM = FromEnv("MAIL_FROM", "Accord <no-reply@accord.invalid>")
+    # Where answers to the service's emails go (the service's own address, never a person's).
+    MAIL_REPLY_TO = FromEnv("MAIL_REPLY_TO", lambda config: config.SERVICE_EMAIL)
     MAIL_OUTBOX_DIR = FromEnv("MAIL_OUTBOX_DIR", lambda config: Path(config.INSTANCE_DIR) / "outbox", Path)
     # Links in emails must be absolute; set this to the portal's public address.
     PUBLIC_BASE_URL = FromEnv("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

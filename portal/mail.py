@@ -31,9 +31,18 @@ def build_message(to, subject, body, sender):
     return message
 
 
-def send(to, subject, body):
-    """Send one plain-text email with the app's mail settings; MailNotSent if SMTP fails."""
+def send(to, subject, body, *, attachments=(), reply_to=None):
+    """Send one plain-text email with the app's mail settings; MailNotSent if SMTP fails.
+    `attachments`: (file name, content type with its parameters, bytes) each, such as
+    ("session.ics", "text/calendar; method=REQUEST", data); `reply_to`: where answers go."""
     message = build_message(to, subject, body, current_app.config["MAIL_FROM"])
+    if reply_to:
+        message["Reply-To"] = reply_to
+    for filename, content_type, data in attachments:
+        media_type, *parameters = (part.strip() for part in content_type.split(";"))
+        maintype, subtype = media_type.split("/")
+        params = dict(parameter.split("=", 1) for parameter in parameters)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params)
     return deliver(message)
 
 

@@ -46,6 +46,7 @@ class Notification(_Frozen):
 
 def _boolean_false(db):
     # peewee keeps a BooleanField as an integer on SQLite.
+    db = getattr(db, "obj", db)  # the database behind a proxy
     return "INTEGER NOT NULL DEFAULT 0" if isinstance(db, SqliteDatabase) else "BOOLEAN NOT NULL DEFAULT FALSE"
 
 

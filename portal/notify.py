@@ -1,0 +1,97 @@
+"""Telling people: the one function the services call when something waits for someone.
+
+`notify(kind, recipient, thing, ...)` writes a `Notification` (the person's list in the portal)
+and emails it, unless the person does not want that kind by email (their preferences), wants a
+daily digest instead (staff), or is a party for whom email is not a safe way to be reached (the
+case's "ways we must not use": then the coordinators see they need a phone call instead). Both
+happen in the caller's transaction: a change that rolls back leaves no notification (and, once
+mail goes through the outbox, no email).
+
+The row's `key` (kind, thing, recipient, due date) is unique: writing the same one twice is
+refused, and nothing is sent the second time. Reminders rely on that to go out once, however
+often they run. An event that can happen again to the same thing (a session moved twice) passes
+something that tells the occasions apart as `due`.
+
+What a message says comes from `portal.notify_words`, never from the caller: only a reference,
+a session's time and mode, or a count may be filled in.
+"""
+
+from flask import current_app
+from peewee import IntegrityError
+
+from portal import mail, notify_words
+from portal.db import database
+from portal.models import CaseParty, Notification, User
+from portal.vocab import Delivery, Role, UnsafeRoute
+
+
+def _thing_key(thing):
+    return thing if isinstance(thing, str) else f"{type(thing).__name__}:{thing.id}"
+
+
+def unique_key(kind, thing, user, due=None):
+    """The key that makes a message go out once: kind, thing, recipient and due date."""
+    return f"{kind}|{_thing_key(thing)}|{user.id}|{'' if due is None else due}"
+
+
+def wanted_kinds_off(user):
+    """The kinds this person does not want by email."""
+    return {code for code in (user.email_off or "").split(",") if code}
+
+
+def must_not_email(party):
+    return UnsafeRoute.EMAIL in (party.unsafe_routes or "").split(",")
+
+
+def delivery_for(kind, user, party=None):
+    """How this message reaches this person, besides their Notifications page."""
+    if party is not None and must_not_email(party):
+        return Delivery.MUST_NOT_EMAIL
+    if kind in wanted_kinds_off(user):
+        return Delivery.NOT_WANTED
+    if user.email_digest and user.role != Role.PARTY:
+        return Delivery.DIGEST
+    return Delivery.EMAILED
+
+
+def absolute(link):
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + link
+
+
+def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(), **details):
+    """Tell `recipient` (a User, or a CaseParty: their account, under their safe contact) that
+    something of `kind` about `thing` waits at `link` (a path in the portal). Returns the new
+    Notification, or None when there is nobody to tell (a party without an active account) or
+    this one was written already (its unique key)."""
+    party = recipient if isinstance(recipient, CaseParty) else None
+    user = recipient if party is None else (User.get_or_none(User.id == party.user_id) if party.user_id else None)
+    if user is None or not user.active:
+        return None
+    delivery = delivery_for(kind, user, party)
+    try:
+        with database.atomic():  # a savepoint: a duplicate key leaves the caller's work alone
+            notification = Notification.create(
+                recipient=user, kind=kind, link=link, key=unique_key(kind, thing, user, due),
+                delivery=delivery, case=case if case is not None else (party.case_id if party else None),
+                party=party)
+    except IntegrityError:
+        return None
+    if delivery == Delivery.EMAILED:
+        send_email(kind, user.email, link, attachments=attachments, **details)
+    return notification
+
+
+def send_email(kind, address, link, *, attachments=(), **details):
+    """Email one message of `kind` (also to someone without an account, such as a referrer).
+    A mail server that refuses it does not undo the change: the person still has it in the
+    portal, and the log says which kind failed, never to whom."""
+    config = current_app.config
+    words = notify_words.compose(kind, absolute(link), service=config["SERVICE_NAME"],
+                                 phone=config["SERVICE_PHONE"], **details)
+    try:
+        mail.send(address, words.subject, words.body, attachments=attachments,
+                  reply_to=config["MAIL_REPLY_TO"])
+    except mail.MailNotSent:
+        current_app.logger.warning("Notification email (%s) not sent", kind)
+        return False
+    return True
