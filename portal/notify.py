@@ -16,12 +16,13 @@ What a message says comes from `portal.notify_words`, never from the caller: onl
 a session's time and mode, or a count may be filled in.
 """
 
-from flask import current_app
+from flask import current_app, url_for
 from peewee import IntegrityError
 
 from portal import mail, notify_words
 from portal.db import database
-from portal.models import CaseParty, Notification, User
+from portal.models import CaseParty, Notification, User, utcnow
+from portal.queries.cases import current_coaches
 from portal.vocab import Delivery, Role, UnsafeRoute
 
 
@@ -81,12 +82,19 @@ def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(),
     return notification
 
 
+def tell_coaches(case, kind, thing):
+    """The case's coaches now: a party said or did something on it (where, never what)."""
+    for coach in current_coaches(case):
+        notify(kind, coach, thing, due=utcnow().isoformat(), case=case.id,
+               link=url_for("cases.show", reference=case.reference), reference=case.reference)
+
+
 def send_email(kind, address, link, *, attachments=(), **details):
     """Email one message of `kind` (also to someone without an account, such as a referrer).
     A mail server that refuses it does not undo the change: the person still has it in the
     portal, and the log says which kind failed, never to whom."""
     config = current_app.config
-    words = notify_words.compose(kind, absolute(link), service=config["SERVICE_NAME"],
+    words = notify_words.compose(kind, absolute(link) if link else None, service=config["SERVICE_NAME"],
                                  phone=config["SERVICE_PHONE"], **details)
     try:
         mail.send(address, words.subject, words.body, attachments=attachments,

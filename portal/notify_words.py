@@ -18,7 +18,14 @@ class Words(NamedTuple):
 
 
 # The values a wording may name, and nothing else.
-ALLOWED_DETAILS = frozenset({"reference", "when", "mode", "count", "what"})
+ALLOWED_DETAILS = frozenset({"reference", "when", "mode", "count", "what", "sessions"})
+
+# What closing a case did with the sessions still booked, told to its parties ("sessions").
+CLOSED_SESSIONS = {
+    "cancelled": " The sessions that were still booked have been cancelled: you do not need to come to them.",
+    "kept": " The sessions still booked go ahead as planned: you can see them in the portal.",
+    "none": "",
+}
 
 WORDS: dict[str, Words] = {
     # --- parties ---------------------------------------------------------------------------
@@ -65,7 +72,7 @@ WORDS: dict[str, Words] = {
         "read it and download it in the portal."),
     K.CASE_CLOSED: Words(
         "Your {what} has ended",
-        "Your {what} with the service has ended. You can read more in the portal."),
+        "Your {what} with the service has ended.{sessions} You can read more in the portal."),
     K.COACHING_OFFERED: Words(
         "You are offered post-mediation coaching",
         "The service offers you post-mediation coaching. Whether you take it is your choice; "
@@ -124,12 +131,14 @@ WORDS: dict[str, Words] = {
 FOOTER = "\n\n--\n{service}\nPhone: {phone}\n"
 
 
-def compose(kind: str, link: str, *, service: str, phone: str, **details: str) -> Words:
-    """The subject and full plain-text body of one message of `kind`, pointing at `link`."""
+def compose(kind: str, link: str | None, *, service: str, phone: str, **details: str) -> Words:
+    """The subject and full plain-text body of one message of `kind`, pointing at `link` (None
+    for someone without an account: a referrer)."""
     unknown = set(details) - ALLOWED_DETAILS
     if unknown:
         raise ValueError(f"A message may not carry {sorted(unknown)}")
     words = WORDS[kind]
-    body = (f"Hello,\n\n{words.body.format(**details)}\n\nSign in to see it:\n\n{link}"
+    where = f"\n\nSign in to see it:\n\n{link}" if link else ""
+    body = (f"Hello,\n\n{words.body.format(**details)}{where}"
             + FOOTER.format(service=service, phone=phone))
     return Words(words.subject.format(**details), body)

@@ -6,9 +6,9 @@ every staff member on the case, and writes security-relevant changes to the audi
 
 from flask import current_app, url_for
 
-from portal import audit, labels, mail, timeline
+from portal import audit, labels, notify, notify_words, timeline
 from portal.db import database
-from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, User, utcnow
+from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, utcnow
 from portal.times import local_today
 from portal.vocab import (
     CancelledBy,
@@ -20,6 +20,7 @@ from portal.vocab import (
     ConsentState,
     Funding,
     FutureSessions,
+    NotificationKind,
     SessionStatus,
 )
 
@@ -68,6 +69,14 @@ def allocate(case, coaches, *, by, remote_addr=""):
         added = [coach for coach_id, coach in wanted.items() if coach_id not in current]
         for coach in added:
             CoachAllocation.create(case=case, coach=coach, allocated_by=by)
+        # Told, each coach added or taken off (a second time on the same case is a new message).
+        now = utcnow().isoformat()
+        for coach in added:
+            notify.notify(NotificationKind.COACH_ALLOCATED, coach, case, due=now, case=case.id,
+                          link=url_for("cases.show", reference=case.reference), reference=case.reference)
+        for coach_id in set(current) - set(wanted):
+            notify.notify(NotificationKind.COACH_REMOVED, current[coach_id].coach, case, due=now,
+                          case=case.id, link=url_for("home.index"), reference=case.reference)
         names = ", ".join(coach.name for coach in coaches)
         timeline.record(case, CaseEventKind.ALLOCATION, f"Coaches allocated: {names}.", by)
         audit.record("case.coaches_allocated", actor=by, record=case, case_id=case.id,
@@ -120,31 +129,18 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
                         f"Case closed. Outcome: {labels.label(outcome).lower()}.{sessions}", by)
         audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr,
                      detail=f"future_sessions={ahead} cancelled={cancelled}")
-    _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled)
+        _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled)
 
 
 def _tell_parties_closed(case, *, cancelled, kept):
-    """Each party with an active account: their mediation or coaching has ended, and what
-    happened to the sessions still booked. Nothing about the outcome or anyone's words."""
-    users = (User.select().join(CaseParty, on=(CaseParty.user == User.id))
-             .where(CaseParty.case == case.id, User.active == True))  # noqa: E712
-    what = labels.label(case.kind).lower()
-    if cancelled:
-        sessions = ("The sessions that were still booked have been cancelled: you do not need "
-                    "to come to them.\n\n")
-    elif kept:
-        sessions = ("The sessions still booked go ahead as planned: you can see them in the "
-                    "portal.\n\n")
-    else:
-        sessions = ""
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("home.index")
-    for user in users:
-        try:
-            mail.send(user.email, f"Your {what} has ended",
-                      f"Hello,\n\nYour {what} with the service has ended.\n\n{sessions}"
-                      f"You can read more in the portal (sign in first):\n\n{link}\n")
-        except mail.MailNotSent:
-            current_app.logger.warning("Closing email to user %s not sent", user.id)
+    """Each party with an account: their mediation or coaching has ended, and what happened to
+    the sessions still booked. Nothing about the outcome or anyone's words. Closed again after
+    a reopening, they are told again (the day is part of the key)."""
+    fate = "cancelled" if cancelled else "kept" if kept else "none"
+    for party in CaseParty.select().where(CaseParty.case == case.id, CaseParty.user.is_null(False)):
+        notify.notify(NotificationKind.CASE_CLOSED, party, case, due=utcnow().isoformat(),
+                      link=url_for("home.index"), what=labels.label(case.kind).lower(),
+                      sessions=notify_words.CLOSED_SESSIONS[fate])
 
 
 def reopen(case, reason, *, by, remote_addr=""):
@@ -169,6 +165,8 @@ def offer_follow_on_coaching(case, party, *, by, remote_addr=""):
                         f"Post-mediation coaching offered to {party.name}: case {follow_on.reference}.", by)
         timeline.record(follow_on, CaseEventKind.CASE_OPENED,
                         f"Post-mediation coaching case opened from {case.reference}.", by)
+        offered = CaseParty.get(CaseParty.case == follow_on.id)
+        notify.notify(NotificationKind.COACHING_OFFERED, offered, follow_on, link=url_for("home.index"))
         audit.record("case.follow_on_opened", actor=by, record=follow_on, case_id=follow_on.id,
                      remote_addr=remote_addr)
     return follow_on

@@ -1,11 +1,22 @@
 """Saving a public referral, and turning a triaged referral into a case."""
 
-from flask import current_app
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
 
-from portal import accounts, audit, mail, timeline
+from portal import accounts, audit, mail, notify, timeline
 from portal.db import database
 from portal.models import Case, CaseParty, Referral, ReferralPerson, User, utcnow
-from portal.vocab import CaseEventKind, CaseKind, ReferralSource, ReferralStatus, Role, TokenPurpose, UnsafeRoute
+from portal.vocab import (
+    CaseEventKind,
+    CaseKind,
+    NotificationKind,
+    ReferralSource,
+    ReferralStatus,
+    Role,
+    TokenPurpose,
+    UnsafeRoute,
+    Urgency,
+)
 
 
 def save_referral(form):
@@ -33,7 +44,35 @@ def save_referral(form):
                 unsafe_routes=person.unsafe_routes(),
                 contact_notes=_text(person.contact_notes),
             )
+        _tell_about_referral(referral)
     return referral
+
+
+def _tell_about_referral(referral):
+    """A receipt with its reference to whoever referred, when they gave an email address that
+    is safe to use; every coordinator told of an urgent one."""
+    address = _receipt_address(referral)
+    if address:
+        notify.send_email(NotificationKind.REFERRAL_RECEIVED, address, None,
+                          reference=referral.reference)
+    if referral.urgency == Urgency.URGENT:
+        for coordinator in User.select().where(User.role == Role.COORDINATOR, User.active == True):  # noqa: E712
+            notify.notify(NotificationKind.URGENT_REFERRAL, coordinator, referral,
+                          link=url_for("referrals.triage", reference=referral.reference),
+                          reference=referral.reference)
+
+
+def _receipt_address(referral):
+    """An agency's contact if it is an email address; a person referring themselves, their own
+    email unless they said email is not safe for them."""
+    if referral.source == ReferralSource.AGENCY:
+        contact = (referral.referrer_contact or "").strip()
+        try:
+            return validate_email(contact, check_deliverability=False).normalized if contact else None
+        except EmailNotValidError:
+            return None
+    person = referral.people.order_by(ReferralPerson.id).first()
+    return person.email if person is not None and _email_is_safe(person) else None
 
 
 def _text(field):

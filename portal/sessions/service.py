@@ -286,8 +286,10 @@ def tell_parties(session, kind, parties):
 def ask_about_session(session, party, kind, reason):
     """A party's request about their session, kept for their coaches to deal with."""
     with database.atomic():
-        return SessionRequest.create(session=session, party=party, kind=kind,
-                                     reason=(reason or "").strip() or None)
+        request = SessionRequest.create(session=session, party=party, kind=kind,
+                                        reason=(reason or "").strip() or None)
+        notify.tell_coaches(session.case, NotificationKind.SESSION_REQUEST, request)
+        return request
 
 
 def deal_with_request(request, *, by):
