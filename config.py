@@ -103,6 +103,8 @@ class Config:
     # party's page, with the email, so a party can always reach a person.
     SERVICE_PHONE = FromEnv("ACCORD_SERVICE_PHONE", "01632 960 123")
     SERVICE_EMAIL = FromEnv("ACCORD_SERVICE_EMAIL", "hello@accord.invalid")
+    # Coordinators are reminded when a party's consent to take part waits longer than this.
+    CONSENT_WAIT_DAYS = FromEnv("ACCORD_CONSENT_WAIT_DAYS", 14, int)
 
     # Sign-in: after this many failures within the window, for one typed email from one address
     # (or from one address for any emails), that pair (or address) is refused for the pause.
