@@ -23,7 +23,26 @@ from portal import mail, notify_words
 from portal.db import database
 from portal.models import CaseParty, Notification, User, utcnow
 from portal.queries.cases import current_coaches
-from portal.vocab import Delivery, Role, UnsafeRoute
+from portal.vocab import Delivery, NotificationKind, Role, UnsafeRoute
+
+K = NotificationKind
+# The kinds each person may receive, as their preferences page lists them.
+KINDS_FOR = {
+    Role.PARTY: (K.SESSION_BOOKED, K.SESSION_MOVED, K.SESSION_CANCELLED, K.SESSION_TOMORROW,
+                 K.ACTION_POINT_SET, K.ACTION_POINT_DUE_SOON, K.ACTION_POINT_OVERDUE,
+                 K.SHARE_QUESTION_WAITING, K.AGREEMENT_PROPOSED, K.AGREEMENT_WAITING,
+                 K.AGREEMENT_FINAL, K.CASE_CLOSED, K.COACHING_OFFERED),
+    Role.COACH: (K.COACH_ALLOCATED, K.COACH_REMOVED, K.PARTY_ANSWERED_SHARE, K.PARTY_COMMENTED,
+                 K.SESSION_REQUEST, K.AGREEMENT_ACCEPTED, K.AGREEMENT_CHANGE_ASKED,
+                 K.SESSIONS_TODAY, K.SESSION_NOTE_MISSING),
+    Role.COORDINATOR: (K.URGENT_REFERRAL, K.CONSENT_WAITING, K.AGREEMENT_REVIEW_DUE),
+}
+
+
+def kinds_for(user):
+    """The kinds of message this person can receive (a lead's overdue concerns too)."""
+    kinds = KINDS_FOR.get(user.role, ())
+    return kinds + ((K.CONCERN_OVERDUE,) if user.is_safeguarding_lead else ())
 
 
 def _thing_key(thing):

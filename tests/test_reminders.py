@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from portal import reminders
-from portal.models import Agreement, AgreementAcceptance, CaseSession, Notification
+from portal.models import AgreementAcceptance, CaseSession, Notification
 from portal.vocab import (
     AgreementState,
     ConsentState,

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import flash, request, url_for
 from flask_login import LoginManager, current_user
 
+from portal import queries
 from portal.htmx import current_page_url, redirect_to
-from portal.models import User
 
 login_manager = LoginManager()
 
@@ -21,7 +21,8 @@ def load_user(session_id):
     user_id, _, token = (session_id or "").partition(".")
     if not user_id.isdigit() or not token:
         return None
-    user = User.get_or_none(User.id == int(user_id))
+    # With the unread notification count, for the navigation: no statement of its own.
+    user = queries.signed_in_user(int(user_id)).first()
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user
