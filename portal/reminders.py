@@ -91,7 +91,7 @@ def session_tomorrow(now):
     for seat in seats:
         session = seat.session
         notify.notify(NotificationKind.SESSION_TOMORROW, seat.party, session, due=session.starts_at.isoformat(),
-                      link=_home(), what=kind_label(session.kind), when=times.date_time(session.starts_at),
+                      link=_home(), what=kind_label(session.kind), when=times.day_date_time(session.starts_at),
                       mode=labels.label(session.mode).lower())
 
 

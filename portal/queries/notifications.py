@@ -46,4 +46,5 @@ def phone_instead(user: User) -> ModelSelect[CaseParty]:
             .where(Notification.delivery == Delivery.MUST_NOT_EMAIL, Notification.read_at.is_null(),
                    Case.status == CaseStatus.OPEN)
             .group_by(CaseParty.id, CaseParty.name, CaseParty.case, Case.reference)
-            .order_by(fn.MIN(Notification.created_at), CaseParty.id))
+            .order_by(fn.MIN(Notification.created_at), CaseParty.id)
+            .objects())  # the case's reference and the counts on the party row itself

@@ -278,7 +278,7 @@ def tell_parties(session, kind, parties):
     for party in parties:
         notify.notify(kind, party, session, due=session.sequence, link=url_for("home.index"),
                       attachments=[attachment], what=kind_label(session.kind),
-                      when=_when(session.starts_at), mode=labels.label(session.mode).lower())
+                      when=times.day_date_time(session.starts_at), mode=labels.label(session.mode).lower())
 
 
 # --- a party's own seat ---------------------------------------------------------------------
