@@ -208,3 +208,14 @@ def test_the_phone_instead_list_renders(w, req):
         html = render_template_string('{% include "home/_phone_instead.html" %}', phone_instead=rows)
     assert f"{w.bea.name}, case {w.case.reference}" in html and "1 message waiting" in html
     assert queries.phone_instead(User.get_by_id(w.coach.id)).count() == 0
+
+
+def test_a_kind_not_offered_is_refused_and_nothing_is_saved(w, make_browser):
+    coach = make_browser(w.coach)
+    response = coach.submit("/notifications/preferences",
+                            {"email_kinds": [NotificationKind.CASE_CLOSED], "email_digest": "y"},
+                            page="/notifications/preferences")
+    assert response.status_code == 422
+    assert "Choose from the kinds of message listed." in response.get_data(as_text=True)
+    saved = User.get_by_id(w.coach.id)
+    assert (saved.email_off, saved.email_digest) == ("", False)

@@ -1,7 +1,7 @@
 """The notification preferences form."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SubmitField
+from wtforms import BooleanField, SubmitField, ValidationError
 
 from portal import labels
 from portal.forms import checkboxes, choices
@@ -12,6 +12,11 @@ class PreferencesForm(FlaskForm):
     email_digest = BooleanField("One email a day listing them, instead of one email each",
                                 description="Your Notifications page still shows each one as it comes.")
     submit = SubmitField("Save my choices")
+
+    def validate_email_kinds(self, field):
+        offered = {choice.value for choice in field.choices}
+        if not set(field.data or ()) <= offered:
+            raise ValidationError("Choose from the kinds of message listed.")
 
     @classmethod
     def for_user(cls, user, kinds, **kwargs):

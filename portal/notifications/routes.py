@@ -62,4 +62,5 @@ def preferences():
              .where(User.id == current_user.id).execute())
         flash("Your choices are saved.", "success")
         return redirect_to(url_for("notifications.preferences"))
-    return render_template("notifications/preferences.html", form=form, staff=staff)
+    status = 422 if form.is_submitted() else 200
+    return render_template("notifications/preferences.html", form=form, staff=staff), status
