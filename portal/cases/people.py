@@ -26,12 +26,18 @@ def record_consent(reference, party_id):
     party = load_party(case, party_id)
     form = ConsentForm(allowed_states=service.consent_choices(party))
     if form.validate_on_submit():
-        service.record_consent(
+        invited = service.record_consent(
             party, form.state.data, occurred_on=form.occurred_on.data,
             method=form.method.data if form.state.data == ConsentState.GIVEN else None,
             reason=form.reason.data, by=current_user._get_current_object(),
             remote_addr=request.remote_addr)
         flash(f"Consent recorded for {party.name}.", "success")
+        if invited:
+            user, sent = invited
+            flash(f"{party.name} is invited to the portal ({user.email})." if sent else
+                  f"The invitation email to {party.name} ({user.email}) could not be sent: the mail "
+                  "server did not answer. Their account is ready: use \"Send invitation again\" "
+                  "next to their name when email works again.", "success" if sent else "error")
         return case_updated(case, anchor=f"party-{party.id}")
     return form_page(case, form, "cases/_consent_form.html", f"Consent: {party.name}",
                      form_id=f"consent-form-{party.id}", party=party, status=failed_status(form))

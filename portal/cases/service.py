@@ -6,7 +6,7 @@ every staff member on the case, and writes security-relevant changes to the audi
 
 from flask import current_app, url_for
 
-from portal import audit, labels, notify, notify_words, timeline
+from portal import accounts, audit, labels, notify, notify_words, timeline
 from portal.db import database
 from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, utcnow
 from portal.times import local_today
@@ -42,7 +42,9 @@ def consent_choices(party):
 
 
 def record_consent(party, state, *, occurred_on, method=None, reason=None, by, remote_addr=""):
-    """Append a consent event and update the party's current state. History is never changed."""
+    """Append a consent event and update the party's current state. History is never changed.
+    Consent given is when a party with a safe email and no account yet is invited to the portal:
+    returns (their new account, whether the email went), or None when nobody was invited."""
     if state not in consent_choices(party):
         raise CaseRuleError(f"Consent cannot go from “{labels.label(party.consent_state)}” "
                             f"to “{labels.label(state)}”.")
@@ -54,7 +56,9 @@ def record_consent(party, state, *, occurred_on, method=None, reason=None, by, r
         timeline.record(party.case, CaseEventKind.CONSENT, f"{party.name}: {labels.label(state).lower()}{how}.", by)
         audit.record("consent.changed", actor=by, record=party, case_id=party.case_id,
                      detail=f"state={state}", remote_addr=remote_addr)
+        invited = accounts.invite_party(party, by=by, remote_addr=remote_addr) if state == ConsentState.GIVEN else None
     party.consent_state = state
+    return invited
 
 
 def allocate(case, coaches, *, by, remote_addr=""):

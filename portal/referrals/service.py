@@ -3,20 +3,10 @@
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 
-from portal import accounts, audit, mail, notify, timeline
+from portal import accounts, audit, notify, timeline
 from portal.db import database
 from portal.models import Case, CaseParty, Referral, ReferralPerson, User, utcnow
-from portal.vocab import (
-    CaseEventKind,
-    CaseKind,
-    NotificationKind,
-    ReferralSource,
-    ReferralStatus,
-    Role,
-    TokenPurpose,
-    UnsafeRoute,
-    Urgency,
-)
+from portal.vocab import CaseEventKind, CaseKind, NotificationKind, ReferralSource, ReferralStatus, Role, Urgency
 
 
 def save_referral(form):
@@ -87,12 +77,10 @@ def decline(referral, reason, by, remote_addr=""):
         audit.record("referral.declined", actor=by, record=referral, remote_addr=remote_addr)
 
 
-def accept(referral, kind, by, invite=True, remote_addr=""):
-    """Open a case from the referral: its parties, and portal invitations where email is safe.
-
-    Returns the case and the parties' accounts whose invitation email could not be sent: the
-    case is open and their accounts are ready either way, and the case page can send again."""
-    invitations = []
+def accept(referral, kind, by, remote_addr=""):
+    """Open a case from the referral, with its parties. A party whose email is safe to use and
+    already has a party account is linked to it; nobody is invited yet: invitations go when a
+    party's consent to take part is recorded (`cases.service.record_consent`)."""
     with database.atomic():
         case = Case.create(
             reference=Case.next_reference(utcnow().year), kind=kind,
@@ -104,25 +92,15 @@ def accept(referral, kind, by, invite=True, remote_addr=""):
                 case=case, name=person.name, email=person.email, phone=person.phone,
                 address=person.address, unsafe_routes=person.unsafe_routes,
             )
-            if invite and _email_is_safe(person):
-                invitation = _link_or_invite(party, by, remote_addr)
-                if invitation:
-                    invitations.append(invitation)
+            if accounts.party_email_is_safe(party):
+                accounts.link_party_account(party)
         referral.status, referral.triaged_by, referral.triaged_at = ReferralStatus.ACCEPTED, by, utcnow()
         referral.save()
         timeline.record(case, CaseEventKind.CASE_OPENED,
                         f"Case opened from referral {referral.reference} as {_kind_words(kind)}.", by)
         audit.record("referral.accepted", actor=by, record=referral, case_id=case.id,
                      remote_addr=remote_addr)
-    # Emails go only once everything they point to is saved. A mail server that is down must
-    # not undo or hide the case it opened: say who was not invited instead.
-    not_sent = []
-    for user, raw_token in invitations:
-        try:
-            accounts.send_invitation_email(user, raw_token)
-        except mail.MailNotSent:
-            not_sent.append(user)
-    return case, not_sent
+    return case
 
 
 def _kind_words(kind):
@@ -130,24 +108,4 @@ def _kind_words(kind):
 
 
 def _email_is_safe(person):
-    return bool(person.email) and UnsafeRoute.EMAIL not in person.unsafe_routes.split(",")
-
-
-def _link_or_invite(party, by, remote_addr=""):
-    """Link the party to an existing party account with that email, or invite them.
-    Returns (user, raw token) when an invitation must be emailed."""
-    existing = User.by_email(party.email).first()
-    if existing is not None:
-        if existing.role == Role.PARTY:
-            party.user = existing
-            party.save()
-        # A staff address given for a party is left unlinked: a coordinator sorts it out.
-        return None
-    user = User.create(name=party.name, email=party.email, role=Role.PARTY)
-    party.user = user
-    party.save()
-    raw = accounts.issue_token(user, TokenPurpose.INVITATION,
-                               current_app.config["INVITATION_LIFETIME"], created_by=by)
-    audit.record("account.invited", actor=by, record=user, case_id=party.case_id, detail="role=party",
-                 remote_addr=remote_addr)
-    return user, raw
+    return accounts.party_email_is_safe(person)
