@@ -19,7 +19,7 @@ a session's time and mode, or a count may be filled in.
 from flask import current_app, url_for
 from peewee import IntegrityError
 
-from portal import mail, notify_words
+from portal import labels, mail, notify_words
 from portal.db import database
 from portal.models import CaseParty, Notification, User, utcnow
 from portal.queries.cases import current_coaches
@@ -106,6 +106,36 @@ def tell_coaches(case, kind, thing):
     for coach in current_coaches(case):
         notify(kind, coach, thing, due=utcnow().isoformat(), case=case.id,
                link=url_for("cases.show", reference=case.reference), reference=case.reference)
+
+
+def send_digests(before):
+    """Staff who chose a daily digest: one email each listing what was kept back for it, written
+    before `before` (the morning's cut-off, so later runs that day find nothing until the next).
+    Each row is claimed (DIGEST becomes EMAILED) in the same transaction as its email, so a
+    second run finds nothing left to send."""
+    config = current_app.config
+    waiting = (Notification.select(Notification, User).join(User)
+               .where(Notification.delivery == Delivery.DIGEST, Notification.created_at < before,
+                      User.active == True)  # noqa: E712
+               .order_by(Notification.recipient, Notification.created_at, Notification.id))
+    by_user = {}
+    for row in waiting:
+        by_user.setdefault(row.recipient_id, (row.recipient, []))[1].append(row)
+    for user, rows in by_user.values():
+        with database.atomic() as transaction:
+            claimed = (Notification.update(delivery=Delivery.EMAILED)
+                       .where(Notification.id.in_([r.id for r in rows]), Notification.delivery == Delivery.DIGEST)
+                       .execute())
+            if claimed != len(rows):
+                transaction.rollback()  # another run is sending them
+                continue
+            lines = [(labels.label(r.kind, "notification"), absolute(r.link)) for r in rows]
+            words = notify_words.compose_digest(lines, service=config["SERVICE_NAME"], phone=config["SERVICE_PHONE"])
+            try:
+                mail.send(user.email, words.subject, words.body, reply_to=config["MAIL_REPLY_TO"])
+            except mail.MailNotSent:
+                current_app.logger.warning("Digest email not sent")
+    return len(by_user)
 
 
 def send_email(kind, address, link, *, attachments=(), **details):

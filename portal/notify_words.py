@@ -130,6 +130,17 @@ WORDS: dict[str, Words] = {
 
 FOOTER = "\n\n--\n{service}\nPhone: {phone}\n"
 
+DIGEST_SUBJECT = "What is waiting for you: {count}"
+
+
+def compose_digest(lines: list[tuple[str, str]], *, service: str, phone: str) -> Words:
+    """One email a day for staff who chose it: each message's kind in words and its link."""
+    listed = "\n\n".join(f"- {label}\n  {link}" for label, link in lines)
+    count = f"{len(lines)} message{'' if len(lines) == 1 else 's'}"
+    body = (f"Hello,\n\nSince your last summary, {count} came for you (sign in first to open them):"
+            f"\n\n{listed}" + FOOTER.format(service=service, phone=phone))
+    return Words(DIGEST_SUBJECT.format(count=count), body)
+
 
 def compose(kind: str, link: str | None, *, service: str, phone: str, **details: str) -> Words:
     """The subject and full plain-text body of one message of `kind`, pointing at `link` (None

@@ -215,8 +215,15 @@ def concerns_overdue(now):
                           reference=concern.case.reference)
 
 
+def digests(now):
+    """Staff who chose one email a day: theirs, once a day in the morning (from 06:00)."""
+    cut_off = local_to_utc(_today(now), MORNING)
+    if now >= cut_off:
+        notify.send_digests(before=cut_off)
+
+
 REMINDERS = (session_tomorrow, action_points, share_questions, agreements_waiting, sessions_today,
-             notes_missing, consent_waiting, reviews_due, concerns_overdue)
+             notes_missing, consent_waiting, reviews_due, concerns_overdue, digests)
 
 
 def run_due(now):

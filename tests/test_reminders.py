@@ -176,3 +176,34 @@ def test_every_lead_hears_once_when_a_concern_becomes_overdue(ctx, outbox):
         assert email["Subject"] == f"A safeguarding concern is overdue on case {case.reference}"
         assert "What was said." not in body_of(email)
     assert {n.link for n in Notification.select()} == {f"/safeguarding/concerns/{concern.id}"}
+
+
+def test_a_staff_digest_goes_once_a_day_in_the_morning_listing_what_was_kept(w, outbox):
+    from portal import notify
+    from portal.models import User
+    User.update(email_digest=True).where(User.id == w.coach.id).execute()
+    coach = User.get_by_id(w.coach.id)
+    from flask import current_app
+    with current_app.test_request_context():
+        for n, kind in enumerate((NotificationKind.PARTY_COMMENTED, NotificationKind.SESSION_REQUEST)):
+            row = notify.notify(kind, coach, w.case, due=n, link=f"/cases/{w.case.reference}",
+                                reference=w.case.reference)
+            row.created_at = datetime(2026, 11, 30, 15, n)
+            row.save()
+        late = notify.notify(NotificationKind.PARTY_COMMENTED, coach, w.case, due="late", link="/",
+                             reference=w.case.reference)
+        late.created_at = datetime(2026, 12, 1, 6, 30)  # after this morning's cut-off
+        late.save()
+    assert outbox() == []
+    twice(datetime(2026, 12, 1, 5, 59), outbox)
+    assert outbox() == []
+    twice(datetime(2026, 12, 1, 6, 0), outbox)
+    twice(datetime(2026, 12, 1, 18, 0), outbox)
+    [digest] = outbox()
+    assert (digest["To"], digest["Subject"]) == (w.coach.email, "What is waiting for you: 2 messages")
+    body = body_of(digest)
+    assert "- A party commented on an action point\n  http://localhost/cases/" in body
+    assert "- A party asked about a session\n" in body
+    twice(datetime(2026, 12, 2, 6, 0), outbox)  # the next morning: the one kept since
+    assert [m["Subject"] for m in outbox()] == ["What is waiting for you: 2 messages",
+                                                "What is waiting for you: 1 message"]
