@@ -4,11 +4,14 @@ Each function changes the database in one transaction, adds a timeline entry in 
 every staff member on the case, and writes security-relevant changes to the audit trail.
 """
 
+from urllib.parse import urlsplit
+
 from flask import current_app, url_for
 
 from portal import accounts, audit, labels, notify, notify_words, timeline
 from portal.db import database
-from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, utcnow
+from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, SessionAttendee, utcnow
+from portal.sessions import calendar
 from portal.times import local_today
 from portal.vocab import (
     CancelledBy,
@@ -117,10 +120,12 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
         ahead = future_sessions(case).count()
         if ahead and not FutureSessions.has(future or ""):
             raise CaseRuleError("Choose what happens to the sessions still to come.")
-        cancelled = 0
+        cancelled, cancelled_ids = 0, []
         if ahead and future == FutureSessions.CANCEL:
-            cancelled = (CaseSession.update(status=SessionStatus.CANCELLED, cancelled_by=CancelledBy.SERVICE)
-                         .where(CaseSession.id.in_(future_sessions(case).select(CaseSession.id)))
+            cancelled_ids = [s.id for s in future_sessions(case)]
+            cancelled = (CaseSession.update(status=SessionStatus.CANCELLED, cancelled_by=CancelledBy.SERVICE,
+                                            sequence=CaseSession.sequence + 1)
+                         .where(CaseSession.id.in_(cancelled_ids))
                          .execute())
         Case.update(status=CaseStatus.CLOSED, outcome=outcome, closing_note=closing_note,
                     closed_at=utcnow()).where(Case.id == case.id).execute()
@@ -133,18 +138,26 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
                         f"Case closed. Outcome: {labels.label(outcome).lower()}.{sessions}", by)
         audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr,
                      detail=f"future_sessions={ahead} cancelled={cancelled}")
-        _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled)
+        _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled, cancelled_ids=cancelled_ids)
 
 
-def _tell_parties_closed(case, *, cancelled, kept):
+def _tell_parties_closed(case, *, cancelled, kept, cancelled_ids):
     """Each party with an account: their mediation or coaching has ended, and what happened to
-    the sessions still booked. Nothing about the outcome or anyone's words. Closed again after
-    a reopening, they are told again (the day is part of the key)."""
+    the sessions still booked (with a calendar file removing each of theirs the service
+    cancelled). Nothing about the outcome or anyone's words. Closed again after a reopening,
+    they are told again (the moment is part of the key)."""
     fate = "cancelled" if cancelled else "kept" if kept else "none"
+    config = current_app.config
+    domain = urlsplit(config["PUBLIC_BASE_URL"]).hostname or "accord.invalid"
+    seats = (SessionAttendee.select(SessionAttendee, CaseSession).join(CaseSession)
+             .where(SessionAttendee.session.in_(cancelled_ids or [0])))
+    files = {}
+    for seat in seats:
+        files.setdefault(seat.party_id, []).append(calendar.emailed_file(seat.session, config=config, domain=domain))
     for party in CaseParty.select().where(CaseParty.case == case.id, CaseParty.user.is_null(False)):
         notify.notify(NotificationKind.CASE_CLOSED, party, case, due=utcnow().isoformat(),
-                      link=url_for("home.index"), what=labels.label(case.kind).lower(),
-                      sessions=notify_words.CLOSED_SESSIONS[fate])
+                      link=url_for("home.index"), attachments=files.get(party.id, ()),
+                      what=labels.label(case.kind).lower(), sessions=notify_words.CLOSED_SESSIONS[fate])
 
 
 def reopen(case, reason, *, by, remote_addr=""):
