@@ -146,7 +146,12 @@ def reinvite(user, invited_by, remote_addr=""):
         raw = issue_token(user, TokenPurpose.INVITATION,
                           current_app.config["INVITATION_LIFETIME"], created_by=invited_by)
         audit.record("account.reinvited", actor=invited_by, record=user, remote_addr=remote_addr)
-    send_invitation_email(user, raw)
+    record = (CaseParty.select().where(CaseParty.user == user.id).order_by(CaseParty.id.desc()).first()
+              if user.role == Role.PARTY else None)
+    if record is not None:
+        send_party_invitation_email(user, raw, kind=record.case.kind)  # the same plain words again
+    else:
+        send_invitation_email(user, raw)
 
 
 def normalised_email(email):

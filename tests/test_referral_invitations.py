@@ -84,6 +84,7 @@ def test_once_the_mail_server_is_back_the_invitation_is_sent_again(
     assert response.status_code == 303
     [(recipients, message)] = collector.messages()
     assert recipients == ["robin@example.org"]
+    assert message["Subject"] == "Your place in the Accord Community Mediation portal"  # the party's words
     page = coordinator.get(response.headers["Location"]).get_data(as_text=True)
     assert "A new invitation has been sent to Robin Ash (robin@example.org)." in page
     [link] = links_in(message)
