@@ -13,7 +13,9 @@ endpoints (fetched as htmx would), forms that search with GET, and every downloa
 each user also fetches every address that anyone reached, which catches a page that leaks when
 visited by a guessed or shared link rather than one that was linked; and then submits every form
 they were offered (plainly and as htmx would) with data that must be refused, and reads the
-answers: the failed-form (422) pages and whatever else a POST answers.
+answers: the failed-form (422) pages and whatever else a POST answers. The Notifications and
+preferences pages are walked like any other; every kind of message is sent about the planted
+cases, and each email (subject, body, calendar file) is read as its reader would.
 
 A marker may appear in a response (body or headers) only if `portal.policy` allows that user to
 see the thing it was planted in; and every marker the policy allows must be seen somewhere, so
