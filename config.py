@@ -77,6 +77,8 @@ class Config:
     MAIL_PASSWORD = FromEnv("MAIL_PASSWORD")
     MAIL_USE_TLS = FromEnv("MAIL_USE_TLS", True, _bool)
     MAIL_FROM = FromEnv("MAIL_FROM", "Accord <no-reply@accord.invalid>")
+    # Where answers to the service's emails go (the service's own address, never a person's).
+    MAIL_REPLY_TO = FromEnv("MAIL_REPLY_TO", lambda config: config.SERVICE_EMAIL)
     MAIL_OUTBOX_DIR = FromEnv("MAIL_OUTBOX_DIR", lambda config: Path(config.INSTANCE_DIR) / "outbox", Path)
     # Delivery (portal/outbox.py): the first retry after this many seconds, each later one after
     # twice as long as the one before (at most MAIL_RETRY_MAX_SECONDS), until the message is this
@@ -156,7 +158,8 @@ class Config:
     # The coordinator's work queue (portal/queries/work_queue.py): a new referral not triaged
     # within the service's promise, in working days (Monday to Friday; bank holidays are not
     # counted), a shorter one for urgent referrals; and how many days a party's consent, a case
-    # with no session, a session's note or outcome, and a proposed agreement may wait.
+    # with no session, a session's note or outcome, and a proposed agreement may wait (a
+    # consent waited for longer is also a reminder to the coordinators, portal/reminders.py).
     REFERRAL_PROMISE_WORKING_DAYS = FromEnv("ACCORD_REFERRAL_PROMISE_WORKING_DAYS", 5, int)
     URGENT_REFERRAL_PROMISE_WORKING_DAYS = FromEnv("ACCORD_URGENT_REFERRAL_PROMISE_WORKING_DAYS", 2, int)
     CONSENT_WAIT_DAYS = FromEnv("ACCORD_CONSENT_WAIT_DAYS", 14, int)

@@ -9,8 +9,8 @@ from flask import after_this_request, current_app, has_request_context, url_for
 
 from portal import audit, mail, passwords, ratelimit
 from portal.db import database
-from portal.models import AccountToken, User, new_session_token, utcnow
-from portal.vocab import MessageKind, TokenPurpose
+from portal.models import AccountToken, CaseParty, User, new_session_token, utcnow
+from portal.vocab import CaseKind, MessageKind, Role, TokenPurpose, UnsafeRoute
 
 
 def _hash_token(raw):
@@ -77,6 +77,65 @@ def send_invitation_email(user, raw_token):
     )
 
 
+def party_email_is_safe(party):
+    """A party record (or a person on a referral) with an email that is safe to use."""
+    return bool(party.email) and UnsafeRoute.EMAIL not in (party.unsafe_routes or "").split(",")
+
+
+def link_party_account(party):
+    """Link a party record to the party account that has its email, if there is one (no email
+    is sent). A staff address given for a party is left unlinked: a coordinator sorts it out.
+    Returns whether an account with that email exists (linked, or a staff one)."""
+    existing = User.by_email(party.email).first() if party.email else None
+    if existing is None:
+        return False
+    if existing.role == Role.PARTY and party.user_id is None:
+        _link(party, existing)
+    return True
+
+
+def _link(party, user):
+    # Only the link: the caller may hold the record with older values (its consent, say).
+    CaseParty.update(user=user.id).where(CaseParty.id == party.id).execute()
+    party.user = user
+
+
+def invite_party(party, *, by, remote_addr=""):
+    """When the party agrees to take part: their portal account, if their email is safe to
+    use and they have none yet, and the invitation (in plain words). Inside the caller's
+    transaction. Returns (the new account, True: the email is queued with the change and
+    retried by the outbox while the mail server is down), or None when nobody is invited."""
+    if party.user_id is not None or not party_email_is_safe(party) or link_party_account(party):
+        return None
+    user = User.create(name=party.name, email=party.email.strip().lower(), role=Role.PARTY)
+    _link(party, user)
+    raw = issue_token(user, TokenPurpose.INVITATION, current_app.config["INVITATION_LIFETIME"], created_by=by)
+    audit.record("account.invited", actor=by, record=user, case_id=party.case_id, detail="role=party",
+                 remote_addr=remote_addr)
+    send_party_invitation_email(user, raw, kind=party.case.kind)  # queued, in this transaction
+    return user, True
+
+
+def send_party_invitation_email(user, raw_token, *, kind):
+    """A party's invitation in plain words: who we are, why they get it, that using the portal
+    is their choice, and the service's phone number. Never anyone else's name."""
+    config = current_app.config
+    service, phone, days = config["SERVICE_NAME"], config["SERVICE_PHONE"], config["INVITATION_LIFETIME"].days
+    what = "mediation" if kind == CaseKind.MEDIATION else "coaching"
+    mail.send(
+        user.email,
+        f"Your place in the {service} portal",
+        f"Hello,\n\nThis is {service}. You are getting this email because you have agreed to "
+        f"take part in {what} with us. We have a secure website, the portal, where you can see "
+        "your sessions, your action points and what is shared with you.\n\n"
+        f"Using the portal is your choice. You can always talk to us by phone instead, on {phone}.\n\n"
+        f"To start, choose a password here (the link works once and for {days} days):\n\n"
+        f"{_absolute('auth.accept_invitation', token=raw_token)}\n\n"
+        f"If you were not expecting this, please call us on {phone}.\n\n--\n{service}\nPhone: {phone}\n",
+        kind=MessageKind.INVITATION, about=user, reply_to=config["MAIL_REPLY_TO"],
+    )
+
+
 def reinvite(user, invited_by, remote_addr=""):
     """A fresh invitation link for someone who has not set a password yet."""
     with database.atomic():
@@ -84,6 +143,11 @@ def reinvite(user, invited_by, remote_addr=""):
         raw = issue_token(user, TokenPurpose.INVITATION,
                           current_app.config["INVITATION_LIFETIME"], created_by=invited_by)
         audit.record("account.reinvited", actor=invited_by, record=user, remote_addr=remote_addr)
+    record = (CaseParty.select().where(CaseParty.user == user.id).order_by(CaseParty.id.desc()).first()
+              if user.role == Role.PARTY else None)
+    if record is not None:
+        send_party_invitation_email(user, raw, kind=record.case.kind)  # the same plain words again
+    else:
         send_invitation_email(user, raw)
 
 

@@ -1,5 +1,5 @@
 """Flask commands: `flask --app wsgi db upgrade`, `... demo load`, `... demo bulk`,
-`... users create-admin`, `... audit verify`, `... audit anchor`."""
+`... users create-admin`, `... audit verify`, `... audit anchor`, `... reminders run`."""
 
 import click
 from flask import current_app
@@ -13,6 +13,17 @@ db_cli = AppGroup("db", help="The database schema.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 users_cli = AppGroup("users", help="Accounts.")
 audit_cli = AppGroup("audit", help="The audit trail.")
+# The queue's periodic jobs run the reminders every five minutes (portal/jobs.py); this is for
+# operators and tests.
+reminders_cli = AppGroup("reminders", help="Reminders that have become due.")
+
+
+@reminders_cli.command("run")
+def reminders_run():
+    """Send every reminder due now that has not gone out yet (safe to run again)."""
+    from portal import reminders
+    from portal.models import utcnow
+    click.echo(f"{reminders.run_due(utcnow())} reminders sent.")
 
 
 @users_cli.command("create-admin")
@@ -159,3 +170,4 @@ def init_app(app):
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(reminders_cli)

@@ -72,12 +72,20 @@ def _register(huey, app):
             deliver_message(message_id)
         return len(due)
 
+    @huey.periodic_task(crontab(minute="*/5"), name="send_reminders")
+    def send_reminders():
+        # Each reminder has its unique key (portal/notify.py): a run that overlaps another, or
+        # comes again after a restart, sends nothing twice. Their emails go through the outbox.
+        from portal import reminders  # reminders imports the services, which import this module
+        with app.app_context(), _connection():
+            return reminders.run_due(utcnow())
+
     @huey.on_startup()
     def _sweep_at_start():
         # What was waiting while no worker ran (or while a killed one held it) goes now.
         sweep_outbox.call_local()
 
-    return SimpleNamespace(deliver_message=deliver_message, periodic=[sweep_outbox])
+    return SimpleNamespace(deliver_message=deliver_message, periodic=[sweep_outbox, send_reminders])
 
 
 def init_app(app):

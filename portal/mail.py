@@ -24,23 +24,34 @@ class MailNotSent(Exception):
     """The mail server could not be reached, or it refused the message."""
 
 
-def build_message(to, subject, body, sender, message_id=None):
+def build_message(to, subject, body, sender, message_id=None, *, reply_to=None, attachments=()):
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow().replace(tzinfo=UTC))
     message["Message-ID"] = message_id or make_msgid(domain="accord.invalid")
     message.set_content(body)
+    for filename, content_type, data in attachments:
+        media_type, *parameters = (part.strip() for part in content_type.split(";"))
+        maintype, subtype = media_type.split("/")
+        params = dict(parameter.split("=", 1) for parameter in parameters)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=params)
     return message
 
 
-def send(to, subject, body, *, kind=MessageKind.OTHER, about=None, dedupe_key=None):
+def send(to, subject, body, *, kind=MessageKind.OTHER, about=None, dedupe_key=None, attachments=(),
+         reply_to=None):
     """Queue one plain-text email: a row in the outbox, in the caller's transaction, delivered
     once that commits. Never raises for the mail server: delivery is retried, and the
     administrators' Messages page shows what could not be sent. Returns the row's id (None for
-    a `dedupe_key` already used)."""
-    return outbox.add(to, subject, body, kind=kind, about=about, dedupe_key=dedupe_key)
+    a `dedupe_key` already used). `attachments`: (file name, content type with its parameters,
+    bytes) each, such as ("session.ics", "text/calendar; method=REQUEST", data); `reply_to`:
+    where answers go (the service's own address, `MAIL_REPLY_TO`, when not given)."""
+    return outbox.add(to, subject, body, kind=kind, about=about, dedupe_key=dedupe_key,
+                      attachments=attachments, reply_to=reply_to)
 
 
 def deliver(message):

@@ -51,11 +51,13 @@ from portal.vocab import (
     ConcernState,
     ConsentMethod,
     ConsentState,
+    Delivery,
     DisputeType,
     Funding,
     GoalKind,
     MessageKind,
     MessageState,
+    NotificationKind,
     ReferralSource,
     ReferralStatus,
     ReviewOutcome,
@@ -144,6 +146,11 @@ class User(BaseModel):
     session_token = CharField(max_length=64, default=new_session_token)
     created_at = DateTimeField(default=utcnow)
     last_sign_in_at = DateTimeField(null=True)
+    # Notification preferences: the kinds (NotificationKind codes, comma-separated) this person
+    # does not want by email (they still see them under Notifications), and, for staff, whether
+    # they want one email a day instead of one per message.
+    email_off = CharField(max_length=1000, default="")
+    email_digest = BooleanField(default=False)
 
     class Meta:
         # The case list's coach filter: active coaches by name (migration 13).
@@ -433,6 +440,9 @@ class CaseSession(BaseModel):
     status = CharField(max_length=30, default=SessionStatus.SCHEDULED, choices=codes(SessionStatus))
     cancelled_by = CharField(max_length=50, null=True, choices=codes(CancelledBy))
     over_allowance_reason = TextField(null=True)
+    # The calendar file's SEQUENCE: one more each time the session moves or is cancelled, so
+    # that a file sent later updates the event a party already has (same UID).
+    sequence = IntegerField(default=0)
     created_by = ForeignKeyField(User, null=True, backref="+")
     created_at = DateTimeField(default=utcnow)
 
@@ -764,6 +774,10 @@ class OutboxMessage(BaseModel):
     recipient = CharField(max_length=254)
     subject = CharField(max_length=200)
     body = TextField()
+    # Where answers go (NULL: the service's own, MAIL_REPLY_TO), and any attachments (a calendar
+    # file for a session), as JSON with base64 content (portal/outbox.py).
+    reply_to = CharField(max_length=254, null=True)
+    attachments = TextField(null=True)
     # What the message is about (`about_kind` a table name, `about_id` its row), so a page can
     # ask whether the email about a thing has gone: the safeguarding leads' one, for example.
     about_kind = CharField(max_length=40, null=True)
@@ -789,6 +803,29 @@ class OutboxMessage(BaseModel):
             (("state", "next_attempt_at"), False),
             (("about_kind", "about_id"), False),
         )
+# --- what people are told -------------------------------------------------------------------
+
+class Notification(BaseModel):
+    """A message to one person: something is waiting or has changed, and where (`link`, a path
+    in the portal). Never any content. `key` (kind, thing, recipient, due date) is unique, so
+    a reminder written twice is refused the second time: every reminder goes out once.
+    `party` and `case` say whom it was for and on what, for the coordinators' list of parties
+    who must be phoned instead (`delivery` MUST_NOT_EMAIL)."""
+    recipient = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    recipient_id: int  # peewee's accessor for the column, declared for type checkers
+    kind = CharField(max_length=40, choices=codes(NotificationKind))
+    link = CharField(max_length=500)
+    key = CharField(max_length=200, unique=True)
+    delivery = CharField(max_length=20, choices=codes(Delivery))
+    case = ForeignKeyField(Case, null=True, backref="+", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, null=True, backref="+", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+    class Meta:
+        # A person's notifications, newest first, and their unread count.
+        indexes = ((("recipient", "created_at", "id"), False),
+                   (("recipient", "read_at"), False))
 
 
 class SchemaMigration(BaseModel):
@@ -804,5 +841,5 @@ MODELS = [
     CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent, OutboxMessage,
-    SchemaMigration,
+    Notification, SchemaMigration,
 ]

@@ -15,6 +15,8 @@ the change that causes it, and the job queue delivers it.
   again from the Messages page.
 """
 
+import base64
+import json
 from datetime import timedelta
 
 from flask import current_app
@@ -28,12 +30,14 @@ from portal.vocab import MessageKind, MessageState
 SWEEP_LIMIT = 1000
 
 
-def add(to, subject, body, *, kind=MessageKind.OTHER, about=None, dedupe_key=None):
+def add(to, subject, body, *, kind=MessageKind.OTHER, about=None, dedupe_key=None, attachments=(),
+        reply_to=None):
     """Write one email to the outbox, in the caller's transaction if there is one. Returns the
     row's id, or None when a message with the same `dedupe_key` exists already."""
     now = utcnow()
     values = {
-        "kind": kind, "recipient": to, "subject": subject, "body": body,
+        "kind": kind, "recipient": to, "subject": subject, "body": body, "reply_to": reply_to,
+        "attachments": _pack(attachments),
         "about_kind": about._meta.table_name if about is not None else None,
         "about_id": about.id if about is not None else None,
         "dedupe_key": dedupe_key, "state": MessageState.WAITING, "attempts": 0,
@@ -52,6 +56,21 @@ def add(to, subject, body, *, kind=MessageKind.OTHER, about=None, dedupe_key=Non
     from portal import jobs  # jobs imports this module for its tasks
     jobs.deliver_after_commit(message_id)
     return message_id
+
+
+def _pack(attachments):
+    """Attachments (name, content type, bytes) as JSON text for the row: calendar files are a
+    few hundred bytes, so they travel with the message rather than in a table of their own."""
+    if not attachments:
+        return None
+    return json.dumps([{"name": name, "type": content_type, "data": base64.b64encode(data).decode("ascii")}
+                       for name, content_type, data in attachments])
+
+
+def _unpack(packed):
+    if not packed:
+        return ()
+    return tuple((item["name"], item["type"], base64.b64decode(item["data"])) for item in json.loads(packed))
 
 
 def claim(message_id, now, lease):
@@ -76,7 +95,9 @@ def deliver(message_id):
     message = OutboxMessage.get_by_id(message_id)
     try:
         mail.deliver(mail.build_message(message.recipient, message.subject, message.body,
-                                        config["MAIL_FROM"], message_id=_message_id(message)))
+                                        config["MAIL_FROM"], message_id=_message_id(message),
+                                        reply_to=message.reply_to or config.get("MAIL_REPLY_TO"),
+                                        attachments=_unpack(message.attachments)))
     except Exception as error:  # whatever it was, the row says so and it is retried
         # MailNotSent carries the type of what went wrong (refused, timed out, ...).
         reason = error.args[0] if isinstance(error, mail.MailNotSent) and error.args else type(error).__name__

@@ -762,3 +762,22 @@ def can_manage_messages(actor: Actor) -> bool:
 
 def can_take_referrals(actor: Actor) -> bool:
     return _is(actor, Role.COORDINATOR)
+
+
+# --- what people are told -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NotificationFacts:
+    notification_id: int
+    recipient_id: int
+
+
+def can_view_notification(actor: Actor, notification: NotificationFacts) -> bool:
+    """A notification is for its recipient alone (while their account is active)."""
+    return actor.active and actor.user_id == notification.recipient_id
+
+
+def can_see_phone_instead(actor: Actor) -> bool:
+    """Which parties must be phoned because email is not safe for them (with their names and
+    cases): coordinators, who see every case's parties and make the call."""
+    return _is(actor, Role.COORDINATOR)

@@ -343,7 +343,58 @@ class MessageKind(Code):
     CASE_CLOSED = "case_closed"
     AGREEMENT = "agreement"
     NOTE = "note"
+    # What people are told (portal/notify.py): its own kind says which (NotificationKind).
+    NOTIFICATION = "notification"
     OTHER = "other"
+
+
+# --- what people are told ----------------------------------------------------------------------
+
+class NotificationKind(Code):
+    """A kind of message Accord sends (in the portal's Notifications, and by email unless the
+    person's preferences or safe contact say no). Its words are in `portal/notify_words.py`."""
+    # parties
+    SESSION_BOOKED = "session_booked"
+    SESSION_MOVED = "session_moved"
+    SESSION_CANCELLED = "session_cancelled"
+    SESSION_TOMORROW = "session_tomorrow"
+    ACTION_POINT_SET = "action_point_set"
+    ACTION_POINT_DUE_SOON = "action_point_due_soon"
+    ACTION_POINT_OVERDUE = "action_point_overdue"
+    SHARE_QUESTION_WAITING = "share_question_waiting"
+    AGREEMENT_PROPOSED = "agreement_proposed"
+    AGREEMENT_WAITING = "agreement_waiting"
+    AGREEMENT_FINAL = "agreement_final"
+    CASE_CLOSED = "case_closed"
+    COACHING_OFFERED = "coaching_offered"
+    # referrers (email only: they have no account)
+    REFERRAL_RECEIVED = "referral_received"
+    # coaches
+    COACH_ALLOCATED = "coach_allocated"
+    COACH_REMOVED = "coach_removed"
+    PARTY_ANSWERED_SHARE = "party_answered_share"
+    PARTY_COMMENTED = "party_commented"
+    SESSION_REQUEST = "session_request"
+    AGREEMENT_ACCEPTED = "agreement_accepted"
+    AGREEMENT_CHANGE_ASKED = "agreement_change_asked"
+    SESSIONS_TODAY = "sessions_today"
+    SESSION_NOTE_MISSING = "session_note_missing"
+    # coordinators
+    URGENT_REFERRAL = "urgent_referral"
+    CONSENT_WAITING = "consent_waiting"
+    AGREEMENT_REVIEW_DUE = "agreement_review_due"
+    # safeguarding leads
+    CONCERN_OVERDUE = "concern_overdue"
+
+
+class Delivery(Code):
+    """What became of a notification's email: sent, not wanted (the person's preferences), kept
+    for the daily digest, or not sent because email is not a safe way to reach this party (the
+    coordinators phone them instead)."""
+    EMAILED = "emailed"
+    NOT_WANTED = "not_wanted"
+    DIGEST = "digest"
+    MUST_NOT_EMAIL = "must_not_email"
 
 
 VOCABULARIES: tuple[type[Code], ...] = tuple(Code.__subclasses__())

@@ -70,7 +70,10 @@ LINK_RE = re.compile(r"https?://\S+")
 
 
 def body_of(message):
-    """The text of a plain-text email, whatever transfer encoding it was sent with."""
+    """The text of a plain-text email (its text part, when a file is attached), whatever
+    transfer encoding it was sent with."""
+    if message.is_multipart():
+        message = next(part for part in message.walk() if part.get_content_type() == "text/plain")
     return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
 
 

@@ -320,3 +320,18 @@ def test_the_policy_offers_coaching_to_a_party_once_on_a_closed_mediation():
     assert policy.can_offer_follow_on(coordinator, open_case) is False
     coaching = policy.CaseFacts(case_id=1, closed=True, kind=CaseKind.COACHING)
     assert policy.can_offer_follow_on(coordinator, coaching) is False
+
+
+def test_closing_sends_each_party_a_calendar_file_removing_their_cancelled_sessions(w, outbox):
+    from icalendar import Calendar
+
+    from portal.models import CaseSession
+    (first, second), _ = _sessions(w)
+    w.as_(w.coordinator).submit(f"{w.case_url}/close", {**CLOSE, "future_sessions": "cancel"})
+    for message in outbox():
+        files = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        events = [next(iter(Calendar.from_ical(p.get_payload(decode=True)).walk("VEVENT"))) for p in files]
+        assert sorted((str(e["UID"]), int(e["SEQUENCE"]), str(e["STATUS"])) for e in events) == sorted(
+            (f"session-{s.id}@localhost", 1, "CANCELLED") for s in (first, second))
+        assert all(p.get_params()[1] == ("method", "CANCEL") for p in files)
+    assert {s.sequence for s in CaseSession.select().where(CaseSession.id.in_([first.id, second.id]))} == {1}

@@ -72,8 +72,7 @@ def flow(app, outbox):
     wrong = {"email": admin.email, "password": "not the password"}
     assert staff.submit("/sign-in", wrong).status_code == 422
     staff.sign_in(admin)
-    assert staff.submit(f"/referrals/{taken.reference}",
-                        {"decision": "mediation", "invite": "y"}).status_code == 303
+    assert staff.submit(f"/referrals/{taken.reference}", {"decision": "mediation"}).status_code == 303
     assert staff.submit(f"/referrals/{declined.reference}",
                         {"decision": "decline", "reason": secret("decline reason")}).status_code == 303
     case = Case.get(Case.referral == taken)
@@ -86,13 +85,17 @@ def flow(app, outbox):
                                   "reason": secret("consent withdrawal")}).status_code == 303
     assert staff.submit(f"/cases/{case.reference}/coaches", {"coach": str(coach.id)}).status_code == 303
 
+    # Robin's consent, recorded by the coordinator, is what invites Robin to the portal.
+    assert staff.submit(f"/cases/{case.reference}/parties/{robin_party.id}/consent",
+                        {"state": "given", "occurred_on": today, "method": "phone"}).status_code == 303
+
     party = browser_from(app, PARTY)
     invitation = outbox_link(outbox, "robin@example.org")
     assert party.submit(invitation, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 303
     own = f"/cases/{case.reference}/parties/{robin_party.id}/my-consent"
-    assert party.submit(f"{own}/confirm", page="/party").status_code == 303
     assert party.submit(f"{own}/withdraw", {"reason": secret("own withdrawal")},
                         page="/party").status_code == 303
+    assert party.submit(f"{own}/confirm", page="/party").status_code == 303
 
     # The services themselves, as their pages call them (a request context for their links).
     with app.test_request_context():

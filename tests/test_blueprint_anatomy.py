@@ -20,6 +20,7 @@ EXTRAS = {
     "auth": {"login"},  # sign-in sessions with Flask-Login
     "cases": {"closing", "invitations", "listing", "panels", "people"},  # routes by area; the page's panels; the list
     "notes": {"consent", "files", "override", "panel", "readers", "sanitise", "shared"},
+    "notifications": set(),
     "referrals": set(),
     "safeguarding": {"lead"},  # a lead's work on a concern (routes)
     "sessions": {"calendar", "party"},  # party: a party's own seat (requests, supporter)

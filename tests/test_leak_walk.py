@@ -13,7 +13,9 @@ endpoints (fetched as htmx would), forms that search with GET, and every downloa
 each user also fetches every address that anyone reached, which catches a page that leaks when
 visited by a guessed or shared link rather than one that was linked; and then submits every form
 they were offered (plainly and as htmx would) with data that must be refused, and reads the
-answers: the failed-form (422) pages and whatever else a POST answers.
+answers: the failed-form (422) pages and whatever else a POST answers. The Notifications and
+preferences pages are walked like any other; every kind of message is sent about the planted
+cases, and each email (subject, body, calendar file) is read as its reader would.
 
 A marker may appear in a response (body or headers) only if `portal.policy` allows that user to
 see the thing it was planted in; and every marker the policy allows must be seen somewhere, so
@@ -436,7 +438,50 @@ def planted(app):
     body = result.add("the body of an email", lambda actor: False)
     OutboxMessage.create(kind=MessageKind.OTHER, recipient="someone@example.org", subject=f"About {subject}",
                          body=f"Text {body}", state=MessageState.FAILED, attempts=9, last_error=reason)
+    _send_every_kind(app)
     return result
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+def _send_every_kind(app):
+    """Every kind of message about the planted cases, each to everyone it could go to: the
+    reminders that are due, the sessions' own (each party's calendar file about a session with
+    a planted place), and every other kind through `notify` as the services call it. What a
+    message says comes from its wording alone, so this is every text a message can carry."""
+    from portal import notify, reminders
+    from portal.models import CaseSession
+    from portal.sessions import service as sessions
+    from portal.vocab import NotificationKind as K
+    with app.test_request_context():
+        reminders.run_due(utcnow())
+        coordinators = list(User.select().where(User.role == Role.COORDINATOR))
+        for case in Case.select().order_by(Case.id):
+            parties = list(case.parties.order_by(CaseParty.id))
+            for session in CaseSession.select().where(CaseSession.case == case.id):
+                seats = [seat.party for seat in session.attendees]
+                for kind in (K.SESSION_BOOKED, K.SESSION_MOVED, K.SESSION_CANCELLED, K.SESSION_TOMORROW):
+                    sessions.tell_parties(session, kind, seats)
+            for party in parties:
+                for kind in notify.KINDS_FOR[Role.PARTY]:
+                    notify.notify(kind, party, case, due="walk", link="/", what="mediation", sessions="",
+                                  when="today", mode="online")
+                if party.email:
+                    notify.send_email(K.REFERRAL_RECEIVED, party.email, None, reference="RF-2026-0001")
+            staff = [*queries.current_coaches(case), *coordinators]
+            for user in staff:
+                for kind in notify.KINDS_FOR[Role.COACH] + notify.KINDS_FOR[Role.COORDINATOR] + (K.CONCERN_OVERDUE,):
+                    notify.notify(kind, user, case, due="walk", link="/", reference=case.reference, count="1 session")
+
+
+def _email_text(message):
+    """An email as its reader gets it: headers (but its own address), and every part decoded
+    (the calendar file too)."""
+    parts = [f"{k}: {v}" for k, v in message.items() if k != "To"]
+    for part in message.walk():
+        if not part.is_multipart():
+            parts.append(part.get_payload(decode=True).decode("utf-8", errors="replace"))
+    return "\n".join(parts)
 
 
 # --- walking --------------------------------------------------------------------------------
@@ -654,6 +699,31 @@ def check(planted, actor, label, found):
 
 
 # --- the test -------------------------------------------------------------------------------
+
+def test_no_message_carries_a_marker_its_reader_may_not_see(app, planted, outbox):
+    """Every email (its subject, body and calendar file) to every person, and every kind of
+    message: what it carries is what that person may see. In practice a message carries no
+    marker but the place of a party's own session, in their calendar file."""
+    from portal.models import Notification
+    from portal.vocab import NotificationKind
+    kinds = {n.kind for n in Notification.select(Notification.kind)}
+    assert kinds == set(NotificationKind) - {NotificationKind.REFERRAL_RECEIVED}
+    emails = outbox()
+    assert len(emails) > 100 and any(m.is_multipart() for m in emails)
+    subjects, carried = set(), set()
+    for message in emails:
+        reader = User.get_or_none(User.email == message["To"])
+        found = markers_in(planted, [Visit(f"email to {message['To']}", False, 200, _email_text(message), None,
+                                           False)])
+        # Someone without an account (a referrer's receipt) may be carried nothing at all.
+        shown = leaks(planted, reader.actor(), found) if reader else found
+        assert not shown, f"an email to {message['To']} carried {shown}"
+        subjects.add(message["Subject"].split(":")[0])
+        carried |= {planted.where[m] for m in found}
+    # The calendar files were read: they carry the places of the parties' own sessions.
+    assert carried and all("session" in label or "meeting" in label for label in carried), carried
+    assert any("Your session is cancelled" == s for s in subjects)
+
 
 def test_no_marker_reaches_anyone_the_policy_does_not_allow(app, planted, caplog):
     # Everything the portal and the web server log, at every level. (peewee's own DEBUG log of

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal import queries
 from portal.models import AuditEvent, Note, NoteShare
 from portal.vocab import Audience, ShareState
 from tests.apps import body_of, links_in
@@ -54,13 +55,22 @@ def test_the_source_party_is_asked_in_the_portal_and_agrees(world, outbox):
     assert share.consent_at is not None
     assert SECRET in bea.get("/shared").get_data(as_text=True)
 
-    to = {m["To"]: m for m in outbox()}
-    assert set(to) == {w.alex_user.email, w.bea_user.email}
-    subjects = sorted(m["Subject"] for m in outbox())
+    parties = {w.alex_user.email, w.bea_user.email}
+    to_parties = [m for m in outbox() if m["To"] in parties]
+    assert {m["To"] for m in to_parties} == parties
+    subjects = sorted(m["Subject"] for m in to_parties)
     assert any("question" in s for s in subjects) and any("Something new" in s for s in subjects)
-    for message in outbox():
+    for message in to_parties:
         assert_content_free(message, w)
         assert links_in(message) == ["http://localhost/shared"]
+    # The coaches are told that Alex answered: where, not what, nor who.
+    to_coaches = [m for m in outbox() if m["To"] not in parties]
+    assert sorted(m["To"] for m in to_coaches) == sorted(c.email for c in queries.current_coaches(w.case))
+    for message in to_coaches:
+        assert message["Subject"] == f"A party answered about sharing on case {w.case.reference}"
+        text = message["Subject"] + body_of(message)
+        assert all(secret not in text for secret in (SECRET, "hedge", w.bea_user.name, w.alex_user.name))
+        assert links_in(message) == [f"http://localhost/cases/{w.case.reference}"]
     event = AuditEvent.select().where(AuditEvent.event == "note.share_consent").get()
     assert (event.actor_id, event.record_id) == (w.alex_user.id, share.id)
     assert "state=given" in event.detail and SECRET not in event.detail

@@ -46,6 +46,7 @@ from portal.models import (
     NoteOverrideRead,
     NoteRevision,
     NoteShare,
+    Notification,
     OutboxMessage,
     Referral,
     SafeguardingConcern,
@@ -60,8 +61,10 @@ from portal.vocab import (
     CaseStatus,
     ConcernState,
     ConsentState,
+    Delivery,
     MessageKind,
     MessageState,
+    NotificationKind,
     ReviewOutcome,
     Role,
     SessionMode,
@@ -1115,6 +1118,39 @@ def check_work_queue(built):
             assert not set(CONTACT_COLUMNS) & set(party.__data__), who(actor)
 
 
+def check_notifications(built):
+    """A person's notifications are theirs alone (`can_view_notification`), and the parties to
+    phone instead (`can_see_phone_instead`: coordinators) are exactly the parties on open cases
+    with an unread notification that was not emailed because email is not safe for them. The
+    notifications are written for this check and rolled back after it."""
+    with database.atomic() as transaction:
+        own = {}
+        for user, _ in built.users:
+            row = Notification.create(recipient=user, kind=NotificationKind.SESSION_BOOKED, link="/",
+                                      key=f"check|{user.id}", delivery=Delivery.EMAILED)
+            own[row.id] = policy.NotificationFacts(notification_id=row.id, recipient_id=user.id)
+        to_phone = set()
+        for case in built.cases:
+            for n, party in enumerate(case.party_rows):
+                if party.user_id is None:
+                    continue
+                unsafe, unread = n % 2 == 0, n % 3 != 2
+                row = Notification.create(recipient=party.user_id, kind=NotificationKind.CASE_CLOSED, link="/",
+                                          key=f"check|party|{party.id}", party=party, case=case.row.id,
+                                          delivery=Delivery.MUST_NOT_EMAIL if unsafe else Delivery.EMAILED,
+                                          read_at=None if unread else datetime(2026, 1, 1))
+                own[row.id] = policy.NotificationFacts(notification_id=row.id, recipient_id=party.user_id)
+                if unsafe and unread and case.row.status == CaseStatus.OPEN:
+                    to_phone.add(party.id)
+        for user, actor in built.users:
+            fresh = User.get_by_id(user.id)
+            mine = {nid for nid, facts in own.items() if policy.can_view_notification(actor, facts)}
+            assert ids_of(queries.notifications_visible_to(fresh)) == mine, who(actor)
+            phone = to_phone if policy.can_see_phone_instead(actor) else set()
+            assert ids_of(queries.phone_instead(fresh)) == phone, who(actor)
+        transaction.rollback()
+
+
 CHECKS = {
     "fact helpers": check_fact_helpers,
     "notes": check_notes,
@@ -1139,6 +1175,7 @@ CHECKS = {
     "messages": check_messages,
     "case list": check_case_list,
     "work queue": check_work_queue,
+    "notifications, parties to phone instead": check_notifications,
 }
 
 

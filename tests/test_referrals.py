@@ -2,6 +2,7 @@
 
 import re
 import time
+from datetime import date
 
 import pytest
 
@@ -143,26 +144,34 @@ def test_queue_pages(make_browser, app):
     assert len(set(re.findall(r"RF-2026-\d{4}", second))) == 5
 
 
-def test_accepting_opens_a_case_with_parties_and_invites_where_email_is_safe(make_browser, browser, outbox):
+def test_accepting_opens_a_case_with_parties_and_invites_nobody_until_they_consent(make_browser, browser, outbox):
     referral = make_referral(browser)
+    receipts = len(outbox())
     coordinator = make_browser()
     coordinator.enter_as(make_user(Role.COORDINATOR))
-    response = coordinator.submit(f"/referrals/{referral.reference}",
-                                  {"decision": "mediation", "invite": "y"})
+    response = coordinator.submit(f"/referrals/{referral.reference}", {"decision": "mediation"})
     assert response.status_code == 303
     case = Case.get()
     assert response.headers["Location"] == f"/cases/{case.reference}"
     assert case.kind == "mediation" and case.referral_id == referral.id
     parties = list(case.parties.order_by(CaseParty.id))
     assert [p.name for p in parties] == ["Robin Ash", "Sam Birch"]
-    # Robin's email is safe to use: invited. Sam said "do not email": no account, no email.
-    assert parties[0].user is not None and parties[0].user.role == Role.PARTY
-    assert parties[1].user is None
-    sent = outbox()
-    assert [m["To"] for m in sent] == ["robin@example.org"]
-    assert AccountToken.select().count() == 1
+    assert [p.user_id for p in parties] == [None, None]
+    assert outbox()[receipts:] == [] and AccountToken.select().count() == 0
     assert Referral.get_by_id(referral.id).status == "accepted"
     assert CaseEvent.select().where(CaseEvent.case == case).count() == 1
+    # Consent to take part recorded: Robin's email is safe to use, so Robin is invited. Sam said
+    # "do not email": no account, no email.
+    for party in parties:
+        assert coordinator.submit(f"/cases/{case.reference}/parties/{party.id}/consent",
+                                  {"state": "given", "occurred_on": date.today().isoformat(),
+                                   "method": "phone"}).status_code == 303
+    parties = list(case.parties.order_by(CaseParty.id))
+    assert [p.consent_state for p in parties] == ["given", "given"]
+    assert parties[0].user is not None and parties[0].user.role == Role.PARTY
+    assert parties[1].user is None
+    assert [m["To"] for m in outbox()[receipts:]] == ["robin@example.org"]
+    assert AccountToken.select().count() == 1
 
 
 def test_declining_needs_a_reason_and_creates_no_case(make_browser, browser):
@@ -186,12 +195,13 @@ def test_declining_needs_a_reason_and_creates_no_case(make_browser, browser):
 def test_an_existing_party_account_is_linked_not_invited_again(make_browser, browser, outbox):
     existing = make_user(Role.PARTY, email="robin@example.org")
     referral = make_referral(browser)
+    receipts = len(outbox())
     coordinator = make_browser()
     coordinator.enter_as(make_user(Role.COORDINATOR))
-    coordinator.submit(f"/referrals/{referral.reference}", {"decision": "coaching", "invite": "y"})
+    coordinator.submit(f"/referrals/{referral.reference}", {"decision": "coaching"})
     party = CaseParty.select().order_by(CaseParty.id).first()
     assert party.user_id == existing.id
-    assert outbox() == []
+    assert outbox()[receipts:] == []
     assert User.select().where(User.email == "robin@example.org").count() == 1
 
 
@@ -223,3 +233,33 @@ def test_references_keep_counting_past_four_digits(make_browser, browser):
     coordinator.enter_as(make_user(Role.COORDINATOR))
     coordinator.submit(f"/referrals/{referral.reference}", {"decision": "mediation"})
     assert Case.select().order_by(Case.id.desc()).first().reference == f"AC-{year}-10001"
+
+
+# --- who is told ----------------------------------------------------------------------------
+
+def test_a_referrer_gets_a_receipt_with_the_reference_when_their_email_is_safe(browser, outbox):
+    from tests.apps import body_of
+    referral = make_referral(browser)
+    [receipt] = outbox()
+    assert (receipt["To"], receipt["Subject"]) == ("robin@example.org", "We have received your referral")
+    body = body_of(receipt)
+    assert f"Its reference is {referral.reference}" in body
+    assert "Loud music" not in body and "Sam" not in body
+    make_referral(browser, **{"people-0-no_email": "y"})  # email is not safe for Robin: no receipt
+    make_referral(browser, source="agency", agency_name="Elm Housing", agency_type="housing",
+                  referrer_name="Officer Kay", referrer_contact="kay@elm.example")
+    make_referral(browser, source="agency", agency_name="Elm Housing", agency_type="housing",
+                  referrer_name="Officer Kay", referrer_contact="01632 960 999")  # a phone: no receipt
+    assert [m["To"] for m in outbox()] == ["robin@example.org", "kay@elm.example"]
+
+
+def test_every_coordinator_is_told_of_an_urgent_referral_only(browser, outbox):
+    from portal.models import Notification
+    coordinators = [make_user(Role.COORDINATOR), make_user(Role.COORDINATOR)]
+    make_referral(browser, urgency="soon")
+    assert Notification.select().count() == 0
+    urgent = make_referral(browser, urgency="urgent")
+    rows = sorted((n.recipient_id, n.kind, n.link) for n in Notification.select())
+    assert rows == sorted((c.id, "urgent_referral", f"/referrals/{urgent.reference}") for c in coordinators)
+    assert sorted(m["To"] for m in outbox() if m["Subject"].startswith("A new urgent referral")) == \
+        sorted(c.email for c in coordinators)

@@ -26,7 +26,9 @@ GROUPED = {"unsafe_route": vocab.UnsafeRoute, "consent_method": vocab.ConsentMet
            "not_accepted": vocab.AgreementState, "review_outcome": vocab.ReviewOutcome,
            "future_sessions": vocab.FutureSessions, "coaching_offer": vocab.CoachingOfferAnswer,
            "my_outcome": vocab.CaseOutcome, "message_state": vocab.MessageState,
-           "message_kind": vocab.MessageKind}
+           "message_kind": vocab.MessageKind,
+           "notification": vocab.NotificationKind,
+           "delivery": vocab.Delivery}
 
 
 def test_a_member_is_the_stored_string():

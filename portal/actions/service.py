@@ -4,10 +4,12 @@ Each change runs in one transaction with a timeline entry in neutral words: who 
 and what was done, never its text (the timeline is read by every staff member on the case).
 """
 
-from portal import labels, timeline
+from flask import url_for
+
+from portal import labels, notify, timeline
 from portal.db import database
 from portal.models import ActionPoint, Goal, utcnow
-from portal.vocab import CaseEventKind
+from portal.vocab import CaseEventKind, NotificationKind, Role
 
 
 def set_action_point(case, party, *, text, due_on, detail, by):
@@ -15,6 +17,8 @@ def set_action_point(case, party, *, text, due_on, detail, by):
         point = ActionPoint.create(case=case, party=party, text=text, due_on=due_on,
                                    detail=detail or "", created_by=by)
         timeline.record(case, CaseEventKind.ACTION_POINT, f"Action point set for {party.name}.", by)
+        notify.notify(NotificationKind.ACTION_POINT_SET, party, point,
+                      link=url_for("actions.show", point_id=point.id))
     return point
 
 
@@ -71,4 +75,6 @@ def save_comment(point, comment, *, by):
          .execute())
         what = "removed their comment on" if not comment else "commented on"
         timeline.record(point.case, CaseEventKind.ACTION_POINT, f"{point.party.name} {what} an action point.", by)
+        if comment and by.role == Role.PARTY:
+            notify.tell_coaches(point.case, NotificationKind.PARTY_COMMENTED, point)
     return True

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from flask import current_app, url_for
 
-from portal import audit, labels, mail, storage, timeline
+from portal import audit, labels, notify, storage, timeline
 from portal.agreements import pdf
 from portal.agreements.document import Acceptance, AgreementDocument, PartyLine, TermLine
 from portal.db import database, is_sqlite
@@ -24,12 +24,11 @@ from portal.models import (
     AgreementIssue,
     AgreementTerm,
     CaseParty,
-    User,
     utcnow,
 )
 from portal.queries import PARTY_NAME_COLUMNS, agreement_acceptances, current_coaches
 from portal.times import long_date, to_local
-from portal.vocab import AcceptanceMethod, AgreementState, CaseEventKind, ConsentState, MessageKind
+from portal.vocab import AcceptanceMethod, AgreementState, CaseEventKind, ConsentState, NotificationKind
 
 
 class AgreementRuleError(Exception):
@@ -186,7 +185,7 @@ def propose(agreement, *, by):
          .where(Agreement.id == fresh.id).execute())
         timeline.record(case, CaseEventKind.AGREEMENT,
                         f"Agreement version {fresh.version} proposed to the parties.", by)
-        _tell_parties(_fresh(agreement), parties)
+        _tell_parties(fresh, NotificationKind.AGREEMENT_PROPOSED)
 
 
 def revise(agreement, *, by):
@@ -226,10 +225,12 @@ def accept(agreement, party, *, typed_name, by, method=AcceptanceMethod.PORTAL):
         how = " in person" if method == AcceptanceMethod.IN_PERSON else ""
         timeline.record(fresh.case, CaseEventKind.AGREEMENT,
                         f"{party.name} accepted agreement version {fresh.version}{how}.", by)
+        _tell_coaches(fresh, NotificationKind.AGREEMENT_ACCEPTED, due=party.id)
         accepted = {a.party_id for a in agreement_acceptances(fresh)}
         if not all(p.id in accepted for p in parties_of(fresh.case)):
             return False
         _finalise(fresh, by)
+        _tell_parties(fresh, NotificationKind.AGREEMENT_FINAL)
     return True
 
 
@@ -243,7 +244,7 @@ def request_change(agreement, party, *, comment, by):
                                       comment=comment)
         timeline.record(fresh.case, CaseEventKind.AGREEMENT,
                         f"{party.name} asked for a change to agreement version {fresh.version}.", by)
-        _tell_coaches(fresh)
+        _tell_coaches(fresh, NotificationKind.AGREEMENT_CHANGE_ASKED, due=utcnow().isoformat())
 
 
 # --- final ----------------------------------------------------------------------------------
@@ -334,26 +335,17 @@ def document_for(agreement):
 # --- telling people, without content --------------------------------------------------------
 
 def _link(agreement):
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-        "agreements.show", reference=agreement.case.reference, agreement_id=agreement.id)
+    return url_for("agreements.show", reference=agreement.case.reference, agreement_id=agreement.id)
 
 
-def _send(users, subject, body):
-    # Queued in the caller's transaction, delivered once it commits (portal/outbox.py).
-    for user in users:
-        mail.send(user.email, subject, body, kind=MessageKind.AGREEMENT)
+def _tell_parties(agreement, kind):
+    """Each party on the case: the agreement waits for them, or is final. No content."""
+    for party in CaseParty.select().where(CaseParty.case == agreement.case_id):
+        notify.notify(kind, party, agreement, link=_link(agreement))
 
 
-def _tell_parties(agreement, parties):
-    users = User.select().where(User.id.in_([p.user_id for p in parties if p.user_id]),
-                                User.active == True)  # noqa: E712
-    _send(users, "An agreement is ready for you to read",
-          "Hello,\n\nAn agreement from your mediation is ready for you to read. You can accept "
-          f"it, or ask for a change, in the portal (sign in first):\n\n{_link(agreement)}\n")
-
-
-def _tell_coaches(agreement):
-    _send(current_coaches(agreement.case).where(User.active == True),  # noqa: E712
-          "A party asked for a change to an agreement",
-          "Hello,\n\nA party asked for a change to an agreement on one of your cases. Read what "
-          f"they asked in the portal (sign in first):\n\n{_link(agreement)}\n")
+def _tell_coaches(agreement, kind, *, due):
+    """The case's coaches: a party answered (accepted, or asked for a change). Not what they said."""
+    for coach in current_coaches(agreement.case):
+        notify.notify(kind, coach, agreement, due=due, link=_link(agreement),
+                      reference=agreement.case.reference)

@@ -26,12 +26,16 @@ def record_consent(reference, party_id):
     party = load_party(case, party_id)
     form = ConsentForm(allowed_states=service.consent_choices(party))
     if form.validate_on_submit():
-        service.record_consent(
+        invited = service.record_consent(
             party, form.state.data, occurred_on=form.occurred_on.data,
             method=form.method.data if form.state.data == ConsentState.GIVEN else None,
             reason=form.reason.data, by=current_user._get_current_object(),
             remote_addr=request.remote_addr)
         flash(f"Consent recorded for {party.name}.", "success")
+        if invited:
+            user, _ = invited
+            # Queued with the consent: the outbox retries while the mail server is down.
+            flash(f"{party.name} is invited to the portal ({user.email}).", "success")
         return case_updated(case, anchor=f"party-{party.id}")
     return form_page(case, form, "cases/_consent_form.html", f"Consent: {party.name}",
                      form_id=f"consent-form-{party.id}", party=party, status=failed_status(form))

@@ -4,11 +4,14 @@ Each function changes the database in one transaction, adds a timeline entry in 
 every staff member on the case, and writes security-relevant changes to the audit trail.
 """
 
+from urllib.parse import urlsplit
+
 from flask import current_app, url_for
 
-from portal import audit, labels, mail, timeline
+from portal import accounts, audit, labels, notify, notify_words, timeline
 from portal.db import database
-from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, User, utcnow
+from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, SessionAttendee, utcnow
+from portal.sessions import calendar
 from portal.times import local_today
 from portal.vocab import (
     CancelledBy,
@@ -20,7 +23,7 @@ from portal.vocab import (
     ConsentState,
     Funding,
     FutureSessions,
-    MessageKind,
+    NotificationKind,
     SessionStatus,
 )
 
@@ -42,7 +45,9 @@ def consent_choices(party):
 
 
 def record_consent(party, state, *, occurred_on, method=None, reason=None, by, remote_addr=""):
-    """Append a consent event and update the party's current state. History is never changed."""
+    """Append a consent event and update the party's current state. History is never changed.
+    Consent given is when a party with a safe email and no account yet is invited to the portal:
+    returns (their new account, whether the email went), or None when nobody was invited."""
     if state not in consent_choices(party):
         raise CaseRuleError(f"Consent cannot go from “{labels.label(party.consent_state)}” "
                             f"to “{labels.label(state)}”.")
@@ -54,7 +59,9 @@ def record_consent(party, state, *, occurred_on, method=None, reason=None, by, r
         timeline.record(party.case, CaseEventKind.CONSENT, f"{party.name}: {labels.label(state).lower()}{how}.", by)
         audit.record("consent.changed", actor=by, record=party, case_id=party.case_id,
                      detail=f"state={state}", remote_addr=remote_addr)
+        invited = accounts.invite_party(party, by=by, remote_addr=remote_addr) if state == ConsentState.GIVEN else None
     party.consent_state = state
+    return invited
 
 
 def allocate(case, coaches, *, by, remote_addr=""):
@@ -69,6 +76,14 @@ def allocate(case, coaches, *, by, remote_addr=""):
         added = [coach for coach_id, coach in wanted.items() if coach_id not in current]
         for coach in added:
             CoachAllocation.create(case=case, coach=coach, allocated_by=by)
+        # Told, each coach added or taken off (a second time on the same case is a new message).
+        now = utcnow().isoformat()
+        for coach in added:
+            notify.notify(NotificationKind.COACH_ALLOCATED, coach, case, due=now, case=case.id,
+                          link=url_for("cases.show", reference=case.reference), reference=case.reference)
+        for coach_id in set(current) - set(wanted):
+            notify.notify(NotificationKind.COACH_REMOVED, current[coach_id].coach, case, due=now,
+                          case=case.id, link=url_for("home.index"), reference=case.reference)
         names = ", ".join(coach.name for coach in coaches)
         timeline.record(case, CaseEventKind.ALLOCATION, f"Coaches allocated: {names}.", by)
         audit.record("case.coaches_allocated", actor=by, record=case, case_id=case.id,
@@ -105,10 +120,12 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
         ahead = future_sessions(case).count()
         if ahead and not FutureSessions.has(future or ""):
             raise CaseRuleError("Choose what happens to the sessions still to come.")
-        cancelled = 0
+        cancelled, cancelled_ids = 0, []
         if ahead and future == FutureSessions.CANCEL:
-            cancelled = (CaseSession.update(status=SessionStatus.CANCELLED, cancelled_by=CancelledBy.SERVICE)
-                         .where(CaseSession.id.in_(future_sessions(case).select(CaseSession.id)))
+            cancelled_ids = [s.id for s in future_sessions(case)]
+            cancelled = (CaseSession.update(status=SessionStatus.CANCELLED, cancelled_by=CancelledBy.SERVICE,
+                                            sequence=CaseSession.sequence + 1)
+                         .where(CaseSession.id.in_(cancelled_ids))
                          .execute())
         Case.update(status=CaseStatus.CLOSED, outcome=outcome, closing_note=closing_note,
                     closed_at=utcnow()).where(Case.id == case.id).execute()
@@ -121,29 +138,26 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
                         f"Case closed. Outcome: {labels.label(outcome).lower()}.{sessions}", by)
         audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr,
                      detail=f"future_sessions={ahead} cancelled={cancelled}")
-        _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled)
+        _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled, cancelled_ids=cancelled_ids)
 
 
-def _tell_parties_closed(case, *, cancelled, kept):
-    """Each party with an active account: their mediation or coaching has ended, and what
-    happened to the sessions still booked. Nothing about the outcome or anyone's words."""
-    users = (User.select().join(CaseParty, on=(CaseParty.user == User.id))
-             .where(CaseParty.case == case.id, User.active == True))  # noqa: E712
-    what = labels.label(case.kind).lower()
-    if cancelled:
-        sessions = ("The sessions that were still booked have been cancelled: you do not need "
-                    "to come to them.\n\n")
-    elif kept:
-        sessions = ("The sessions still booked go ahead as planned: you can see them in the "
-                    "portal.\n\n")
-    else:
-        sessions = ""
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("home.index")
-    for user in users:
-        mail.send(user.email, f"Your {what} has ended",
-                  f"Hello,\n\nYour {what} with the service has ended.\n\n{sessions}"
-                  f"You can read more in the portal (sign in first):\n\n{link}\n",
-                  kind=MessageKind.CASE_CLOSED, about=case)
+def _tell_parties_closed(case, *, cancelled, kept, cancelled_ids):
+    """Each party with an account: their mediation or coaching has ended, and what happened to
+    the sessions still booked (with a calendar file removing each of theirs the service
+    cancelled). Nothing about the outcome or anyone's words. Closed again after a reopening,
+    they are told again (the moment is part of the key)."""
+    fate = "cancelled" if cancelled else "kept" if kept else "none"
+    config = current_app.config
+    domain = urlsplit(config["PUBLIC_BASE_URL"]).hostname or "accord.invalid"
+    seats = (SessionAttendee.select(SessionAttendee, CaseSession).join(CaseSession)
+             .where(SessionAttendee.session.in_(cancelled_ids or [0])))
+    files = {}
+    for seat in seats:
+        files.setdefault(seat.party_id, []).append(calendar.emailed_file(seat.session, config=config, domain=domain))
+    for party in CaseParty.select().where(CaseParty.case == case.id, CaseParty.user.is_null(False)):
+        notify.notify(NotificationKind.CASE_CLOSED, party, case, due=utcnow().isoformat(),
+                      link=url_for("home.index"), attachments=files.get(party.id, ()),
+                      what=labels.label(case.kind).lower(), sessions=notify_words.CLOSED_SESSIONS[fate])
 
 
 def reopen(case, reason, *, by, remote_addr=""):
@@ -168,6 +182,8 @@ def offer_follow_on_coaching(case, party, *, by, remote_addr=""):
                         f"Post-mediation coaching offered to {party.name}: case {follow_on.reference}.", by)
         timeline.record(follow_on, CaseEventKind.CASE_OPENED,
                         f"Post-mediation coaching case opened from {case.reference}.", by)
+        offered = CaseParty.get(CaseParty.case == follow_on.id)
+        notify.notify(NotificationKind.COACHING_OFFERED, offered, follow_on, link=url_for("home.index"))
         audit.record("case.follow_on_opened", actor=by, record=follow_on, case_id=follow_on.id,
                      remote_addr=remote_addr)
     return follow_on

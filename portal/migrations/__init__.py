@@ -31,6 +31,7 @@ from portal.migrations import (
     m0012_coach_home,
     m0013_filter_choice_indexes,
     m0014_outbox,
+    m0015_notifications,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -49,6 +50,7 @@ MIGRATIONS = [
     (12, m0012_coach_home),
     (13, m0013_filter_choice_indexes),
     (14, m0014_outbox),
+    (15, m0015_notifications),
 ]
 
 

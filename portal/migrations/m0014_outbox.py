@@ -14,6 +14,8 @@ class OutboxMessage(Model):
     recipient = CharField(max_length=254)
     subject = CharField(max_length=200)
     body = TextField()
+    reply_to = CharField(max_length=254, null=True)
+    attachments = TextField(null=True)
     about_kind = CharField(max_length=40, null=True)
     about_id = IntegerField(null=True)
     dedupe_key = CharField(max_length=200, null=True, unique=True)

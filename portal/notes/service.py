@@ -11,11 +11,11 @@ from datetime import time
 
 from flask import current_app, url_for
 
-from portal import audit, mail, policy, queries, storage
+from portal import audit, mail, notify, policy, queries, storage
 from portal.db import database
 from portal.models import CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User, utcnow
 from portal.times import local_to_utc
-from portal.vocab import MessageKind, ShareState
+from portal.vocab import MessageKind, NotificationKind, Role, ShareState
 
 
 class NoteRuleError(ValueError):
@@ -221,6 +221,8 @@ def answer(share, to_state, *, by, method, day=None, remote_addr=""):
     with database.atomic():
         _move_share(share, share.state, to_state, by=by, method=method, at=at,
                     event="note.share_consent", remote_addr=remote_addr)
+        if by.role == Role.PARTY:
+            notify.tell_coaches(share.note.case, NotificationKind.PARTY_ANSWERED_SHARE, share)
         share.state = to_state
         if to_state == ShareState.GIVEN:
             _tell_about_shares(share.note, [share])

@@ -127,7 +127,6 @@ class TriageForm(FlaskForm):
     reason = TextAreaField("Reason for declining",
                            description="Needed when declining. Staff see it; the referrer is not sent it.",
                            validators=[Length(max=2000)])
-    invite = BooleanField("Invite people with a safe email address to the portal", default=True)
     submit = SubmitField("Record decision")
 
     def validate_reason(self, field):

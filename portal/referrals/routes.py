@@ -78,12 +78,13 @@ def triage(reference):
             service.decline(referral, form.reason.data, by, request.remote_addr)
             flash(f"Referral {referral.reference} declined.", "success")
             return redirect_to(url_for("referrals.queue"))
-        case = service.accept(referral, form.decision.data, by, form.invite.data, request.remote_addr)
-        flash(f"Case {case.reference} opened from referral {referral.reference}.", "success")
+        case = service.accept(referral, form.decision.data, by, request.remote_addr)
+        flash(f"Case {case.reference} opened from referral {referral.reference}. Each party with "
+              "a safe email address is invited to the portal when their consent to take part is "
+              "recorded.", "success")
         return redirect_to(url_for("cases.show", reference=case.reference))
     status = 422 if form.is_submitted() else 200
     people = list(referral.people.order_by(ReferralPerson.id))
     return render_template("referrals/show.html", referral=referral, people=people, form=form,
                            cases=list(referral.cases)), status
-
 

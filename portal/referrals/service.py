@@ -1,11 +1,12 @@
 """Saving a public referral, and turning a triaged referral into a case."""
 
-from flask import current_app
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
 
-from portal import accounts, audit, timeline
+from portal import accounts, audit, notify, timeline
 from portal.db import database
 from portal.models import Case, CaseParty, Referral, ReferralPerson, User, utcnow
-from portal.vocab import CaseEventKind, CaseKind, ReferralSource, ReferralStatus, Role, TokenPurpose, UnsafeRoute
+from portal.vocab import CaseEventKind, CaseKind, NotificationKind, ReferralSource, ReferralStatus, Role, Urgency
 
 
 def save_referral(form):
@@ -33,7 +34,35 @@ def save_referral(form):
                 unsafe_routes=person.unsafe_routes(),
                 contact_notes=_text(person.contact_notes),
             )
+        _tell_about_referral(referral)
     return referral
+
+
+def _tell_about_referral(referral):
+    """A receipt with its reference to whoever referred, when they gave an email address that
+    is safe to use; every coordinator told of an urgent one."""
+    address = _receipt_address(referral)
+    if address:
+        notify.send_email(NotificationKind.REFERRAL_RECEIVED, address, None,
+                          reference=referral.reference)
+    if referral.urgency == Urgency.URGENT:
+        for coordinator in User.select().where(User.role == Role.COORDINATOR, User.active == True):  # noqa: E712
+            notify.notify(NotificationKind.URGENT_REFERRAL, coordinator, referral,
+                          link=url_for("referrals.triage", reference=referral.reference),
+                          reference=referral.reference)
+
+
+def _receipt_address(referral):
+    """An agency's contact if it is an email address; a person referring themselves, their own
+    email unless they said email is not safe for them."""
+    if referral.source == ReferralSource.AGENCY:
+        contact = (referral.referrer_contact or "").strip()
+        try:
+            return validate_email(contact, check_deliverability=False).normalized if contact else None
+        except EmailNotValidError:
+            return None
+    person = referral.people.order_by(ReferralPerson.id).first()
+    return person.email if person is not None and _email_is_safe(person) else None
 
 
 def _text(field):
@@ -48,9 +77,10 @@ def decline(referral, reason, by, remote_addr=""):
         audit.record("referral.declined", actor=by, record=referral, remote_addr=remote_addr)
 
 
-def accept(referral, kind, by, invite=True, remote_addr=""):
-    """Open a case from the referral: its parties, and portal invitations where email is safe
-    (queued with the case, in its transaction: delivered once it commits)."""
+def accept(referral, kind, by, remote_addr=""):
+    """Open a case from the referral, with its parties. A party whose email is safe to use and
+    already has a party account is linked to it; nobody is invited yet: invitations go when a
+    party's consent to take part is recorded (`cases.service.record_consent`)."""
     with database.atomic():
         case = Case.create(
             reference=Case.next_reference(utcnow().year), kind=kind,
@@ -62,10 +92,8 @@ def accept(referral, kind, by, invite=True, remote_addr=""):
                 case=case, name=person.name, email=person.email, phone=person.phone,
                 address=person.address, unsafe_routes=person.unsafe_routes,
             )
-            if invite and _email_is_safe(person):
-                invitation = _link_or_invite(party, by, remote_addr)
-                if invitation:
-                    accounts.send_invitation_email(*invitation)
+            if accounts.party_email_is_safe(party):
+                accounts.link_party_account(party)
         referral.status, referral.triaged_by, referral.triaged_at = ReferralStatus.ACCEPTED, by, utcnow()
         referral.save()
         timeline.record(case, CaseEventKind.CASE_OPENED,
@@ -80,24 +108,4 @@ def _kind_words(kind):
 
 
 def _email_is_safe(person):
-    return bool(person.email) and UnsafeRoute.EMAIL not in person.unsafe_routes.split(",")
-
-
-def _link_or_invite(party, by, remote_addr=""):
-    """Link the party to an existing party account with that email, or invite them.
-    Returns (user, raw token) when an invitation must be emailed."""
-    existing = User.by_email(party.email).first()
-    if existing is not None:
-        if existing.role == Role.PARTY:
-            party.user = existing
-            party.save()
-        # A staff address given for a party is left unlinked: a coordinator sorts it out.
-        return None
-    user = User.create(name=party.name, email=party.email, role=Role.PARTY)
-    party.user = user
-    party.save()
-    raw = accounts.issue_token(user, TokenPurpose.INVITATION,
-                               current_app.config["INVITATION_LIFETIME"], created_by=by)
-    audit.record("account.invited", actor=by, record=user, case_id=party.case_id, detail="role=party",
-                 remote_addr=remote_addr)
-    return user, raw
+    return accounts.party_email_is_safe(person)

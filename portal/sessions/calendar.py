@@ -45,6 +45,8 @@ def session_event(session, *, service_name, domain, staff_link=None):
         description = "\n".join(filter(None, [description, f"Case page: {staff_link}"]))
     event = Event()
     event.add("uid", f"session-{session.id}@{domain}")
+    # One more at each move or cancellation, so a later file updates the event it made.
+    event.add("sequence", session.sequence or 0)
     event.add("dtstamp", _utc(utcnow().replace(microsecond=0)))
     event.add("dtstart", _utc(session.starts_at))
     event.add("dtend", _utc(session.starts_at + timedelta(minutes=session.duration_minutes)))
@@ -58,14 +60,29 @@ def session_event(session, *, service_name, domain, staff_link=None):
     return event
 
 
-def calendar_file(sessions, *, service_name, domain, staff_links=None):
-    """A whole .ics file (bytes) with one event per session."""
+def calendar_file(sessions, *, service_name, domain, staff_links=None, method=None, organizer=None):
+    """A whole .ics file (bytes) with one event per session. `method` (REQUEST or CANCEL) and
+    `organizer` (the service's address) make it an invitation that updates or removes the event
+    in the calendar it was added to (RFC 5546), as emailed to a party."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
     for session in sessions:
         link = staff_links.get(session.id) if staff_links else None
-        calendar.add_component(session_event(session, service_name=service_name, domain=domain,
-                                             staff_link=link))
+        event = session_event(session, service_name=service_name, domain=domain, staff_link=link)
+        if organizer:
+            event.add("organizer", f"mailto:{organizer}", parameters={"CN": service_name})
+        calendar.add_component(event)
     return calendar.to_ical()
+
+
+def emailed_file(session, *, config, domain):
+    """The attachment for a party's email about `session` (booked, moved or cancelled): the
+    same UID as every other file of it, its current SEQUENCE, METHOD:CANCEL once cancelled."""
+    method = "CANCEL" if session.status == SessionStatus.CANCELLED else "REQUEST"
+    data = calendar_file([session], service_name=config["SERVICE_NAME"], domain=domain, method=method,
+                         organizer=config["SERVICE_EMAIL"])
+    return (f"accord-session-{session.id}.ics", f"text/calendar; method={method}; charset=utf-8", data)

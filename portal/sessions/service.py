@@ -8,15 +8,19 @@ entry in words safe for every staff member on the case records what happened.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
-from portal import labels, timeline, times
+from flask import current_app, url_for
+
+from portal import labels, notify, timeline, times
 from portal.db import database, is_sqlite
 from portal.models import CaseParty, CaseSession, SessionAttendee, SessionCoach, SessionRequest, User, utcnow
 
 # The allowance count is shown on the case page, whose context (`portal/cases/panels.py`) may
 # not import this package (its routes import the case page): it lives with the session queries.
 from portal.queries.sessions import ALLOWANCE_KINDS, allowance_used  # noqa: F401
-from portal.vocab import CaseEventKind, CaseKind, ConsentState, SessionKind, SessionStatus
+from portal.sessions import calendar
+from portal.vocab import CaseEventKind, CaseKind, ConsentState, NotificationKind, SessionKind, SessionStatus
 
 ONE_PARTY_KINDS = frozenset({SessionKind.PRE_MEDIATION, SessionKind.COACHING, SessionKind.POST_MEDIATION_COACHING})
 MEDIATION_ONLY_KINDS = frozenset({SessionKind.PRE_MEDIATION, SessionKind.JOINT_MEDIATION})
@@ -196,6 +200,7 @@ def schedule(case, plan, *, by):
             summary += (f" Over the allowance of {case.session_allowance} coaching sessions. "
                         f"Reason: {plan.over_allowance_reason}")
         timeline.record(case, CaseEventKind.SESSION_SCHEDULED, summary, by)
+        tell_parties(session, NotificationKind.SESSION_BOOKED, parties)
     return session
 
 
@@ -215,13 +220,14 @@ def reschedule(session, plan, *, by):
         before = session.starts_at
         (CaseSession
          .update(starts_at=plan.starts_at, duration_minutes=plan.duration_minutes, mode=plan.mode,
-                 location=plan.location, online_link=plan.online_link)
+                 location=plan.location, online_link=plan.online_link, sequence=CaseSession.sequence + 1)
          .where(CaseSession.id == session.id)
          .execute())
         timeline.record(session.case, CaseEventKind.SESSION_RESCHEDULED,
                         f"{kind_label(session.kind)} on {_when(before)} moved to "
                         f"{_when(plan.starts_at)} ({plan.duration_minutes} minutes, "
                         f"{labels.label(plan.mode).lower()}).", by)
+        tell_parties(CaseSession.get_by_id(session.id), NotificationKind.SESSION_MOVED, parties)
 
 
 def record_outcome(session, status, attendance, cancelled_by, *, by):
@@ -229,9 +235,11 @@ def record_outcome(session, status, attendance, cancelled_by, *, by):
     if status != SessionStatus.CANCELLED and session.starts_at > utcnow():
         raise SessionRuleError([("status", "You can record attendance once the session has "
                                            "started. You can cancel it now.")])
+    cancelling = status == SessionStatus.CANCELLED and session.status != SessionStatus.CANCELLED
     with database.atomic():
         (CaseSession
-         .update(status=status, cancelled_by=cancelled_by if status == SessionStatus.CANCELLED else None)
+         .update(status=status, cancelled_by=cancelled_by if status == SessionStatus.CANCELLED else None,
+                 sequence=CaseSession.sequence + (1 if cancelling else 0))
          .where(CaseSession.id == session.id)
          .execute())
         names = {}
@@ -242,6 +250,10 @@ def record_outcome(session, status, attendance, cancelled_by, *, by):
             names.setdefault(attended, []).append(seat.party.name)
         timeline.record(session.case, CaseEventKind.SESSION_OUTCOME,
                         _outcome_summary(session, status, names, cancelled_by), by)
+        if cancelling:
+            parties = [seat.party for seat in SessionAttendee.select(SessionAttendee, CaseParty).join(CaseParty)
+                       .where(SessionAttendee.session == session.id)]
+            tell_parties(CaseSession.get_by_id(session.id), NotificationKind.SESSION_CANCELLED, parties)
 
 
 def _outcome_summary(session, status, names, cancelled_by):
@@ -256,13 +268,28 @@ def _outcome_summary(session, status, names, cancelled_by):
     return summary
 
 
+def tell_parties(session, kind, parties):
+    """Each party at the session: booked, moved or cancelled, with the calendar file that adds,
+    updates or removes it (the same event each time: its UID, a higher SEQUENCE). `due` is the
+    sequence, so a second move is a second message."""
+    config = current_app.config
+    domain = urlsplit(config["PUBLIC_BASE_URL"]).hostname or "accord.invalid"
+    attachment = calendar.emailed_file(session, config=config, domain=domain)
+    for party in parties:
+        notify.notify(kind, party, session, due=session.sequence, link=url_for("home.index"),
+                      attachments=[attachment], what=kind_label(session.kind),
+                      when=times.day_date_time(session.starts_at), mode=labels.label(session.mode).lower())
+
+
 # --- a party's own seat ---------------------------------------------------------------------
 
 def ask_about_session(session, party, kind, reason):
     """A party's request about their session, kept for their coaches to deal with."""
     with database.atomic():
-        return SessionRequest.create(session=session, party=party, kind=kind,
-                                     reason=(reason or "").strip() or None)
+        request = SessionRequest.create(session=session, party=party, kind=kind,
+                                        reason=(reason or "").strip() or None)
+        notify.tell_coaches(session.case, NotificationKind.SESSION_REQUEST, request)
+        return request
 
 
 def deal_with_request(request, *, by):
