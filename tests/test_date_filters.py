@@ -82,14 +82,14 @@ def test_states_once_written_out_in_templates_are_labels(group, code, words):
     assert labels.label(code, group) == words
 
 
-def test_the_coordinator_s_case_list_shows_the_day_a_case_opened_where_the_service_is(
+def test_the_coordinator_s_work_queue_shows_the_day_a_case_opened_where_the_service_is(
         make_browser):
-    # The list used to show the stored UTC day: a case opened at 00:30 in London on 1 July
-    # read "30 Jun 2026".
+    # The coordinator's list of cases used to show the stored UTC day: a case opened at 00:30
+    # in London on 1 July read "30 Jun 2026". The work queue's cases with no coach say it now.
     case = make_case()
     Case.update(created_at=LATE_IN_JUNE).where(Case.id == case.id).execute()
     staff = make_browser()
     staff.enter_as(make_user(Role.COORDINATOR))
     page = staff.get("/coordinator").get_data(as_text=True)
-    assert f"{case.reference}</a></th>" in page
-    assert "<td>1 Jul 2026</td>" in page and "30 Jun 2026" not in page
+    assert f"{case.reference}</a>, mediation, opened 1 Jul 2026" in page
+    assert "30 Jun 2026" not in page
