@@ -45,9 +45,7 @@ def db_upgrade():
 def demo_load(if_empty):
     """Load the demonstration service: staff, parties, cases and notes."""
     from portal import demo
-    # A request context, for the links in the emails the demo's story sends; it closes the
-    # connection after.
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+    with database.connection_context():
         if demo.has_users():
             if if_empty:  # `make run` on a database that is already set up: nothing to do
                 click.echo("The database already has data; demo data not loaded.")

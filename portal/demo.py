@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app, has_request_context
 
 from portal import demo_cases, passwords, policy, times
-from portal.db import database
+from portal.db import KEEPS_CONNECTION, database
 from portal.models import (
     ActionPoint,
     Case,
@@ -89,10 +89,11 @@ def has_users():
 
 def load():
     """Create the demo service in one transaction. The service functions build links for their
-    emails, which needs a request: if there is none, a made-up one at the portal's address,
-    which closes the database connection as it ends, after the transaction has committed."""
+    emails, which needs a request: if there is none, a made-up one at the portal's address
+    (which leaves the caller's database connection open)."""
     if not has_request_context():
-        with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"],
+                                              environ_base={KEEPS_CONNECTION: True}):
             return load()
     password_hash = passwords.hash_password(DEMO_PASSWORD)
     with database.atomic():

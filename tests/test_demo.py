@@ -224,3 +224,15 @@ def test_a_closed_case_s_pdf_shows_its_acceptances_at_the_story_s_times(demo_app
         assert acceptance.accepted_at < utcnow() - timedelta(days=30)
         assert pdf.accepted_at_words(acceptance.accepted_at.replace(tzinfo=UTC)) in text, (party, text)
     assert not re.search(rf"(?<!\d){times.local_today():%-d %B %Y} at", text)
+
+
+def test_loading_leaves_the_callers_connection_open(app):
+    """The demo makes up a request for its emails' links; its end must not close the
+    connection a command or a test opened (peewee's connection_context would then fail)."""
+    from portal.db import database
+    database.close()
+    with database.connection_context(), app.app_context():
+        demo.load()
+        assert not database.is_closed()
+        assert Case.select().count() == 12
+    assert database.is_closed()
