@@ -15,11 +15,14 @@ run: install assets
 	@$(FLASK) demo sign-ins
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# One test process per core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in this process.
+PYTEST_ARGS ?= -n auto
+
 test: install assets lint typecheck
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== The suite again, against $$TEST_DATABASE_URL =="; \
-		$(BIN)/python -m pytest -p no:cacheprovider; \
+		$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS); \
 	fi
 
 # Ruff's rules are in pyproject.toml. It checks, it does not format: the code is not laid out

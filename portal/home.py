@@ -8,8 +8,9 @@ from portal.access import current_actor, role_required
 from portal.actions.routes import own_action_points
 from portal.models import Case, Referral, utcnow
 from portal.pagination import paginate
-from portal.sessions.party import card_context
-from portal.vocab import CaseStatus, CoachingOfferAnswer, Funding, ReferralStatus, Role
+from portal.sessions.party import card_context, is_upcoming
+from portal.times import diary_days, local_today
+from portal.vocab import CaseStatus, CoachingOfferAnswer, Funding, ReferralStatus, Role, SessionStatus
 
 bp = Blueprint("home", __name__)
 
@@ -53,13 +54,17 @@ def party():
         ("requests", queries.own_session_requests(current_user)))}
     batch.run()
     sessions, records, agreements = (lists[name].rows for name in ("sessions", "records", "agreements"))
-    upcoming = [s for s in sessions if s.starts_at >= now]
+    # Still to come: booked and not yet started. A session called off is not upcoming; one
+    # called off that was still to come is listed as cancelled.
+    upcoming = [s for s in sessions if is_upcoming(s)]
+    called_off = [s for s in sessions if s.starts_at >= now and s.status == SessionStatus.CANCELLED]
     # Every case the page shows is one of the party's own: the facts of all of them at once.
     facts = queries.case_facts_for(r.case for r in records)
     return render_template(
         "home/party.html",
         upcoming=upcoming,
         **card_context(upcoming, lists["seats"].rows, lists["requests"].rows, facts),
+        cancelled=called_off,
         past=[s for s in sessions if s.starts_at < now][::-1],
         records=records,
         agreements=agreements,
@@ -96,21 +101,64 @@ def _party_answers(records, agreements, facts):
 COACH_CASES_PER_PAGE = 20
 # A coach's open requests from parties, oldest first; more than this is a backlog the case pages show.
 OPEN_REQUESTS_SHOWN = 50
+# How many of each of the coach's lists the home page shows; it says how many more there are.
+DIARY_SHOWN = 30
+TODO_SHOWN = 20
 
 
 @bp.get("/coach")
 @role_required(Role.COACH)
 def coach():
-    """The cases you are allocated to now, newest first, a page at a time."""
-    page = paginate(queries.coach_case_list(current_user), request.args.get("page"),
+    """Your diary of sessions to come, your to-do, and the cases you are allocated to now."""
+    user = current_user._get_current_object()
+    page = paginate(queries.coach_case_list(user), request.args.get("page"),
                     per_page=COACH_CASES_PER_PAGE)
-    # The two short lists travel together (queries.Batch), each with its own query.
+    today = local_today()
+    days = diary_days(today)
+    # Every list travels in one statement (queries.Batch), each with its own query.
     batch = queries.Batch()
-    reviews = batch.rows(queries.agreement_reviews(current_user).limit(20))
-    requests = batch.rows(queries.open_session_requests(current_user).limit(OPEN_REQUESTS_SHOWN))
+    diary_query = queries.coach_diary(user, days.today).limit(DIARY_SHOWN)
+    diary, parties = batch.rows(diary_query), batch.rows(queries.session_party_names(diary_query))
+    diary_total = batch.count(queries.coach_diary(user, days.today))
+    todo = {name: (batch.rows(query.limit(TODO_SHOWN)), batch.count(query)) for name, query in (
+        ("notes_to_write", queries.notes_to_write(user)),
+        ("consents_waiting", queries.share_consents_waiting(user)),
+        ("comments", queries.unseen_comments(user)),
+        ("consent_answers", queries.unseen_consent_answers(user)),
+        ("share_answers", queries.unseen_share_answers(user)),
+        ("change_requests", queries.unseen_change_requests(user)),
+        ("overdue", queries.overdue_action_points(user, today)))}
+    reviews = batch.rows(queries.agreement_reviews(user).limit(TODO_SHOWN))
+    requests = batch.rows(queries.open_session_requests(user).limit(OPEN_REQUESTS_SHOWN))
     batch.run()
-    return render_template("home/coach.html", page=page, cases=page.rows,
-                           reviews=reviews.rows, requests=requests.rows)
+    names: dict[int, list[str]] = {}
+    for seat in parties.rows:
+        names.setdefault(seat.session_id, []).append(seat.party.name)
+    lists = {name: rows.rows for name, (rows, _) in todo.items()}
+    totals = {name: count.total for name, (_, count) in todo.items()}
+    unseen = _unseen(lists)
+    return render_template(
+        "home/coach.html", page=page, cases=page.rows, reviews=reviews.rows, requests=requests.rows,
+        diary=days.group(diary.rows), diary_headings=DIARY_HEADINGS, diary_empty=DIARY_EMPTY,
+        diary_more=diary_total.total - len(diary.rows), party_names=names,
+        todo=lists, more={name: totals[name] - len(lists[name]) for name in lists},
+        unseen=unseen[:TODO_SHOWN],
+        unseen_more=sum(totals[n] for n in UNSEEN_LISTS) - min(len(unseen), TODO_SHOWN))
+
+
+DIARY_HEADINGS = {"today": "Today", "this_week": "Later this week", "later": "After this week"}
+DIARY_EMPTY = {"today": "No sessions today.", "this_week": "No more sessions this week.",
+               "later": "Nothing booked after this week."}
+
+# The kinds of what parties said that the coach has not yet seen, merged into one list.
+UNSEEN_LISTS = {"comments": "party_comment_at", "consent_answers": "created_at",
+                "share_answers": "consent_at", "change_requests": "created_at"}
+
+
+def _unseen(lists):
+    """What parties said, newest first, as (when, kind, row)."""
+    found = [(getattr(row, column), kind, row) for kind, column in UNSEEN_LISTS.items() for row in lists[kind]]
+    return sorted(found, key=lambda item: item[0], reverse=True)
 
 
 @bp.get("/coordinator")

@@ -35,6 +35,7 @@ from portal.vocab import (
     SessionRequestKind,
     SessionStatus,
     ShareConsentMethod,
+    ShareState,
     Stage,
     UnsafeRoute,
     Urgency,
@@ -140,6 +141,22 @@ GROUPS: dict[str, dict[str, str]] = {
     # Closing a case with sessions still ahead.
     "future_sessions": {FutureSessions.CANCEL: "Cancel them: the parties are told they need not come",
                         FutureSessions.KEEP: "Keep them (a review meeting, for example): they go ahead as planned"},
+    # A party's own answer about taking part, on their coach's home page ("Alex agreed to ...").
+    "party_consent_answer": {ConsentState.GIVEN: "agreed to take part",
+                             ConsentState.DECLINED: "said they do not want to take part",
+                             ConsentState.WITHDRAWN: "withdrew from taking part",
+                             ConsentState.PENDING: "changed their answer about taking part"},
+    # The same, where it answers post-mediation coaching offered to them.
+    "party_offer_answer": {ConsentState.GIVEN: "said yes to post-mediation coaching",
+                           ConsentState.DECLINED: "said no to post-mediation coaching",
+                           ConsentState.WITHDRAWN: "withdrew from post-mediation coaching",
+                           ConsentState.PENDING: "changed their answer about post-mediation coaching"},
+    # A source party's answer to sharing the coach's note of their words.
+    "share_answer": {ShareState.GIVEN: "agreed to share your note",
+                     ShareState.REFUSED: "said no to sharing your note",
+                     ShareState.WITHDRAWN: "withdrew their consent to share your note",
+                     ShareState.WAITING: "has not answered about your note yet",
+                     ShareState.NOT_NEEDED: "needs no consent for your note"},
     # A party's answer to post-mediation coaching, as staff read it.
     "coaching_offer": {CoachingOfferAnswer.WAITING: "Offered; waiting for their answer",
                        CoachingOfferAnswer.ACCEPTED: "Accepted the offer",

@@ -297,6 +297,10 @@ class CaseParty(BaseModel):
     # On a post-mediation coaching case opened as an offer: the party's answer (NULL otherwise).
     coaching_offer = CharField(max_length=20, null=True, choices=codes(CoachingOfferAnswer))
     coaching_offer_answered_at = DateTimeField(null=True)
+    # On such an offer's party record: the party record on the mediation it was offered from,
+    # so that the mediation's page knows whom it has offered coaching to already.
+    offered_from = ForeignKeyField("self", null=True, backref="+")
+    offered_from_id: int | None  # peewee's accessor for the column, declared for type checkers
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -358,6 +362,19 @@ class CoachAllocation(BaseModel):
     @classmethod
     def current(cls) -> "ModelSelect[CoachAllocation]":
         return cls.select().where(cls.ended_at.is_null())
+
+
+class CaseSeen(BaseModel):
+    """How far a coach has seen what the parties said on a case: moved on to the moment they
+    open the case page, where every party comment and answer is shown in its place. The coach's
+    home lists what came in after it ("not yet seen")."""
+    coach = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    case = ForeignKeyField(Case, backref="+", on_delete="CASCADE")
+    seen_at = DateTimeField()
+
+    class Meta:
+        table_name = "case_seen"
+        indexes = ((("coach", "case"), True),)
 
 
 class CaseEvent(BaseModel):
@@ -665,6 +682,8 @@ class ActionPoint(PartyItem, BaseModel):
     detail = TextField(default="")
     done_at = DateTimeField(null=True)
     party_comment = TextField(default="")
+    # When the party last wrote or changed their comment (the coach's "not yet seen").
+    party_comment_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, null=True, backref="+")
     agreement_term = ForeignKeyField(AgreementTerm, null=True, backref="action_points")
     created_at = DateTimeField(default=utcnow)
@@ -716,7 +735,7 @@ class SchemaMigration(BaseModel):
 
 MODELS = [
     User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, SearchTerm, CaseEvent,
-    ConsentEvent, CoachAllocation,
+    ConsentEvent, CoachAllocation, CaseSeen,
     CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent,

@@ -259,9 +259,10 @@ def can_reopen_case(actor: Actor, case: CaseFacts) -> bool:
     return _is(actor, Role.COORDINATOR) and case.closed
 
 
-def can_offer_follow_on(actor: Actor, case: CaseFacts) -> bool:
-    """Post-mediation coaching is offered by a coordinator once the mediation has closed."""
-    return _is(actor, Role.COORDINATOR) and case.closed
+def can_offer_follow_on(actor: Actor, case: CaseFacts, *, offered: bool = False) -> bool:
+    """Post-mediation coaching is offered by a coordinator once a mediation has closed, to each
+    party once (`offered`: this party has had the offer already, whatever their answer)."""
+    return _is(actor, Role.COORDINATOR) and case.closed and case.kind == CaseKind.MEDIATION and not offered
 
 
 def can_answer_coaching_offer(actor: Actor, case: CaseFacts, party_id: int, *, waiting: bool) -> bool:

@@ -1,6 +1,7 @@
 """UTC in the database, the service's own time zone on pages and in forms."""
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -24,6 +25,34 @@ def local_to_utc(day, time_of_day):
     """A date and time as people enter them (service zone) as naive UTC for storage."""
     local = datetime.combine(day, time_of_day, tzinfo=service_zone())
     return local.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class DiaryDays:
+    """Where a diary's days begin, as naive UTC: today's midnight, tomorrow's, and next Monday's
+    (the end of this week), all in the service's zone, so that a session at 00:30 there is
+    tomorrow's even while it is still today in UTC."""
+    today: datetime
+    tomorrow: datetime
+    next_week: datetime
+
+    def group(self, sessions):
+        """Sessions (from today on, soonest first) as [("today" | "this_week" | "later", rows)],
+        every heading kept, in that order."""
+        groups = {"today": [], "this_week": [], "later": []}
+        for session in sessions:
+            when = session.starts_at
+            key = "today" if when < self.tomorrow else "this_week" if when < self.next_week else "later"
+            groups[key].append(session)
+        return list(groups.items())
+
+
+def diary_days(today):
+    """The diary's day boundaries for `today` (the service's date)."""
+    midnight = time(0)
+    return DiaryDays(today=local_to_utc(today, midnight),
+                     tomorrow=local_to_utc(today + timedelta(days=1), midnight),
+                     next_week=local_to_utc(today + timedelta(days=7 - today.weekday()), midnight))
 
 
 # How dates and times read on pages, in emails and in files, each named for what it shows.

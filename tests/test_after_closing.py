@@ -260,3 +260,63 @@ def test_only_the_party_offered_answers(w):
     assert w.as_(w.coordinator).submit(url, page="/party").status_code == 403
     assert w.as_(w.alex_user).submit(url.replace("accepted", "maybe"), page="/party").status_code == 404
     assert w.as_(w.alex_user).client.post(url).status_code == 400  # no CSRF token
+
+
+# --- issue 13's fixes on the party's side ---------------------------------------------------
+
+def test_a_cancelled_session_is_not_upcoming_on_the_partys_home(w):
+    from portal.models import utcnow
+    from tests.factories import make_session
+    ahead = utcnow() + timedelta(days=4)
+    booked = make_session(w.case, parties=[w.alex], coaches=[w.coach], starts_at=ahead)
+    called_off = make_session(w.case, parties=[w.alex], coaches=[w.coach], starts_at=ahead,
+                              status="cancelled", cancelled_by="coach")
+    page = text(w.as_(w.alex_user).get("/party"))
+    upcoming = page[page.index('id="upcoming-heading"'):page.index('id="actions-heading"')]
+    assert f'id="my-session-{booked.id}"' in upcoming
+    assert f'id="my-session-{called_off.id}"' not in upcoming
+    line = upcoming[upcoming.index(f'id="my-cancelled-session-{called_off.id}"'):]
+    assert ": cancelled by the coach</li>" in line[:line.index("</li>") + 5]
+
+
+def test_the_coordinator_sees_the_coaching_answer_on_the_mediation_too(w):
+    follow_on, record = _offered(w)
+    page = text(w.as_(w.coordinator).get(w.case_url))
+    line = page[page.index(f'id="coaching-offer-answer-{record.id}"'):]
+    assert f">{follow_on.reference}</a>): <strong>Offered; waiting for their answer</strong>" in line
+    assert line.startswith(f'id="coaching-offer-answer-{record.id}">Alex Morgan (<a ')
+    answer = f"/cases/{follow_on.reference}/parties/{record.id}/coaching-offer/declined"
+    assert w.as_(w.alex_user).submit(answer, page="/party").status_code == 303
+    page = text(w.as_(w.coordinator).get(w.case_url))
+    line = page[page.index(f'id="coaching-offer-answer-{record.id}"'):]
+    assert "<strong>Declined the offer</strong>" in line[:line.index("</li>")]
+    # A coach on the mediation but not on the coaching case does not see it.
+    assert f'id="coaching-offer-answer-{record.id}"' not in text(w.as_(w.coach).get(w.case_url))
+
+
+def test_coaching_is_offered_to_each_party_once(w):
+    follow_on, record = _offered(w)
+    assert record.offered_from_id == w.alex.id
+    page = text(w.as_(w.coordinator).get(w.case_url))
+    assert "Offer post-mediation coaching to Alex Morgan" not in page
+    assert "Offer post-mediation coaching to Bea Lewis" in page
+    again = w.as_(w.coordinator).submit(f"{w.case_url}/parties/{w.alex.id}/follow-on", page=w.case_url)
+    assert again.status_code == 403
+    assert Case.select().where(Case.parent_case == w.case).count() == 1
+    # A coach never had the button.
+    assert "Offer post-mediation coaching" not in text(w.as_(w.coach).get(w.case_url))
+
+
+def test_the_policy_offers_coaching_to_a_party_once_on_a_closed_mediation():
+    from portal import policy
+    from portal.vocab import CaseKind, Role
+    coordinator, coach = policy.Actor(1, Role.COORDINATOR), policy.Actor(2, Role.COACH)
+    closed = policy.CaseFacts(case_id=1, coach_ids=frozenset({2}), closed=True, kind=CaseKind.MEDIATION)
+    assert policy.can_offer_follow_on(coordinator, closed) is True
+    assert policy.can_offer_follow_on(coordinator, closed, offered=True) is False
+    assert policy.can_offer_follow_on(coach, closed) is False
+    assert policy.can_offer_follow_on(policy.Actor(1, Role.COORDINATOR, active=False), closed) is False
+    open_case = policy.CaseFacts(case_id=1, closed=False, kind=CaseKind.MEDIATION)
+    assert policy.can_offer_follow_on(coordinator, open_case) is False
+    coaching = policy.CaseFacts(case_id=1, closed=True, kind=CaseKind.COACHING)
+    assert policy.can_offer_follow_on(coordinator, coaching) is False

@@ -351,7 +351,10 @@ def _plant_case(app, planted, case, coaches, parties):
                               _party_item_rule(case, party))
         ActionPoint.create(case=case, party=party, text=f"{action_point} by Friday",
                            detail=f"{detail} in detail", party_comment=f"{comment} said the party",
-                           due_on=utcnow().date(), created_by=lead)
+                           # Overdue, and commented on since the coaches last looked: on the
+                           # coach's home too (its to-do).
+                           party_comment_at=utcnow(), due_on=utcnow().date() - timedelta(days=1),
+                           created_by=lead)
         goal = planted.add(f"{party.name}'s goal on {name}", _party_item_rule(case, party))
         Goal.create(case=case, party=party, text=f"{goal} in the long run", created_by=lead)
     # One party's words, for another party, in every consent state.

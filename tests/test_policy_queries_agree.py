@@ -22,7 +22,7 @@ every run. Both go through the same checks.
 
 import inspect
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -778,6 +778,136 @@ def check_staff_and_party_own_lists(built):
         assert {c.id: c.party_count for c in queries.coach_case_list(fresh)} == cases, who(actor)
 
 
+# A moment in the generated service, and the marks of what coaches have seen either side of it.
+SAID_AT = datetime(2026, 6, 1, 12, 0)
+
+
+def _coach_work_data(built):
+    """What the coach's home lists, added to the generated service (the checks roll it back):
+    every other session held, with one of the case's notes linked to it; a party comment on
+    every action point; an answer about taking part from every party with an account (and one
+    recorded by staff); a portal answer on every given or refused share; a follow-on coaching
+    case offered to every party, its first current coach on it. Of each case's current coaches,
+    the first saw the case before, the second since. Returns (held session ids, notes by
+    session, consent events by case, follow-on offers by parent case, seen)."""
+    from portal.models import ActionPoint, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent
+    held, noted, consents, offers, seen = set(), {}, {}, {}, set()
+    for case in built.cases:
+        sessions = sorted(case.sessions)
+        notes = sorted(case.notes)
+        for k, session_id in enumerate(sessions[::2]):
+            held.add(session_id)
+            if k < len(notes) and k % 3 != 2:
+                noted[session_id] = notes[k]
+                Note.update(session=session_id).where(Note.id == notes[k]).execute()
+        CaseSession.update(status="held").where(CaseSession.id.in_(list(held) or [0])).execute()
+        ActionPoint.update(party_comment="Said.", party_comment_at=SAID_AT).where(
+            ActionPoint.case == case.row.id).execute()
+        consents[case.row.id] = set()
+        for party in case.party_rows:
+            ConsentEvent.create(party=party, state="given", occurred_on=date(2026, 6, 1), recorded_by=None,
+                                created_at=SAID_AT)
+            if party.user_id is not None:
+                event = ConsentEvent.create(party=party, state="withdrawn", occurred_on=date(2026, 6, 1),
+                                            recorded_by=party.user_id, created_at=SAID_AT)
+                consents[case.row.id].add(event.id)
+        NoteShare.update(consent_method="portal", consent_at=SAID_AT).where(
+            NoteShare.note.in_(notes or [0]), NoteShare.state.in_([ShareState.GIVEN, ShareState.REFUSED])).execute()
+        AgreementChangeRequest.update(created_at=SAID_AT).where(
+            AgreementChangeRequest.id.in_(list(case.change_requests) or [0])).execute()
+        coaches = sorted(case.facts.coach_ids)
+        for coach_id, later in zip(coaches, (False, True), strict=False):
+            CaseSeen.create(coach=coach_id, case=case.row.id,
+                            seen_at=SAID_AT + (timedelta(hours=1) if later else -timedelta(hours=1)))
+            if later:
+                seen.add((coach_id, case.row.id))
+        follow_on = make_case(CaseKind.COACHING, parent_case=case.row.id)
+        if coaches:
+            CoachAllocation.create(case=follow_on, coach=coaches[0])
+        party_users = {}
+        ids = set()
+        for party in case.party_rows:
+            offer = CaseParty.create(case=follow_on, user=party.user_id, name=party.name, coaching_offer="waiting",
+                                     offered_from=party.id)
+            party_users[offer.id] = party.user_id
+            ids.add(offer.id)
+        offers[case.row.id] = (policy.CaseFacts(case_id=follow_on.id, coach_ids=frozenset(coaches[:1]),
+                                                party_users=party_users, kind=CaseKind.COACHING), ids)
+    return held, noted, consents, offers, seen
+
+
+def check_coach_work(built):
+    """A coach's diary and to-do (the coach's home), each the rows the policy shows a coach on
+    the case now, with the list's own filter; nothing for anyone else. And the coaching offered
+    from a case: its follow-on cases' offers, on the follow-on cases the user may see."""
+    met = dict.fromkeys(("diary", "to_write", "waiting", "overdue", "comments", "answers", "shares",
+                         "changes", "offers"), 0)
+    with database.atomic() as transaction:
+        held, noted, consents, offers, seen = _coach_work_data(built)
+        for user, actor in built.users:
+            fresh = User.get_by_id(user.id)
+            diary, to_write, waiting, overdue = set(), set(), set(), set()
+            comments, answers, shares, changes = set(), set(), set(), set()
+            for case in built.cases:
+                follow_facts, offer_ids = offers[case.row.id]
+                offered = offer_ids if policy.can_view_case(actor, follow_facts) else set()
+                assert ids_of(queries.coaching_offers_from(fresh, case.row)) == offered, who(actor, case)
+                met["offers"] += len(offered)
+                if not policy.is_case_coach(actor, case.facts):
+                    continue
+                unseen = (actor.user_id, case.row.id) not in seen
+                for sid in allowed(policy.can_view_session, actor, case, case.sessions):
+                    if actor.user_id not in case.session_coaches[sid]:
+                        continue
+                    if sid not in held:
+                        diary.add(sid)
+                    elif sid not in noted or case.notes[noted[sid]].withdrawn or not policy.can_read_note(
+                            actor, case.facts, case.notes[noted[sid]]):
+                        to_write.add(sid)
+                for share_id, (note_id, party_id) in case.shares.items():
+                    note = case.notes[note_id]
+                    # Consent to share is the source party's: a note without one waits on nobody.
+                    if note.author_id != actor.user_id or note.source_party_id is None:
+                        continue
+                    state = note.shares[party_id]
+                    if state == ShareState.WAITING and not note.withdrawn:
+                        waiting.add(share_id)
+                    if state in (ShareState.GIVEN, ShareState.REFUSED) and unseen:
+                        shares.add(share_id)
+                points = allowed(policy.can_view_party_item, actor, case, case.action_points)
+                overdue |= points
+                comments |= points if unseen else set()
+                answers |= consents[case.row.id] if unseen else set()
+                changes |= {rid for rid, (aid, party_id) in case.change_requests.items()
+                            if unseen and policy.can_view_agreement_change_request(
+                                actor, case.facts, case.agreements[aid], party_id)}
+            since = datetime(2000, 1, 1)
+            assert ids_of(queries.coach_diary(fresh, since)) == diary, who(actor)
+            assert ids_of(queries.coach_diary(fresh, datetime(2100, 1, 1))) == set(), who(actor)
+            assert {seat.session_id for seat in queries.session_party_names(queries.coach_diary(fresh, since))} == \
+                {sid for case in built.cases for sid in diary & set(case.sessions) if case.sessions[sid].party_ids}
+            assert ids_of(queries.notes_to_write(fresh)) == to_write, who(actor)
+            assert ids_of(queries.share_consents_waiting(fresh)) == waiting, who(actor)
+            assert ids_of(queries.overdue_action_points(fresh, date(2100, 1, 1))) == overdue, who(actor)
+            assert ids_of(queries.overdue_action_points(fresh, date(2000, 1, 1))) == set(), who(actor)
+            assert ids_of(queries.unseen_comments(fresh)) == comments, who(actor)
+            assert ids_of(queries.unseen_consent_answers(fresh)) == answers, who(actor)
+            assert ids_of(queries.unseen_share_answers(fresh)) == shares, who(actor)
+            assert ids_of(queries.unseen_change_requests(fresh)) == changes, who(actor)
+            for name, rows in (("diary", diary), ("to_write", to_write), ("waiting", waiting),
+                               ("overdue", overdue), ("comments", comments), ("answers", answers),
+                               ("shares", shares), ("changes", changes)):
+                met[name] += len(rows)
+        transaction.rollback()
+    return met
+
+
+def test_the_coach_work_check_meets_every_kind_of_row(app):
+    """On the hand-made world, every list of the coach's home has rows to compare."""
+    met = check_coach_work(build(_every_combination_world()))
+    assert [name for name, count in met.items() if not count] == []
+
+
 def check_concern_lists(built):
     """A concern's chronology follows the concern; the case's list, the dashboard (coordinators
     only) under each status filter, the open count and the raisers' filter are the concerns the
@@ -912,6 +1042,7 @@ CHECKS = {
     "money and contact columns": check_money_and_contact_columns,
     "people": check_people,
     "reviews, a coach's sessions, own records, case list": check_staff_and_party_own_lists,
+    "a coach's diary and to-do, coaching offers": check_coach_work,
     "concern chronology, dashboard, counts": check_concern_lists,
     "referrals": check_referrals,
     "audit trail": check_audit_trail,

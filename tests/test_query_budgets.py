@@ -31,8 +31,11 @@ PAGES = [
     ("audit trail", "admin", "/admin/audit", LIST_PAGE, 5),
     ("case page, coordinator", "admin", "/cases/{big}", CASE_PAGE, 5),
     ("case page, second pages", "admin", "/cases/{big}?notes_page=2&events_page=2", CASE_PAGE, 5),
+    # The coach's home: their diary, to-do lists and requests travel as one statement, beside
+    # the paged table of their cases (issue 13).
     ("coach's home", "coach", "/coach", LIST_PAGE, 4),
-    ("case page, coach", "coach", "/cases/{big}", CASE_PAGE, 4),
+    # A coach opening the case page moves on what they have seen there: one statement more.
+    ("case page, coach", "coach", "/cases/{big}", CASE_PAGE, 5),
     # A party's every page names their coaches in the layout: one statement more (issue 13).
     # Their home page's lists (sessions, records, agreements, their seats and requests) travel
     # as one statement.

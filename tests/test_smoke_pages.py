@@ -7,7 +7,7 @@ from tests.factories import make_user
 
 HOMES = {
     Role.PARTY: ("/party", "Your sessions and action points"),
-    Role.COACH: ("/coach", "Your cases"),
+    Role.COACH: ("/coach", "Your diary and to-do"),
     Role.COORDINATOR: ("/coordinator", "Referrals, cases and safeguarding"),
 }
 

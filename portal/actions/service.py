@@ -66,7 +66,7 @@ def save_comment(point, comment, *, by):
         return False
     with database.atomic():
         (ActionPoint
-         .update(party_comment=comment)
+         .update(party_comment=comment, party_comment_at=utcnow() if comment else None)
          .where(ActionPoint.id == point.id)
          .execute())
         what = "removed their comment on" if not comment else "commented on"

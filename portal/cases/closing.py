@@ -3,7 +3,7 @@
 from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal import policy
+from portal import policy, queries
 from portal.access import current_actor, require
 from portal.case_access import load_case, load_managed_case, load_party
 from portal.cases import bp, service
@@ -11,7 +11,8 @@ from portal.cases.forms import CloseForm, ReopenForm
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import ConfirmForm
 from portal.htmx import is_htmx_request, redirect_to
-from portal.vocab import CaseKind, CoachingOfferAnswer
+from portal.models import CaseParty
+from portal.vocab import CoachingOfferAnswer
 
 
 @bp.route("/<reference>/close", methods=["GET", "POST"])
@@ -57,10 +58,9 @@ def follow_on(reference, party_id):
     """After a mediation closes, open a linked post-mediation coaching case for one party."""
     case, facts = load_managed_case(reference, policy.can_offer_follow_on)
     party = load_party(case, party_id)
+    offered = queries.coaching_offers_from(current_user, case).where(CaseParty.offered_from == party.id).exists()
+    require(policy.can_offer_follow_on(current_actor(), facts, offered=offered))
     if not ConfirmForm().validate_on_submit():
-        return redirect_to(url_for("cases.show", reference=case.reference))
-    if case.kind != CaseKind.MEDIATION:
-        flash("Post-mediation coaching follows a mediation case.", "error")
         return redirect_to(url_for("cases.show", reference=case.reference))
     new_case = service.offer_follow_on_coaching(case, party, by=current_user._get_current_object(),
                                                 remote_addr=request.remote_addr)

@@ -8,7 +8,7 @@ from flask import current_app, url_for
 
 from portal import audit, labels, mail, timeline
 from portal.db import database
-from portal.models import Case, CaseParty, CaseSession, CoachAllocation, ConsentEvent, User, utcnow
+from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, User, utcnow
 from portal.times import local_today
 from portal.vocab import (
     CancelledBy,
@@ -164,7 +164,7 @@ def offer_follow_on_coaching(case, party, *, by, remote_addr=""):
         )
         CaseParty.create(case=follow_on, user=party.user_id, name=party.name, email=party.email,
                          phone=party.phone, address=party.address, unsafe_routes=party.unsafe_routes,
-                         coaching_offer=CoachingOfferAnswer.WAITING)
+                         coaching_offer=CoachingOfferAnswer.WAITING, offered_from=party.id)
         timeline.record(case, CaseEventKind.FOLLOW_ON,
                         f"Post-mediation coaching offered to {party.name}: case {follow_on.reference}.", by)
         timeline.record(follow_on, CaseEventKind.CASE_OPENED,
@@ -195,3 +195,11 @@ def answer_coaching_offer(party, answer, *, by, remote_addr=""):
         audit.record("case.coaching_offer_answered", actor=by, record=party, case_id=party.case_id,
                      detail=f"answer={answer}", remote_addr=remote_addr)
     party.coaching_offer = answer
+
+
+def mark_seen(coach, case, at):
+    """The coach has seen what the parties said on the case up to `at` (`CaseSeen`; one
+    statement, whether or not they had opened the case before)."""
+    (CaseSeen.insert(coach=coach.id, case=case.id, seen_at=at)
+     .on_conflict(conflict_target=[CaseSeen.coach, CaseSeen.case], update={CaseSeen.seen_at: at})
+     .execute())

@@ -90,6 +90,7 @@ def case_context(case, facts, pages=None, *, clamp=True):
             session_states=[session.status for session in under_way.rows],
             agreement_states=[agreement.state for agreement in loaded["agreements"]])),
         "follow_on_cases": loaded["follow_on_cases"],
+        "coaching_offers": loaded["coaching_offers"],
         "may": {
             "run": policy.can_run_case(actor, facts),
             "change": policy.can_change_case(actor, facts),
@@ -101,10 +102,17 @@ def case_context(case, facts, pages=None, *, clamp=True):
             "raise_concern": policy.can_raise_concern(actor, facts),
             "manage_party_items": policy.can_manage_party_items(actor, facts),
             "draft_agreement": policy.can_draft_agreement(actor, facts),
+            # The parties post-mediation coaching may be offered to: each once.
+            "offer_coaching": _may_offer_coaching(actor, facts, parties, loaded["coaching_offers"]),
         },
         "schemes": current_app.config["FUNDING_SCHEMES"],
         "summary": _summary(actor, facts, parties, loaded),
     }
+
+
+def _may_offer_coaching(actor, facts, parties, offers):
+    offered = {offer.offered_from_id for offer in offers}
+    return {p.id for p in parties if policy.can_offer_follow_on(actor, facts, offered=p.id in offered)}
 
 
 def _summary(actor, facts, parties, loaded):
@@ -133,6 +141,8 @@ def _reserve_lists(batch, case):
         "follow_on_cases": batch.rows(queries.cases_visible_to(current_user)
                                       .where(Case.parent_case == case.id)),
         "parent_case": batch.rows(queries.parent_case_of(case)),
+        # Post-mediation coaching offered from this case, and each party's answer.
+        "coaching_offers": batch.rows(queries.coaching_offers_from(current_user, case)),
         # The summary header's next session: the first still to come, whichever page is shown.
         "next_session": batch.rows(queries.sessions_visible_to(current_user, case)
                                    .where(CaseSession.status == SessionStatus.SCHEDULED,

@@ -27,6 +27,7 @@ from portal.migrations import (
     m0008_case_search_terms,
     m0009_after_closing,
     m0010_session_requests,
+    m0012_coach_home,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -41,6 +42,7 @@ MIGRATIONS = [
     (8, m0008_case_search_terms),
     (9, m0009_after_closing),
     (10, m0010_session_requests),
+    (12, m0012_coach_home),
 ]
 
 

@@ -5,7 +5,8 @@ the share states, ...), so that a row a user may not see is never loaded. A prop
 test (tests/test_policy_queries_agree.py) checks every query against the policy functions on
 generated data, for every role.
 
-One module per area (`cases`, `case_list`, `people`, `notes`, `sessions`, `action_points`, `safeguarding`,
+One module per area (`cases`, `case_list`, `coach_work` (a coach's diary and to-do), `people`,
+`notes`, `sessions`, `action_points`, `safeguarding`,
 `agreements`, `referrals`, `audit`); the scopes several of them share (roles, a coach's cases,
 a user's party records, the columns some users are not given) are in `_scopes`. `Batch` (in
 `batch`) sends several of these queries to the database as one statement, for a page of many
@@ -54,9 +55,21 @@ from portal.queries.cases import (
     cases_managed_by,
     cases_visible_to,
     coach_case_list,
+    coaching_offers_from,
     current_coaches,
     parent_case_of,
     party_coaches,
+)
+from portal.queries.coach_work import (
+    coach_diary,
+    notes_to_write,
+    overdue_action_points,
+    session_party_names,
+    share_consents_waiting,
+    unseen_change_requests,
+    unseen_comments,
+    unseen_consent_answers,
+    unseen_share_answers,
 )
 from portal.queries.notes import (
     FILE_COLUMNS_WITHOUT_NAME,
@@ -116,11 +129,15 @@ __all__ = [
     "Batch",
     # cases
     "case_events_visible_to", "case_facts", "case_facts_for", "cases_managed_by", "cases_visible_to",
-    "coach_case_list", "current_coaches", "parent_case_of", "party_coaches",
+    "coach_case_list", "coaching_offers_from", "current_coaches", "parent_case_of", "party_coaches",
     # the case list
     "CaseListFilters", "case_list", "case_list_coach_choices", "case_list_coaches",
     "case_list_funding_schemes", "case_list_ids", "case_list_page", "case_list_parties", "case_list_rows",
     "case_stage_sql",
+    # a coach's diary and to-do
+    "coach_diary", "notes_to_write", "overdue_action_points", "session_party_names",
+    "share_consents_waiting", "unseen_change_requests", "unseen_comments", "unseen_consent_answers",
+    "unseen_share_answers",
     # people
     "consent_history_visible_to", "own_party_records", "parties_with_contact_visible_to",
     "users_visible_to",

@@ -80,6 +80,20 @@ def parent_case_of(case: Case) -> ModelSelect[Case]:
     return Case.select(Case.id, Case.reference).where(Case.id == case.parent_case_id)
 
 
+def coaching_offers_from(user: User, case: Case) -> ModelSelect[CaseParty]:
+    """Post-mediation coaching offered from this (mediation) case, oldest first: each offer's
+    party record on its follow-on case (name only), whom on this case it was offered to
+    (`offered_from`), their answer, and the follow-on case's reference; on the follow-on cases
+    the user may see."""
+    follow_ons = cases_visible_to(user).where(Case.parent_case == case.id).select(Case.id)
+    return (CaseParty
+            .select(CaseParty.id, CaseParty.case, CaseParty.name, CaseParty.offered_from,
+                    CaseParty.coaching_offer, CaseParty.coaching_offer_answered_at, Case.id, Case.reference)
+            .join(Case)
+            .where(CaseParty.case.in_(follow_ons), CaseParty.offered_from.is_null(False))
+            .order_by(CaseParty.id))
+
+
 def current_coaches(case: Case) -> ModelSelect[User]:
     """The coaches allocated to a case now, by name."""
     return (User

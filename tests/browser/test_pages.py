@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 HOMES = {
     Role.PARTY: ("/party", "Your sessions and action points"),
-    Role.COACH: ("/coach", "Your cases"),
+    Role.COACH: ("/coach", "Your diary and to-do"),
     Role.COORDINATOR: ("/coordinator", "Referrals, cases and safeguarding"),
 }
 
