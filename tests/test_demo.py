@@ -8,15 +8,17 @@ tests/test_migrations.py, and `audit verify` after `demo load` in tests/test_aud
 import io
 import re
 from collections import Counter
-from datetime import UTC, timedelta
+from datetime import UTC, time, timedelta
 from pathlib import Path
 
 import pytest
+from peewee import DateTimeField
 
 from portal import demo, queries, storage, times
 from portal.agreements import pdf
 from portal.agreements import service as agreements
 from portal.models import (
+    MODELS,
     ActionPoint,
     Agreement,
     AuditEvent,
@@ -193,6 +195,17 @@ class TestTheStory:
                 CaseEventKind.SAFEGUARDING, CaseEventKind.CLOSED, CaseEventKind.FOLLOW_ON} <= kinds
         now = utcnow()
         assert not CaseEvent.select().where(CaseEvent.created_at > now).exists()
+        # Every stamp on the story's cases is the story's (all before today), none the load's.
+        midnight = times.local_to_utc(times.local_today(), time(0, 0))
+        story = Case.select(Case.id).order_by(Case.id).offset(2)
+        for model in MODELS:
+            if model is not Case and "case" not in model._meta.fields:
+                continue
+            for field in model._meta.sorted_fields:
+                if isinstance(field, DateTimeField) and field is not CaseSession.starts_at:
+                    rows = model.select().where(field >= midnight,
+                                                (Case.id if model is Case else model.case).in_(story))
+                    assert not rows.exists(), (model.__name__, field.name)
         opened = [local_day(c.created_at) for c in Case.select().order_by(Case.id)]
         assert min(opened) == times.local_today() - timedelta(days=72)
         for case in Case.select():
