@@ -85,7 +85,8 @@ STAMPED = (
     (CaseEvent, "created_at"), (CaseSession, "created_at"), (SessionRequest, "created_at"),
     (Note, "created_at"), (Note, "updated_at"), (NoteShare, "created_at"), (NoteShare, "consent_at"),
     (NoteFile, "created_at"), (StoredFile, "created_at"), (ActionPoint, "created_at"),
-    (ActionPoint, "done_at"), (ActionPoint, "party_comment_at"), (Goal, "created_at"), (SafeguardingConcern, "created_at"),
+    (ActionPoint, "done_at"), (ActionPoint, "party_comment_at"), (Goal, "created_at"),
+    (SafeguardingConcern, "created_at"),
     (Agreement, "created_at"), (Agreement, "proposed_at"), (Agreement, "finalised_at"),
     (AgreementAcceptance, "accepted_at"), (AgreementChangeRequest, "created_at"),
 )
