@@ -264,6 +264,10 @@ def _closed_mediation_with_a_final_agreement(cast):
     with _on(-61, 16):
         _held(carys_meeting, [carys], cast.priya)
         _held(dan_meeting, [dan], cast.priya)
+        _note(case, cast.priya, Audience.CASE_TEAM, "Carys minds the cost of the fence more than the hedge.",
+              session=carys_meeting)
+        _note(case, cast.priya, Audience.STAFF, "Dan wants a week's notice before anyone works on the boundary.",
+              session=dan_meeting)
         joint = _book(case, SessionKind.JOINT_MEDIATION, _moment(-48, 18), [cast.priya, cast.tom],
                       [carys, dan], mode=SessionMode.COMMUNITY_VENUE, location="Birch Close Community Room",
                       minutes=120)
@@ -329,10 +333,10 @@ def _proposed_agreement(cast):
         _held(femi_meeting, [femi], cast.tom)
         _note(case, cast.tom, Audience.PARTIES,
               "Femi would like the weekly rota agreed together rather than handed down.",
-              parties=[erin], source=femi)
+              parties=[erin], source=femi, session=femi_meeting)
         shared = _note(case, cast.tom, Audience.PARTIES,
                        "Erin says she did not know Femi was covering two teams in October.",
-                       parties=[femi], source=erin)
+                       parties=[femi], source=erin, session=erin_meeting)
         joint = _book(case, SessionKind.JOINT_MEDIATION, _moment(-9, 14), [cast.tom], [erin, femi],
                       location=cast.office, minutes=90)
     with _on(-18, 9):
@@ -340,6 +344,8 @@ def _proposed_agreement(cast):
                      method=ShareConsentMethod.PORTAL)
     with _on(-9, 16):
         _held(joint, [erin, femi], cast.tom)
+        _note(case, cast.tom, Audience.STAFF, "We drafted the terms together in the room; I am writing them up.",
+              session=joint)
         agreement = agreements.start(case, title="How Erin and Femi will work together",
                                      template=wording.find("blank"), by=cast.tom)
         agreements.add_issue(agreement, "How the weekly rota is decided")
@@ -504,7 +510,10 @@ def _closed_coaching(cast):
     with _on(-35, 19, 30):
         for sitting in sittings:
             _held(sitting, [tariq], cast.tom)
-        _note(case, cast.tom, Audience.STAFF, "Tariq feels heard; the colleague has since moved team.")
+        _note(case, cast.tom, Audience.CASE_TEAM, "First session: mostly about the restructure itself.",
+              session=sittings[0])
+        _note(case, cast.tom, Audience.STAFF, "Tariq feels heard; the colleague has since moved team.",
+              session=sittings[1])
     with _on(-33, 10):
         cases.close(case, CaseOutcome.PARTLY_RESOLVED, "Tariq has what he wanted for now; he may come back.",
                     by=cast.cara)
@@ -537,7 +546,8 @@ def _final_agreement(cast):
         for party in (ravi, sue):
             agreements.accept(agreement, party, typed_name=party.name, by=cast.tom,
                               method=AcceptanceMethod.IN_PERSON)
-        _note(case, cast.tom, Audience.STAFF, "Both signed at the meeting; I will ring them in a month.")
+        _note(case, cast.tom, Audience.STAFF, "Both signed at the meeting; I will ring them in a month.",
+              session=joint)
 
 
 def _overdue_urgent_referral():
