@@ -4,16 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := ACCORD_ENV=development $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
+PORT ?= 5000
 
 .PHONY: run test test-postgres install assets bench clean check-wheel lint typecheck
 
+# The web server and a job worker (emails, periodic jobs) together, from Procfile, by honcho:
+# Ctrl+C stops both. `make run PORT=8080` serves on another port.
 run: install assets
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	@echo ""
-	@echo "Accord is running at http://127.0.0.1:5000  (Ctrl+C to stop)"
+	@echo "Accord is running at http://127.0.0.1:$(PORT) with a job worker  (Ctrl+C stops both)"
 	@$(FLASK) demo sign-ins
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	PATH="$(CURDIR)/$(BIN):$$PATH" ACCORD_ENV=development $(BIN)/honcho start --no-colour --port $(PORT)
 
 # One test process per core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in this process.
 PYTEST_ARGS ?= -n auto

@@ -78,6 +78,21 @@ class Config:
     MAIL_USE_TLS = FromEnv("MAIL_USE_TLS", True, _bool)
     MAIL_FROM = FromEnv("MAIL_FROM", "Accord <no-reply@accord.invalid>")
     MAIL_OUTBOX_DIR = FromEnv("MAIL_OUTBOX_DIR", lambda config: Path(config.INSTANCE_DIR) / "outbox", Path)
+    # Delivery (portal/outbox.py): the first retry after this many seconds, each later one after
+    # twice as long as the one before (at most MAIL_RETRY_MAX_SECONDS), until the message is this
+    # many hours old: then it is marked failed, for an administrator to send again. A worker
+    # sending a message holds it for MAIL_LEASE_SECONDS; if it dies, another sends it after that.
+    MAIL_RETRY_FIRST_SECONDS = FromEnv("MAIL_RETRY_FIRST_SECONDS", 30, int)
+    MAIL_RETRY_MAX_SECONDS = FromEnv("MAIL_RETRY_MAX_SECONDS", 1800, int)
+    MAIL_GIVE_UP_HOURS = FromEnv("MAIL_GIVE_UP_HOURS", 24, int)
+    MAIL_LEASE_SECONDS = FromEnv("MAIL_LEASE_SECONDS", 120, int)
+    # The job queue (portal/jobs.py): a SQLite file under the instance folder unless this is a
+    # redis:// URL. QUEUE_NAME keeps two portals on one Redis apart (it prefixes every key).
+    QUEUE_URL = FromEnv("ACCORD_QUEUE_URL")
+    QUEUE_FILE = FromEnv("ACCORD_QUEUE_FILE", lambda config: Path(config.INSTANCE_DIR) / "queue.sqlite3", Path)
+    QUEUE_NAME = FromEnv("ACCORD_QUEUE_NAME", "accord")
+    # Run each job at once, in the process that queues it (huey's immediate mode): the tests.
+    QUEUE_IMMEDIATE = False
     # Links in emails must be absolute; set this to the portal's public address.
     PUBLIC_BASE_URL = FromEnv("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
@@ -134,6 +149,20 @@ class Config:
     # A concern not acknowledged within this long is marked overdue on the dashboard.
     SAFEGUARDING_IMMEDIATE_ACK_MINUTES = FromEnv("ACCORD_SAFEGUARDING_IMMEDIATE_ACK_MINUTES", 60, int)
     SAFEGUARDING_HIGH_ACK_HOURS = FromEnv("ACCORD_SAFEGUARDING_HIGH_ACK_HOURS", 24, int)
+    # An immediate or high concern whose email to the leads is still not delivered after this
+    # long is shown as such on the dashboard and on every lead's home page.
+    SAFEGUARDING_EMAIL_ALERT_MINUTES = FromEnv("ACCORD_SAFEGUARDING_EMAIL_ALERT_MINUTES", 10, int)
+
+    # The coordinator's work queue (portal/queries/work_queue.py): a new referral not triaged
+    # within the service's promise, in working days (Monday to Friday; bank holidays are not
+    # counted), a shorter one for urgent referrals; and how many days a party's consent, a case
+    # with no session, a session's note or outcome, and a proposed agreement may wait.
+    REFERRAL_PROMISE_WORKING_DAYS = FromEnv("ACCORD_REFERRAL_PROMISE_WORKING_DAYS", 5, int)
+    URGENT_REFERRAL_PROMISE_WORKING_DAYS = FromEnv("ACCORD_URGENT_REFERRAL_PROMISE_WORKING_DAYS", 2, int)
+    CONSENT_WAIT_DAYS = FromEnv("ACCORD_CONSENT_WAIT_DAYS", 14, int)
+    QUIET_CASE_DAYS = FromEnv("ACCORD_QUIET_CASE_DAYS", 28, int)
+    SESSION_NOTE_DAYS = FromEnv("ACCORD_SESSION_NOTE_DAYS", 2, int)
+    PROPOSAL_WAIT_DAYS = FromEnv("ACCORD_PROPOSAL_WAIT_DAYS", 14, int)
 
 
 class DevelopmentConfig(Config):
@@ -155,6 +184,9 @@ class TestConfig(Config):
     # argon2's cheapest parameters: deliberately slow hashing would be most of the suite's time.
     # Tests of hashing itself ask for the production parameters explicitly.
     PASSWORD_HASH_PARAMS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+    # Jobs run where they are queued, so an email is in the outbox folder (or on the test SMTP
+    # server) when the request returns. The queue's own tests run a real worker instead.
+    QUEUE_IMMEDIATE = True
 
 
 CONFIGS = {

@@ -19,7 +19,7 @@ def create_app(config=None):
     app.config.from_object(config or config_from_env())
     _ensure_secret_key(app)
 
-    from portal import auth, db, errors, htmx, labels, security, times, vocab
+    from portal import auth, db, errors, htmx, jobs, labels, security, times, vocab
     db.init_database(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"],
                      pool_max_age_seconds=app.config["DATABASE_POOL_MAX_AGE_SECONDS"])
     db.register_request_hooks(app)
@@ -30,6 +30,7 @@ def create_app(config=None):
     labels.init_app(app)
     vocab.init_app(app)
     times.init_app(app)
+    jobs.init_app(app)
     _register_blueprints(app)
 
     from portal import cli

@@ -73,6 +73,7 @@ EVENT_WORDS = {
     "safeguarding.addendum_added": "Safeguarding addendum added",
     "safeguarding.concern_closed": "Safeguarding concern closed",
     "safeguarding.concern_reopened": "Safeguarding concern reopened",
+    "message.sent_again": "Email sent again",
     "demo.loaded": "Demonstration data loaded",
     "demo.bulk_loaded": "Bulk demonstration data added",
 }

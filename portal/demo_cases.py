@@ -199,7 +199,7 @@ def _open(cast, kind, referral):
     """The coordinator accepts the referral: a case with its parties, each linked to their
     portal account when the referral gives its email (nobody is invited: the demo's accounts
     exist already, and the others gave no email to use)."""
-    case, _ = referrals.accept(referral, kind, cast.cara)
+    case = referrals.accept(referral, kind, cast.cara)
     return case, list(CaseParty.select().where(CaseParty.case == case.id).order_by(CaseParty.id))
 
 

@@ -3,14 +3,14 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import policy, queries
+from portal import policy, queries, work_queue
 from portal.access import current_actor, role_required
 from portal.actions.routes import own_action_points
-from portal.models import Case, Referral, utcnow
+from portal.models import utcnow
 from portal.pagination import paginate
 from portal.sessions.party import card_context, is_upcoming
 from portal.times import diary_days, local_today
-from portal.vocab import CaseStatus, CoachingOfferAnswer, Funding, ReferralStatus, Role, SessionStatus
+from portal.vocab import CoachingOfferAnswer, Funding, Role, SessionStatus
 
 bp = Blueprint("home", __name__)
 
@@ -164,12 +164,7 @@ def _unseen(lists):
 @bp.get("/coordinator")
 @role_required(Role.COORDINATOR)
 def coordinator():
-    """Referrals, cases and safeguarding at a glance."""
-    return render_template(
-        "home/coordinator.html",
-        new_referrals=queries.referrals_visible_to(current_user).where(Referral.status == ReferralStatus.NEW).count(),
-        open_cases=list(queries.cases_visible_to(current_user)
-                    .where(Case.status == CaseStatus.OPEN).order_by(Case.created_at.desc()).limit(20)),
-        open_concerns=queries.open_concern_count_for(current_user),
-        reviews=list(queries.agreement_reviews(current_user).limit(20)),
-    )
+    """The work queue: what needs doing across the service, most pressing first
+    (`portal.work_queue`)."""
+    return render_template("home/coordinator.html",
+                           **work_queue.queue_context(work_queue.requested_pages(request.args)))

@@ -27,6 +27,8 @@ from portal.vocab import (
     Funding,
     FutureSessions,
     GoalKind,
+    MessageKind,
+    MessageState,
     ReferralStatus,
     ReviewOutcome,
     Role,
@@ -168,6 +170,14 @@ GROUPS: dict[str, dict[str, str]] = {
                    CaseOutcome.WITHDRAWN: "It ended because it was withdrawn.",
                    CaseOutcome.NOT_SUITABLE: "It ended because it was not the right way to help "
                                              "with this matter."},
+    # An email in the outbox, on the administrators' Messages page ("sent" alone could mean
+    # handed to the queue; it means the mail server accepted it).
+    "message_state": {MessageState.WAITING: "Waiting", MessageState.SENT: "Delivered",
+                      MessageState.FAILED: "Failed"},
+    "message_kind": {MessageKind.INVITATION: "Invitation", MessageKind.PASSWORD_RESET: "Password reset",
+                     MessageKind.SAFEGUARDING_CONCERN: "Safeguarding concern",
+                     MessageKind.CASE_CLOSED: "Case closed", MessageKind.AGREEMENT: "Agreement",
+                     MessageKind.NOTE: "Note", MessageKind.OTHER: "Other"},
 }
 
 

@@ -1,4 +1,6 @@
-"""Sending email: through SMTP when MAIL_SERVER is set, otherwise into an outbox folder.
+"""Email: `send` writes a message to the outbox (portal/outbox.py) in the caller's transaction;
+the job queue then delivers it through SMTP when MAIL_SERVER is set, otherwise into an outbox
+folder (development). No request waits on the mail server.
 
 Emails never carry confidential content: they say that something is waiting and link to it.
 Callers pass plain text only.
@@ -13,32 +15,37 @@ from pathlib import Path
 
 from flask import current_app
 
+from portal import outbox
 from portal.models import utcnow
+from portal.vocab import MessageKind
 
 
 class MailNotSent(Exception):
     """The mail server could not be reached, or it refused the message."""
 
 
-def build_message(to, subject, body, sender):
+def build_message(to, subject, body, sender, message_id=None):
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow().replace(tzinfo=UTC))
-    message["Message-ID"] = make_msgid(domain="accord.invalid")
+    message["Message-ID"] = message_id or make_msgid(domain="accord.invalid")
     message.set_content(body)
     return message
 
 
-def send(to, subject, body):
-    """Send one plain-text email with the app's mail settings; MailNotSent if SMTP fails."""
-    message = build_message(to, subject, body, current_app.config["MAIL_FROM"])
-    return deliver(message)
+def send(to, subject, body, *, kind=MessageKind.OTHER, about=None, dedupe_key=None):
+    """Queue one plain-text email: a row in the outbox, in the caller's transaction, delivered
+    once that commits. Never raises for the mail server: delivery is retried, and the
+    administrators' Messages page shows what could not be sent. Returns the row's id (None for
+    a `dedupe_key` already used)."""
+    return outbox.add(to, subject, body, kind=kind, about=about, dedupe_key=dedupe_key)
 
 
 def deliver(message):
-    """Send a message made by `build_message`; MailNotSent if SMTP fails."""
+    """Send a message made by `build_message` now; MailNotSent if SMTP fails. The outbox's
+    delivery job calls it (and the password reset, after its response: see accounts)."""
     config = current_app.config
     if config.get("MAIL_SERVER"):
         _send_smtp(message, config)

@@ -53,6 +53,8 @@ from portal.vocab import (
     DisputeType,
     Funding,
     GoalKind,
+    MessageKind,
+    MessageState,
     ReferralSource,
     ReferralStatus,
     ReviewOutcome,
@@ -304,8 +306,10 @@ class CaseParty(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        # Whether every party has consented (the case list's stage).
-        indexes = ((("case", "consent_state"), False),)
+        # Whether every party has consented (the case list's stage); the consents still awaited
+        # (the coordinator's work queue).
+        indexes = ((("case", "consent_state"), False),
+                   (("consent_state", "created_at"), False))
 
     def save(self, *args, **kwargs):
         """Save, and keep the terms the case list's search finds the case by in step."""
@@ -688,6 +692,11 @@ class ActionPoint(PartyItem, BaseModel):
     agreement_term = ForeignKeyField(AgreementTerm, null=True, backref="action_points")
     created_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        # The overdue ones, not done and past due, with what decides whether they are on the
+        # coordinator's work queue (the case, a term of an agreement): read from the index alone.
+        indexes = ((("done_at", "due_on", "case", "agreement_term"), False),)
+
 
 class Goal(PartyItem, BaseModel):
     case = ForeignKeyField(Case, backref="goals", on_delete="CASCADE")
@@ -726,6 +735,46 @@ class AuditEvent(BaseModel):
         )
 
 
+# --- the outbox -------------------------------------------------------------------------------
+
+class OutboxMessage(BaseModel):
+    """An email to send, written in the transaction of the change that causes it (portal/outbox.py):
+    a change that rolls back leaves no message, a committed one always has its row, which the
+    queue delivers (at least once), retries and, after the delivery window, marks failed.
+
+    Bodies never carry confidential content (they say something is waiting and link to it), and
+    `last_error` holds an error's type only, never what the server said about whom."""
+    kind = CharField(max_length=30, choices=codes(MessageKind))
+    recipient = CharField(max_length=254)
+    subject = CharField(max_length=200)
+    body = TextField()
+    # What the message is about (`about_kind` a table name, `about_id` its row), so a page can
+    # ask whether the email about a thing has gone: the safeguarding leads' one, for example.
+    about_kind = CharField(max_length=40, null=True)
+    about_id = IntegerField(null=True)
+    # One message per key, ever: a reminder's (kind, thing, recipient, due date), so a second
+    # run of the periodic jobs or a restarted worker cannot send it twice. NULL for the rest.
+    dedupe_key = CharField(max_length=200, null=True, unique=True)
+    state = CharField(max_length=20, default=MessageState.WAITING, choices=codes(MessageState))
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    # A delivery's lease: while it is in the future one worker is sending the message and no
+    # other may; a worker that dies leaves it to run out.
+    claimed_until = DateTimeField(null=True)
+    last_error = CharField(max_length=100, null=True)
+    created_at = DateTimeField(default=utcnow)
+    # When delivery began (creation, or "Send again"): the delivery window runs from here.
+    queued_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            # The sweep: waiting messages whose time has come; the Messages page by state.
+            (("state", "next_attempt_at"), False),
+            (("about_kind", "about_id"), False),
+        )
+
+
 class SchemaMigration(BaseModel):
     """Which migrations this database has had."""
     number = IntegerField(unique=True)
@@ -738,6 +787,6 @@ MODELS = [
     ConsentEvent, CoachAllocation, CaseSeen,
     CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
-    Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent,
+    Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent, OutboxMessage,
     SchemaMigration,
 ]

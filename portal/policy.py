@@ -754,5 +754,11 @@ def can_read_audit_trail(actor: Actor) -> bool:
     return can_administer_users(actor)
 
 
+def can_manage_messages(actor: Actor) -> bool:
+    """The outbox's Messages page (every email, its state; sending a failed one again):
+    administrators. It shows addresses and subjects, never a body."""
+    return can_administer_users(actor)
+
+
 def can_take_referrals(actor: Actor) -> bool:
     return _is(actor, Role.COORDINATOR)

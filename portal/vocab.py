@@ -324,6 +324,28 @@ class CoachingOfferAnswer(Code):
     DECLINED = "declined"
 
 
+# --- messages ---------------------------------------------------------------------------------
+
+class MessageState(Code):
+    """An email in the outbox: waiting to be delivered (or retried), sent, or failed after the
+    delivery window (an administrator may send it again)."""
+    WAITING = "waiting"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class MessageKind(Code):
+    """What an email in the outbox is about (the Messages page's column; part of a reminder's
+    dedupe key)."""
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+    SAFEGUARDING_CONCERN = "safeguarding_concern"
+    CASE_CLOSED = "case_closed"
+    AGREEMENT = "agreement"
+    NOTE = "note"
+    OTHER = "other"
+
+
 VOCABULARIES: tuple[type[Code], ...] = tuple(Code.__subclasses__())
 
 

@@ -19,7 +19,7 @@ from tests.factories import add_party, allocate, make_action_point, make_case, m
 # only, in the layout). A new one must be added here on purpose.
 # The vocabularies (classes of codes) are globals too, and load nothing.
 QUERY_FREE_GLOBALS = {"local_today", "is_htmx", "action_point_status"} | {v.__name__ for v in VOCABULARIES}
-CONTEXT_PROCESSORS = {"_current_actor", "_open_concern_count", "_party_coaches"}
+CONTEXT_PROCESSORS = {"_current_actor", "_open_concern_count", "_party_coaches", "_undelivered_concerns"}
 
 
 @pytest.fixture

@@ -45,12 +45,13 @@ from portal.models import (
     ConsentEvent,
     Goal,
     NoteRevision,
+    OutboxMessage,
     SessionAttendee,
     SessionRequest,
     User,
     utcnow,
 )
-from portal.vocab import AgreementState, Audience, CaseKind, ConsentState, Role, ShareState
+from portal.vocab import AgreementState, Audience, CaseKind, ConsentState, MessageKind, MessageState, Role, ShareState
 from tests.conftest import Browser
 from tests.factories import (
     add_party,
@@ -355,6 +356,11 @@ def _plant_case(app, planted, case, coaches, parties):
                            # coach's home too (its to-do).
                            party_comment_at=utcnow(), due_on=utcnow().date() - timedelta(days=1),
                            created_by=lead)
+        # Overdue: on the coordinator's work queue as well as on the case page.
+        overdue = planted.add(f"{party.name}'s overdue action point on {name}",
+                              _party_item_rule(case, party))
+        ActionPoint.create(case=case, party=party, text=f"{overdue} last week",
+                           due_on=utcnow().date() - timedelta(days=7), created_by=lead)
         goal = planted.add(f"{party.name}'s goal on {name}", _party_item_rule(case, party))
         Goal.create(case=case, party=party, text=f"{goal} in the long run", created_by=lead)
     # One party's words, for another party, in every consent state.
@@ -423,6 +429,14 @@ def planted(app):
     _plant_concern(result, mediation, removed, lead,
                    "a concern raised by the coach later taken off the mediation case")
     CoachAllocation.update(ended_at=utcnow()).where(CoachAllocation.coach == removed.id).execute()
+
+    # The outbox: a failed email's subject and reason are for administrators (the Messages
+    # page); no page shows an email's body.
+    subject = result.add("the subject of a failed email", policy.can_manage_messages)
+    reason = result.add("the reason an email failed", policy.can_manage_messages)
+    body = result.add("the body of an email", lambda actor: False)
+    OutboxMessage.create(kind=MessageKind.OTHER, recipient="someone@example.org", subject=f"About {subject}",
+                         body=f"Text {body}", state=MessageState.FAILED, attempts=9, last_error=reason)
     return result
 
 
@@ -679,6 +693,10 @@ def test_no_marker_reaches_anyone_the_policy_does_not_allow(app, planted, caplog
     logged = "\n".join(r.getMessage() for r in caplog.records).lower()
     assert not [m for m in planted.where if m.lower() in logged], "a marker reached the log"
 
+    # The coordinator's work queue was walked, and shows what is overdue.
+    queue = [v for v in walks["coordinator@example.org"] if v.address == "/coordinator"]
+    overdue = [m for m, label in planted.where.items() if "overdue action point" in label]
+    assert queue and overdue and all(m in queue[0].text for m in overdue)
     # The walk is meaningful: staff and parties both saw planted text, and nobody saw it all.
     assert reached_by["coordinator@example.org"] and reached_by["alex@example.org"]
     assert not reached_by["coach3@example.org"]

@@ -5,6 +5,7 @@ case page's notes, sessions and timeline. What is on a later page stays one plai
 import re
 from datetime import datetime, timedelta
 
+from portal.models import utcnow
 from portal.timeline import record
 from portal.vocab import AgreementState, Audience, CaseEventKind, Role
 from tests.conftest import enter_as
@@ -128,7 +129,8 @@ def test_a_short_case_has_no_pager(app):
 def test_the_staff_home_pages_show_the_agreement_reviews_once(app):
     case, coach = make_case(), make_user(Role.COACH)
     allocate(case, coach)
-    make_agreement(case, coach, state=AgreementState.FINAL, review_on=datetime(2027, 3, 1).date())
+    # Within the coordinator's 14 days ahead (their work queue), as well as on the coach's list.
+    make_agreement(case, coach, state=AgreementState.FINAL, review_on=(utcnow() + timedelta(days=7)).date())
     coordinator = make_user(Role.COORDINATOR)
     for user, home in ((coordinator, "/coordinator"), (coach, "/coach")):
         html = enter_as(app.test_client(), user).get(home).get_data(as_text=True)

@@ -24,6 +24,7 @@ import inspect
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -38,12 +39,14 @@ from portal.models import (
     AuditEvent,
     Case,
     CaseEvent,
+    CaseParty,
     ConcernEvent,
     Note,
     NoteFile,
     NoteOverrideRead,
     NoteRevision,
     NoteShare,
+    OutboxMessage,
     Referral,
     SafeguardingConcern,
     SessionRequest,
@@ -56,6 +59,9 @@ from portal.vocab import (
     CaseKind,
     CaseStatus,
     ConcernState,
+    ConsentState,
+    MessageKind,
+    MessageState,
     ReviewOutcome,
     Role,
     SessionMode,
@@ -234,6 +240,7 @@ class BuiltCase:
     reviewed: set        # ids of agreements with a review date, their review not yet recorded
     concern_events: dict  # concern event id -> concern id
     session_requests: dict = None  # request id -> (session id, party id, open)
+    undelivered: set = None  # ids of concerns whose email to a lead is waiting or failed
 
 
 @dataclass
@@ -315,7 +322,7 @@ def _build_case(spec, party_users, coaches, staff):
             shares={parties[i].id: state for i, state in n.shares},
             source_party_id=None if source is None else source.id, withdrawn=n.withdrawn)
 
-    concerns, concern_events = {}, {}
+    concerns, concern_events, undelivered = {}, {}, set()
     for raiser, state in spec.concerns:
         concern = make_concern(case, staff[raiser], state=state)
         concerns[concern.id] = policy.ConcernFacts(
@@ -324,6 +331,13 @@ def _build_case(spec, party_users, coaches, staff):
         entry = ConcernEvent.create(concern=concern, kind="addendum", text="More.",
                                     by=staff[raiser])
         concern_events[entry.id] = concern.id
+        # Its email to a lead: waiting, delivered or failed in turn (the flag's query).
+        state = tuple(MessageState)[len(concerns) % len(MessageState)]
+        OutboxMessage.create(kind=MessageKind.SAFEGUARDING_CONCERN, recipient="lead@example.org",
+                             subject="A concern", body="Sign in.", about_kind="safeguarding_concern",
+                             about_id=concern.id, state=state)
+        if state != MessageState.SENT:
+            undelivered.add(concern.id)
 
     sessions, session_coaches, session_requests = {}, {}, {}
     for n, (attending, mode) in enumerate(spec.sessions):
@@ -358,7 +372,10 @@ def _build_case(spec, party_users, coaches, staff):
         review_on = date(2027, 1, 1 + n) if n in spec.reviewed else None
         recorded = ({"reviewed_on": date(2027, 2, 1), "review_outcome": ReviewOutcome.KEPT}
                     if n in spec.review_recorded else {})
-        agreement = make_agreement(case, staff[0], state=state, review_on=review_on, **recorded)
+        # A proposed agreement says when it was proposed (the work queue's wait counts from it).
+        proposed_at = datetime(2026, 1, 1) if state == AgreementState.PROPOSED else None
+        agreement = make_agreement(case, staff[0], state=state, review_on=review_on,
+                                   proposed_at=proposed_at, **recorded)
         if review_on and not recorded:
             reviewed.add(agreement.id)
         agreements[agreement.id] = policy.AgreementFacts(
@@ -380,7 +397,8 @@ def _build_case(spec, party_users, coaches, staff):
                      sessions=sessions, action_points=action_points, goals=goals,
                      agreements=agreements, change_requests=change_requests, events=events,
                      session_coaches=session_coaches, reviewed=reviewed,
-                     concern_events=concern_events, session_requests=session_requests)
+                     concern_events=concern_events, session_requests=session_requests,
+                     undelivered=undelivered)
 
 
 def _note_children(note, staff_member):
@@ -936,6 +954,24 @@ def check_concern_lists(built):
             len([f for f in visible.values() if f.state in UNRESOLVED]), who(actor)
         assert ids_of(queries.concern_raisers(fresh)) == \
             {f.raised_by_id for f in visible.values()}, who(actor)
+        # Every generated concern is high and raised before now.
+        undelivered = set().union(*(case.undelivered for case in built.cases))
+        expected = {cid for cid, f in visible.items() if f.state in UNRESOLVED and cid in undelivered} \
+            if coordinator else set()
+        assert ids_of(queries.concerns_with_undelivered_email(fresh, datetime(2100, 1, 1))) == expected, \
+            who(actor)
+
+
+def check_messages(built):
+    """The outbox is for whoever the policy lets manage messages, under each state filter."""
+    everything = {m.id: m.state for m in OutboxMessage.select(OutboxMessage.id, OutboxMessage.state)}
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        shown = everything if policy.can_manage_messages(actor) else {}
+        assert ids_of(queries.messages_visible_to(fresh)) == set(shown), who(actor)
+        for state in MessageState:
+            assert ids_of(queries.messages_visible_to(fresh, state=state)) == \
+                {mid for mid, s in shown.items() if s == state}, (who(actor), state)
 
 
 def check_referrals(built):
@@ -1025,6 +1061,60 @@ def check_case_list(built):
             assert queries.case_list_funding_schemes(fresh) == [], who(actor)
 
 
+# The work queue asked for far in the future with no waits: every item of the generated world
+# that fits a list is late.
+LATE_RULES = queries.QueueRules.of(datetime(2100, 1, 1, 12), ZoneInfo("Europe/London"),
+                                   referral_working_days=0, urgent_working_days=0, consent_days=0,
+                                   quiet_days=0, note_days=0, proposal_days=0)
+
+
+def check_work_queue(built):
+    """The coordinator's work queue: for coordinators, each list is exactly the rows of the
+    policy's that fit it (on open cases, but for the reviews); for anyone else, every list is
+    empty. Parties come with their names only."""
+    for user, actor in built.users:
+        fresh = User.get_by_id(user.id)
+        coordinator = policy.can_use_role_area(actor, Role.COORDINATOR)
+        expected = {name: set() for name in ("referrals", "consent", "no_coach", "quiet", "sessions",
+                                             "action_points", "proposals", "reviews", "concerns")}
+        if coordinator:
+            expected["referrals"] = {rid for rid, status in built.referrals.items() if status == "new"}
+        for case in built.cases if coordinator else ():
+            expected["reviews"] |= {aid for aid in case.reviewed
+                                    if case.agreements[aid].state == AgreementState.FINAL}
+            expected["concerns"] |= {cid for cid in allowed(policy.can_view_concern, actor, case, case.concerns)
+                                     if case.concerns[cid].state == ConcernState.OPEN}
+            if case.facts.closed:
+                continue
+            states = {p.id: p.consent_state for p in CaseParty.select().where(CaseParty.case == case.row.id)}
+            expected["consent"] |= {pid for pid, state in states.items() if state == ConsentState.PENDING
+                                    and policy.can_view_party_contact(actor, case.facts, pid)}
+            if not case.facts.coach_ids:
+                expected["no_coach"].add(case.row.id)
+            elif states and all(state == ConsentState.GIVEN for state in states.values()):
+                expected["quiet"].add(case.row.id)
+            expected["sessions"] |= allowed(policy.can_view_session, actor, case, case.sessions)
+            expected["action_points"] |= allowed(policy.can_view_party_item, actor, case, case.action_points)
+            expected["proposals"] |= {aid for aid in allowed(policy.can_view_agreement, actor, case,
+                                                               case.agreements)
+                                      if case.agreements[aid].state == AgreementState.PROPOSED}
+        found = {
+            "referrals": queries.referrals_overdue(fresh, LATE_RULES),
+            "consent": queries.consent_waiting(fresh, LATE_RULES),
+            "no_coach": queries.cases_without_coach(fresh, LATE_RULES),
+            "quiet": queries.quiet_cases(fresh, LATE_RULES),
+            "sessions": queries.sessions_unrecorded(fresh, LATE_RULES),
+            "action_points": queries.action_points_overdue(fresh, LATE_RULES),
+            "proposals": queries.proposals_waiting(fresh, LATE_RULES),
+            "reviews": queries.reviews_due(fresh, LATE_RULES),
+            "concerns": queries.concerns_unacknowledged(fresh, LATE_RULES),
+        }
+        for name, query in found.items():
+            assert ids_of(query) == expected[name], (who(actor), name)
+        for party in queries.consent_waiting(fresh, LATE_RULES):
+            assert not set(CONTACT_COLUMNS) & set(party.__data__), who(actor)
+
+
 CHECKS = {
     "fact helpers": check_fact_helpers,
     "notes": check_notes,
@@ -1046,7 +1136,9 @@ CHECKS = {
     "concern chronology, dashboard, counts": check_concern_lists,
     "referrals": check_referrals,
     "audit trail": check_audit_trail,
+    "messages": check_messages,
     "case list": check_case_list,
+    "work queue": check_work_queue,
 }
 
 

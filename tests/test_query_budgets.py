@@ -20,15 +20,19 @@ CASE_PAGE = 12
 
 # (page, who, address, budget, statements it runs)
 PAGES = [
-    ("coordinator's home", "admin", "/coordinator", LIST_PAGE, 6),
+    # The work queue (issue 13): its nine lists, their counts and the new referrals' count travel
+    # as one statement; then the navigation's count of open concerns; and a safeguarding lead's
+    # pages ask for urgent concerns whose email has not gone (issue 14).
+    ("coordinator's home", "admin", "/coordinator", LIST_PAGE, 4),
     ("referral queue", "admin", "/referrals", LIST_PAGE, 4),
-    ("safeguarding dashboard", "admin", "/safeguarding", LIST_PAGE, 5),
+    ("safeguarding dashboard", "admin", "/safeguarding", LIST_PAGE, 6),
     ("people", "admin", "/admin/people", LIST_PAGE, 4),
     ("case list", "admin", "/cases", LIST_PAGE, 7),
     ("case list, searched and filtered", "admin", "/cases?q=AC&status=all&kind=mediation&sort=next_session",
      LIST_PAGE, 7),
     ("case list, coach", "coach", "/cases", LIST_PAGE, 5),
     ("audit trail", "admin", "/admin/audit", LIST_PAGE, 5),
+    ("messages", "admin", "/admin/messages", LIST_PAGE, 4),
     ("case page, coordinator", "admin", "/cases/{big}", CASE_PAGE, 5),
     ("case page, second pages", "admin", "/cases/{big}?notes_page=2&events_page=2", CASE_PAGE, 5),
     # The coach's home: their diary, to-do lists and requests travel as one statement, beside

@@ -15,6 +15,7 @@ TEST_DATABASE_URL names a PostgreSQL server.
 import contextlib
 import random
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,6 +24,7 @@ from portal.config import TestConfig
 from portal.db import database
 from portal.migrations import upgrade
 from portal.models import (
+    ActionPoint,
     Agreement,
     AuditEvent,
     Case,
@@ -40,6 +42,7 @@ from portal.vocab import (
     ConcernCategory,
     ConcernLevel,
     ConcernState,
+    ConsentState,
     DisputeType,
     ReferralSource,
     ReferralStatus,
@@ -55,7 +58,7 @@ pytestmark = pytest.mark.skipif(
 
 CASES = 4000
 TABLES = ("user", "referral", "case", "safeguarding_concern", "agreement", "audit_event", "case_party",
-          "search_term")
+          "search_term", "action_point")
 FIRST = ("Ada", "Ben", "Chloe", "Dev", "Ewa", "Finn", "Grace", "Hamza", "Isla", "Jack")
 LAST = ("Ahmed", "Brown", "Clarke", "Davies", "Evans", "Khan", "Nowak", "O'Brien", "Smith", "Wong")
 # What the trail holds, roughly in proportion: mostly sign-ins and notes, rarely an override.
@@ -110,8 +113,12 @@ def fill(cases=CASES, seed=12):
     } for n, referral in enumerate(ids_of(Referral))])
     case_ids = ids_of(Case)
     # A party on each case, with the terms the case list's search finds it by.
+    # Most have answered long ago; a few wait for their consent.
     insert(CaseParty, [{"case": case, "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                        "phone": f"07700 9{rng.randrange(100000):05d}"} for case in case_ids])
+                        "phone": f"07700 9{rng.randrange(100000):05d}", "created_at": some_time_ago(),
+                        "consent_state": weighted(rng, {ConsentState.GIVEN: 90, ConsentState.PENDING: 3,
+                                                        ConsentState.DECLINED: 7})}
+                       for case in case_ids])
     insert(SearchTerm, [{"case": party.case_id, "party": party.id, "term": term}
                         for party in CaseParty.select()
                         for term in search_terms.party_terms(party.name, phone=party.phone)])
@@ -130,6 +137,12 @@ def fill(cases=CASES, seed=12):
                                 AgreementState.FINAL: 60, AgreementState.SUPERSEDED: 20}),
         "review_on": (now + timedelta(days=rng.randrange(-400, 400))).date() if rng.random() < 0.4 else None,
     } for case in rng.sample(case_ids, cases // 2)])
+    # Action points, a few a case, nearly all done long ago; some not done are past due.
+    insert(ActionPoint, [{
+        "case": party.case_id, "party": party.id, "text": "Plan data.",
+        "due_on": (now + timedelta(days=rng.randrange(-700, 60))).date(),
+        "done_at": some_time_ago() if rng.random() < 0.95 else None,
+    } for party in CaseParty.select(CaseParty.id, CaseParty.case) for _ in range(3)])
     # Staff do most of what is audited; parties sign in.
     insert(AuditEvent, [{
         "actor_id": rng.choice(staff if rng.random() < 0.8 else people), "event": weighted(rng, AUDIT_EVENTS),
@@ -243,11 +256,26 @@ def test_the_referral_queue_of_one_status_is_read_in_its_order(coordinator, stat
     assert "Sort" not in {kind for kind, _, _ in plan_nodes(*statements[1])}, explained(*statements[1])
 
 
-def test_the_home_page_lists_open_cases_newest_first_through_their_index(coordinator):
-    with statements_run() as seen:
-        list(queries.cases_visible_to(coordinator)
-             .where(Case.status == CaseStatus.OPEN).order_by(Case.created_at.desc()).limit(20))
-    assert_read_through(seen, "case", "case_status_created_at")
+# The coordinator's work queue (its home page), asked now with the default waits.
+QUEUE_RULES = queries.QueueRules.of(utcnow(), ZoneInfo("Europe/London"), referral_working_days=5,
+                                    urgent_working_days=2, consent_days=14, quiet_days=28, note_days=2,
+                                    proposal_days=14)
+
+
+@pytest.mark.parametrize(("query", "table", "indexes"), [
+    # The open cases, counted along either index that starts with the status.
+    (queries.cases_without_coach, "case", ("case_status_created_at", "case_status_last_activity_at_id")),
+    (queries.consent_waiting, "case_party", ("case_party_consent_state_created_at",)),
+    (queries.action_points_overdue, "action_point", ("action_point_done_at_due_on_case_id_agreement_term_id",)),
+    (queries.referrals_overdue, "referral", ("referral_status_queue_order",)),
+    (queries.proposals_waiting, "agreement", ("agreement_state_review_on_id",)),
+    (queries.concerns_unacknowledged, "safeguarding_concern", CONCERN_STATE_INDEXES),
+], ids=["no coach", "consent", "action points", "referrals", "proposals", "concerns"])
+def test_the_work_queue_reads_each_list_through_its_index(coordinator, query, table, indexes):
+    """Each list of the queue is a few rows among many: its count and first page are found
+    through an index (migration 11 added the consent's and the action points'), never by
+    reading the table."""
+    assert_read_through(run_as_page(query(coordinator, QUEUE_RULES), per_page=10), table, *indexes)
 
 
 def test_the_open_concern_count_uses_the_state_index(coordinator):

@@ -25,7 +25,8 @@ GROUPED = {"unsafe_route": vocab.UnsafeRoute, "consent_method": vocab.ConsentMet
            "my_consent": vocab.ConsentState, "my_session_mode": vocab.SessionMode,
            "not_accepted": vocab.AgreementState, "review_outcome": vocab.ReviewOutcome,
            "future_sessions": vocab.FutureSessions, "coaching_offer": vocab.CoachingOfferAnswer,
-           "my_outcome": vocab.CaseOutcome}
+           "my_outcome": vocab.CaseOutcome, "message_state": vocab.MessageState,
+           "message_kind": vocab.MessageKind}
 
 
 def test_a_member_is_the_stored_string():

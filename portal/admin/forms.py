@@ -1,4 +1,5 @@
-"""Forms for inviting people and managing their accounts, and the audit trail's filters."""
+"""Forms for inviting people and managing their accounts, and the audit trail's and the
+Messages page's filters."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField
@@ -6,8 +7,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from portal import audit
 from portal.forms import choices
+from portal.labels import label
 from portal.models import User
-from portal.vocab import Role
+from portal.vocab import MessageState, Role
 
 ROLE_CHOICES = [
     (Role.PARTY, "Party (a person taking part in a case)"),
@@ -64,3 +66,13 @@ class AuditFilterForm(FlaskForm):
     def __init__(self, *args, kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.event.choices = choices([("", "Any event")] + [(k, audit.event_words(k)) for k in kinds])
+
+
+class MessageFilterForm(FlaskForm):
+    """The Messages page's filter: a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField("State", validators=[Optional()], choices=choices(
+        [("", "Any state")] + [(state, label(state, "message_state")) for state in MessageState]))

@@ -9,13 +9,12 @@ from portal.admin import bp
 from portal.admin.forms import InviteForm
 from portal.forms import ConfirmForm
 from portal.htmx import redirect_to
-from portal.mail import MailNotSent
 from portal.models import User
 from portal.pagination import paginate
 from portal.vocab import Role
 
-NOT_SENT = ("The account for {email} is ready, but the invitation email could not be sent. "
-            "Try \"Send a new invitation\" later.")
+# The email is queued, not sent, when the page answers: say so, and where to see it go.
+QUEUED = "The invitation to {email} is on its way: Messages shows when it has been delivered."
 
 
 @bp.before_request
@@ -50,17 +49,14 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         is_coordinator = form.role.data == Role.COORDINATOR
-        try:
-            accounts.invite(
-                name=form.name.data, email=form.email.data, role=form.role.data,
-                invited_by=current_user._get_current_object(),
-                safeguarding_lead=is_coordinator and form.safeguarding_lead.data,
-                admin=is_coordinator and form.admin.data,
-                remote_addr=request.remote_addr,
-            )
-            flash(f"Invitation sent to {form.email.data.strip().lower()}.", "success")
-        except MailNotSent:
-            flash(NOT_SENT.format(email=form.email.data.strip().lower()), "error")
+        accounts.invite(
+            name=form.name.data, email=form.email.data, role=form.role.data,
+            invited_by=current_user._get_current_object(),
+            safeguarding_lead=is_coordinator and form.safeguarding_lead.data,
+            admin=is_coordinator and form.admin.data,
+            remote_addr=request.remote_addr,
+        )
+        flash(QUEUED.format(email=form.email.data.strip().lower()), "success")
         return redirect_to(url_for("admin.people"))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/invite.html", form=form), status
@@ -109,10 +105,7 @@ def reinvite(user_id):
         # The link would not work anyway (tokens need an active account): do not send it.
         flash(f"{user.name} is deactivated. Reactivate the account first.", "error")
     else:
-        try:
-            accounts.reinvite(user, invited_by=current_user._get_current_object(),
-                              remote_addr=request.remote_addr)
-            flash(f"A new invitation has been sent to {user.email}.", "success")
-        except MailNotSent:
-            flash(NOT_SENT.format(email=user.email), "error")
+        accounts.reinvite(user, invited_by=current_user._get_current_object(),
+                          remote_addr=request.remote_addr)
+        flash(QUEUED.format(email=user.email), "success")
     return redirect_to(url_for("admin.people"))

@@ -29,7 +29,7 @@ from portal.models import (
 )
 from portal.queries import PARTY_NAME_COLUMNS, agreement_acceptances, current_coaches
 from portal.times import long_date, to_local
-from portal.vocab import AcceptanceMethod, AgreementState, CaseEventKind, ConsentState
+from portal.vocab import AcceptanceMethod, AgreementState, CaseEventKind, ConsentState, MessageKind
 
 
 class AgreementRuleError(Exception):
@@ -186,7 +186,7 @@ def propose(agreement, *, by):
          .where(Agreement.id == fresh.id).execute())
         timeline.record(case, CaseEventKind.AGREEMENT,
                         f"Agreement version {fresh.version} proposed to the parties.", by)
-    _tell_parties(_fresh(agreement), parties)
+        _tell_parties(_fresh(agreement), parties)
 
 
 def revise(agreement, *, by):
@@ -243,7 +243,7 @@ def request_change(agreement, party, *, comment, by):
                                       comment=comment)
         timeline.record(fresh.case, CaseEventKind.AGREEMENT,
                         f"{party.name} asked for a change to agreement version {fresh.version}.", by)
-    _tell_coaches(fresh)
+        _tell_coaches(fresh)
 
 
 # --- final ----------------------------------------------------------------------------------
@@ -339,11 +339,9 @@ def _link(agreement):
 
 
 def _send(users, subject, body):
+    # Queued in the caller's transaction, delivered once it commits (portal/outbox.py).
     for user in users:
-        try:
-            mail.send(user.email, subject, body)
-        except mail.MailNotSent:
-            current_app.logger.warning("Agreement email to user %s not sent", user.id)
+        mail.send(user.email, subject, body, kind=MessageKind.AGREEMENT)
 
 
 def _tell_parties(agreement, parties):

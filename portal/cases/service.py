@@ -20,6 +20,7 @@ from portal.vocab import (
     ConsentState,
     Funding,
     FutureSessions,
+    MessageKind,
     SessionStatus,
 )
 
@@ -120,7 +121,7 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
                         f"Case closed. Outcome: {labels.label(outcome).lower()}.{sessions}", by)
         audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr,
                      detail=f"future_sessions={ahead} cancelled={cancelled}")
-    _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled)
+        _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled)
 
 
 def _tell_parties_closed(case, *, cancelled, kept):
@@ -139,12 +140,10 @@ def _tell_parties_closed(case, *, cancelled, kept):
         sessions = ""
     link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("home.index")
     for user in users:
-        try:
-            mail.send(user.email, f"Your {what} has ended",
-                      f"Hello,\n\nYour {what} with the service has ended.\n\n{sessions}"
-                      f"You can read more in the portal (sign in first):\n\n{link}\n")
-        except mail.MailNotSent:
-            current_app.logger.warning("Closing email to user %s not sent", user.id)
+        mail.send(user.email, f"Your {what} has ended",
+                  f"Hello,\n\nYour {what} with the service has ended.\n\n{sessions}"
+                  f"You can read more in the portal (sign in first):\n\n{link}\n",
+                  kind=MessageKind.CASE_CLOSED, about=case)
 
 
 def reopen(case, reason, *, by, remote_addr=""):

@@ -27,7 +27,9 @@ from portal.migrations import (
     m0008_case_search_terms,
     m0009_after_closing,
     m0010_session_requests,
+    m0011_work_queue_indexes,
     m0012_coach_home,
+    m0014_outbox,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -42,7 +44,9 @@ MIGRATIONS = [
     (8, m0008_case_search_terms),
     (9, m0009_after_closing),
     (10, m0010_session_requests),
+    (11, m0011_work_queue_indexes),
     (12, m0012_coach_home),
+    (14, m0014_outbox),
 ]
 
 

@@ -15,7 +15,7 @@ from portal import audit, mail, policy, queries, storage
 from portal.db import database
 from portal.models import CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User, utcnow
 from portal.times import local_to_utc
-from portal.vocab import ShareState
+from portal.vocab import MessageKind, ShareState
 
 
 class NoteRuleError(ValueError):
@@ -77,7 +77,7 @@ def write(case, author, data, upload=None, *, remote_addr=""):
         shares = _share(note, data.party_ids, author, remote_addr)
         if upload is not None:
             _attach(note, upload, author, remote_addr)
-    _tell_about_shares(note, shares)
+        _tell_about_shares(note, shares)
     return note
 
 
@@ -116,7 +116,7 @@ def edit(note, editor, data, upload=None, *, remote_addr=""):
         asked_again = (_ask_again_after_change(note, editor, remote_addr)
                        if locked and (body_changed or upload is not None) else [])
         shares = _share(note, new_parties, editor, remote_addr)
-    _tell_about_shares(note, shares + asked_again)
+        _tell_about_shares(note, shares + asked_again)
     return note
 
 
@@ -221,9 +221,9 @@ def answer(share, to_state, *, by, method, day=None, remote_addr=""):
     with database.atomic():
         _move_share(share, share.state, to_state, by=by, method=method, at=at,
                     event="note.share_consent", remote_addr=remote_addr)
-    share.state = to_state
-    if to_state == ShareState.GIVEN:
-        _tell_about_shares(share.note, [share])
+        share.state = to_state
+        if to_state == ShareState.GIVEN:
+            _tell_about_shares(share.note, [share])
 
 
 def ask_again(share, *, by, remote_addr=""):
@@ -233,8 +233,8 @@ def ask_again(share, *, by, remote_addr=""):
     with database.atomic():
         _move_share(share, share.state, ShareState.WAITING, by=by, method=None, at=None,
                     event="note.share_asked_again", remote_addr=remote_addr)
-    share.state = ShareState.WAITING
-    _tell_about_shares(share.note, [share])
+        share.state = ShareState.WAITING
+        _tell_about_shares(share.note, [share])
 
 
 # --- the safeguarding override --------------------------------------------------------------
@@ -269,11 +269,8 @@ def _absolute(endpoint, **values):
 
 
 def _send(user, subject, body):
-    try:
-        mail.send(user.email, subject, body)
-    except mail.MailNotSent:
-        return False  # the change stands; the person sees it when they next sign in
-    return True
+    # Queued in the caller's transaction, delivered once it commits (portal/outbox.py).
+    mail.send(user.email, subject, body, kind=MessageKind.NOTE)
 
 
 def _party_users(party_ids):

@@ -6,8 +6,8 @@ test (tests/test_policy_queries_agree.py) checks every query against the policy 
 generated data, for every role.
 
 One module per area (`cases`, `case_list`, `coach_work` (a coach's diary and to-do), `people`,
-`notes`, `sessions`, `action_points`, `safeguarding`,
-`agreements`, `referrals`, `audit`); the scopes several of them share (roles, a coach's cases,
+`notes`, `sessions`, `action_points`, `safeguarding`, `agreements`, `referrals`, `audit`,
+`messages`, `work_queue`); the scopes several of them share (roles, a coach's cases,
 a user's party records, the columns some users are not given) are in `_scopes`. `Batch` (in
 `batch`) sends several of these queries to the database as one statement, for a page of many
 lists; it changes how they travel, never what they select. Callers import
@@ -71,6 +71,7 @@ from portal.queries.coach_work import (
     unseen_consent_answers,
     unseen_share_answers,
 )
+from portal.queries.messages import MESSAGE_COLUMNS, messages_visible_to
 from portal.queries.notes import (
     FILE_COLUMNS_WITHOUT_NAME,
     files_of_overridden_note,
@@ -102,6 +103,7 @@ from portal.queries.safeguarding import (
     concern_raisers,
     concerns_on_case,
     concerns_visible_to,
+    concerns_with_undelivered_email,
     open_concern_count_for,
 )
 from portal.queries.sessions import (
@@ -120,6 +122,20 @@ from portal.queries.sessions import (
     session_seats,
     sessions_under_way,
     sessions_visible_to,
+)
+from portal.queries.work_queue import (
+    REVIEWS_AHEAD_DAYS,
+    QueueRules,
+    action_points_overdue,
+    cases_without_coach,
+    concerns_unacknowledged,
+    consent_waiting,
+    promise_broken_before,
+    proposals_waiting,
+    quiet_cases,
+    referrals_overdue,
+    reviews_due,
+    sessions_unrecorded,
 )
 
 __all__ = [
@@ -156,7 +172,7 @@ __all__ = [
     "action_points_visible_to", "goals_visible_to", "party_action_points", "party_goals",
     # safeguarding
     "CONCERN_STATUS_FILTERS", "concern_dashboard", "concern_events_visible_to", "concern_raisers",
-    "concerns_on_case", "concerns_visible_to", "open_concern_count_for",
+    "concerns_on_case", "concerns_visible_to", "open_concern_count_for", "concerns_with_undelivered_email",
     # agreements
     "agreement_acceptances", "agreement_acceptances_of", "agreement_change_requests_visible_to", "agreement_reviews",
     "agreement_versions_visible_to", "agreements_visible_to", "newer_version_visible_to",
@@ -164,5 +180,10 @@ __all__ = [
     # referrals
     "URGENCY_ORDER", "referral_queue", "referrals_visible_to",
     # audit
+    "audit_event_kinds_visible_to", "audit_events_visible_to", "MESSAGE_COLUMNS", "messages_visible_to",
     "audit_event_kinds_visible_to", "audit_events_visible_to",
+    # the coordinator's work queue
+    "REVIEWS_AHEAD_DAYS", "QueueRules", "action_points_overdue", "cases_without_coach",
+    "concerns_unacknowledged", "consent_waiting", "promise_broken_before", "proposals_waiting",
+    "quiet_cases", "referrals_overdue", "reviews_due", "sessions_unrecorded",
 ]

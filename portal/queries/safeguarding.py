@@ -9,9 +9,9 @@ from peewee import Case as SqlCase
 from peewee import ModelSelect
 
 from portal import policy
-from portal.models import Case, ConcernEvent, SafeguardingConcern, User, rank_of
+from portal.models import Case, ConcernEvent, OutboxMessage, SafeguardingConcern, User, rank_of
 from portal.queries._scopes import allocated_case_ids, has_role, nothing
-from portal.vocab import ConcernLevel, ConcernState, Role
+from portal.vocab import ConcernLevel, ConcernState, MessageKind, MessageState, Role
 
 
 def concerns_visible_to(user: User, case: Case | None = None) -> ModelSelect[SafeguardingConcern]:
@@ -72,6 +72,33 @@ def open_concern_count_for(user: User) -> int:
     return (concerns_visible_to(user)
             .where(SafeguardingConcern.state.in_(policy.UNRESOLVED_CONCERN_STATES))
             .count())
+
+
+# The levels whose email to the leads must not wait unnoticed.
+URGENT_CONCERN_LEVELS = (ConcernLevel.IMMEDIATE, ConcernLevel.HIGH)
+
+
+def concerns_with_undelivered_email(user: User, raised_before: datetime) -> ModelSelect[SafeguardingConcern]:
+    """Immediate and high concerns not yet closed, raised before `raised_before`, whose email to
+    a safeguarding lead has not been delivered (waiting or failed), with their case's reference:
+    coordinators only. Only the level, time and case are selected, never what the concern says."""
+    if not has_role(user, Role.COORDINATOR):
+        return nothing(SafeguardingConcern)
+    undelivered = (OutboxMessage
+                   .select(OutboxMessage.about_id)
+                   .where(OutboxMessage.about_kind == SafeguardingConcern._meta.table_name,
+                          OutboxMessage.kind == MessageKind.SAFEGUARDING_CONCERN,
+                          OutboxMessage.state != MessageState.SENT))
+    return (concerns_visible_to(user)
+            .select(SafeguardingConcern.id, SafeguardingConcern.level, SafeguardingConcern.created_at,
+                    Case.reference.alias("case_reference"))
+            .join(Case, on=(SafeguardingConcern.case == Case.id))
+            .where(SafeguardingConcern.level.in_(URGENT_CONCERN_LEVELS),
+                   SafeguardingConcern.state.in_(policy.UNRESOLVED_CONCERN_STATES),
+                   SafeguardingConcern.created_at <= raised_before,
+                   SafeguardingConcern.id.in_(undelivered))
+            .order_by(_most_urgent_first(), SafeguardingConcern.created_at, SafeguardingConcern.id)
+            .objects())
 
 
 def concern_raisers(user: User) -> ModelSelect[User]:

@@ -78,11 +78,8 @@ def triage(reference):
             service.decline(referral, form.reason.data, by, request.remote_addr)
             flash(f"Referral {referral.reference} declined.", "success")
             return redirect_to(url_for("referrals.queue"))
-        case, not_sent = service.accept(referral, form.decision.data, by, form.invite.data,
-                                        request.remote_addr)
+        case = service.accept(referral, form.decision.data, by, form.invite.data, request.remote_addr)
         flash(f"Case {case.reference} opened from referral {referral.reference}.", "success")
-        if not_sent:
-            flash(_not_invited_message(not_sent), "error")
         return redirect_to(url_for("cases.show", reference=case.reference))
     status = 422 if form.is_submitted() else 200
     people = list(referral.people.order_by(ReferralPerson.id))
@@ -90,12 +87,3 @@ def triage(reference):
                            cases=list(referral.cases)), status
 
 
-def _not_invited_message(users):
-    """Who was not invited, and how to invite them once email works again."""
-    people = [f"{u.name} ({u.email})" for u in users]
-    names = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " and " + people[-1]
-    one = len(users) == 1
-    return (f"The invitation email to {names} could not be sent: the mail server did not answer. "
-            f"{'Their account is' if one else 'Their accounts are'} ready. When email works again, "
-            "use \"Send invitation again\" next to "
-            f"{'their name' if one else 'each name'} under Parties and consent on this page.")

@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from portal import accounts, audit, mail, timeline
+from portal import accounts, audit, timeline
 from portal.db import database
 from portal.models import Case, CaseParty, Referral, ReferralPerson, User, utcnow
 from portal.vocab import CaseEventKind, CaseKind, ReferralSource, ReferralStatus, Role, TokenPurpose, UnsafeRoute
@@ -49,11 +49,8 @@ def decline(referral, reason, by, remote_addr=""):
 
 
 def accept(referral, kind, by, invite=True, remote_addr=""):
-    """Open a case from the referral: its parties, and portal invitations where email is safe.
-
-    Returns the case and the parties' accounts whose invitation email could not be sent: the
-    case is open and their accounts are ready either way, and the case page can send again."""
-    invitations = []
+    """Open a case from the referral: its parties, and portal invitations where email is safe
+    (queued with the case, in its transaction: delivered once it commits)."""
     with database.atomic():
         case = Case.create(
             reference=Case.next_reference(utcnow().year), kind=kind,
@@ -68,22 +65,14 @@ def accept(referral, kind, by, invite=True, remote_addr=""):
             if invite and _email_is_safe(person):
                 invitation = _link_or_invite(party, by, remote_addr)
                 if invitation:
-                    invitations.append(invitation)
+                    accounts.send_invitation_email(*invitation)
         referral.status, referral.triaged_by, referral.triaged_at = ReferralStatus.ACCEPTED, by, utcnow()
         referral.save()
         timeline.record(case, CaseEventKind.CASE_OPENED,
                         f"Case opened from referral {referral.reference} as {_kind_words(kind)}.", by)
         audit.record("referral.accepted", actor=by, record=referral, case_id=case.id,
                      remote_addr=remote_addr)
-    # Emails go only once everything they point to is saved. A mail server that is down must
-    # not undo or hide the case it opened: say who was not invited instead.
-    not_sent = []
-    for user, raw_token in invitations:
-        try:
-            accounts.send_invitation_email(user, raw_token)
-        except mail.MailNotSent:
-            not_sent.append(user)
-    return case, not_sent
+    return case
 
 
 def _kind_words(kind):

@@ -9,10 +9,11 @@ from portal import policy, queries
 from portal.access import role_required
 from portal.case_access import load_managed_case
 from portal.cases.view import case_updated, failed_status, form_page
+from portal.db import database
 from portal.htmx import is_htmx_request, render
 from portal.models import utcnow
 from portal.pagination import paginate
-from portal.safeguarding import bp, service
+from portal.safeguarding import bp, email_alert_cutoff, service
 from portal.safeguarding.forms import DashboardFilterForm, RaiseConcernForm
 from portal.safeguarding.view import ack_limits, concern_context, limit_words, load_concern, urgency
 from portal.times import local_to_utc
@@ -27,26 +28,26 @@ def raise_concern(reference):
     form = RaiseConcernForm(parties=list(queries.parties_with_contact_visible_to(current_user, case)))
     if form.validate_on_submit():
         by = current_user._get_current_object()
-        concern = service.raise_concern(
-            case, by=by, category=form.category.data, level=form.level.data,
-            description=form.description.data.strip(), about_party=form.about_party(),
-            about_other_person=form.other_person(), occurred_at=(form.occurred_at.data or "").strip(),
-            remote_addr=request.remote_addr)
-        _say_who_was_told(*service.email_leads(concern, case, by=by))
+        with database.atomic():  # the concern and its emails to the leads: both or neither
+            concern = service.raise_concern(
+                case, by=by, category=form.category.data, level=form.level.data,
+                description=form.description.data.strip(), about_party=form.about_party(),
+                about_other_person=form.other_person(), occurred_at=(form.occurred_at.data or "").strip(),
+                remote_addr=request.remote_addr)
+            leads = service.email_leads(concern, case, by=by)
+        _say_who_was_told(leads)
         return case_updated(case, anchor="safeguarding")
     return form_page(case, form, "safeguarding/_raise_form.html", "Raise a safeguarding concern",
                      form_id="raise-concern-form", status=failed_status(form))
 
 
-def _say_who_was_told(sent, failed):
-    if failed:
-        flash("The concern is saved, but the safeguarding leads could not all be emailed. "
-              "Phone a safeguarding lead now.", "error")
-    elif not sent:
+def _say_who_was_told(leads):
+    if not leads:
         flash("The concern is saved, but there is no safeguarding lead to email. "
               "Tell a coordinator now.", "error")
     else:
-        flash("Safeguarding concern raised. The safeguarding leads have been emailed.", "success")
+        # Queued, not yet delivered: one that is not delivered in minutes is flagged to the leads.
+        flash("Safeguarding concern raised. The safeguarding leads are being emailed now.", "success")
 
 
 @bp.get("/safeguarding")
@@ -62,6 +63,7 @@ def dashboard():
     now, limits = utcnow(), ack_limits()
     return render("safeguarding/dashboard.html", "safeguarding/_dashboard_list.html",
                   filters=filters, page=page, problems=filters.problems(),
+                  undelivered=list(queries.concerns_with_undelivered_email(current_user, email_alert_cutoff())),
                   limits={level: limit_words(limit) for level, limit in limits.items()},
                   rows=[(concern, urgency(concern, now, limits)) for concern in page.rows],
                   choice={name: str(value) for name, value in choice.items()},

@@ -19,6 +19,7 @@ from portal.vocab import (
     ConcernLevel,
     ConcernOutcome,
     ConcernState,
+    MessageKind,
     Role,
 )
 
@@ -69,7 +70,9 @@ def lead_addresses():
 
 def email_leads(concern, case, *, by):
     """Tell each lead that a concern of this level is waiting on this case, and where: no names,
-    no category, no content. Returns how many leads were emailed and how many could not be."""
+    no category, no content. The emails are queued in the caller's transaction (delivered once
+    it commits; one not delivered within minutes is flagged on the dashboard and the leads' home
+    pages). Returns how many leads are being emailed."""
     level = labels.label(concern.level).lower()
     link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
         "safeguarding.show", concern_id=concern.id)
@@ -77,19 +80,14 @@ def email_leads(concern, case, *, by):
     body = (f"A safeguarding concern of {level} level was raised on case {case.reference}.\n\n"
             f"Sign in to read it and act on it:\n\n{link}\n\n"
             "This email does not contain any details of the concern.\n")
-    sent = failed = 0
-    for address in lead_addresses():
-        try:
-            mail.send(address, subject, body)
-            sent += 1
-        except mail.MailNotSent:
-            failed += 1
-    if failed or not sent:
-        current_app.logger.error("Safeguarding concern %s: %s of %s safeguarding leads not emailed",
-                                 concern.id, failed, sent + failed)
+    addresses = lead_addresses()
+    for address in addresses:
+        mail.send(address, subject, body, kind=MessageKind.SAFEGUARDING_CONCERN, about=concern)
+    if not addresses:
+        current_app.logger.error("Safeguarding concern %s: no safeguarding lead to email", concern.id)
     audit.record("safeguarding.leads_emailed", actor=by, record=concern, case_id=case.id,
-                 detail=f"sent={sent} failed={failed}")
-    return sent, failed
+                 detail=f"queued={len(addresses)}")
+    return len(addresses)
 
 
 def _move(concern, from_states, refusal, **changes):

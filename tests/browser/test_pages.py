@@ -84,7 +84,12 @@ def test_coordinator_pages_fit_a_phone(phone_page):
     assert_no_horizontal_scroll(page)
     assert_accessible(page)
 
+    # The home page is the work queue (no table of cases any more); a case is a list away.
     page.get_by_role("link", name="Overview", exact=True).click()
+    expect(page.get_by_role("heading", name="What needs doing")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+    page.get_by_role("link", name="Cases", exact=True).click()
     page.get_by_role("table").get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Case AC-")
     assert_no_horizontal_scroll(page)

@@ -55,7 +55,7 @@ def test_a_coach_raises_an_immediate_concern_and_the_lead_acknowledges_and_close
     form.get_by_role("button", name="Raise the concern").click()
     safeguarding = page.locator("#safeguarding")
     expect(safeguarding).to_contain_text("1 concern not yet closed")
-    expect(page.locator("#case")).to_contain_text("The safeguarding leads have been emailed.")
+    expect(page.locator("#case")).to_contain_text("The safeguarding leads are being emailed now.")
     assert_accessible(page)
 
     # An immediate concern waiting over an hour is overdue: move its raising back 90 minutes.

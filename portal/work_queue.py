@@ -1,0 +1,98 @@
+"""The coordinator's home page as a work queue: what each list is, the rules from the
+configuration, and the page's context (the queries are in `portal/queries/work_queue.py`).
+
+Every list travels in one statement with its count (`queries.Batch`), so the page runs the
+same few statements whatever the size of the service. Each list is paged on its own
+(`?<kind>_page=2`, plain links), and the counts at the top link to the lists.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_login import current_user
+
+from portal import queries
+from portal.models import Referral, utcnow
+from portal.pagination import BatchedPage, page_number
+from portal.safeguarding.view import ack_limits, limit_words, urgency
+from portal.times import service_zone
+from portal.vocab import ReferralStatus
+
+PER_PAGE = 10
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One list of the queue: its name (the anchor and the page parameter), its query, its
+    heading and the words of its count; `alert`, a count that stands out when it is not 0.
+    Each line is the macro of its name in templates/home/_queue_lines.html."""
+    name: str
+    query: object
+    heading: str
+    counted: str
+    alert: bool = False
+
+
+KINDS = (
+    Kind("concerns", queries.concerns_unacknowledged, "Safeguarding concerns not yet acknowledged",
+         "concerns not acknowledged", alert=True),
+    Kind("referrals", queries.referrals_overdue, "Referrals waiting longer than promised",
+         "referrals overdue"),
+    Kind("consent", queries.consent_waiting, "Parties whose consent is still awaited",
+         "consents awaited"),
+    Kind("no_coach", queries.cases_without_coach, "Open cases with no coach", "cases with no coach"),
+    Kind("quiet", queries.quiet_cases, "Cases with no session booked or held lately",
+         "quiet cases"),
+    Kind("sessions", queries.sessions_unrecorded, "Sessions with no outcome or note recorded",
+         "sessions to record"),
+    Kind("action_points", queries.action_points_overdue, "Overdue action points",
+         "overdue action points"),
+    Kind("proposals", queries.proposals_waiting, "Proposed agreements not yet accepted",
+         "proposals waiting"),
+    Kind("reviews", queries.reviews_due, "Agreement reviews", "agreements due a review"),
+)
+
+
+def rules(now=None):
+    """The queue's rules now (or at `now`, naive UTC), from the configuration."""
+    config = current_app.config
+    return queries.QueueRules.of(
+        now or utcnow(), service_zone(),
+        referral_working_days=config["REFERRAL_PROMISE_WORKING_DAYS"],
+        urgent_working_days=config["URGENT_REFERRAL_PROMISE_WORKING_DAYS"],
+        consent_days=config["CONSENT_WAIT_DAYS"], quiet_days=config["QUIET_CASE_DAYS"],
+        note_days=config["SESSION_NOTE_DAYS"], proposal_days=config["PROPOSAL_WAIT_DAYS"])
+
+
+def requested_pages(args):
+    """The page of each list a request asks for (junk is the first page)."""
+    return {kind.name: page_number(args.get(f"{kind.name}_page")) for kind in KINDS}
+
+
+def queue_context(pages, *, clamp=True):
+    """Every list's page and count, and the page's other figures, in one statement."""
+    now = utcnow()
+    queue_rules = rules(now)
+    batch = queries.Batch()
+    shown = {kind.name: BatchedPage(batch, kind.query(current_user, queue_rules), pages[kind.name], PER_PAGE)
+             for kind in KINDS}
+    new_referrals = batch.count(queries.referrals_visible_to(current_user)
+                                .where(Referral.status == ReferralStatus.NEW))
+    batch.run()
+    paged = {name: part.page() for name, part in shown.items()}
+    if clamp and any(page.number > page.pages for page in paged.values()):
+        # A page past the end (an old link after the list got shorter, or junk): its last page.
+        return queue_context({name: min(page.number, page.pages) for name, page in paged.items()},
+                             clamp=False)
+    limits = ack_limits()
+    return {
+        "kinds": KINDS,
+        "lists": paged,
+        "rules": queue_rules,
+        # The other lists' pages, kept by each list's pager.
+        "page_args": {f"{name}_page": page.number for name, page in paged.items() if page.number > 1},
+        "concern_urgency": {c.id: urgency(c, now, limits) for c in paged["concerns"].rows},
+        "limits": {level: limit_words(limit) for level, limit in limits.items()},
+        "new_referrals": new_referrals.total,
+        "reviews_ahead": queries.REVIEWS_AHEAD_DAYS,
+    }
