@@ -307,28 +307,29 @@ def _closed_mediation_with_a_final_agreement(cast):
 
 
 def _proposed_agreement(cast):
-    """Erin and Femi, who share an office: an agreement proposed a week ago, accepted by Erin;
+    """Erin and Femi, who share an office: an agreement proposed over two weeks ago (the work
+    queue's proposals waiting), accepted by Erin;
     Femi asked for a change. Femi's words for Erin wait for Femi's consent; Erin's were shared
     with Femi once she said yes."""
-    with _on(-30, 13):
+    with _on(-40, 13):
         referral = _referral(
             dispute=DisputeType.WORKPLACE, agency_name="Ashford Logistics", agency_type=AgencyType.EMPLOYER,
             referrer_name="Helen Ward (HR)", referrer_contact="hr@ashford-logistics.example.org",
             description="Two team leads who no longer speak; their teams are taking sides.",
             people=[dict(name="Erin Walsh", email="erin@example.org", phone="07700 900505"),
                     dict(name="Femi Adeyemi", email="femi@example.org", phone="07700 900606")])
-    with _on(-28, 10):
+    with _on(-38, 10):
         case, (erin, femi) = _open(cast, CaseKind.MEDIATION, referral)
         cases.set_funding(case, Funding.FUNDED, "Employer-funded", by=cast.cara)
-    with _on(-27, 15):
-        _consent(cast, erin, -27)
-        _consent(cast, femi, -27)
+    with _on(-37, 15):
+        _consent(cast, erin, -37)
+        _consent(cast, femi, -37)
         cases.allocate(case, [cast.tom], by=cast.cara)
-        erin_meeting = _book(case, SessionKind.PRE_MEDIATION, _moment(-20, 10), [cast.tom], [erin],
+        erin_meeting = _book(case, SessionKind.PRE_MEDIATION, _moment(-30, 10), [cast.tom], [erin],
                              mode=SessionMode.ONLINE, online_link="https://meet.example.org/accord-erin")
-        femi_meeting = _book(case, SessionKind.PRE_MEDIATION, _moment(-19, 10), [cast.tom], [femi],
+        femi_meeting = _book(case, SessionKind.PRE_MEDIATION, _moment(-29, 10), [cast.tom], [femi],
                              mode=SessionMode.ONLINE, online_link="https://meet.example.org/accord-femi")
-    with _on(-19, 12):
+    with _on(-29, 12):
         _held(erin_meeting, [erin], cast.tom)
         _held(femi_meeting, [femi], cast.tom)
         _note(case, cast.tom, Audience.PARTIES,
@@ -337,12 +338,12 @@ def _proposed_agreement(cast):
         shared = _note(case, cast.tom, Audience.PARTIES,
                        "Erin says she did not know Femi was covering two teams in October.",
                        parties=[femi], source=erin, session=erin_meeting)
-        joint = _book(case, SessionKind.JOINT_MEDIATION, _moment(-9, 14), [cast.tom], [erin, femi],
+        joint = _book(case, SessionKind.JOINT_MEDIATION, _moment(-19, 14), [cast.tom], [erin, femi],
                       location=cast.office, minutes=90)
-    with _on(-18, 9):
+    with _on(-28, 9):
         notes.answer(NoteShare.get(NoteShare.note == shared.id), ShareState.GIVEN, by=cast.user("erin"),
                      method=ShareConsentMethod.PORTAL)
-    with _on(-9, 16):
+    with _on(-19, 16):
         _held(joint, [erin, femi], cast.tom)
         _note(case, cast.tom, Audience.STAFF, "We drafted the terms together in the room; I am writing them up.",
               session=joint)
@@ -355,11 +356,11 @@ def _proposed_agreement(cast):
         agreements.add_term(agreement, what="Copy the other into messages for their team", party=None,
                             due_on=None)
         agreements.change_details(agreement, title=agreement.title, review_on=_day(50), other_terms="")
-    with _on(-8, 10):
+    with _on(-17, 10):
         agreements.propose(agreement, by=cast.tom)
-    with _on(-7, 18):
+    with _on(-16, 18):
         agreements.accept(agreement, erin, typed_name="Erin Walsh", by=cast.user("erin"))
-    with _on(-6, 9, 40):
+    with _on(-15, 9, 40):
         agreements.request_change(agreement, femi, comment="I am on site on Mondays: could the rota "
                                   "meeting be on Tuesdays?", by=cast.user("femi"))
 
@@ -412,15 +413,16 @@ def _open_concern(cast):
 
 
 def _ready_to_book(cast):
-    """Ivy, one-to-one coaching about her manager: consent and a coach, nothing booked yet."""
-    with _on(-15, 10):
+    """Ivy, one-to-one coaching about her manager: consent and a coach a month ago, nothing
+    booked yet (a quiet case, on the work queue)."""
+    with _on(-33, 10):
         referral = _referral(
             dispute=DisputeType.WORKPLACE,
             description="I keep clashing with my new manager and want to handle it better.",
             people=[dict(name="Ivy Chen", phone="07700 900909", unsafe_routes=UnsafeRoute.EMAIL)])
-    with _on(-13, 11):
+    with _on(-31, 11):
         case, (ivy,) = _open(cast, CaseKind.COACHING, referral)
-        _consent(cast, ivy, -13)
+        _consent(cast, ivy, -31)
         cases.allocate(case, [cast.tom], by=cast.cara)
         cases.set_funding(case, Funding.FUNDED, "Lottery community grant", by=cast.cara)
         actions.record_goal(case, ivy, kind=GoalKind.DESIRED_OUTCOME,
@@ -444,17 +446,18 @@ def _waiting_for_a_coach(cast):
 
 
 def _waiting_for_consent(cast):
-    """Lena and Mo, a dispute over a shared bin store: Lena said yes; Mo has not answered."""
-    with _on(-12, 9):
+    """Lena and Mo, a dispute over a shared bin store: Lena said yes; Mo has not answered in
+    two and a half weeks (a consent awaited, on the work queue)."""
+    with _on(-20, 9):
         referral = _referral(
             dispute=DisputeType.NEIGHBOUR,
             description="Rubbish left in the shared bin store; we have stopped talking.",
             people=[dict(name="Lena Novak", phone="07700 901212"),
                     dict(name="Mo Rahman", phone="07700 901313", contact_notes="Prefers text messages.")])
-    with _on(-10, 10):
+    with _on(-18, 10):
         case, (lena, mo) = _open(cast, CaseKind.MEDIATION, referral)
-    with _on(-9, 12):
-        _consent(cast, lena, -9)
+    with _on(-16, 12):
+        _consent(cast, lena, -16)
 
 
 def _coaching_in_progress(cast):

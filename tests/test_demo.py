@@ -249,3 +249,14 @@ def test_loading_leaves_the_callers_connection_open(app):
         assert not database.is_closed()
         assert Case.select().count() == 12
     assert database.is_closed()
+
+
+def test_every_list_of_the_coordinators_work_queue_has_something(demo_app):
+    """With the service's default waits (README: Configuration), each list of the queue shows
+    the demo's own case of it."""
+    from portal import work_queue
+    coordinator = User.get(User.email == "coordinator@example.org")
+    rules = work_queue.rules()
+    counts = {kind.name: kind.query(coordinator, rules).count() for kind in work_queue.KINDS}
+    assert counts == {"concerns": 1, "referrals": 1, "consent": 2, "no_coach": 3, "quiet": 1,
+                      "sessions": 2, "action_points": 3, "proposals": 1, "reviews": 1}
