@@ -5,7 +5,8 @@ page of the same size as each portal page (`/bytes/<n>`): what is left between t
 is the portal's own work (queries, policy, its templates).
 """
 
-from flask import Flask, render_template_string
+from flask import Flask, render_template
+from jinja2 import DictLoader
 
 PAGE = """<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8"><title>A page of {{ size }} bytes</title>
@@ -21,9 +22,13 @@ ROW = {"reference": "AC-2026-0042", "kind": "Mediation", "dispute": "Neighbour",
 ROW_BYTES = 150
 
 app = Flask(__name__)
+# A template found by name, compiled once and kept, as Flask keeps the portal's: the first
+# version rendered the string with render_template_string, which compiles it again at every
+# request (about 1.5 ms of CPU), so the limit it measured was about half the real one.
+app.jinja_loader = DictLoader({"page.html": PAGE})
 
 
 @app.get("/bytes/<int:size>")
 def page_of(size):
     rows = [ROW] * max(1, size // ROW_BYTES)
-    return render_template_string(PAGE, size=size, rows=rows, nav=("home", "cases", "safeguarding"))
+    return render_template("page.html", size=size, rows=rows, nav=("home", "cases", "safeguarding"))

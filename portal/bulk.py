@@ -1372,7 +1372,7 @@ def _concern(bulk, case):
     bulk.event(case, CaseEventKind.SAFEGUARDING, f"Safeguarding concern raised ({labels.label(level).lower()}).",
                raiser.id, raised)
     bulk.audit("safeguarding.concern_raised", raised, actor=raiser.id, detail=f"level={level}", **kwargs)
-    bulk.audit("safeguarding.leads_emailed", raised, actor=raiser.id, detail=f"sent={len(bulk.leads)} failed=0",
+    bulk.audit("safeguarding.leads_emailed", raised, actor=raiser.id, detail=f"queued={len(bulk.leads)}",
                **kwargs)
     if state == ConcernState.OPEN:
         _override_read(bulk, case, lead, raised)

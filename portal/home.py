@@ -44,15 +44,9 @@ def index():
 def party():
     """Your sessions and action points."""
     now = utcnow()
-    # The page's lists travel together (queries.Batch), each with its own query.
-    batch = queries.Batch()
-    lists = {name: batch.rows(query) for name, query in (
-        ("sessions", queries.party_sessions(current_user)),
-        ("records", queries.own_party_records(current_user)),
-        ("agreements", queries.party_agreements(current_user)),
-        ("seats", queries.own_session_seats(current_user)),
-        ("requests", queries.own_session_requests(current_user)))}
-    batch.run()
+    # The page's lists travel together, each with its own query, in a statement whose text is
+    # made once (queries.PreparedBatch).
+    lists = _PARTY_HOME.run(current_user._get_current_object(), None)
     sessions, records, agreements = (lists[name].rows for name in ("sessions", "records", "agreements"))
     # Still to come: booked and not yet started. A session called off is not upcoming; one
     # called off that was still to come is listed as cancelled.
@@ -70,8 +64,22 @@ def party():
         agreements=agreements,
         may=_party_answers(records, agreements, facts),
         back="home",
-        **own_action_points(current_user, facts),
+        **own_action_points(current_user, facts, lists["action_points"].rows),
     )
+
+
+def _reserve_party_home(batch, user, case, shape):
+    """A party's home page's lists, reserved in `batch`; the user read only from the argument."""
+    return {name: batch.rows(query) for name, query in (
+        ("sessions", queries.party_sessions(user)),
+        ("records", queries.own_party_records(user)),
+        ("agreements", queries.party_agreements(user)),
+        ("seats", queries.own_session_seats(user)),
+        ("requests", queries.own_session_requests(user)),
+        ("action_points", queries.party_action_points(user)))}
+
+
+_PARTY_HOME = queries.PreparedBatch("a party's home page", _reserve_party_home)
 
 
 def _party_answers(records, agreements, facts):

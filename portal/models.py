@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
+    SQL,
     AutoField,
     BlobField,
     BooleanField,
@@ -106,8 +107,17 @@ def codes(vocabulary):
 
 
 def rank_of(column: "Field[Any]", order: tuple[str, ...]) -> SqlCase:
-    """A column's value as its place in `order` (0 first), for ORDER BY; anything else sorts last."""
-    return SqlCase(column, [(value, rank) for rank, value in enumerate(order)], len(order))
+    """A column's value as its place in `order` (0 first), for ORDER BY; anything else sorts last.
+
+    The codes and ranks are written into the SQL as literals, not parameters, as an index on
+    the expression holds them: SQLite uses such an index only for the very same expression (the
+    referral queue's order, `Referral.urgency_rank`). They are the vocabulary's own codes."""
+    return SqlCase(column, [(_sql_literal(value), SQL(str(rank))) for rank, value in enumerate(order)],
+                   SQL(str(len(order))))
+
+
+def _sql_literal(code: str) -> SQL:
+    return SQL("'" + str(code).replace("'", "''") + "'")
 
 
 class BaseModel(Model):
@@ -134,6 +144,10 @@ class User(BaseModel):
     session_token = CharField(max_length=64, default=new_session_token)
     created_at = DateTimeField(default=utcnow)
     last_sign_in_at = DateTimeField(null=True)
+
+    class Meta:
+        # The case list's coach filter: active coaches by name (migration 13).
+        indexes = ((("role", "name", "id"), False),)
 
     @classmethod
     def by_email(cls, email):
@@ -261,8 +275,10 @@ class Case(BaseModel):
 
     class Meta:
         # The coordinator's home lists open cases, newest first; the case list, latest activity first.
+        # The case list's funding scheme filter offers the schemes named on cases (migration 13).
         indexes = ((("status", "created_at"), False),
-                   (("status", "last_activity_at", "id"), False))
+                   (("status", "last_activity_at", "id"), False),
+                   (("funding_scheme",), False))
 
     def save(self, *args, **kwargs):
         if self.last_activity_at is None:

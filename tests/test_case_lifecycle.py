@@ -223,3 +223,20 @@ def test_a_party_answers_only_what_their_home_page_offers(world, make_browser):
     assert party.submit(confirm, page="/party").status_code == 303
     assert party.submit(confirm, page="/party").status_code == 403
     assert ConsentEvent.select().count() == 1
+
+
+def test_a_case_form_on_its_own_page_moves_the_whole_page_when_htmx_sends_it(world):
+    """The allocation form opened as a page of its own (say in a new tab) has no `#case` to
+    swap; htmx must be told to go to the case page, not to replace an element that is not there."""
+    case, staff, coach = world["case"], world["staff"], world["coach"]
+    url = f"/cases/{case.reference}/coaches"
+    on_own_page = {"HX-Request": "true", "HX-Current-URL": f"http://localhost{url}"}
+    response = staff.submit(url, {"coach": str(coach.id)}, headers=on_own_page)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == f"/cases/{case.reference}#coaches"
+    assert "HX-Retarget" not in response.headers
+
+    on_case_page = {"HX-Request": "true", "HX-Current-URL": f"http://localhost/cases/{case.reference}?notes_page=2"}
+    response = staff.submit(url, {"coach": str(coach.id)}, headers=on_case_page)
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#case"

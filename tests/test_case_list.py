@@ -272,3 +272,22 @@ def test_the_stage_words(make_browser, coordinator):
     case = make_case()
     assert Case.get_by_id(case.id)
     assert "Waiting for consent" in listing(make_browser(coordinator))
+
+
+def test_the_coach_filter_is_the_same_html_as_wtforms_own_select(app, make_browser, coordinator, coach):
+    """The long selects are written by `QuickSelect`, quicker than WTForms' widget: the same
+    HTML, option for option (names that need escaping, the chosen one selected)."""
+    from wtforms.widgets import Select
+
+    from portal.cases.forms import CaseListForm
+    other = make_user(Role.COACH, name='O\'Brien & "Sons" <Mediation>')
+    consenting_case(coach, funding_scheme="Council & friends")
+    html = listing(make_browser(coordinator), f"coach={other.id}&funding_scheme=Council+%26+friends")
+    with app.test_request_context(f"/cases?coach={other.id}&funding_scheme=Council+%26+friends"):
+        from flask import request
+        form = CaseListForm(request.args, coaches=[coach, other], funding_schemes=["Council & friends"])
+        for name in ("coach", "funding_scheme"):
+            quick = str(form[name]())
+            assert quick == str(Select()(form[name])), name
+            assert quick in html, name
+    assert f'<option selected value="{other.id}">O&#39;Brien &amp; &#34;Sons&#34; &lt;Mediation&gt;</option>' in html

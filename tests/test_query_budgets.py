@@ -41,10 +41,10 @@ PAGES = [
     # A coach opening the case page moves on what they have seen there: one statement more.
     ("case page, coach", "coach", "/cases/{big}", CASE_PAGE, 5),
     # A party's every page names their coaches in the layout: one statement more (issue 13).
-    # Their home page's lists (sessions, records, agreements, their seats and requests) travel
-    # as one statement.
-    ("party's home", "party", "/party", LIST_PAGE, 6),
-    ("your action points", "party", "/action-points", LIST_PAGE, 5),
+    # Their home page's lists (sessions, records, agreements, their seats and requests, their
+    # action points) travel as one statement, and so do their action points and goals.
+    ("party's home", "party", "/party", LIST_PAGE, 5),
+    ("your action points", "party", "/action-points", LIST_PAGE, 4),
     ("shared with you", "party", "/shared", LIST_PAGE, 3),
 ]
 

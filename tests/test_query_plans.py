@@ -378,3 +378,27 @@ def test_the_case_list_reads_open_cases_in_last_activity_order_through_its_index
 def test_the_case_list_search_reads_search_terms_through_their_index(coordinator, q):
     picked, _ = run_case_list(coordinator, q=q, status="all")
     assert_read_through([picked], "search_term", "search_term_term_case_id")
+
+
+def test_the_case_page_finds_note_authors_by_key_not_by_reading_every_user(coordinator):
+    """The authors of a case's notes (the case page's notes panel): one IN over both lists of
+    authors, which PostgreSQL answers by key; `IN (a) OR IN (b)` read every user (100 ms at
+    100k cases)."""
+    case = Case.select().order_by(Case.id).first()
+    sql, params = queries.note_authors_visible_to(coordinator, case).sql()
+    assert User.select().count() > 500
+    assert rows_read(sql, params, "user") <= 10, explained(sql, params)
+
+
+def test_the_case_list_s_coach_choices_come_from_their_index(coordinator):
+    """The coach filter's active coaches by name (migration 13): every user was read before."""
+    with statements_run() as seen:
+        list(queries.case_list_coach_choices(coordinator))
+    assert_read_through(seen, "user", "user_role_name_id")
+
+
+def test_the_case_list_s_funding_schemes_come_from_their_index(coordinator):
+    """The schemes named on cases (migration 13): every case was read before."""
+    with statements_run() as seen:
+        queries.case_list_funding_schemes(coordinator)
+    assert_read_through(seen, "case", "case_funding_scheme")

@@ -300,3 +300,20 @@ def test_each_level_is_shown_in_words_and_its_own_colour(app, staff, raiser):
     backgrounds = {level: re.search(rf"a\.level-{level} \{{ background: ([^;]+);", css).group(1)
                    for level in ConcernLevel}
     assert len(set(backgrounds.values())) == len(ConcernLevel), backgrounds
+
+
+def test_the_open_count_is_counted_once_in_a_get_and_afresh_in_any_other_request(app, coordinator):
+    """The coordinator's home and its navigation share one count (a GET changes nothing); a
+    request that may change a concern counts again each time it asks."""
+    from portal import queries
+    case = make_case()
+    make_concern(case, coordinator)
+    with app.test_request_context("/coordinator"):
+        assert queries.open_concern_count_for(coordinator) == 1
+        make_concern(case, coordinator)
+        assert queries.open_concern_count_for(coordinator) == 1
+    with app.test_request_context("/coordinator", method="POST"):
+        assert queries.open_concern_count_for(coordinator) == 2
+        make_concern(case, coordinator)
+        assert queries.open_concern_count_for(coordinator) == 3
+    assert queries.open_concern_count_for(coordinator) == 3  # outside a request: counted

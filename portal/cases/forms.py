@@ -8,7 +8,7 @@ from wtforms import BooleanField, DecimalField, RadioField, SelectField, StringF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import labels
-from portal.forms import DATE_EXAMPLE, choices, uk_date
+from portal.forms import DATE_EXAMPLE, QuickSelect, choices, uk_date
 from portal.times import local_today
 from portal.vocab import (
     CaseKind,
@@ -156,8 +156,9 @@ class CaseListForm(FlaskForm):
                        validators=[Optional()])
     stage = SelectField("Stage", choices=choices([("", "Any stage")] + [(s, labels.label(s)) for s in Stage]),
                         validators=[Optional()])
-    coach = SelectField("Coach", validators=[Optional()])
-    funding_scheme = SelectField("Funding scheme", validators=[Optional()])
+    # Every coach of the service: a long list, written by the quicker widget (same HTML).
+    coach = SelectField("Coach", validators=[Optional()], widget=QuickSelect())
+    funding_scheme = SelectField("Funding scheme", validators=[Optional()], widget=QuickSelect())
     referral_source = SelectField("Referral", choices=choices([("", "Any")] + REFERRAL_SOURCES),
                                   validators=[Optional()])
     opened_from = uk_date("Opened from", validators=[Optional()])

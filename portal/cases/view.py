@@ -5,13 +5,15 @@ A successful change answers htmx with the refreshed case (`#case`) and a plain b
 303 to the case page; a failed form answers with the form again (422), in place for htmx.
 """
 
+from urllib.parse import urlsplit
+
 from flask import current_app, url_for
 from flask_login import current_user
 
 from portal import policy, queries
 from portal.access import current_actor
 from portal.cases import panels
-from portal.htmx import form_response, is_htmx_request, redirect_to, replace
+from portal.htmx import current_page_url, form_response, is_htmx_request, redirect_to, replace
 from portal.models import Case, CaseParty, CaseSession, utcnow
 from portal.pagination import BatchedPage, page_number
 from portal.stages import StageFacts, case_stage
@@ -36,16 +38,8 @@ def case_context(case, facts, pages=None, *, clamp=True):
     are paged, `pages` saying which page of each."""
     actor = current_actor()
     pages = {**dict.fromkeys(PER_PAGE, 1), **(pages or {})}
-    batch = queries.Batch()
-    lists = _reserve_lists(batch, case)
-    shown = {name: BatchedPage(batch, query, pages[name], PER_PAGE[name])
-             for name, query in _long_lists(case).items()}
-    seats = batch.rows(queries.session_seats(shown["sessions"].query))
-    note_rows = panels.note_panel_rows(batch, case, shown["notes"].query)
-    session_rows = panels.session_panel_rows(batch, case, shown["sessions"].query)
-    # Whether any session is under way is all the stage asks of the sessions: one row at most.
-    under_way = batch.rows(queries.sessions_under_way(case).limit(1))
-    batch.run()
+    lists, shown, seats, note_rows, session_rows, under_way = _CASE_PAGE.run(
+        current_user._get_current_object(), case, tuple(pages[name] for name in PER_PAGE), now=utcnow())
     paged = {name: part.page() for name, part in shown.items()}
     if clamp and any(page.number > page.pages for page in paged.values()):
         # A page past the end (an old link after notes were deleted, or junk): its last page.
@@ -127,37 +121,56 @@ def _summary(actor, facts, parties, loaded):
     }
 
 
-def _reserve_lists(batch, case):
+def _reserve(batch, user, case, pages, now):
+    """Every list of the case page, reserved in `batch`; `pages`: which page of each long list.
+
+    Its SQL text is made once per shape (`queries.PreparedBatch`): the user, the case and the
+    time are read only from the arguments, which are stand-ins when the text is made."""
+    lists = _reserve_lists(batch, user, case, now)
+    shown = {name: BatchedPage(batch, query, number, PER_PAGE[name])
+             for (name, query), number in zip(_long_lists(user, case).items(), pages, strict=True)}
+    seats = batch.rows(queries.session_seats(shown["sessions"].query))
+    note_rows = panels.note_panel_rows(batch, case, shown["notes"].query)
+    session_rows = panels.session_panel_rows(batch, case, shown["sessions"].query)
+    # Whether any session is under way is all the stage asks of the sessions: one row at most.
+    under_way = batch.rows(queries.sessions_under_way(case).limit(1))
+    return lists, shown, seats, note_rows, session_rows, under_way
+
+
+_CASE_PAGE = queries.PreparedBatch("the case page", _reserve)
+
+
+def _reserve_lists(batch, user, case, now):
     """The case page's short lists, reserved in `batch`."""
-    parties = queries.parties_with_contact_visible_to(current_user, case)
+    parties = queries.parties_with_contact_visible_to(user, case)
     return {
         "parties": batch.rows(parties),
-        "consent_history": batch.rows(queries.consent_history_visible_to(current_user, case)),
+        "consent_history": batch.rows(queries.consent_history_visible_to(user, case)),
         "coaches": batch.rows(queries.current_coaches(case)),
-        "action_points": batch.rows(queries.action_points_visible_to(current_user, case)),
-        "goals": batch.rows(queries.goals_visible_to(current_user, case)),
-        "concerns": batch.rows(queries.concerns_on_case(current_user, case)),
-        "agreements": batch.rows(queries.agreement_versions_visible_to(current_user, case)),
-        "follow_on_cases": batch.rows(queries.cases_visible_to(current_user)
+        "action_points": batch.rows(queries.action_points_visible_to(user, case)),
+        "goals": batch.rows(queries.goals_visible_to(user, case)),
+        "concerns": batch.rows(queries.concerns_on_case(user, case)),
+        "agreements": batch.rows(queries.agreement_versions_visible_to(user, case)),
+        "follow_on_cases": batch.rows(queries.cases_visible_to(user)
                                       .where(Case.parent_case == case.id)),
         "parent_case": batch.rows(queries.parent_case_of(case)),
         # Post-mediation coaching offered from this case, and each party's answer.
         "coaching_offers": batch.rows(queries.coaching_offers_from(current_user, case)),
         # The summary header's next session: the first still to come, whichever page is shown.
-        "next_session": batch.rows(queries.sessions_visible_to(current_user, case)
+        "next_session": batch.rows(queries.sessions_visible_to(user, case)
                                    .where(CaseSession.status == SessionStatus.SCHEDULED,
-                                          CaseSession.starts_at >= utcnow())
+                                          CaseSession.starts_at >= now)
                                    .limit(1)),
         "waiting": batch.rows(panels.waiting_accounts(parties.select(CaseParty.user).order_by())),
     }
 
 
-def _long_lists(case):
+def _long_lists(user, case):
     """The case page's long lists, which it shows a page at a time."""
     return {
-        "notes": queries.notes_visible_to(current_user, case),
-        "sessions": queries.sessions_visible_to(current_user, case),
-        "events": queries.case_events_visible_to(current_user, case),
+        "notes": queries.notes_visible_to(user, case),
+        "sessions": queries.sessions_visible_to(user, case),
+        "events": queries.case_events_visible_to(user, case),
     }
 
 
@@ -167,12 +180,20 @@ def case_updated(case, facts=None, *, anchor=None):
     `anchor` is the id of what changed (a section such as "notes", or one item): the plain
     browser lands there (a #fragment on the 303) rather than at the top of a long page, and the
     htmx page moves focus there after the swap (static/js/accord.js listens for `accord:focus`)
-    rather than losing it to the page body."""
-    if is_htmx_request():
+    rather than losing it to the page body. A form on a page of its own (opened from a link in
+    a new tab, or from another page) has no `#case` to swap: htmx moves the whole page instead."""
+    if is_htmx_request() and _made_on_case_page(case):
         case = queries.get_or_404(queries.cases_visible_to(current_user).where(Case.id == case.id))
         return replace("#case", "cases/_case.html", focus=f"#{anchor or 'case'}",
                        **case_context(case, queries.case_facts(case)))
     return redirect_to(url_for("cases.show", reference=case.reference, _anchor=anchor))
+
+
+def _made_on_case_page(case):
+    # htmx names the page it is on (HX-Current-URL); a request that does not is taken to come
+    # from the case page, where every in-place form lives.
+    current = current_page_url()
+    return current is None or urlsplit(current).path == url_for("cases.show", reference=case.reference)
 
 
 def form_page(case, form, fragment, title, *, form_id, status=200, **context):

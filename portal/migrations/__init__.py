@@ -29,6 +29,7 @@ from portal.migrations import (
     m0010_session_requests,
     m0011_work_queue_indexes,
     m0012_coach_home,
+    m0013_filter_choice_indexes,
     m0014_outbox,
 )
 from portal.models import MODELS, SchemaMigration
@@ -46,6 +47,7 @@ MIGRATIONS = [
     (10, m0010_session_requests),
     (11, m0011_work_queue_indexes),
     (12, m0012_coach_home),
+    (13, m0013_filter_choice_indexes),
     (14, m0014_outbox),
 ]
 

@@ -37,6 +37,21 @@ def _by_note(rows):
 SHARED_PER_PAGE = 20
 
 
+def _reserve(batch, user, case, number):
+    """The page's lists, reserved in `batch` (page `number` of the notes). Its SQL text is made
+    once per page number (`queries.PreparedBatch`): the user is read only from the argument."""
+    notes = BatchedPage(batch, queries.notes_shared_with(user), number, SHARED_PER_PAGE)
+    return (batch.rows(queries.share_requests_for(user)),
+            batch.rows(queries.share_requests_for(user, (ShareState.GIVEN,))),
+            notes,
+            batch.rows(queries.files_shared_with(user).where(NoteFile.note.in_(notes.query.select(Note.id)))),
+            batch.rows(queries.files_of_share_requests_for(user)),
+            batch.rows(queries.own_party_records(user)))
+
+
+_SHARED = queries.PreparedBatch("shared with you", _reserve)
+
+
 @bp.get("/shared")
 @role_required(Role.PARTY)
 def shared():
@@ -46,15 +61,8 @@ def shared():
 
 
 def _shared_page(number, *, clamp=True):
-    batch = queries.Batch()
-    requests_ = batch.rows(queries.share_requests_for(current_user))
-    agreed = batch.rows(queries.share_requests_for(current_user, (ShareState.GIVEN,)))
-    notes = BatchedPage(batch, queries.notes_shared_with(current_user), number, SHARED_PER_PAGE)
-    files = batch.rows(queries.files_shared_with(current_user)
-                       .where(NoteFile.note.in_(notes.query.select(Note.id))))
-    request_files = batch.rows(queries.files_of_share_requests_for(current_user))
-    records = batch.rows(queries.own_party_records(current_user))
-    batch.run()
+    requests_, agreed, notes, files, request_files, records = _SHARED.run(
+        current_user._get_current_object(), None, number)
     page = notes.page()
     if clamp and page.number > page.pages:
         return _shared_page(page.pages, clamp=False)

@@ -10,7 +10,8 @@ One module per area (`cases`, `case_list`, `coach_work` (a coach's diary and to-
 `messages`, `work_queue`); the scopes several of them share (roles, a coach's cases,
 a user's party records, the columns some users are not given) are in `_scopes`. `Batch` (in
 `batch`) sends several of these queries to the database as one statement, for a page of many
-lists; it changes how they travel, never what they select. Callers import
+lists; it changes how they travel, never what they select; `PreparedBatch` (in `prepared`)
+writes a page's batch once per shape and binds each request's values to it. Callers import
 the package, `from portal import queries; queries.notes_visible_to(user, case)`, which names
 every public query here.
 """
@@ -95,6 +96,7 @@ from portal.queries.people import (
     parties_with_contact_visible_to,
     users_visible_to,
 )
+from portal.queries.prepared import PreparedBatch
 from portal.queries.referrals import referral_queue, referrals_visible_to
 from portal.queries.safeguarding import (
     CONCERN_STATUS_FILTERS,
@@ -141,8 +143,8 @@ from portal.queries.work_queue import (
 __all__ = [
     # shared
     "CASE_COLUMNS_WITHOUT_FUNDING", "PARTY_COLUMNS_WITHOUT_FEE", "PARTY_NAME_COLUMNS", "get_or_404",
-    # several queries in one statement
-    "Batch",
+    # several queries in one statement, its text made once per shape
+    "Batch", "PreparedBatch",
     # cases
     "case_events_visible_to", "case_facts", "case_facts_for", "cases_managed_by", "cases_visible_to",
     "coach_case_list", "coaching_offers_from", "current_coaches", "parent_case_of", "party_coaches",

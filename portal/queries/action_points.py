@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from peewee import ModelSelect
+from peewee import SQL, ModelSelect, fn
 
 from portal.models import ActionPoint, Agreement, AgreementTerm, Case, CaseParty, Goal, User
 from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing, party_items_on_case
@@ -41,10 +41,13 @@ def _own_party_rows(model: type[OwnItem], user: User) -> ModelSelect[OwnItem]:
 def from_final_agreement() -> Any:
     """A column: whether the action point is a term of a final agreement (a promise that runs on
     after the case closes, which its party may still mark done)."""
-    final_terms = (AgreementTerm.select(AgreementTerm.id).join(Agreement)
-                   .where(Agreement.state == AgreementState.FINAL))
+    # EXISTS on the point's own term (by primary key), not IN a list of every final agreement's
+    # terms, which the database would make in full, the larger the service the slower.
+    own_final_term = (AgreementTerm.select(SQL("1")).join(Agreement)
+                      .where(AgreementTerm.id == ActionPoint.agreement_term,
+                             Agreement.state == AgreementState.FINAL))
     return (ActionPoint.agreement_term.is_null(False)
-            & ActionPoint.agreement_term.in_(final_terms)).alias("from_final_agreement")
+            & fn.EXISTS(own_final_term)).alias("from_final_agreement")
 
 
 def party_action_points(user: User) -> ModelSelect[ActionPoint]:

@@ -69,16 +69,30 @@ class Batch:
         self._parts.append(part)
         return part
 
+    @property
+    def parts(self) -> int:
+        """How many places are reserved."""
+        return len(self._parts)
+
     def run(self) -> None:
         """One statement for every part; nothing at all when there is none."""
-        if not self._parts:
-            return
+        if self._parts:
+            self.run_sql(*self.sql())
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """The one statement's text and parameters (peewee writes it: the costly part)."""
         statement: Any = None
         for number, part in enumerate(self._parts):
             branch = _branch(number, part)
             statement = branch if statement is None else statement.union_all(branch)
+        sql, params = database.get_sql_context().sql(statement).query()
+        return sql, list(params)
+
+    def run_sql(self, sql: str, params: list[Any]) -> None:
+        """Run the statement `sql()` gives (or the same text kept from before, `PreparedBatch`)
+        and fill every place."""
         found: dict[int, list[tuple[int, list[Any]]]] = {n: [] for n in range(len(self._parts))}
-        for number, position, row in database.execute(statement).fetchall():
+        for number, position, row in database.execute_sql(sql, params).fetchall():
             # SQLite gives the JSON as text; psycopg2 has already read it.
             found[number].append((position, json.loads(row) if isinstance(row, str) else row))
         for number, part in enumerate(self._parts):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from peewee import JOIN, ModelSelect, Value, fn
 
 from portal import policy
+from portal.db import database
 from portal.models import Case, CaseEvent, CaseParty, CoachAllocation, SafeguardingConcern, User
 from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, allocated_case_ids, has_role, nothing
 from portal.vocab import Role
@@ -48,19 +50,10 @@ def case_facts_for(cases: Iterable[Case]) -> dict[int, policy.CaseFacts]:
     if not by_id:
         return {}
     ids = list(by_id)
-    coaches = (CoachAllocation.current()
-               .select(CoachAllocation.case, Value(_COACH), CoachAllocation.coach, Value(None))
-               .where(CoachAllocation.case.in_(ids)))
-    parties = (CaseParty
-               .select(CaseParty.case, Value(_PARTY), CaseParty.id, CaseParty.user)
-               .where(CaseParty.case.in_(ids)))
-    concerns = (SafeguardingConcern.unresolved()
-                .select(SafeguardingConcern.case, Value(_CONCERN), SafeguardingConcern.id, Value(None))
-                .where(SafeguardingConcern.case.in_(ids)))
     coach_ids: dict[int, set[int]] = {case_id: set() for case_id in ids}
     party_users: dict[int, dict[int, int | None]] = {case_id: {} for case_id in ids}
     unresolved: set[int] = set()
-    for case_id, what, row_id, account in (coaches + parties + concerns).tuples():
+    for case_id, what, row_id, account in _facts_rows(ids):
         if what == _COACH:
             coach_ids[case_id].add(row_id)
         elif what == _PARTY:
@@ -72,6 +65,49 @@ def case_facts_for(cases: Iterable[Case]) -> dict[int, policy.CaseFacts]:
                                       has_unresolved_concern=case_id in unresolved,
                                       closed=case.is_closed, kind=case.kind)
             for case_id, case in by_id.items()}
+
+
+def _facts_statement(ids: list[int]) -> Any:
+    """The current coaches, the parties (with their accounts) and the unresolved concerns of
+    the cases `ids`, as one UNION ALL of (case, what, id, account)."""
+    coaches = (CoachAllocation.current()
+               .select(CoachAllocation.case, Value(_COACH), CoachAllocation.coach, Value(None))
+               .where(CoachAllocation.case.in_(ids)))
+    parties = (CaseParty
+               .select(CaseParty.case, Value(_PARTY), CaseParty.id, CaseParty.user)
+               .where(CaseParty.case.in_(ids)))
+    concerns = (SafeguardingConcern.unresolved()
+                .select(SafeguardingConcern.case, Value(_CONCERN), SafeguardingConcern.id, Value(None))
+                .where(SafeguardingConcern.case.in_(ids)))
+    return coaches + parties + concerns
+
+
+# The facts statement's text for a number of cases, on a back end: (text, parameters, which
+# case id each parameter is, or None for a constant). Every case page and every case action
+# asks for one case's facts, and peewee writing the same text each time cost as much as the
+# case's own loading. Kept for up to this many cases; more are written each time.
+_FACTS_TEXTS: dict[tuple[str, int], tuple[str, list[Any], list[int | None]]] = {}
+FACTS_TEXTS_UP_TO = 50
+# Stand-ins for the ids while the text is written: never an id, nor any other parameter.
+_ID_MARKER = -7_340_032_000_000_000
+
+
+def _facts_rows(ids: list[int]) -> list[tuple[Any, ...]]:
+    if len(ids) > FACTS_TEXTS_UP_TO:
+        return list(_facts_statement(ids).tuples())
+    key = (type(database.obj).__name__, len(ids))
+    if key not in _FACTS_TEXTS:
+        markers = [_ID_MARKER - n for n in range(len(ids))]
+        sql, params = _facts_statement(markers).sql()
+        where = [_ID_MARKER - p if type(p) is int and _ID_MARKER - len(ids) < p <= _ID_MARKER else None
+                 for p in params]
+        # Each id goes into the three lists, and nothing else may look like a marker.
+        if sorted(n for n in where if n is not None) != sorted(list(range(len(ids))) * 3):
+            raise RuntimeError(f"the facts statement does not take the case ids as expected: {params}")
+        _FACTS_TEXTS[key] = (sql, list(params), where)
+    sql, params, where = _FACTS_TEXTS[key]
+    bound = [param if n is None else ids[n] for param, n in zip(params, where, strict=True)]
+    return list(database.execute_sql(sql, bound).fetchall())
 
 
 def parent_case_of(case: Case) -> ModelSelect[Case]:

@@ -230,6 +230,8 @@ def note_authors_visible_to(user: User, case: Case) -> ModelSelect[User]:
     (a safeguarding lead is told who wrote those): ids and names only."""
     readable = _ids_of(notes_visible_to(user, case)).select(Note.author)
     overridable = _ids_of(notes_open_to_override(user, case)).select(Note.author)
+    # One IN over the union of both lists: PostgreSQL reads `IN (a) OR IN (b)` by scanning every
+    # user (100 ms at 100k cases), while a single IN looks each author up by key.
     return (User
             .select(User.id, User.name)
-            .where(User.id.in_(readable) | User.id.in_(overridable)))
+            .where(User.id.in_(readable | overridable)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g, has_request_context, request
 from peewee import Case as SqlCase
 from peewee import ModelSelect
 
@@ -68,7 +69,20 @@ def concern_dashboard(user: User, *, status: str | None = "", level: str | None 
 
 
 def open_concern_count_for(user: User) -> int:
-    """How many concerns not yet closed the user may see (the coordinators' navigation)."""
+    """How many concerns not yet closed the user may see (the coordinators' navigation).
+
+    Counted once per GET request and user: the coordinator's home shows the count and so does
+    the navigation of the same page, and a GET changes nothing in between. Any other request
+    counts each time it asks, since it may have changed a concern since."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        counted: dict[int, int] = g.setdefault("open_concern_counts", {})
+        if user.id not in counted:
+            counted[user.id] = _open_concern_count(user)
+        return counted[user.id]
+    return _open_concern_count(user)
+
+
+def _open_concern_count(user: User) -> int:
     return (concerns_visible_to(user)
             .where(SafeguardingConcern.state.in_(policy.UNRESOLVED_CONCERN_STATES))
             .count())

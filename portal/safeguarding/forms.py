@@ -6,7 +6,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal import labels
-from portal.forms import DATE_EXAMPLE, choices, uk_date
+from portal.forms import DATE_EXAMPLE, QuickSelect, choices, uk_date
 from portal.times import local_today
 from portal.vocab import ConcernCategory, ConcernLevel, ConcernOutcome, ConcernState
 
@@ -76,7 +76,8 @@ class DashboardFilterForm(FlaskForm):
         (code, labels.label(code)) for code in ConcernLevel]), validators=[Optional()])
     category = SelectField("Category", choices=choices([("", "Any category")] + CATEGORIES),
                            validators=[Optional()])
-    raised_by = SelectField("Raised by", validators=[Optional()])
+    # Everyone who has raised a concern: a long list, written by the quicker widget (same HTML).
+    raised_by = SelectField("Raised by", validators=[Optional()], widget=QuickSelect())
     raised_from = uk_date("Raised from", validators=[Optional()])
     raised_to = uk_date("Raised up to", validators=[Optional()])
 

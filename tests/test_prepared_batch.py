@@ -1,0 +1,99 @@
+"""`queries.PreparedBatch`: a page's statement written once per shape and bound to each request's
+user, case and time. Through the kept text every user gets exactly what their own queries give
+alone, however the users follow each other (two of the same role, and of every role), and a
+builder that could make one user's text wrong for another is refused."""
+
+import pytest
+from flask_login import current_user, login_user
+
+from portal.models import Note, User, utcnow
+from portal.queries.prepared import PreparedBatch, PreparedError
+from portal.vocab import Audience, Role
+from tests.factories import add_party, allocate, make_busy_service, make_case, make_note, make_user
+from tests.test_query_batch import lists_of, loaded
+from tests.test_query_budgets import counting_statements
+
+
+def every_list(batch, user, case, shape):
+    return {name: batch.rows(query) for name, query in lists_of(user, case).items()}
+
+
+@pytest.fixture
+def service(app):
+    people, big = make_busy_service(app, 1)
+    # A second coach and a second party, each with rows of their own the first may not see.
+    other = make_case()
+    people["second coach"] = make_user(Role.COACH)
+    allocate(other, people["second coach"])
+    make_note(other, people["second coach"], Audience.CASE_TEAM, body="the second coach's note")
+    people["second party"] = make_user(Role.PARTY)
+    add_party(big, people["second party"])
+    add_party(other, people["party"])
+    return people, [big, other]
+
+
+def test_every_user_gets_their_own_rows_through_the_kept_text(service):
+    people, cases = service
+    prepared = PreparedBatch("every list", every_list)
+    got = {}
+    # Twice round, so that each text is made for one user and then used for the others.
+    for _ in range(2):
+        for case in cases:
+            for who, user in people.items():
+                with counting_statements() as seen:
+                    lists = prepared.run(user, case)
+                assert len(seen) == 1, who
+                for name, query in lists_of(user, case).items():
+                    alone = [loaded(r) for r in query]
+                    assert [loaded(r) for r in lists[name].rows] == alone, (who, case.id, name)
+                    got[who, case.id, name] = alone
+    # One text per role (both cases have the same shape), each used by every user of that role.
+    assert len(prepared._kept) == 3
+    # Users of the same role do see different things here, so a shared text would have shown.
+    big, other = cases
+    assert got["coach", big.id, "notes"] and not got["second coach", big.id, "notes"]
+    assert got["second coach", other.id, "notes"] and not got["coach", other.id, "notes"]
+    assert got["party", big.id, "a party's own records"] != got["second party", big.id, "a party's own records"]
+
+
+def test_a_builder_reading_what_is_not_in_the_key_is_refused(service):
+    people, cases = service
+    prepared = PreparedBatch("by email", lambda batch, user, case, shape: batch.rows(
+        User.select().where(User.email == user.email)))
+    with pytest.raises(PreparedError):
+        prepared.run(people["coach"], cases[0])
+    assert not prepared._kept
+
+
+def test_a_builder_deciding_on_an_id_is_refused(service):
+    people, cases = service
+
+    def build(batch, user, case, shape):
+        return batch.rows(Note.select().where(Note.case == case.id) if user.id == 1 else Note.select())
+    with pytest.raises(PreparedError):
+        PreparedBatch("by id", build).run(people["coach"], cases[0])
+
+
+def test_a_time_written_into_the_text_is_refused_but_a_time_given_as_a_value_is_bound(service):
+    people, cases = service
+    own_clock = PreparedBatch("own clock", lambda batch, user, case, shape: batch.rows(
+        Note.select().where(Note.case == case.id, Note.created_at <= utcnow())))
+    with pytest.raises(PreparedError):
+        own_clock.run(people["coach"], cases[0])
+    given = PreparedBatch("given", lambda batch, user, case, shape, now: batch.rows(
+        Note.select(Note.id).where(Note.case == case.id, Note.created_at <= now)))
+    everything = {n.id for n in Note.select(Note.id).where(Note.case == cases[0].id)}
+    assert {n.id for n in given.run(people["coach"], cases[0], now=utcnow()).rows} == everything
+    long_ago = min(n.created_at for n in Note.select().where(Note.case == cases[0].id))
+    assert given.run(people["coach"], cases[0], now=long_ago.replace(year=2000)).rows == []
+
+
+def test_the_signed_in_user_is_a_stand_in_while_the_text_is_made(app, service):
+    people, cases = service
+    prepared = PreparedBatch("current user", lambda batch, user, case, shape: batch.rows(
+        User.select().where(User.email == current_user.email)))
+    with app.test_request_context("/"):
+        login_user(people["coach"])
+        with pytest.raises(PreparedError):
+            prepared.run(people["coach"], cases[0])
+        assert current_user.email == people["coach"].email  # the real one again afterwards

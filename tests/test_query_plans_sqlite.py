@@ -1,0 +1,37 @@
+"""Two hot queries whose plans on SQLite depended on how their SQL is written (tests/
+test_query_plans.py holds PostgreSQL's plans): the referral queue's order is read from its
+expression index, which SQLite uses only when the query writes the very same expression (the
+urgency codes as literals, not parameters); and a party's action points look up whether each
+is a final agreement's term by its own term's key, not through a list of every final
+agreement's terms in the service."""
+
+import pytest
+
+from portal import queries
+from portal.db import database
+from portal.models import User
+from portal.vocab import Role
+from tests import dbutil
+from tests.factories import make_user
+
+pytestmark = pytest.mark.skipif(bool(dbutil.POSTGRES_URL), reason="SQLite's planner (PostgreSQL: test_query_plans)")
+
+
+def plan(query):
+    sql, params = query.sql()
+    return [row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
+
+
+def test_the_referral_queue_is_read_in_order_from_its_index(app):
+    coordinator = make_user(Role.COORDINATOR)
+    assert plan(queries.referral_queue(coordinator).paginate(1, 25)) == ["SCAN t1 USING INDEX referral_queue_order"]
+    assert plan(queries.referral_queue(coordinator, status="new").paginate(1, 25)) == [
+        "SEARCH t1 USING INDEX referral_status_queue_order (status=?)"]
+
+
+def test_a_party_s_action_points_look_up_their_own_term_only(app):
+    party = make_user(Role.PARTY)
+    steps = plan(queries.party_action_points(User.get_by_id(party.id)))
+    assert "CORRELATED SCALAR SUBQUERY 1" in steps
+    assert not [step for step in steps if "LIST SUBQUERY" in step or step.startswith("SCAN")], steps
+    assert "SEARCH t3 USING INTEGER PRIMARY KEY (rowid=?)" in steps
