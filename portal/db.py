@@ -4,6 +4,7 @@ PostgreSQL taken from a pool, so that a request does not pay for a new connectio
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
+from flask import request
 from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
@@ -89,6 +90,12 @@ def serialised_transaction(*advisory_keys):
             yield
 
 
+# Set in the environ of a request made up by code that already holds the connection (the
+# demo's, which needs a request only to build the links in its emails): its end leaves the
+# connection open for that code.
+KEEPS_CONNECTION = "accord.keeps_connection"
+
+
 def register_request_hooks(app):
     """Open a connection before each request and close it after, as peewee recommends (with a
     pool, closing gives it back to the pool)."""
@@ -99,5 +106,7 @@ def register_request_hooks(app):
 
     @app.teardown_request
     def _close(exc):
+        if request.environ.get(KEEPS_CONNECTION):
+            return
         if not database.is_closed():
             database.close()

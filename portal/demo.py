@@ -1,14 +1,18 @@
-"""Demonstration data: a small service with staff, parties, two cases and notes of every audience.
+"""Demonstration data: a small service with staff, parties, twelve cases at every stage and
+notes of every audience.
 
-Used by `make run` on a new database, and by the browser tests. Everything here is invented.
+Used by `make run` on a new database, and by the browser tests. The first two cases and the two
+referrals are written here, row by row, as they always were (tests find their way by them);
+`portal/demo_cases.py` tells the other ten through the service's own functions. Everything here
+is invented.
 """
 
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
 
-from portal import passwords, policy, times
-from portal.db import database
+from portal import demo_cases, passwords, policy, times
+from portal.db import KEEPS_CONNECTION, database
 from portal.models import (
     ActionPoint,
     Case,
@@ -54,16 +58,28 @@ PEOPLE = [
     ("coach3@example.org", "Una Byrne", Role.COACH, False, False),
     ("alex@example.org", "Alex Morgan", Role.PARTY, False, False),
     ("bea@example.org", "Bea Lewis", Role.PARTY, False, False),
+    ("carys@example.org", "Carys Evans", Role.PARTY, False, False),
+    ("dan@example.org", "Dan Okafor", Role.PARTY, False, False),
+    ("erin@example.org", "Erin Walsh", Role.PARTY, False, False),
+    ("femi@example.org", "Femi Adeyemi", Role.PARTY, False, False),
+    ("gwen@example.org", "Gwen Hughes", Role.PARTY, False, False),
+    ("nia@example.org", "Nia Clarke", Role.PARTY, False, False),
 ]
 
 SIGN_INS = [
     ("coordinator@example.org", "coordinator, safeguarding lead and administrator"),
     ("coordinator2@example.org", "coordinator"),
-    ("coach@example.org", "coach on both cases"),
-    ("coach2@example.org", "coach on the mediation case"),
+    ("coach@example.org", "coach on the first two cases and three more (a session today)"),
+    ("coach2@example.org", "coach on the first mediation case and five more"),
     ("coach3@example.org", "coach with no cases"),
-    ("alex@example.org", "party on both cases"),
-    ("bea@example.org", "party on the mediation case"),
+    ("alex@example.org", "party on the first two cases (a mediation and coaching)"),
+    ("bea@example.org", "party on the first mediation case"),
+    ("carys@example.org", "party on a closed mediation whose agreement runs on"),
+    ("dan@example.org", "party on that mediation, offered post-mediation coaching"),
+    ("erin@example.org", "party who accepted a proposed agreement"),
+    ("femi@example.org", "party who asked for a change to that agreement"),
+    ("gwen@example.org", "party on a mediation with a safeguarding concern"),
+    ("nia@example.org", "party on coaching, with a summary file and an overdue action point"),
 ]
 
 
@@ -72,7 +88,13 @@ def has_users():
 
 
 def load():
-    """Create the demo service in one transaction."""
+    """Create the demo service in one transaction. The service functions build links for their
+    emails, which needs a request: if there is none, a made-up one at the portal's address
+    (which leaves the caller's database connection open)."""
+    if not has_request_context():
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"],
+                                              environ_base={KEEPS_CONNECTION: True}):
+            return load()
     password_hash = passwords.hash_password(DEMO_PASSWORD)
     with database.atomic():
         users = {
@@ -83,6 +105,7 @@ def load():
         _mediation_case(users)
         _coaching_case(users)
         _referrals()
+        demo_cases.load(users)
 
 
 def _at(days, hour):

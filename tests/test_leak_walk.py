@@ -387,8 +387,9 @@ def planted(app):
     users = {u.email: u for u in User.select()}
     tom, bea = users["coach2@example.org"], users["bea@example.org"]
     lead = users["coordinator@example.org"]
-    mediation = Case.get(Case.kind == CaseKind.MEDIATION)
-    coaching = Case.get(Case.kind == CaseKind.COACHING)
+    # The demo's first two cases (its others are walked through, but hold no markers).
+    mediation = Case.select().where(Case.kind == CaseKind.MEDIATION).order_by(Case.id).first()
+    coaching = Case.select().where(Case.kind == CaseKind.COACHING).order_by(Case.id).first()
     # A third case: Bea (who is on the mediation case too) and someone without an account, with
     # Tom as the coach and an open safeguarding concern, so that the override is on offer. It is
     # self-funded, so that fees of two parties on one case can be told apart.
@@ -406,7 +407,7 @@ def planted(app):
     allocate(mediation, User.get(User.email == DEACTIVATED_COACH))
 
     result = Planted()
-    for case in Case.select().order_by(Case.id):
+    for case in (mediation, coaching, third):
         coaches = [a.coach for a in case.allocations.order_by(CoachAllocation.id)]
         parties = list(case.parties.order_by(CaseParty.id))
         _plant_case(app, result, case, coaches, parties)

@@ -226,3 +226,34 @@ def test_a_party_answers_the_offer_of_coaching_in_place(page, browser_context_fa
 
     page.reload()
     expect(page.locator("#parties")).to_contain_text("Declined the offer")
+
+
+# --- the demo's own closed mediation ----------------------------------------------------------
+
+WIDE = {"width": 1280, "height": 800}
+HEDGE = "Trim the hedge on your own side to 2 metres"  # a term of the demo's closed mediation
+
+
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280px", "320px"])
+def test_in_the_demo_a_party_marks_a_term_of_their_closed_mediation_done(browser_context_factory, viewport):
+    """Carys, on the demo's closed mediation: she reads that it ended and how, in plain words,
+    and marks the hedge, a term of its final agreement, done."""
+    page = browser_context_factory(viewport=viewport, is_mobile=viewport == NARROW, has_touch=viewport == NARROW)
+    sign_in(page, "carys@example.org")
+    main = page.locator("main")
+    expect(main).to_contain_text("Your mediation has ended")
+    expect(main).to_contain_text("It ended with the matter resolved.")
+    card = page.locator("li.card", has_text=HEDGE)
+    expect(card).to_contain_text("runs on after the case has closed")
+    paid = page.locator("li.card", has_text="Pay your half of the fence repair")
+    expect(paid).to_contain_text("Done on")  # she paid in the demo's story, and said so
+    expect(paid).to_contain_text("Your comment: Paid my half to the fencer on Saturday.")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+    card.get_by_role("button", name="Mark as done").click()
+    expect(card).to_contain_text("Done on")
+    expect(card.get_by_role("button", name="Mark as not done")).to_be_visible()
+    expect(page.locator("#flashes")).to_contain_text("Marked as done.")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)

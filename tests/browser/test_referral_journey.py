@@ -99,6 +99,9 @@ def test_from_public_referral_to_a_first_session_the_party_sees(app, page, brows
     staff.get_by_role("link", name="Allocate coaches").click()
     staff.get_by_label("Coach", exact=True).select_option(label="Una Byrne")
     staff.get_by_role("button", name="Allocate").click()
+    # The allocation form (in #coaches) names every coach: wait for the timeline, which says so
+    # only once the allocation is saved and the case part replaced.
+    expect(staff.locator("#timeline")).to_contain_text("Coaches allocated: Una Byrne.")
     expect(staff.locator("#coaches")).to_contain_text("Una Byrne")
     assert staff.evaluate("window.__marker") == "still here"
     assert urlsplit(staff.url).path == case_url

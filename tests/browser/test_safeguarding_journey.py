@@ -1,6 +1,9 @@
 """A safeguarding concern in real browsers: a coach raises an immediate concern on a case; the
 coordinator, who is the safeguarding lead, finds it at the top of the Safeguarding page marked
-overdue, acknowledges it and closes it with an outcome and a sign-off."""
+overdue, acknowledges it and closes it with an outcome and a sign-off.
+
+The demo already has one open concern, of medium level (on Gwen Hughes's case): it is the
+last row of the page in each test here."""
 
 import re
 from datetime import timedelta
@@ -64,14 +67,15 @@ def test_a_coach_raises_an_immediate_concern_and_the_lead_acknowledges_and_close
     # The lead sees it first on the Safeguarding page, marked, above the older high concern.
     lead = browser_context_factory()
     sign_in(lead, DEMO_ACCOUNTS[Role.COORDINATOR])
-    lead.get_by_role("link", name="Safeguarding (2 open)").click()
+    lead.get_by_role("link", name="Safeguarding (3 open)").click()
     expect(lead.get_by_role("heading", level=1)).to_have_text("Safeguarding concerns")
     rows = lead.locator("#concern-list tbody tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
     expect(rows.first).to_have_id(f"concern-row-{concern.id}")
     expect(rows.first).to_contain_text("Overdue: not acknowledged within 1 hour")
     expect(rows.first).to_contain_text("Not yet")
     expect(rows.nth(1)).to_have_id(f"concern-row-{older_id}")
+    expect(rows.nth(2)).to_contain_text("Medium")  # the demo's
     assert lead.locator("#concern-list").get_attribute("hx-trigger") == "every 60s"
     assert_accessible(lead)
 
@@ -82,7 +86,7 @@ def test_a_coach_raises_an_immediate_concern_and_the_lead_acknowledges_and_close
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_id(f"concern-row-{older_id}")
     lead.get_by_label("Level").select_option("")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
 
     rows.first.get_by_role("link", name=re.compile("^Immediate")).click()
     expect(lead.get_by_role("heading", level=1)).to_have_text("Immediate safeguarding concern")
@@ -108,8 +112,8 @@ def test_a_coach_raises_an_immediate_concern_and_the_lead_acknowledges_and_close
     assert_accessible(lead)
 
     lead.get_by_role("link", name="Back to Safeguarding").click()
-    expect(rows).to_have_count(1)
-    expect(lead.get_by_role("link", name="Safeguarding (1 open)")).to_be_visible()
+    expect(rows).to_have_count(2)
+    expect(lead.get_by_role("link", name="Safeguarding (2 open)")).to_be_visible()
 
     # The dashboard on a phone: nothing wider than the screen, and accessible.
     sign_in(phone_page, DEMO_ACCOUNTS[Role.COORDINATOR])
@@ -142,10 +146,10 @@ def test_each_level_looks_different_and_reads_in_words_with_enough_contrast(page
     sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
     page.goto("/safeguarding")
     levels = page.locator("#concern-list tbody th a.level")
-    expect(levels).to_have_count(len(ConcernLevel))
+    expect(levels).to_have_count(len(ConcernLevel) + 1)  # and the demo's medium one
     # Most urgent first, each in words.
     assert [text.split()[0] for text in levels.all_inner_texts()] == [
-        level.capitalize() for level in ConcernLevel]
+        level.capitalize() for level in ConcernLevel for _ in range(2 if level == ConcernLevel.MEDIUM else 1)]
     colours = levels.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")
     assert len(set(colours)) == len(ConcernLevel), colours
     assert_accessible(page)  # axe's colour-contrast rule covers each level's colours
