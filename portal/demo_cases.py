@@ -40,6 +40,7 @@ from portal.models import (
     Note,
     NoteFile,
     NoteShare,
+    Notification,
     Referral,
     ReferralPerson,
     SafeguardingConcern,
@@ -89,6 +90,9 @@ STAMPED = (
     (SafeguardingConcern, "created_at"),
     (Agreement, "created_at"), (Agreement, "proposed_at"), (Agreement, "finalised_at"),
     (AgreementAcceptance, "accepted_at"), (AgreementChangeRequest, "created_at"),
+    # What people were told, on their Notifications page, when it happened in the story (the
+    # emails themselves go when the demo loads: the outbox's times are the delivery's).
+    (Notification, "created_at"),
 )
 
 # The session summary a coach uploads on the coaching case: a small plain text file.

@@ -107,6 +107,12 @@ def deliver_after_commit(message_id):
 
 
 def _queue_deliveries(exc):
+    queue_committed_deliveries()
+
+
+def queue_committed_deliveries():
+    """Queue the deliveries this app context has waiting, its transactions having committed:
+    what the end of a request or command does (and a test reading the outbox mid-context)."""
     waiting = g.pop("outbox_to_deliver", [])
     if waiting:
         # A rolled-back row's job finds nothing to send.

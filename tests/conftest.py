@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
 
-from portal import create_app
+from portal import create_app, jobs
 from portal.config import TestConfig
 from portal.db import database
 from tests import dbutil
@@ -142,10 +143,14 @@ def make_browser(app):
 
 @pytest.fixture
 def outbox(app):
-    """The emails written to the outbox folder, parsed, oldest first."""
+    """The emails written to the outbox folder, parsed, oldest first. A test that calls the
+    services inside one long app context reads them as at the end of a request: the deliveries
+    its committed changes queued go first (the tests' queue runs them at once)."""
     folder = Path(app.config["MAIL_OUTBOX_DIR"])
 
     def read():
+        if has_app_context() and not database.in_transaction():
+            jobs.queue_committed_deliveries()
         if not folder.exists():
             return []
         return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]

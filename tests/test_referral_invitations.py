@@ -57,8 +57,10 @@ def accept_with_invitations(make_browser, browser):
 
 
 def invitations_to(address):
+    """The invitations in the outbox for `address` (a self-referrer also has their receipt)."""
     return [(m.kind, m.state, m.attempts, m.last_error) for m in OutboxMessage.select()
-            .where(OutboxMessage.recipient == address).order_by(OutboxMessage.id)]
+            .where(OutboxMessage.recipient == address, OutboxMessage.kind == MessageKind.INVITATION)
+            .order_by(OutboxMessage.id)]
 
 
 WAITING_FOR_RETRY = (MessageKind.INVITATION, MessageState.WAITING, 1, "ConnectionRefusedError")
