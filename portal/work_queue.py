@@ -38,6 +38,8 @@ KINDS = (
          "concerns not acknowledged", alert=True),
     Kind("referrals", queries.referrals_overdue, "Referrals waiting longer than promised",
          "referrals overdue"),
+    Kind("phone", queries.parties_to_phone, "Parties to phone: email is not safe for them",
+         "parties to phone"),
     Kind("consent", queries.consent_waiting, "Parties whose consent is still awaited",
          "consents awaited"),
     Kind("no_coach", queries.cases_without_coach, "Open cases with no coach", "cases with no coach"),

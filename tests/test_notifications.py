@@ -200,13 +200,13 @@ def test_preferences_are_saved_and_shown(w, make_browser):
     assert set(saved.email_off.split(",")) == set(notify.kinds_for(w.alex_user)) and not saved.email_digest
 
 
-def test_the_phone_instead_list_renders(w, req):
-    from flask import render_template_string
+def test_the_parties_to_phone_are_a_list_of_the_coordinators_queue(w, req, make_browser):
     with w.app.test_request_context():
         notify.notify(NotificationKind.AGREEMENT_FINAL, w.bea, w.case, link="/")
-        rows = list(queries.phone_instead(User.get_by_id(w.coordinator.id)))
-        html = render_template_string('{% include "home/_phone_instead.html" %}', phone_instead=rows)
-    assert f"{w.bea.name}, case {w.case.reference}" in html and "1 message waiting" in html
+    coordinator = make_browser(User.get_by_id(w.coordinator.id))
+    html = coordinator.get("/coordinator").get_data(as_text=True)
+    assert f'{w.bea.name} on <a href="/cases/{w.case.reference}#party-{w.bea.id}">' in html
+    assert "1 message not emailed" in html
     assert queries.phone_instead(User.get_by_id(w.coach.id)).count() == 0
 
 

@@ -14,13 +14,15 @@ import pytest
 
 from portal import queries
 from portal.db import database
-from portal.models import Case, CoachAllocation, Referral, utcnow
+from portal.models import Case, CoachAllocation, Notification, Referral, utcnow
 from portal.vocab import (
     AgreementState,
     CaseStatus,
     ConcernLevel,
     ConcernState,
     ConsentState,
+    Delivery,
+    NotificationKind,
     ReferralSource,
     ReferralStatus,
     ReviewOutcome,
@@ -59,6 +61,14 @@ def coordinator(app):
 
 def ids(query):
     return [row.id for row in query]
+
+
+def not_emailed(party, created_at, delivery=Delivery.MUST_NOT_EMAIL, read=False):
+    """A message to `party` (who has an account) kept from email by `delivery`."""
+    return Notification.create(recipient=party.user, kind=NotificationKind.AGREEMENT_FINAL, link="/",
+                               key=f"test|{Notification.select().count()}", delivery=delivery,
+                               case=party.case, party=party, created_at=created_at,
+                               read_at=created_at if read else None)
 
 
 def referral(created_at, urgency=Urgency.ROUTINE, status=ReferralStatus.NEW):
@@ -134,6 +144,29 @@ def test_open_cases_with_no_coach_now_oldest_first(coordinator):
     assert ids(queries.cases_without_coach(coordinator, RULES)) == [taken_off.id, never.id]
     CoachAllocation.create(case=never, coach=make_user(Role.COACH))
     assert ids(queries.cases_without_coach(coordinator, RULES)) == [taken_off.id]
+
+
+def test_parties_to_phone_have_unread_messages_not_emailed_longest_waiting_first(coordinator):
+    case = make_case()
+    bea = add_party(case, make_user(Role.PARTY), name="Bea")
+    not_emailed(bea, NOW - timedelta(days=2))
+    not_emailed(bea, NOW - timedelta(hours=1))
+    not_emailed(bea, NOW - timedelta(days=9), read=True)  # read in the portal: no call for it
+    cy = add_party(make_case(), make_user(Role.PARTY), name="Cy")
+    not_emailed(cy, NOW - timedelta(days=2) - SECOND)
+    done = add_party(case, make_user(Role.PARTY), name="Read it all")
+    not_emailed(done, NOW - timedelta(days=5), read=True)
+    emailed = add_party(case, make_user(Role.PARTY), name="Emailed")
+    for delivery in (Delivery.EMAILED, Delivery.NOT_WANTED):
+        not_emailed(emailed, NOW - timedelta(days=5), delivery)
+    closed = add_party(make_case(status=CaseStatus.CLOSED), make_user(Role.PARTY), name="Closed")
+    not_emailed(closed, NOW - timedelta(days=5))
+    rows = list(queries.parties_to_phone(coordinator, RULES))
+    assert [(r.id, r.case_reference, r.waiting, r.since) for r in rows] == [
+        (cy.id, cy.case.reference, 1, NOW - timedelta(days=2) - SECOND),
+        (bea.id, case.reference, 2, NOW - timedelta(days=2))]
+    Notification.update(read_at=NOW).where(Notification.party == cy.id).execute()
+    assert ids(queries.parties_to_phone(coordinator, RULES)) == [bea.id]
 
 
 def test_cases_with_no_session_booked_or_held_for_the_wait(coordinator):
@@ -243,13 +276,15 @@ def test_nobody_but_a_coordinator_has_a_queue(app, role):
     party = add_party(case, created_at=NOW - timedelta(days=90))
     make_concern(case, make_user(Role.COACH))
     make_session(case, starts_at=NOW - timedelta(days=30))
+    not_emailed(add_party(case, make_user(Role.PARTY)), NOW - timedelta(days=3))
     make_action_point_due(case, party, TODAY - timedelta(days=9))
     make_agreement(case, user if role == Role.COACH else make_user(Role.COACH), state=AgreementState.PROPOSED,
                    proposed_at=NOW - timedelta(days=30))
     referral(NOW - timedelta(days=30))
     for query in (queries.referrals_overdue, queries.consent_waiting, queries.cases_without_coach,
                   queries.quiet_cases, queries.sessions_unrecorded, queries.action_points_overdue,
-                  queries.proposals_waiting, queries.reviews_due, queries.concerns_unacknowledged):
+                  queries.proposals_waiting, queries.reviews_due, queries.concerns_unacknowledged,
+                  queries.parties_to_phone):
         assert ids(query(user, RULES)) == [], query.__name__
 
 
@@ -263,6 +298,8 @@ def every_kind_of_item(copies=1):
         referral(now - timedelta(days=30), Urgency.URGENT)
         waiting = make_case(created_at=now - timedelta(days=90))  # no coach, consent awaited
         party = add_party(waiting, name="Pat Waiting", created_at=now - timedelta(days=30))
+        not_emailed(add_party(waiting, make_user(Role.PARTY), name="Bo Phone", consent_state=ConsentState.GIVEN),
+                    now - timedelta(days=1))
         quiet = ready_case(created_at=now - timedelta(days=90))
         make_session(quiet, starts_at=now - timedelta(days=60), status=SessionStatus.HELD)  # no note
         make_action_point_due(waiting, party, (now - timedelta(days=9)).date())
@@ -275,7 +312,7 @@ def every_kind_of_item(copies=1):
 def test_the_page_shows_every_list_with_its_count_and_links(app, coordinator):
     every_kind_of_item()
     html = enter_as(app.test_client(), coordinator).get("/coordinator").get_data(as_text=True)
-    for kind in ("concerns", "referrals", "consent", "no_coach", "quiet", "sessions", "action_points",
+    for kind in ("concerns", "referrals", "phone", "consent", "no_coach", "quiet", "sessions", "action_points",
                  "proposals", "reviews"):
         assert re.search(rf'<a href="#{kind}"><span class="tile-number">1</span>', html), kind
         assert f'<section aria-labelledby="{kind}-heading" id="{kind}"' in html, kind
@@ -283,6 +320,7 @@ def test_the_page_shows_every_list_with_its_count_and_links(app, coordinator):
         CoachAllocation.select(CoachAllocation.case)))
     assert f'href="/cases/{waiting.reference}#coaches">Allocate coaches' in html
     assert "Pat Waiting on" in html
+    assert re.search(r'Bo Phone on <a href="/cases/[A-Z0-9-]+#party-\d+">[A-Z0-9-]+</a>:\s+1 message not emailed', html)
     assert "no note written" in html and "(case closed)" in html
     # Coloured by level and worded, and overdue by the dashboard's rule (an hour for immediate).
     assert re.search(r'class="level level-immediate">Immediate<span class="visually-hidden"> concern', html)
@@ -321,6 +359,20 @@ def test_each_list_pages_on_its_own_and_keeps_the_others_page(app, coordinator):
     # Past the end, or junk: the last page, or the first.
     past = client.get("/coordinator?no_coach_page=99&referrals_page=junk").get_data(as_text=True)
     assert "Page 3 of 3" in past and "Page 1 of 2" in past
+
+
+def test_the_parties_to_phone_are_counted_and_paged_as_the_other_lists(app, coordinator):
+    case = make_case()
+    for n in range(12):
+        not_emailed(add_party(case, make_user(Role.PARTY), name=f"Phone {n + 1:02d}"),
+                    utcnow() - timedelta(days=30 - n))
+    client = enter_as(app.test_client(), coordinator)
+    first = client.get("/coordinator").get_data(as_text=True)
+    assert re.search(r'<a href="#phone"><span class="tile-number">12</span> parties to phone</a>', first)
+    assert re.findall(r'id="phone-\d+">(Phone \d+) on', first) == [f"Phone {n:02d}" for n in range(1, 11)]
+    second = client.get("/coordinator?phone_page=2").get_data(as_text=True)
+    assert re.findall(r'id="phone-\d+">(Phone \d+) on', second) == ["Phone 11", "Phone 12"]
+    assert "Page 2 of 2" in second and 'href="/coordinator?phone_page=1#phone" rel="prev"' in second
 
 
 def test_the_page_runs_the_same_few_statements_however_full_the_queue(app, coordinator):

@@ -133,6 +133,7 @@ from portal.queries.work_queue import (
     cases_without_coach,
     concerns_unacknowledged,
     consent_waiting,
+    parties_to_phone,
     promise_broken_before,
     proposals_waiting,
     quiet_cases,
@@ -189,6 +190,6 @@ __all__ = [
     "audit_event_kinds_visible_to", "audit_events_visible_to",
     # the coordinator's work queue
     "REVIEWS_AHEAD_DAYS", "QueueRules", "action_points_overdue", "cases_without_coach",
-    "concerns_unacknowledged", "consent_waiting", "promise_broken_before", "proposals_waiting",
+    "concerns_unacknowledged", "consent_waiting", "parties_to_phone", "promise_broken_before", "proposals_waiting",
     "quiet_cases", "referrals_overdue", "reviews_due", "sessions_unrecorded",
 ]

@@ -4,7 +4,10 @@ of parties who must be phoned because email is not safe for them."""
 
 from __future__ import annotations
 
-from peewee import JOIN, ModelSelect, fn
+from datetime import datetime
+from typing import Any
+
+from peewee import SQL, ModelSelect, fn
 
 from portal.models import Case, CaseParty, Notification, User
 from portal.queries._scopes import has_role, nothing
@@ -33,18 +36,39 @@ def signed_in_user(user_id: int) -> ModelSelect[User]:
 def phone_instead(user: User) -> ModelSelect[CaseParty]:
     """Coordinators: the parties on open cases with messages not emailed because email is not
     safe for them and not yet read in the portal, each once, with their case's reference, how
-    many messages wait and since when (oldest first: the longest wait is called first)."""
+    many messages wait (`waiting`) and since when (`since`), oldest first: the longest wait is
+    called first. The counts are subqueries of each party's row, not a GROUP BY, so the list
+    travels in a `queries.Batch` and its count is simply of parties (the work queue's list)."""
     if not has_role(user, Role.COORDINATOR):
         return nothing(CaseParty)
+    waiting = (Notification.select(fn.COUNT(Notification.id))
+               .where((Notification.party == CaseParty.id) & _not_emailed_unread()))
+    since = (Notification.select(fn.MIN(Notification.created_at))
+             .where((Notification.party == CaseParty.id) & _not_emailed_unread()))
     return (CaseParty
             .select(CaseParty.id, CaseParty.name, CaseParty.case, Case.reference.alias("case_reference"),
-                    fn.COUNT(Notification.id).alias("waiting"),
-                    fn.MIN(Notification.created_at).alias("since"))
-            .join(Notification, JOIN.INNER, on=(Notification.party == CaseParty.id))
-            .switch(CaseParty)
+                    # Each subquery inside a function: a `queries.Batch` reads a column by its
+                    # alias, which a bare subquery does not carry.
+                    fn.COALESCE(waiting, 0).alias("waiting"), _moment(since).alias("since"))
             .join(Case)
-            .where(Notification.delivery == Delivery.MUST_NOT_EMAIL, Notification.read_at.is_null(),
+            # The parties from their waiting messages (few), not each party tried in turn.
+            .where(CaseParty.id.in_(Notification.select(Notification.party).where(_not_emailed_unread())),
                    Case.status == CaseStatus.OPEN)
-            .group_by(CaseParty.id, CaseParty.name, CaseParty.case, Case.reference)
-            .order_by(fn.MIN(Notification.created_at), CaseParty.id)
+            .order_by(since, CaseParty.id)
             .objects())  # the case's reference and the counts on the party row itself
+
+
+def _moment(subquery: Any) -> Any:
+    """A subquery's time as a naive UTC datetime: a column's own conversion does not reach a
+    subquery, and SQLite gives text, PostgreSQL a datetime (or, through a `queries.Batch`, JSON
+    text with a "T"). COALESCE is only the function that carries the conversion."""
+    return fn.COALESCE(subquery, SQL("NULL")).python_value(_stored_time)
+
+
+def _stored_time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _not_emailed_unread() -> Any:
+    """A notification not emailed (email is not safe for its party) and not read yet."""
+    return (Notification.delivery == Delivery.MUST_NOT_EMAIL) & Notification.read_at.is_null()

@@ -33,6 +33,7 @@ from portal.models import (
 )
 from portal.queries._scopes import PARTY_NAME_COLUMNS, has_role, nothing
 from portal.queries.agreements import agreement_reviews
+from portal.queries.notifications import phone_instead
 from portal.queries.safeguarding import concern_dashboard
 from portal.vocab import (
     AgreementState,
@@ -230,3 +231,10 @@ def concerns_unacknowledged(user: User, rules: QueueRules) -> ModelSelect[Safegu
     concerns (most urgent level first, then oldest, with the case and who raised it). Whether
     one is overdue is the dashboard's rule too (`policy.is_overdue`), worked out by the page."""
     return concern_dashboard(user, status=ConcernState.OPEN)
+
+
+def parties_to_phone(user: User, rules: QueueRules) -> ModelSelect[CaseParty]:
+    """`phone_instead` as a list of the queue: parties on open cases whom email is not safe for,
+    with messages not read in the portal (no wait of its own: a message not emailed waits for a
+    phone call at once). Longest waiting first, with the case's reference and the counts."""
+    return phone_instead(user)
