@@ -315,6 +315,9 @@ class CaseParty(BaseModel):
     phone = CharField(max_length=50, null=True)
     address = TextField(null=True)
     unsafe_routes = CharField(max_length=200, default="")  # UnsafeRoute codes, comma-separated
+    # "No details by email": their session emails name no date, time or mode and carry no
+    # calendar file (set by the party or a coordinator; portal/notify.py honours it).
+    no_details_by_email = BooleanField(default=False)
     # The latest consent event's state, kept here for lists; the history is in ConsentEvent.
     consent_state = CharField(max_length=20, default=ConsentState.PENDING, choices=codes(ConsentState))
     fee_pence = IntegerField(null=True)

@@ -3,7 +3,9 @@
 `notify(kind, recipient, thing, ...)` writes a `Notification` (the person's list in the portal)
 and emails it, unless the person does not want that kind by email (their preferences), wants a
 daily digest instead (staff), or is a party for whom email is not a safe way to be reached (the
-case's "ways we must not use": then the coordinators see they need a phone call instead). Both
+case's "ways we must not use": then the coordinators see they need a phone call instead). A
+party whose record says "no details by email" gets session emails naming no day, time or mode,
+without the calendar file. Both
 happen in the caller's transaction: a change that rolls back leaves no notification and no
 email (mail goes through the outbox, portal/outbox.py).
 
@@ -15,6 +17,8 @@ something that tells the occasions apart as `due`.
 What a message says comes from `portal.notify_words`, never from the caller: only a reference,
 a session's time and mode, or a count may be filled in.
 """
+
+from types import SimpleNamespace
 
 from flask import current_app, url_for
 from peewee import IntegrityError
@@ -84,10 +88,10 @@ def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(),
     Notification, or None when there is nobody to tell (a party without an active account) or
     this one was written already (its unique key)."""
     party = recipient if isinstance(recipient, CaseParty) else None
-    user = recipient if party is None else (User.get_or_none(User.id == party.user_id) if party.user_id else None)
+    user = recipient if party is None else _account_of(party)
     if user is None or not user.active:
         return None
-    delivery = delivery_for(kind, user, party)
+    delivery = delivery_for(kind, user, party if party is None else user.safe_contact)
     try:
         with database.atomic():  # a savepoint: a duplicate key leaves the caller's work alone
             notification = Notification.create(
@@ -97,8 +101,35 @@ def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(),
     except IntegrityError:
         return None
     if delivery == Delivery.EMAILED:
-        send_email(kind, user.email, link, attachments=attachments, **details)
+        hide = party is not None and user.safe_contact.no_details_by_email
+        if hide:
+            # "No details by email": no calendar file (it carries the day, time and place, even
+            # with a closing case's news), and a session's words without its day, time and mode.
+            attachments = ()
+            if kind in notify_words.WITHOUT_DETAILS:
+                details = {name: value for name, value in details.items()
+                           if name not in notify_words.SESSION_DETAILS}
+        send_email(kind, user.email, link, attachments=attachments,
+                   without_details=hide and kind in notify_words.WITHOUT_DETAILS, **details)
     return notification
+
+
+def _account_of(party):
+    """The party's account, with their record's safe contact as stored now (`safe_contact`: the
+    ways we must not use, "no details by email") read in the same statement: callers pass party
+    rows read with fewer columns, and a choice made a moment ago must be honoured."""
+    if not party.user_id:
+        return None
+    user = (User.select(User, CaseParty.unsafe_routes.alias("party_unsafe_routes"),
+                        CaseParty.no_details_by_email.alias("party_no_details"))
+            .join(CaseParty, on=(CaseParty.user == User.id))
+            .where(CaseParty.id == party.id)
+            .objects()
+            .first())
+    if user is not None:
+        user.safe_contact = SimpleNamespace(unsafe_routes=user.party_unsafe_routes,
+                                            no_details_by_email=bool(user.party_no_details))
+    return user
 
 
 def tell_coaches(case, kind, thing):
@@ -136,12 +167,12 @@ def send_digests(before):
     return len(by_user)
 
 
-def send_email(kind, address, link, *, attachments=(), **details):
+def send_email(kind, address, link, *, attachments=(), without_details=False, **details):
     """Email one message of `kind` (also to someone without an account, such as a referrer),
     through the outbox: a mail server that is down delays it, never undoes the change."""
     config = current_app.config
     words = notify_words.compose(kind, absolute(link) if link else None, service=config["SERVICE_NAME"],
-                                 phone=config["SERVICE_PHONE"], **details)
+                                 phone=config["SERVICE_PHONE"], without_details=without_details, **details)
     # Queued in the caller's transaction; the job queue delivers it and retries (portal/outbox.py).
     mail.send(address, words.subject, words.body, kind=MessageKind.NOTIFICATION, attachments=attachments,
               reply_to=config["MAIL_REPLY_TO"])

@@ -128,6 +128,29 @@ WORDS: dict[str, Words] = {
         "This email does not contain any details of the concern."),
 }
 
+# A party whose contact preferences say "no details by email": the same news with no day, time
+# or mode, and no calendar file (it would carry them). `portal.notify` drops both.
+WITHOUT_DETAILS: dict[str, Words] = {
+    K.SESSION_BOOKED: Words(
+        "A session is booked for you",
+        "A session has been booked for you. You asked us not to put the details in emails: you "
+        "can see when and where it is, and tell us if you cannot come, in the portal."),
+    K.SESSION_MOVED: Words(
+        "Your session has moved",
+        "One of your sessions has moved. You asked us not to put the details in emails: you can "
+        "see its new time in the portal."),
+    K.SESSION_CANCELLED: Words(
+        "Your session is cancelled",
+        "One of your sessions has been cancelled: you do not need to come to it. You can see "
+        "which one in the portal."),
+    K.SESSION_TOMORROW: Words(
+        "Reminder: your session tomorrow",
+        "This is a reminder that you have a session tomorrow. You asked us not to put the "
+        "details in emails: you can see them in the portal."),
+}
+# The details a session email may carry, and no email for such a party.
+SESSION_DETAILS = frozenset({"what", "when", "mode"})
+
 FOOTER = "\n\n--\n{service}\nPhone: {phone}\n"
 
 DIGEST_SUBJECT = "What is waiting for you: {count}"
@@ -142,13 +165,18 @@ def compose_digest(lines: list[tuple[str, str]], *, service: str, phone: str) ->
     return Words(DIGEST_SUBJECT.format(count=count), body)
 
 
-def compose(kind: str, link: str | None, *, service: str, phone: str, **details: str) -> Words:
+def compose(kind: str, link: str | None, *, service: str, phone: str, without_details: bool = False,
+            **details: str) -> Words:
     """The subject and full plain-text body of one message of `kind`, pointing at `link` (None
-    for someone without an account: a referrer)."""
+    for someone without an account: a referrer). `without_details`: the wording that names no
+    session's day, time or mode, for the kinds that have one (the details are refused, so none
+    slips through)."""
     unknown = set(details) - ALLOWED_DETAILS
     if unknown:
         raise ValueError(f"A message may not carry {sorted(unknown)}")
-    words = WORDS[kind]
+    if without_details and (kind not in WITHOUT_DETAILS or set(details) & SESSION_DETAILS):
+        raise ValueError("Only a session message has words without details, and they carry no day, time or mode")
+    words = WITHOUT_DETAILS[kind] if without_details else WORDS[kind]
     where = f"\n\nSign in to see it:\n\n{link}" if link else ""
     body = (f"Hello,\n\n{words.body.format(**details)}{where}"
             + FOOTER.format(service=service, phone=phone))

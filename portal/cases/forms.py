@@ -110,6 +110,13 @@ class FeeForm(FlaskForm):
     submit = SubmitField("Save fee")
 
 
+class EmailDetailsForm(FlaskForm):
+    no_details = BooleanField("No details by email",
+                              description="Their session emails then only say that a session was booked, moved "
+                                          "or cancelled, with no date, time or place and no calendar file.")
+    submit = SubmitField("Save")
+
+
 class CloseForm(FlaskForm):
     outcome = RadioField("Outcome", choices=choices(OUTCOMES),
                          validators=[DataRequired("Choose the outcome.")])

@@ -9,7 +9,7 @@ from portal import policy
 from portal.access import current_actor, require
 from portal.case_access import load_case, load_managed_case, load_party
 from portal.cases import bp, service
-from portal.cases.forms import AllocationForm, ConsentForm, FeeForm, FundingForm, OwnConsentForm
+from portal.cases.forms import AllocationForm, ConsentForm, EmailDetailsForm, FeeForm, FundingForm, OwnConsentForm
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import scope_ids
 from portal.htmx import redirect_to
@@ -123,3 +123,18 @@ def fee(reference, party_id):
         return case_updated(case, anchor=f"fee-{party.id}")
     return form_page(case, form, "cases/_fee_form.html", f"Fee: {party.name}",
                      form_id=f"fee-form-{party.id}", party=party, status=failed_status(form))
+
+
+@bp.route("/<reference>/parties/<int:party_id>/email-details", methods=["GET", "POST"])
+@login_required
+def email_details(reference, party_id):
+    """A party's "no details by email", as they asked on the phone or in their referral."""
+    case, facts = load_managed_case(reference, policy.can_run_case)
+    party = load_party(case, party_id)
+    form = EmailDetailsForm(data={"no_details": party.no_details_by_email} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        service.set_no_details_by_email(party, bool(form.no_details.data), by=current_user._get_current_object())
+        flash(f"Session emails for {party.name} saved.", "success")
+        return case_updated(case, anchor=f"party-{party.id}")
+    return form_page(case, form, "cases/_email_details_form.html", f"Session emails: {party.name}",
+                     form_id=f"email-details-form-{party.id}", party=party, status=failed_status(form))

@@ -105,6 +105,14 @@ def set_fee(party, fee_pence, paid, *, by):
         timeline.record(party.case, CaseEventKind.FUNDING, f"Fee recorded for {party.name}.", by)
 
 
+def set_no_details_by_email(party, no_details, *, by):
+    """A party's "no details by email", as they told the coordinator (portal/notify.py)."""
+    with database.atomic():
+        CaseParty.update(no_details_by_email=no_details).where(CaseParty.id == party.id).execute()
+        audit.record("party.no_details_by_email", actor=by, record=party, case_id=party.case_id,
+                     detail=f"no_details_by_email={no_details}")
+
+
 def future_sessions(case):
     """The case's sessions still booked after now (scheduled, not yet started)."""
     return CaseSession.select().where(CaseSession.case == case.id,
