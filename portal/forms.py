@@ -2,13 +2,20 @@
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, SelectChoice, SelectMultipleField, SubmitField
+from wtforms import DateField, SelectChoice, SelectMultipleField, SubmitField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 
 class ConfirmForm(FlaskForm):
     """No fields: carries the CSRF token for button-only actions (sign out, deactivate...)."""
     submit = SubmitField("Confirm")
+
+
+def box_value(form, field):
+    """A checkbox sends "y" or nothing: anything else is not a tick (a forged or broken form),
+    so it is refused rather than read as one."""
+    if field.raw_data and field.raw_data[0] != "y":
+        raise ValidationError("Tick the box, or leave it empty.")
 
 
 def choices(pairs):

@@ -34,13 +34,23 @@ K = NotificationKind
 KINDS_FOR = {
     Role.PARTY: (K.SESSION_BOOKED, K.SESSION_MOVED, K.SESSION_CANCELLED, K.SESSION_TOMORROW,
                  K.ACTION_POINT_SET, K.ACTION_POINT_DUE_SOON, K.ACTION_POINT_OVERDUE,
-                 K.SHARE_QUESTION_WAITING, K.AGREEMENT_PROPOSED, K.AGREEMENT_WAITING,
-                 K.AGREEMENT_FINAL, K.CASE_CLOSED, K.COACHING_OFFERED),
+                 K.SHARE_QUESTION_ASKED, K.SHARE_QUESTION_WAITING, K.NOTE_SHARED, K.AGREEMENT_PROPOSED,
+                 K.AGREEMENT_WAITING, K.AGREEMENT_FINAL, K.CASE_CLOSED, K.COACHING_OFFERED),
     Role.COACH: (K.COACH_ALLOCATED, K.COACH_REMOVED, K.PARTY_ANSWERED_SHARE, K.PARTY_COMMENTED,
                  K.SESSION_REQUEST, K.AGREEMENT_ACCEPTED, K.AGREEMENT_CHANGE_ASKED,
                  K.SESSIONS_TODAY, K.SESSION_NOTE_MISSING),
     Role.COORDINATOR: (K.URGENT_REFERRAL, K.CONSENT_WAITING, K.AGREEMENT_REVIEW_DUE),
 }
+
+# Always emailed (unless email is not safe for a party): never turned off on the preferences
+# page (so not offered there), never kept for a digest. A safeguarding concern must reach the
+# leads now; the author of a note opened under the safeguarding procedure must be told.
+ALWAYS_EMAILED = frozenset({K.CONCERN_RAISED, K.NOTE_OVERRIDE_READ})
+# What the outbox calls these emails (the Messages page's column): a concern's email to the
+# leads stays a safeguarding email about the concern, which the undelivered-concern flag reads
+# (queries.concerns_with_undelivered_email); the notes' emails stay notes'.
+MESSAGE_KINDS = {K.CONCERN_RAISED: MessageKind.SAFEGUARDING_CONCERN, K.SHARE_QUESTION_ASKED: MessageKind.NOTE,
+                 K.NOTE_SHARED: MessageKind.NOTE, K.NOTE_OVERRIDE_READ: MessageKind.NOTE}
 
 
 def kinds_for(user):
@@ -71,6 +81,8 @@ def delivery_for(kind, user, party=None):
     """How this message reaches this person, besides their Notifications page."""
     if party is not None and must_not_email(party):
         return Delivery.MUST_NOT_EMAIL
+    if kind in ALWAYS_EMAILED:
+        return Delivery.EMAILED
     if kind in wanted_kinds_off(user):
         return Delivery.NOT_WANTED
     if user.email_digest and user.role != Role.PARTY:
@@ -82,11 +94,12 @@ def absolute(link):
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + link
 
 
-def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(), **details):
+def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(), about=None, **details):
     """Tell `recipient` (a User, or a CaseParty: their account, under their safe contact) that
     something of `kind` about `thing` waits at `link` (a path in the portal). Returns the new
     Notification, or None when there is nobody to tell (a party without an active account) or
-    this one was written already (its unique key)."""
+    this one was written already (its unique key). `about`: the row the email's outbox row is
+    about (a safeguarding concern: see `MESSAGE_KINDS`)."""
     party = recipient if isinstance(recipient, CaseParty) else None
     user = recipient if party is None else _account_of(party)
     if user is None or not user.active:
@@ -109,7 +122,7 @@ def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(),
             if kind in notify_words.WITHOUT_DETAILS:
                 details = {name: value for name, value in details.items()
                            if name not in notify_words.SESSION_DETAILS}
-        send_email(kind, user.email, link, attachments=attachments,
+        send_email(kind, user.email, link, attachments=attachments, about=about,
                    without_details=hide and kind in notify_words.WITHOUT_DETAILS, **details)
     return notification
 
@@ -167,13 +180,13 @@ def send_digests(before):
     return len(by_user)
 
 
-def send_email(kind, address, link, *, attachments=(), without_details=False, **details):
+def send_email(kind, address, link, *, attachments=(), without_details=False, about=None, **details):
     """Email one message of `kind` (also to someone without an account, such as a referrer),
     through the outbox: a mail server that is down delays it, never undoes the change."""
     config = current_app.config
     words = notify_words.compose(kind, absolute(link) if link else None, service=config["SERVICE_NAME"],
                                  phone=config["SERVICE_PHONE"], without_details=without_details, **details)
     # Queued in the caller's transaction; the job queue delivers it and retries (portal/outbox.py).
-    mail.send(address, words.subject, words.body, kind=MessageKind.NOTIFICATION, attachments=attachments,
-              reply_to=config["MAIL_REPLY_TO"])
+    mail.send(address, words.subject, words.body, kind=MESSAGE_KINDS.get(kind, MessageKind.NOTIFICATION),
+              attachments=attachments, about=about, reply_to=config["MAIL_REPLY_TO"])
     return True

@@ -18,7 +18,8 @@ class Words(NamedTuple):
 
 
 # The values a wording may name, and nothing else.
-ALLOWED_DETAILS = frozenset({"reference", "when", "mode", "count", "what", "sessions"})
+# `level`: a safeguarding concern's level in words ("immediate"), for the leads.
+ALLOWED_DETAILS = frozenset({"reference", "when", "mode", "count", "what", "sessions", "level"})
 
 # What closing a case did with the sessions still booked, told to its parties ("sessions").
 CLOSED_SESSIONS = {
@@ -58,6 +59,13 @@ WORDS: dict[str, Words] = {
         "A question is waiting for your answer",
         "Your coach asked whether something you said may be shared, and your answer is still "
         "waiting. The choice is yours; you can answer in the portal."),
+    K.SHARE_QUESTION_ASKED: Words(
+        "A question is waiting for you in the {service} portal",
+        "Your coach has a question for you in the {service} portal. The choice is yours; you "
+        "can answer it there."),
+    K.NOTE_SHARED: Words(
+        "Something new is waiting for you in the {service} portal",
+        "Something new is waiting for you in the {service} portal."),
     K.AGREEMENT_PROPOSED: Words(
         "An agreement is ready for you to read",
         "An agreement from your mediation is ready for you to read. You can accept it, or ask "
@@ -110,6 +118,11 @@ WORDS: dict[str, Words] = {
     K.SESSION_NOTE_MISSING: Words(
         "A session on case {reference} has no note yet",
         "A session held on case {reference} two days ago or more has no note yet."),
+    K.NOTE_OVERRIDE_READ: Words(
+        "A note you wrote was opened under the safeguarding procedure",
+        "A safeguarding lead opened a note you wrote, under the service's safeguarding "
+        "procedure. Their reason is kept in the audit trail. Ask a coordinator if you need to "
+        "know more."),
     # --- coordinators ----------------------------------------------------------------------
     K.URGENT_REFERRAL: Words(
         "A new urgent referral: {reference}",
@@ -122,6 +135,10 @@ WORDS: dict[str, Words] = {
         "An agreement review is due on case {reference}",
         "The review of the final agreement on case {reference} is due."),
     # --- safeguarding leads ----------------------------------------------------------------
+    K.CONCERN_RAISED: Words(
+        "Safeguarding concern raised: {level} level",
+        "A safeguarding concern of {level} level was raised on case {reference}.\n\n"
+        "This email does not contain any details of the concern."),
     K.CONCERN_OVERDUE: Words(
         "A safeguarding concern is overdue on case {reference}",
         "A safeguarding concern on case {reference} has not been acknowledged in time.\n\n"
@@ -178,6 +195,6 @@ def compose(kind: str, link: str | None, *, service: str, phone: str, without_de
         raise ValueError("Only a session message has words without details, and they carry no day, time or mode")
     words = WITHOUT_DETAILS[kind] if without_details else WORDS[kind]
     where = f"\n\nSign in to see it:\n\n{link}" if link else ""
-    body = (f"Hello,\n\n{words.body.format(**details)}{where}"
+    body = (f"Hello,\n\n{words.body.format(service=service, **details)}{where}"
             + FOOTER.format(service=service, phone=phone))
-    return Words(words.subject.format(**details), body)
+    return Words(words.subject.format(service=service, **details), body)

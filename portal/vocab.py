@@ -362,6 +362,8 @@ class NotificationKind(Code):
     ACTION_POINT_DUE_SOON = "action_point_due_soon"
     ACTION_POINT_OVERDUE = "action_point_overdue"
     SHARE_QUESTION_WAITING = "share_question_waiting"
+    SHARE_QUESTION_ASKED = "share_question_asked"
+    NOTE_SHARED = "note_shared"
     AGREEMENT_PROPOSED = "agreement_proposed"
     AGREEMENT_WAITING = "agreement_waiting"
     AGREEMENT_FINAL = "agreement_final"
@@ -379,11 +381,14 @@ class NotificationKind(Code):
     AGREEMENT_CHANGE_ASKED = "agreement_change_asked"
     SESSIONS_TODAY = "sessions_today"
     SESSION_NOTE_MISSING = "session_note_missing"
+    # a note's author (a coach, or a coordinator)
+    NOTE_OVERRIDE_READ = "note_override_read"
     # coordinators
     URGENT_REFERRAL = "urgent_referral"
     CONSENT_WAITING = "consent_waiting"
     AGREEMENT_REVIEW_DUE = "agreement_review_due"
     # safeguarding leads
+    CONCERN_RAISED = "concern_raised"
     CONCERN_OVERDUE = "concern_overdue"
 
 

@@ -452,6 +452,7 @@ def _send_every_kind(app):
     message says comes from its wording alone, so this is every text a message can carry."""
     from portal import notify, reminders
     from portal.models import CaseSession
+    from portal.safeguarding import service as safeguarding
     from portal.sessions import service as sessions
     from portal.vocab import NotificationKind as K
     with app.test_request_context():
@@ -471,8 +472,13 @@ def _send_every_kind(app):
                     notify.send_email(K.REFERRAL_RECEIVED, party.email, None, reference="RF-2026-0001")
             staff = [*queries.current_coaches(case), *coordinators]
             for user in staff:
-                for kind in notify.KINDS_FOR[Role.COACH] + notify.KINDS_FOR[Role.COORDINATOR] + (K.CONCERN_OVERDUE,):
-                    notify.notify(kind, user, case, due="walk", link="/", reference=case.reference, count="1 session")
+                for kind in (notify.KINDS_FOR[Role.COACH] + notify.KINDS_FOR[Role.COORDINATOR]
+                             + (K.CONCERN_OVERDUE, *notify.ALWAYS_EMAILED)):
+                    notify.notify(kind, user, case, due="walk", link="/", reference=case.reference, count="1 session",
+                                  level="immediate")
+        # The leads' email about each concern, as raising one sends it.
+        for concern in safeguarding.Concern.select().order_by(safeguarding.Concern.id):
+            safeguarding.email_leads(concern, concern.case, by=concern.raised_by)
 
 
 def _email_text(message):

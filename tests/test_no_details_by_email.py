@@ -202,3 +202,14 @@ def test_another_cases_party_is_not_found(w, make_browser):
         elsewhere = add_party(make_case(), make_user(Role.PARTY))
     url = f"/cases/{w.case.reference}/parties/{elsewhere.id}/email-details"
     assert make_browser(w.coordinator).get(url).status_code == 404
+
+
+def test_a_box_sent_with_another_value_is_refused_and_nothing_is_saved(w, make_browser):
+    coordinator = make_browser(w.coordinator)
+    url = f"/cases/{w.case.reference}/parties/{w.cy.id}/email-details"
+    response = coordinator.submit(url, {"no_details": "yes please"})
+    assert response.status_code == 422 and "Tick the box, or leave it empty." in response.get_data(as_text=True)
+    cy = make_browser(w.cy_user)
+    assert cy.submit("/notifications/preferences", {"no_details": "1"}, page="/notifications/preferences"
+                     ).status_code == 422
+    assert CaseParty.get_by_id(w.cy.id).no_details_by_email is False

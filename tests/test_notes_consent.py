@@ -225,3 +225,27 @@ def test_writing_a_shared_note_tells_each_party_without_content(world, outbox):
     messages = outbox()
     assert [m["To"] for m in messages] == [w.bea_user.email]  # Cal has no account
     assert_content_free(messages[0], w)
+
+
+def test_the_notes_messages_are_on_the_notifications_page_and_honour_do_not_email(world, outbox):
+    """A question about sharing and a shared note go through `notify`: each party's
+    Notifications page lists them, and a party who must not be emailed gets none."""
+    from portal.models import CaseParty, Notification
+    from portal.vocab import Delivery, NotificationKind, UnsafeRoute
+    w = world
+    SERVICE = w.app.config["SERVICE_NAME"]
+    CaseParty.update(unsafe_routes=UnsafeRoute.EMAIL).where(CaseParty.id == w.bea.id).execute()
+    note = write_alex_words_for_bea(w)
+    # Alex's own words are shared with Alex, and Alex is asked about Bea; Bea is not emailed.
+    assert sorted((m["To"], " ".join(m["Subject"].split())) for m in outbox()) == [
+        (w.alex_user.email, f"A question is waiting for you in the {SERVICE} portal"),
+        (w.alex_user.email, f"Something new is waiting for you in the {SERVICE} portal")]
+    w.as_(w.alex_user).submit(f"/shared/requests/{share_of(note, w.bea).id}/agree", page="/shared")
+    told = [(n.recipient_id, n.kind, n.delivery, n.link)
+            for n in Notification.select().where(Notification.party.is_null(False)).order_by(Notification.id)]
+    assert told == [(w.alex_user.id, NotificationKind.NOTE_SHARED, Delivery.EMAILED, "/shared"),
+                    (w.alex_user.id, NotificationKind.SHARE_QUESTION_ASKED, Delivery.EMAILED, "/shared"),
+                    (w.bea_user.id, NotificationKind.NOTE_SHARED, Delivery.MUST_NOT_EMAIL, "/shared")]
+    assert w.bea_user.email not in [m["To"] for m in outbox()]
+    page = w.as_(w.bea_user).get("/notifications").get_data(as_text=True)
+    assert "Something new is shared with you" in page and SECRET not in page

@@ -3,8 +3,8 @@ unresolved on the case, only with a reason; the read is kept and the author is t
 
 import pytest
 
-from portal.models import AuditEvent, NoteOverrideRead
-from portal.vocab import Audience, ConcernState
+from portal.models import AuditEvent, NoteOverrideRead, Notification
+from portal.vocab import Audience, ConcernState, NotificationKind
 from tests.apps import body_of, links_in
 from tests.factories import make_concern, make_note
 from tests.notes_support import note_url
@@ -113,6 +113,9 @@ def test_with_a_reason_the_note_opens_the_read_is_kept_and_the_author_told(world
     text = message["Subject"] + body_of(message)
     assert "Marker-override" not in text and reason not in text
     assert links_in(message) == [f"http://localhost{w.case_url}#note-{closed_note.id}"]
+    [told] = Notification.select().where(Notification.recipient == w.coach.id)
+    assert (told.kind, told.link, told.case_id) == (NotificationKind.NOTE_OVERRIDE_READ,
+                                                    f"{w.case_url}#note-{closed_note.id}", w.case.id)
 
     # The author sees on the note that it was opened, and by whom.
     page = w.as_(w.coach).get(w.case_url).get_data(as_text=True)
@@ -131,7 +134,8 @@ def test_an_opened_note_is_no_longer_deletable(world, closed_note):
 def test_an_author_no_longer_on_the_case_is_told_without_the_concern_or_the_case(world, closed_note,
                                                                                 outbox):
     """They may not see the case or its concerns any more: the email says a note was opened
-    under the procedure, and nothing about which case or that a concern is open."""
+    under the procedure, and nothing about which case or that a concern is open; it links to
+    their Notifications page, where it is too, not to the case."""
     from portal.models import CoachAllocation
     w = world
     make_concern(w.case, w.other_coach)
@@ -143,4 +147,6 @@ def test_an_author_no_longer_on_the_case_is_told_without_the_concern_or_the_case
     text = message["Subject"] + body_of(message)
     assert "opened a note you wrote" in text
     assert "concern" not in text.lower() and w.case.reference not in text
-    assert links_in(message) == []
+    assert links_in(message) == ["http://localhost/notifications"]
+    [told] = Notification.select().where(Notification.recipient == w.coach.id)
+    assert (told.kind, told.link, told.case_id) == (NotificationKind.NOTE_OVERRIDE_READ, "/notifications", None)

@@ -142,7 +142,7 @@ def test_every_kind_has_words_and_a_message_takes_no_other_values(w, req):
     with pytest.raises(ValueError):
         notify_words.compose(NotificationKind.AGREEMENT_FINAL, "/", service="S", phone="1", note="Marker")
     sample = {"reference": "AC-2026-0001", "when": "today", "mode": "online", "count": "2 sessions",
-              "what": "Joint mediation", "sessions": ""}
+              "what": "Joint mediation", "sessions": "", "level": "immediate"}
     for kind in NotificationKind:
         words = notify_words.compose(kind, "http://x/y", service="S", phone="01632", **sample)
         assert "{" not in words.subject + words.body, kind

@@ -248,3 +248,30 @@ def test_the_case_timeline_says_a_concern_was_raised_without_what_it_says(world,
     [event] = CaseEvent.select().where(CaseEvent.kind == "safeguarding")
     assert "raised" in event.summary
     assert not any(marker in event.summary for marker in MARKERS)
+
+
+def test_each_lead_is_told_on_their_notifications_page_and_emailed_whatever_their_choices(world, browser, outbox):
+    """The concern's email goes through `notify`: a lead who chose a daily digest, or turned
+    every kind off, is still emailed at once, and each lead's Notifications page lists it. Its
+    outbox rows stay safeguarding emails about the concern (the undelivered-concern flag)."""
+    from portal import notify
+    from portal.models import Notification, User
+    from portal.vocab import Delivery, MessageKind, NotificationKind
+    digest, off = world["leads"]
+    User.update(email_digest=True).where(User.id == digest.id).execute()
+    User.update(email_off=",".join(notify.kinds_for(off))).where(User.id == off.id).execute()
+    assert NotificationKind.CONCERN_RAISED not in notify.kinds_for(off)  # not offered to turn off
+    browser.enter_as(world["coach"])
+    browser.submit(raise_url(world["case"]), full_concern(world))
+    concern = SafeguardingConcern.get()
+    assert sorted(m["To"] for m in outbox()) == sorted(lead.email for lead in world["leads"])
+    told = sorted((n.recipient_id, n.kind, n.delivery, n.link, n.case_id) for n in Notification.select())
+    assert told == sorted((lead.id, NotificationKind.CONCERN_RAISED, Delivery.EMAILED,
+                           f"/safeguarding/concerns/{concern.id}", world["case"].id) for lead in world["leads"])
+    rows = sorted((r.recipient, r.kind, r.about_kind, r.about_id) for r in OutboxMessage.select())
+    assert rows == sorted((lead.email, MessageKind.SAFEGUARDING_CONCERN, "safeguarding_concern", concern.id)
+                          for lead in world["leads"])
+    page = enter_as(world["app"].test_client(), digest).get("/notifications").get_data(as_text=True)
+    assert "A safeguarding concern is raised" in page
+    for marker in MARKERS:
+        assert marker not in page

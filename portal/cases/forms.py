@@ -8,7 +8,7 @@ from wtforms import BooleanField, DecimalField, RadioField, SelectField, StringF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import labels
-from portal.forms import DATE_EXAMPLE, QuickSelect, choices, uk_date
+from portal.forms import DATE_EXAMPLE, QuickSelect, box_value, choices, uk_date
 from portal.times import local_today
 from portal.vocab import (
     CaseKind,
@@ -111,7 +111,7 @@ class FeeForm(FlaskForm):
 
 
 class EmailDetailsForm(FlaskForm):
-    no_details = BooleanField("No details by email",
+    no_details = BooleanField("No details by email", validators=[box_value],
                               description="Their session emails then only say that a session was booked, moved "
                                           "or cancelled, with no date, time or place and no calendar file.")
     submit = SubmitField("Save")

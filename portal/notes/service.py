@@ -9,13 +9,13 @@ something is waiting and link to it.
 from dataclasses import dataclass
 from datetime import time
 
-from flask import current_app, url_for
+from flask import url_for
 
-from portal import audit, mail, notify, policy, queries, storage
+from portal import audit, notify, policy, queries, storage
 from portal.db import database
 from portal.models import CaseParty, Note, NoteFile, NoteOverrideRead, NoteRevision, NoteShare, User, utcnow
 from portal.times import local_to_utc
-from portal.vocab import MessageKind, NotificationKind, Role, ShareState
+from portal.vocab import NotificationKind, Role, ShareState
 
 
 class NoteRuleError(ValueError):
@@ -250,53 +250,31 @@ def override_read(note, reader, reason, *, remote_addr=""):
     author = User.get_or_none(User.id == note.author_id, User.active == True)  # noqa: E712
     if author is None:
         return
-    subject = "A note you wrote was opened under the safeguarding procedure"
-    if not policy.is_case_staff(author.actor(), queries.case_facts(note.case)):
-        # No longer on the case: they may not know of the concern, nor see the case.
-        _send(author, subject, "Hello,\n\nA safeguarding lead opened a note you wrote, under "
-              "the service's safeguarding procedure. Their reason is kept in the audit trail. "
-              "Ask a coordinator if you need to know more.\n")
-        return
-    _send(author, subject,
-          "Hello,\n\nA safeguarding lead opened a note you wrote, because a safeguarding "
-          "concern is open on the case. Their reason is kept in the audit trail.\n\n"
-          "See which note (sign in first):\n\n"
-          f"{_absolute('cases.show', reference=note.case.reference, _anchor=f'note-{note.id}')}\n")
+    # No longer on the case, they may not know of the concern, nor see the case: their message
+    # names neither and leads to their notifications, not to the note. (The words never say
+    # which case or that a concern is open, so they are the same either way.)
+    on_case = policy.is_case_staff(author.actor(), queries.case_facts(note.case))
+    link = (url_for("cases.show", reference=note.case.reference, _anchor=f"note-{note.id}") if on_case
+            else url_for("notifications.index"))
+    notify.notify(NotificationKind.NOTE_OVERRIDE_READ, author, note, due=utcnow().isoformat(), link=link,
+                  case=note.case_id if on_case else None)
 
 
 # --- telling people, without content --------------------------------------------------------
 
-def _absolute(endpoint, **values):
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
-def _send(user, subject, body):
-    # Queued in the caller's transaction, delivered once it commits (portal/outbox.py).
-    mail.send(user.email, subject, body, kind=MessageKind.NOTE)
-
-
-def _party_users(party_ids):
-    if not party_ids:
-        return []
-    return list(User.select().join(CaseParty, on=(CaseParty.user == User.id))
-                .where(CaseParty.id.in_(list(party_ids)), User.active == True)  # noqa: E712
-                .distinct())
-
-
 def _tell_about_shares(note, shares):
     """A visible share: that party is told something new is waiting. A share waiting for
-    consent: the source party is told a question is waiting. Neither email says what, or who."""
+    consent: the source party is told a question is waiting. Neither message says what, or who.
+    Through `notify`: on their Notifications page too, and emailed only if email is safe for them."""
     shares = [s for s in shares]
     facts = note.facts()
     ready = [s.party_id for s in shares if policy.share_is_visible(facts, s.party_id)]
     asking = note.source_party_id if any(s.state == ShareState.WAITING for s in shares) else None
-    service = current_app.config["SERVICE_NAME"]
-    link = _absolute("notes.shared")
-    for user in _party_users(ready):
-        _send(user, f"Something new is waiting for you in the {service} portal",
-              f"Hello,\n\nSomething new is waiting for you in the {service} portal.\n"
-              f"Sign in to see it:\n\n{link}\n")
-    for user in _party_users([asking] if asking else []):
-        _send(user, f"A question is waiting for you in the {service} portal",
-              f"Hello,\n\nYour coach has a question for you in the {service} portal.\n"
-              f"Sign in to answer it:\n\n{link}\n")
+    link = url_for("notes.shared")
+    now = utcnow().isoformat()  # asked again, or shared again after a withdrawal: told again
+    for kind, party_ids in ((NotificationKind.NOTE_SHARED, ready),
+                            (NotificationKind.SHARE_QUESTION_ASKED, [asking] if asking else [])):
+        if not party_ids:
+            continue
+        for party in CaseParty.select().where(CaseParty.id.in_(party_ids)).order_by(CaseParty.id):
+            notify.notify(kind, party, note, due=now, link=link)

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField, ValidationError
 
 from portal import labels
-from portal.forms import checkboxes, choices
+from portal.forms import box_value, checkboxes, choices
 
 
 class PreferencesForm(FlaskForm):
@@ -12,7 +12,7 @@ class PreferencesForm(FlaskForm):
     email_digest = BooleanField("One email a day listing them, instead of one email each",
                                 description="Your Notifications page still shows each one as it comes.")
     no_details = BooleanField(
-        "Keep the details of my sessions out of emails",
+        "Keep the details of my sessions out of emails", validators=[box_value],
         description="Emails then only say that a session was booked, moved or cancelled, with no "
                     "date, time or place and no calendar file; you see the details here in the portal.")
     submit = SubmitField("Save my choices")

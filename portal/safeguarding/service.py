@@ -9,7 +9,7 @@ cannot both close (or both acknowledge) the same concern.
 
 from flask import current_app, url_for
 
-from portal import audit, labels, mail, policy, timeline
+from portal import audit, labels, notify, policy, timeline
 from portal.db import database
 from portal.models import ConcernEvent, SafeguardingConcern, User, utcnow
 from portal.vocab import (
@@ -19,7 +19,7 @@ from portal.vocab import (
     ConcernLevel,
     ConcernOutcome,
     ConcernState,
-    MessageKind,
+    NotificationKind,
     Role,
 )
 
@@ -60,34 +60,30 @@ def raise_concern(case, *, by, category, level, description, about_party=None,
     return concern
 
 
-def lead_addresses():
-    """Every active safeguarding lead's email address."""
-    return [u.email for u in User.select(User.email)
-            .where(User.role == Role.COORDINATOR, User.active == True,  # noqa: E712
-                   User.is_safeguarding_lead == True)  # noqa: E712
-            .order_by(User.id)]
+def leads():
+    """Every active safeguarding lead."""
+    return list(User.select()
+                .where(User.role == Role.COORDINATOR, User.active == True,  # noqa: E712
+                       User.is_safeguarding_lead == True)  # noqa: E712
+                .order_by(User.id))
 
 
 def email_leads(concern, case, *, by):
     """Tell each lead that a concern of this level is waiting on this case, and where: no names,
-    no category, no content. The emails are queued in the caller's transaction (delivered once
-    it commits; one not delivered within minutes is flagged on the dashboard and the leads' home
-    pages). Returns how many leads are being emailed."""
-    level = labels.label(concern.level).lower()
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-        "safeguarding.show", concern_id=concern.id)
-    subject = f"Safeguarding concern raised: {level} level"
-    body = (f"A safeguarding concern of {level} level was raised on case {case.reference}.\n\n"
-            f"Sign in to read it and act on it:\n\n{link}\n\n"
-            "This email does not contain any details of the concern.\n")
-    addresses = lead_addresses()
-    for address in addresses:
-        mail.send(address, subject, body, kind=MessageKind.SAFEGUARDING_CONCERN, about=concern)
-    if not addresses:
+    no category, no content (the words are `notify_words`'). Through `notify`, so it is on each
+    lead's Notifications page too; always emailed, whatever their preferences (a digest would
+    hold it till the morning). The emails are queued in the caller's transaction as outbox rows
+    about the concern (delivered once it commits; one not delivered within minutes is flagged
+    on the dashboard and the leads' home pages). Returns how many leads are being emailed."""
+    told = [lead for lead in leads()
+            if notify.notify(NotificationKind.CONCERN_RAISED, lead, concern, case=case.id, about=concern,
+                             link=url_for("safeguarding.show", concern_id=concern.id),
+                             level=labels.label(concern.level).lower(), reference=case.reference)]
+    if not told:
         current_app.logger.error("Safeguarding concern %s: no safeguarding lead to email", concern.id)
     audit.record("safeguarding.leads_emailed", actor=by, record=concern, case_id=case.id,
-                 detail=f"queued={len(addresses)}")
-    return len(addresses)
+                 detail=f"queued={len(told)}")
+    return len(told)
 
 
 def _move(concern, from_states, refusal, **changes):
