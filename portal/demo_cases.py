@@ -312,7 +312,8 @@ def _closed_mediation_with_a_final_agreement(cast):
 
 def _proposed_agreement(cast):
     """Erin and Femi, who share an office: an agreement proposed over two weeks ago (the work
-    queue's proposals waiting), accepted by Erin;
+    queue's proposals waiting), accepted by Erin; Femi, who must not be emailed since the joint
+    meeting, has not opened its notification (the work queue's parties to phone);
     Femi asked for a change. Femi's words for Erin wait for Femi's consent; Erin's were shared
     with Femi once she said yes."""
     with _on(-40, 13):
@@ -360,6 +361,9 @@ def _proposed_agreement(cast):
         agreements.add_term(agreement, what="Copy the other into messages for their team", party=None,
                             due_on=None)
         agreements.change_details(agreement, title=agreement.title, review_on=_day(50), other_terms="")
+        # Femi says the team's shared inbox is read by others: phone him, do not email him. The
+        # portal then emails him nothing, and the coordinators' work queue lists him to phone.
+        CaseParty.update(unsafe_routes=UnsafeRoute.EMAIL).where(CaseParty.id == femi.id).execute()
     with _on(-17, 10):
         agreements.propose(agreement, by=cast.tom)
     with _on(-16, 18):

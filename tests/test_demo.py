@@ -258,5 +258,5 @@ def test_every_list_of_the_coordinators_work_queue_has_something(demo_app):
     coordinator = User.get(User.email == "coordinator@example.org")
     rules = work_queue.rules()
     counts = {kind.name: kind.query(coordinator, rules).count() for kind in work_queue.KINDS}
-    assert counts == {"concerns": 1, "referrals": 1, "consent": 2, "no_coach": 3, "quiet": 1,
+    assert counts == {"concerns": 1, "referrals": 1, "phone": 1, "consent": 2, "no_coach": 3, "quiet": 1,
                       "sessions": 2, "action_points": 3, "proposals": 1, "reviews": 1}
