@@ -1148,6 +1148,8 @@ def check_notifications(built):
             assert ids_of(queries.notifications_visible_to(fresh)) == mine, who(actor)
             phone = to_phone if policy.can_see_phone_instead(actor) else set()
             assert ids_of(queries.phone_instead(fresh)) == phone, who(actor)
+            # The work queue's list of them is the same list.
+            assert ids_of(queries.parties_to_phone(fresh, LATE_RULES)) == phone, who(actor)
         transaction.rollback()
 
 
