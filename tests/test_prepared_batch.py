@@ -9,6 +9,7 @@ from flask_login import current_user, login_user
 from portal.models import Note, User, utcnow
 from portal.queries.prepared import PreparedBatch, PreparedError
 from portal.vocab import Audience, Role
+from tests.conftest import enter_as
 from tests.factories import add_party, allocate, make_busy_service, make_case, make_note, make_user
 from tests.test_query_batch import lists_of, loaded
 from tests.test_query_budgets import counting_statements
@@ -97,3 +98,34 @@ def test_the_signed_in_user_is_a_stand_in_while_the_text_is_made(app, service):
         with pytest.raises(PreparedError):
             prepared.run(people["coach"], cases[0])
         assert current_user.email == people["coach"].email  # the real one again afterwards
+
+
+def test_making_each_page_s_text_runs_no_statement(app, service, monkeypatch):
+    """A builder that ran a query while its text is made would run it for the stand-ins (ids no
+    row has) and could keep an empty answer in the text for everyone after; the pages' builders
+    only build. Each page's text is made afresh here, for every role that reaches it."""
+    from portal.actions.routes import _MINE
+    from portal.cases.view import _CASE_PAGE
+    from portal.home import _PARTY_HOME
+    from portal.notes.shared import _SHARED
+    people, cases = service
+    pages = {_CASE_PAGE.name: _CASE_PAGE, _MINE.name: _MINE, _PARTY_HOME.name: _PARTY_HOME, _SHARED.name: _SHARED}
+    for page in pages.values():
+        monkeypatch.setattr(page, "_kept", type(page._kept)())
+    made = []
+    real_prepare = PreparedBatch._prepare
+
+    def prepare(self, *args, **kwargs):
+        with counting_statements() as seen:
+            template = real_prepare(self, *args, **kwargs)
+        made.append((self.name, list(seen)))
+        return template
+    monkeypatch.setattr(PreparedBatch, "_prepare", prepare)
+    for who in ("admin", "coach", "party"):
+        client = app.test_client()
+        enter_as(client, people[who])
+        urls = [f"/cases/{cases[0].reference}"] if who != "party" else ["/party", "/action-points", "/shared"]
+        for url in urls:
+            assert client.get(url).status_code == 200, (who, url)
+    assert {name for name, _ in made} == set(pages)
+    assert [(name, statements) for name, statements in made if statements] == []
