@@ -225,7 +225,7 @@ def test_the_table_of_cases_is_paged_and_a_page_past_the_end_is_the_last(w, monk
     def shown(url):
         part = text(w.as_(w.coach).get(url))
         part = part[part.index('id="your-cases"'):]
-        return re.findall(r'<th scope="row"><a href="/cases/([^"]+)"', part)]
+        return re.findall(r'<th scope="row"><a href="/cases/([^"]+)"', part)
     # Newest first, two at a time: the coach's three cases now, never the one they left.
     assert shown("/coach") == [newer[1].reference, newer[0].reference]
     assert shown("/coach?page=2") == [w.case.reference]
