@@ -7,7 +7,7 @@ from portal import policy, queries, work_queue
 from portal.access import current_actor, role_required
 from portal.actions.routes import own_action_points
 from portal.models import utcnow
-from portal.pagination import paginate
+from portal.pagination import BatchedPage, page_number
 from portal.sessions.party import card_context, is_upcoming
 from portal.times import diary_days, local_today
 from portal.vocab import CoachingOfferAnswer, Funding, Role, SessionStatus
@@ -119,39 +119,64 @@ TODO_SHOWN = 20
 def coach():
     """Your diary of sessions to come, your to-do, and the cases you are allocated to now."""
     user = current_user._get_current_object()
-    page = paginate(queries.coach_case_list(user), request.args.get("page"),
-                    per_page=COACH_CASES_PER_PAGE)
     today = local_today()
     days = diary_days(today)
-    # Every list travels in one statement (queries.Batch), each with its own query.
-    batch = queries.Batch()
-    diary_query = queries.coach_diary(user, days.today).limit(DIARY_SHOWN)
-    diary, parties = batch.rows(diary_query), batch.rows(queries.session_party_names(diary_query))
-    diary_total = batch.count(queries.coach_diary(user, days.today))
-    todo = {name: (batch.rows(query.limit(TODO_SHOWN)), batch.count(query)) for name, query in (
-        ("notes_to_write", queries.notes_to_write(user)),
-        ("consents_waiting", queries.share_consents_waiting(user)),
-        ("comments", queries.unseen_comments(user)),
-        ("consent_answers", queries.unseen_consent_answers(user)),
-        ("share_answers", queries.unseen_share_answers(user)),
-        ("change_requests", queries.unseen_change_requests(user)),
-        ("overdue", queries.overdue_action_points(user, today)))}
-    reviews = batch.rows(queries.agreement_reviews(user).limit(TODO_SHOWN))
-    requests = batch.rows(queries.open_session_requests(user).limit(OPEN_REQUESTS_SHOWN))
-    batch.run()
+    lists = _coach_lists(user, page_number(request.args.get("page")), days, today)
+    page = lists["cases"].page()
+    if page.number > page.pages:
+        # A page of cases past the end (an old link, or junk): their last page.
+        lists = _coach_lists(user, page.pages, days, today)
+        page = lists["cases"].page()
     names: dict[int, list[str]] = {}
-    for seat in parties.rows:
+    for seat in lists["parties"].rows:
         names.setdefault(seat.session_id, []).append(seat.party.name)
-    lists = {name: rows.rows for name, (rows, _) in todo.items()}
-    totals = {name: count.total for name, (_, count) in todo.items()}
-    unseen = _unseen(lists)
+    diary = lists["diary"].rows
+    todo = {name: rows.rows for name, (rows, _) in lists["todo"].items()}
+    totals = {name: count.total for name, (_, count) in lists["todo"].items()}
+    unseen = _unseen(todo)
     return render_template(
-        "home/coach.html", page=page, cases=page.rows, reviews=reviews.rows, requests=requests.rows,
-        diary=days.group(diary.rows), diary_headings=DIARY_HEADINGS, diary_empty=DIARY_EMPTY,
-        diary_more=diary_total.total - len(diary.rows), party_names=names,
-        todo=lists, more={name: totals[name] - len(lists[name]) for name in lists},
+        "home/coach.html", page=page, cases=page.rows, reviews=lists["reviews"].rows,
+        requests=lists["requests"].rows,
+        diary=days.group(diary), diary_headings=DIARY_HEADINGS, diary_empty=DIARY_EMPTY,
+        diary_more=lists["diary_total"].total - len(diary), party_names=names,
+        todo=todo, more={name: totals[name] - len(todo[name]) for name in todo},
         unseen=unseen[:TODO_SHOWN],
         unseen_more=sum(totals[n] for n in UNSEEN_LISTS) - min(len(unseen), TODO_SHOWN))
+
+
+def _coach_lists(user, number, days, today):
+    """Every list of the coach's home in one statement, its text made once per page of cases
+    and list sizes (queries.PreparedBatch, the shape); the diary's midnight and today's date
+    are bound as values."""
+    shape = (number, COACH_CASES_PER_PAGE, DIARY_SHOWN, TODO_SHOWN, OPEN_REQUESTS_SHOWN)
+    return _COACH_HOME.run(user, None, shape, since=days.today, today=today)
+
+
+def _reserve_coach_home(batch, user, case, shape, since, today):
+    """A coach's home page's lists, reserved in `batch`, each with its own query; the user, the
+    times and the sizes read only from the arguments (the shape: which page of their cases, and
+    how many of each list are shown)."""
+    number, per_page, diary_shown, todo_shown, requests_shown = shape
+    diary_query = queries.coach_diary(user, since).limit(diary_shown)
+    return {
+        "cases": BatchedPage(batch, queries.coach_case_list(user), number, per_page),
+        "diary": batch.rows(diary_query),
+        "parties": batch.rows(queries.session_party_names(diary_query)),
+        "diary_total": batch.count(queries.coach_diary(user, since)),
+        "todo": {name: (batch.rows(query.limit(todo_shown)), batch.count(query)) for name, query in (
+            ("notes_to_write", queries.notes_to_write(user)),
+            ("consents_waiting", queries.share_consents_waiting(user)),
+            ("comments", queries.unseen_comments(user)),
+            ("consent_answers", queries.unseen_consent_answers(user)),
+            ("share_answers", queries.unseen_share_answers(user)),
+            ("change_requests", queries.unseen_change_requests(user)),
+            ("overdue", queries.overdue_action_points(user, today)))},
+        "reviews": batch.rows(queries.agreement_reviews(user).limit(todo_shown)),
+        "requests": batch.rows(queries.open_session_requests(user).limit(requests_shown)),
+    }
+
+
+_COACH_HOME = queries.PreparedBatch("a coach's home page", _reserve_coach_home)
 
 
 DIARY_HEADINGS = {"today": "Today", "this_week": "Later this week", "later": "After this week"}

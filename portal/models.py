@@ -724,7 +724,9 @@ class ActionPoint(PartyItem, BaseModel):
     class Meta:
         # The overdue ones, not done and past due, with what decides whether they are on the
         # coordinator's work queue (the case, a term of an agreement): read from the index alone.
-        indexes = ((("done_at", "due_on", "case", "agreement_term"), False),)
+        # And a coach's overdue ones, on their own cases (m0018: their home page).
+        indexes = ((("done_at", "due_on", "case", "agreement_term"), False),
+                   (("case", "done_at", "due_on"), False))
 
 
 class Goal(PartyItem, BaseModel):

@@ -11,7 +11,7 @@ import pytest
 from portal import home
 from portal.models import ActionPoint, CaseSeen, CoachAllocation, ConsentEvent, NoteShare, utcnow
 from portal.vocab import Audience, ConsentState, Role, SessionMode, ShareConsentMethod, ShareState
-from tests.factories import make_action_point_due, make_agreement, make_note, make_session
+from tests.factories import allocate, make_action_point_due, make_agreement, make_case, make_note, make_session
 
 # A Wednesday in summer: London is UTC+1, so local midnight is 23:00 UTC the day before.
 WEDNESDAY = date(2026, 7, 15)
@@ -212,3 +212,22 @@ def test_the_home_is_the_same_for_a_coach_with_nothing_to_do(app, make_browser):
     page = text(make_browser(coach).get("/coach"))
     assert "No sessions today." in page and "Nothing is waiting for you." in page
     assert "You are not allocated to any cases yet." in page
+
+
+def test_the_table_of_cases_is_paged_and_a_page_past_the_end_is_the_last(w, monkeypatch):
+    monkeypatch.setattr(home, "COACH_CASES_PER_PAGE", 2)
+    newer = [make_case() for _ in range(2)]
+    for case in newer:
+        allocate(case, w.coach)
+    ended = make_case()
+    allocate(ended, w.coach, ended=True)
+
+    def shown(url):
+        part = text(w.as_(w.coach).get(url))
+        part = part[part.index('id="your-cases"'):]
+        return re.findall(r'<th scope="row"><a href="/cases/([^"]+)"', part)
+    # Newest first, two at a time: the coach's three cases now, never the one they left.
+    assert shown("/coach") == [newer[1].reference, newer[0].reference]
+    assert shown("/coach?page=2") == [w.case.reference]
+    assert shown("/coach?page=9") == [w.case.reference]
+    assert shown("/coach?page=junk") == [newer[1].reference, newer[0].reference]

@@ -35,9 +35,9 @@ PAGES = [
     ("messages", "admin", "/admin/messages", LIST_PAGE, 4),
     ("case page, coordinator", "admin", "/cases/{big}", CASE_PAGE, 5),
     ("case page, second pages", "admin", "/cases/{big}?notes_page=2&events_page=2", CASE_PAGE, 5),
-    # The coach's home: their diary, to-do lists and requests travel as one statement, beside
-    # the paged table of their cases (issue 13).
-    ("coach's home", "coach", "/coach", LIST_PAGE, 4),
+    # The coach's home: their diary, to-do lists, requests and the page of the table of their
+    # cases with its count travel as one statement (issue 13), after the signed-in user.
+    ("coach's home", "coach", "/coach", LIST_PAGE, 2),
     # A coach opening the case page moves on what they have seen there: one statement more.
     ("case page, coach", "coach", "/cases/{big}", CASE_PAGE, 5),
     # A party's every page names their coaches in the layout: one statement more (issue 13).

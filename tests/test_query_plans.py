@@ -29,6 +29,7 @@ from portal.models import (
     AuditEvent,
     Case,
     CaseParty,
+    CoachAllocation,
     Referral,
     SafeguardingConcern,
     SearchTerm,
@@ -402,3 +403,23 @@ def test_the_case_list_s_funding_schemes_come_from_their_index(coordinator):
     with statements_run() as seen:
         queries.case_list_funding_schemes(coordinator)
     assert_read_through(seen, "case", "case_funding_scheme")
+
+
+def test_a_coach_s_overdue_action_points_are_searched_case_by_case(coordinator):
+    """The coach's home: the overdue action points on a coach's 50 cases are found case by
+    case of theirs (through either index that starts with the case: PostgreSQL merges them in
+    case order), never by reading every overdue point in the service and keeping theirs."""
+    coach = User.create(name="Cai Oach", email="cai@plans.test", role=Role.COACH)
+    cases = [c.id for c in Case.select(Case.id).order_by(Case.id).limit(50)]
+    insert(CoachAllocation, [{"case": case, "coach": coach.id} for case in cases])
+    database.execute_sql('ANALYZE "coach_allocation"')
+    today = utcnow().date()
+    everywhere = ActionPoint.select().where(ActionPoint.done_at.is_null(), ActionPoint.due_on < today).count()
+    on_theirs = ActionPoint.select().where(ActionPoint.case.in_(cases)).count()
+    assert everywhere > 3 * on_theirs
+    sql, params = queries.overdue_action_points(coach, today).sql()
+    # Their cases' points (and, where a merge stops, a few of the next case's), far fewer than
+    # every overdue point in the service.
+    assert on_theirs <= rows_read(sql, params, "action_point") < everywhere / 2, explained(sql, params)
+    assert_read_through([(sql, params)], "action_point",
+                        "action_point_case_id_done_at_due_on", "action_point_case_id")

@@ -1,9 +1,12 @@
-"""Two hot queries whose plans on SQLite depended on how their SQL is written (tests/
-test_query_plans.py holds PostgreSQL's plans): the referral queue's order is read from its
+"""Hot queries whose plans on SQLite depended on how their SQL is written or an index
+(tests/test_query_plans.py holds PostgreSQL's plans): the referral queue's order is read from its
 expression index, which SQLite uses only when the query writes the very same expression (the
 urgency codes as literals, not parameters); and a party's action points look up whether each
 is a final agreement's term by its own term's key, not through a list of every final
-agreement's terms in the service."""
+agreement's terms in the service; a coach's to-do reads their own sessions' notes and their own
+cases' overdue action points, not every one in the service."""
+
+from datetime import date
 
 import pytest
 
@@ -35,3 +38,17 @@ def test_a_party_s_action_points_look_up_their_own_term_only(app):
     assert "CORRELATED SCALAR SUBQUERY 1" in steps
     assert not [step for step in steps if "LIST SUBQUERY" in step or step.startswith("SCAN")], steps
     assert "SEARCH t3 USING INTEGER PRIMARY KEY (rowid=?)" in steps
+
+
+def test_a_coach_s_to_do_reads_only_their_own_cases_sessions_and_action_points(app):
+    """Notes still to write ask each held session's own notes (not a list of every note in the
+    service), and overdue action points are searched case by case of the coach's (not every
+    overdue point in the service, then kept if on their cases)."""
+    coach = User.get_by_id(make_user(Role.COACH).id)
+    notes = plan(queries.notes_to_write(coach))
+    assert "SEARCH t5 USING INDEX note_session_id (session_id=?)" in notes
+    assert not [step for step in notes if step.startswith("SCAN")], notes
+    overdue = plan(queries.overdue_action_points(coach, date(2026, 7, 15)))
+    assert "SEARCH t1 USING INDEX action_point_case_id_done_at_due_on (case_id=? AND done_at=? AND due_on<?)" \
+        in overdue, overdue
+    assert not [step for step in overdue if step.startswith("SCAN")], overdue

@@ -33,6 +33,7 @@ from portal.migrations import (
     m0014_outbox,
     m0015_notifications,
     m0017_no_details_by_email,
+    m0018_coach_overdue_index,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -53,6 +54,7 @@ MIGRATIONS = [
     (14, m0014_outbox),
     (15, m0015_notifications),
     (17, m0017_no_details_by_email),
+    (18, m0018_coach_overdue_index),
 ]
 
 
