@@ -1,5 +1,6 @@
 """The case list (`/cases`): staff's cases with filters, search and sorts, each case's stage
-(`case_stage_sql`, the SQL twin of `portal.stages.case_stage`), last activity and next session;
+(stored on the case, `Case.stage`, kept by `CaseEvent.save` with `case_stage_sql`, the SQL twin
+of `portal.stages.case_stage`), last activity and next session;
 the parties' names and current coaches of a page of it; the choices its filters offer.
 
 Everything starts from `cases_visible_to`: a case the user may not see is never matched, counted
@@ -65,24 +66,10 @@ def _stage_rules() -> list[tuple[ColumnBase, Stage]]:
 
 def case_stage_sql() -> SqlCase:
     """The case's `Stage` as one SQL expression over `Case`: the rules of `portal.stages`, in
-    the same order (tests/test_stages.py checks the two agree)."""
+    the same order (tests/test_stages.py checks the two agree). What `Case.refresh_stages` and
+    `CaseEvent.save` store in `Case.stage`, which the list reads."""
     return SqlCase(None, [(condition, stage.value) for condition, stage in _stage_rules()],
                    Stage.READY_TO_BOOK.value)
-
-
-def is_at_stage(stage: str) -> ColumnBase:
-    """The condition that a case is at `stage`: its rule holds and no earlier one does. The
-    same rules as `case_stage_sql`, written as a conjunction so that the database can answer
-    each EXISTS for every case at once (a semi- or anti-join) when it filters many cases."""
-    condition: ColumnBase | None = None
-    for rule, rule_stage in _stage_rules():
-        if rule_stage == stage:
-            return rule if condition is None else condition & rule
-        condition = ~rule if condition is None else condition & ~rule
-    if stage == Stage.READY_TO_BOOK:
-        assert condition is not None
-        return condition
-    return Case.id.is_null()  # no such stage: nothing
 
 
 def last_activity_sql(user: User) -> ColumnBase:
@@ -156,7 +143,7 @@ def case_list_ids(user: User, filters: CaseListFilters) -> ModelSelect[Case]:
     if filters.kind:
         query = query.where(Case.kind == filters.kind)
     if filters.stage:
-        query = query.where(is_at_stage(filters.stage))
+        query = query.where(Case.stage == filters.stage)
     if filters.coach:
         query = query.where(Case.id.in_(CoachAllocation.current().select(CoachAllocation.case)
                                         .where(CoachAllocation.coach == filters.coach)))
@@ -214,7 +201,7 @@ def case_list_rows(user: User, ids: list[int] | ModelSelect[Case], *, sort: str 
         return nothing(Case)
     now = now or datetime.utcnow()
     last_activity, next_session = last_activity_sql(user), next_session_sql(now)
-    query = (Case.select(*case_columns_for(user), case_stage_sql().alias("stage"),
+    query = (Case.select(*case_columns_for(user),  # with the stored stage
                          last_activity.alias("last_activity"), next_session.alias("next_session"))
              .where(Case.id.in_(ids)))
     if not has_role(user, Role.COORDINATOR):
