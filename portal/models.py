@@ -745,6 +745,13 @@ class ActionPoint(PartyItem, BaseModel):
         indexes = ((("done_at", "due_on", "case", "agreement_term"), False),)
 
 
+# The work queue's overdue action points, longest overdue first: the ones not done, in the
+# list's order, so that a page (and a capped count) walks them in order and stops, rather than
+# sorting every overdue one (tens of thousands at 100,000 cases; migration 16).
+ActionPoint.add_index(ActionPoint.index(ActionPoint.due_on, ActionPoint.id, where=ActionPoint.done_at.is_null(),
+                                        name="action_point_not_done_due_on_id"))
+
+
 class Goal(PartyItem, BaseModel):
     case = ForeignKeyField(Case, backref="goals", on_delete="CASCADE")
     party = ForeignKeyField(CaseParty, backref="goals", on_delete="CASCADE")

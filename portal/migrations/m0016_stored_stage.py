@@ -1,10 +1,13 @@
 """The case's stage stored on the case (issue 13's speed target): `case.stage`, filled here from
 each case's facts by the rules of `portal.stages` as they stand at this migration (the same SQL
 as `queries.case_stage_sql`, frozen), and an index for the case list's stage filter in its
-default order (latest activity first). From now on `CaseEvent.save` keeps it.
+default order (latest activity first). From now on `CaseEvent.save` keeps it. And an index of
+the action points not done, by due date: the work queue's overdue ones in its order.
 """
 
-NAME = "stage stored on the case"
+from peewee import SqliteDatabase
+
+NAME = "stage stored on the case, overdue action points in order"
 
 # portal.stages' rules at this migration, first match wins (frozen: a later rule change
 # brings its own migration to refill).
@@ -33,9 +36,18 @@ STATEMENTS = (
     """ALTER TABLE "case" ADD COLUMN stage VARCHAR(30) NOT NULL DEFAULT 'waiting_for_consent'""",
     FILL,
     'CREATE INDEX case_stage_last_activity_at_id ON "case" (stage, last_activity_at, id)',
+    # The work queue's overdue action points in its order (not done, by due date).
+    'CREATE INDEX action_point_not_done_due_on_id ON action_point (due_on, id) WHERE done_at IS NULL',
 )
 
 
 def upgrade(db, migrator):
     for statement in STATEMENTS:
         db.execute_sql(statement)
+    # The planner's figures for the new column and indexes, where it keeps any: always on
+    # PostgreSQL; on SQLite only in a database analysed before (a bulk one), since ANALYZE
+    # adds a table of its own.
+    sqlite = isinstance(getattr(db, "obj", db), SqliteDatabase)
+    if not sqlite or db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        db.execute_sql('ANALYZE "case"')
+        db.execute_sql("ANALYZE action_point")
