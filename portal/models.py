@@ -200,7 +200,8 @@ class AccountToken(BaseModel):
 
 class Referral(BaseModel):
     reference = CharField(max_length=20, unique=True)
-    source = CharField(max_length=20, choices=codes(ReferralSource))
+    # Indexed for the case list's referral source filter (migration 16).
+    source = CharField(max_length=20, choices=codes(ReferralSource), index=True)
     agency_name = CharField(max_length=200, null=True)
     agency_type = CharField(max_length=50, null=True, choices=codes(AgencyType))
     referrer_name = CharField(max_length=200, null=True)

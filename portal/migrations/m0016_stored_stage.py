@@ -2,7 +2,8 @@
 each case's facts by the rules of `portal.stages` as they stand at this migration (the same SQL
 as `queries.case_stage_sql`, frozen), and an index for the case list's stage filter in its
 default order (latest activity first). From now on `CaseEvent.save` keeps it. And an index of
-the action points not done, by due date: the work queue's overdue ones in its order.
+the action points not done, by due date: the work queue's overdue ones in its order; and one of
+referrals by source, for the case list's referral source filter.
 """
 
 from peewee import SqliteDatabase
@@ -38,6 +39,8 @@ STATEMENTS = (
     'CREATE INDEX case_stage_last_activity_at_id ON "case" (stage, last_activity_at, id)',
     # The work queue's overdue action points in its order (not done, by due date).
     'CREATE INDEX action_point_not_done_due_on_id ON action_point (due_on, id) WHERE done_at IS NULL',
+    # The case list's referral source filter: the referrals of one source, not every referral.
+    "CREATE INDEX referral_source ON referral (source)",
 )
 
 
@@ -51,3 +54,4 @@ def upgrade(db, migrator):
     if not sqlite or db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         db.execute_sql('ANALYZE "case"')
         db.execute_sql("ANALYZE action_point")
+        db.execute_sql("ANALYZE referral")
