@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from portal import queries, search_terms
+from portal.cases.listing import COUNT_CAP
 from portal.config import TestConfig
 from portal.db import database
 from portal.migrations import upgrade
@@ -362,10 +363,13 @@ def test_the_audit_trails_event_filter_lists_the_kinds_from_the_index(coordinato
 
 
 def run_case_list(coordinator, **filters):
-    """What /cases runs for its list: the first page's ids with the total, then its rows."""
+    """What /cases runs for its list: the first page's ids with the total (counted up to its
+    cap), then its rows."""
     chosen = queries.CaseListFilters(**filters)
     with statements_run() as seen:
-        ids = [row.id for row in queries.case_list_page(coordinator, chosen, sort="activity", number=1, per_page=25)]
+        page = queries.case_list_page(coordinator, chosen, sort="activity", number=1, per_page=25,
+                                      limit=25 + COUNT_CAP)
+        ids = [row.id for row in page]
         list(queries.case_list_rows(coordinator, ids))
     return seen
 
