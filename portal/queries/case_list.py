@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from peewee import SQL, ColumnBase, ModelSelect, Select, fn
+from peewee import JOIN, SQL, ColumnBase, ModelSelect, Select, fn
 from peewee import Case as SqlCase
 
 from portal import policy, search_terms
@@ -193,9 +193,19 @@ def case_list_page(user: User, filters: CaseListFilters, *, sort: str, number: i
     if limit is not None:
         counted = case_list_ids(user, filters).order_by().select(SQL("1")).limit(limit + 1)
         total = Select([counted.alias("capped")], [fn.COUNT(SQL("*"))])
-    return (case_list_ids(user, filters)
-            .select_extend(total.alias("total"))
-            .order_by(*_order(sort, last_activity_sql(user), next_session_sql(now)))
+    query = case_list_ids(user, filters).select_extend(total.alias("total"))
+    next_session = next_session_sql(now)
+    if sort == "next_session":
+        # Every case's next session at once (one pass over the sessions booked ahead, joined),
+        # not looked up case by case: 28,000 open cases at 100,000.
+        ahead: Any = (CaseSession.select(CaseSession.case.alias("case_id"),
+                                         fn.MIN(CaseSession.starts_at).alias("next_at"))
+                      .where(CaseSession.status == SessionStatus.SCHEDULED, CaseSession.starts_at >= now)
+                      .group_by(CaseSession.case).alias("ahead"))
+        query = query.join(ahead, JOIN.LEFT_OUTER, on=(ahead.c.case_id == Case.id))
+        next_session = ahead.c.next_at
+    return (query
+            .order_by(*_order(sort, last_activity_sql(user), next_session))
             .paginate(number, per_page))
 
 
