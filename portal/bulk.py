@@ -518,6 +518,11 @@ class Batch:
         for case_id, at in later_cases.items():
             (Case.update(last_activity_at=at)
              .where(Case.id == case_id, Case.last_activity_at.is_null() | (Case.last_activity_at < at)).execute())
+        # Each case's stored stage, as `CaseEvent.save` keeps it: worked out once the chunk's
+        # rows are in, for its new cases and the earlier ones it added to.
+        touched = [row["id"] for row in self.tables[Case].rows] + list(later_cases)
+        if touched:
+            Case.refresh_stages(Case.id.in_(touched))
         if not is_sqlite():
             for table in written:
                 database.execute_sql(

@@ -171,6 +171,8 @@ def load(users):
     # The timeline entries were moved back: each case's last activity follows its latest one.
     latest = (CaseEvent.select(fn.MAX(CaseEvent.created_at)).where(CaseEvent.case == Case.id))
     Case.update(last_activity_at=fn.COALESCE(latest, Case.created_at)).execute()
+    # Some steps wrote their rows directly, not through the services: each stage from its facts.
+    Case.refresh_stages()
 
 
 class _Cast:

@@ -68,6 +68,7 @@ from portal.vocab import (
     SessionStatus,
     ShareConsentMethod,
     ShareState,
+    Stage,
     TokenPurpose,
     Urgency,
 )
@@ -199,7 +200,8 @@ class AccountToken(BaseModel):
 
 class Referral(BaseModel):
     reference = CharField(max_length=20, unique=True)
-    source = CharField(max_length=20, choices=codes(ReferralSource))
+    # Indexed for the case list's referral source filter (migration 16).
+    source = CharField(max_length=20, choices=codes(ReferralSource), index=True)
     agency_name = CharField(max_length=200, null=True)
     agency_type = CharField(max_length=50, null=True, choices=codes(AgencyType))
     referrer_name = CharField(max_length=200, null=True)
@@ -279,13 +281,20 @@ class Case(BaseModel):
     # When its latest timeline entry was written (when it opened, before any): the case list's
     # default order, kept by `CaseEvent.save` (and `portal.bulk`).
     last_activity_at = DateTimeField(null=True)
+    # Where the case stands (`portal.stages.case_stage`), stored so that the case list can
+    # filter and show it without working it out for every case: kept by `CaseEvent.save`
+    # (every change that can move it writes a timeline entry in the same transaction), by
+    # `portal.bulk` and the demo, through `Case.refresh_stages` (migration 16).
+    stage = CharField(max_length=30, default=Stage.WAITING_FOR_CONSENT, choices=codes(Stage))
 
     class Meta:
         # The coordinator's home lists open cases, newest first; the case list, latest activity first.
-        # The case list's funding scheme filter offers the schemes named on cases (migration 13).
+        # The case list's funding scheme filter offers the schemes named on cases (migration 13);
+        # its stage filter, a stage's cases by latest activity (migration 16).
         indexes = ((("status", "created_at"), False),
                    (("status", "last_activity_at", "id"), False),
-                   (("funding_scheme",), False))
+                   (("funding_scheme",), False),
+                   (("stage", "last_activity_at", "id"), False))
 
     def save(self, *args, **kwargs):
         if self.last_activity_at is None:
@@ -295,6 +304,14 @@ class Case(BaseModel):
     @classmethod
     def next_reference(cls, year):
         return next_reference(cls, f"AC-{year}-")
+
+    @classmethod
+    def refresh_stages(cls, *where):
+        """Work the stored stage out again from the facts (`queries.case_stage_sql`, the rule's
+        SQL twin), for the cases `where` picks (every case without it)."""
+        from portal.queries.case_list import case_stage_sql  # queries build on the models
+        stage = case_stage_sql()
+        return cls.update(stage=stage).where(*where).execute() if where else cls.update(stage=stage).execute()
 
     @classmethod
     def open_cases(cls):
@@ -416,11 +433,16 @@ class CaseEvent(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     def save(self, *args, **kwargs):
-        """Save, and move the case's last activity on to this entry's time if it is later."""
+        """Save, move the case's last activity on to this entry's time if it is later, and
+        work its stage out again: every change that can move a stage (consent, coaches,
+        sessions, agreements, closing and reopening, parties) writes an entry after making
+        the change, in the same transaction, so this one statement keeps `Case.stage` true."""
+        from portal.queries.case_list import case_stage_sql  # queries build on the models
         saved = super().save(*args, **kwargs)
-        (Case.update(last_activity_at=self.created_at)
-         .where(Case.id == self.case_id,
-                Case.last_activity_at.is_null() | (Case.last_activity_at < self.created_at))
+        later = Case.last_activity_at.is_null() | (Case.last_activity_at < self.created_at)
+        (Case.update(last_activity_at=SqlCase(None, [(later, self.created_at)], Case.last_activity_at),
+                     stage=case_stage_sql())
+         .where(Case.id == self.case_id)
          .execute())
         return saved
 
@@ -727,6 +749,13 @@ class ActionPoint(PartyItem, BaseModel):
         # And a coach's overdue ones, on their own cases (m0018: their home page).
         indexes = ((("done_at", "due_on", "case", "agreement_term"), False),
                    (("case", "done_at", "due_on"), False))
+
+
+# The work queue's overdue action points, longest overdue first: the ones not done, in the
+# list's order, so that a page (and a capped count) walks them in order and stops, rather than
+# sorting every overdue one (tens of thousands at 100,000 cases; migration 16).
+ActionPoint.add_index(ActionPoint.index(ActionPoint.due_on, ActionPoint.id, where=ActionPoint.done_at.is_null(),
+                                        name="action_point_not_done_due_on_id"))
 
 
 class Goal(PartyItem, BaseModel):

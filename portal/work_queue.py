@@ -19,6 +19,9 @@ from portal.times import service_zone
 from portal.vocab import ReferralStatus
 
 PER_PAGE = 10
+# Each list is counted up to this many past its page ("more than 1,000" beyond): at 100,000
+# cases, counting every overdue action point cost more than the rest of the page.
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ def queue_context(pages, *, clamp=True):
     now = utcnow()
     queue_rules = rules(now)
     batch = queries.Batch()
-    shown = {kind.name: BatchedPage(batch, kind.query(current_user, queue_rules), pages[kind.name], PER_PAGE)
+    shown = {kind.name: BatchedPage(batch, kind.query(current_user, queue_rules), pages[kind.name], PER_PAGE,
+                                    cap=COUNT_CAP)
              for kind in KINDS}
     new_referrals = batch.count(queries.referrals_visible_to(current_user)
                                 .where(Referral.status == ReferralStatus.NEW))

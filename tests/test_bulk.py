@@ -173,6 +173,15 @@ def test_cases_carry_their_last_activity_and_parties_their_search_terms(loaded):
         assert terms[party.id] == search_terms.party_terms(party.name, party.email, party.phone, party.address)
 
 
+def test_cases_carry_the_stage_their_facts_give(loaded):
+    """The stored stage (migration 16), written chunk by chunk, is the rule's on every case."""
+    from portal import queries
+    from portal.models import Case
+    worked_out = dict(Case.select(Case.id, queries.case_stage_sql()).tuples())
+    assert dict(Case.select(Case.id, Case.stage).tuples()) == worked_out
+    assert len(set(worked_out.values())) >= 5
+
+
 def test_shares_follow_the_consent_rules(loaded):
     notes = {n.id: n for n in Note.select()}
     states = Counter()

@@ -249,6 +249,25 @@ def test_the_list_is_paged_keeping_its_filters(make_browser, coordinator):
     assert rows(listing(browser, "kind=coaching&page=99")) == [c.id for c in cases[25:]]
 
 
+def test_a_long_list_is_counted_only_up_to_the_cap(make_browser, coordinator, monkeypatch):
+    """At 100,000 cases counting a whole list cost more than the page: it is counted up to
+    `COUNT_CAP` past the page shown, and says "more than" the cap beyond it."""
+    from portal.cases import listing as case_listing
+    monkeypatch.setattr(case_listing, "COUNT_CAP", 2)
+    now = utcnow()
+    cases = [make_case(kind="coaching", created_at=now - timedelta(minutes=i)) for i in range(30)]
+    browser = make_browser(coordinator)
+    first = listing(browser, "kind=coaching")
+    # Counted to 28 (page 1's 25, and the cap past it): the pager knows a next page, not the last.
+    assert "More than 2 cases" in first and "30 cases" not in first
+    assert "<span>Page 1</span>" in first and 'rel="next"' in first
+    assert rows(first) == [c.id for c in cases[:25]]
+    # Near the end the count is whole again, so the pager gives the number of pages.
+    second = listing(browser, "kind=coaching&page=2")
+    assert "Page 2 of 2" in second and rows(second) == [c.id for c in cases[25:]]
+    assert "Page 2 of 2" in listing(browser, "kind=coaching&page=99")
+
+
 def test_htmx_gets_the_list_alone_and_the_form_pushes_the_address(make_browser, coordinator):
     case = make_case()
     browser = make_browser(coordinator)

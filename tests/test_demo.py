@@ -260,3 +260,10 @@ def test_every_list_of_the_coordinators_work_queue_has_something(demo_app):
     counts = {kind.name: kind.query(coordinator, rules).count() for kind in work_queue.KINDS}
     assert counts == {"concerns": 1, "referrals": 1, "phone": 1, "consent": 2, "no_coach": 3, "quiet": 1,
                       "sessions": 2, "action_points": 3, "proposals": 1, "reviews": 1}
+
+
+def test_every_demo_case_carries_the_stage_its_facts_give(demo_app):
+    """The stored stage (migration 16) of every demo case, at every stage, is the rule's."""
+    worked_out = dict(Case.select(Case.id, queries.case_stage_sql()).tuples())
+    assert dict(Case.select(Case.id, Case.stage).tuples()) == worked_out
+    assert set(worked_out.values()) == set(Stage)

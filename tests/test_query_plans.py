@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from portal import queries, search_terms
+from portal.cases.listing import COUNT_CAP
 from portal.config import TestConfig
 from portal.db import database
 from portal.migrations import upgrade
@@ -48,6 +49,7 @@ from portal.vocab import (
     ReferralSource,
     ReferralStatus,
     Role,
+    Stage,
     Urgency,
 )
 from tests import dbutil
@@ -138,6 +140,8 @@ def fill(cases=CASES, seed=12):
                                 AgreementState.FINAL: 60, AgreementState.SUPERSEDED: 20}),
         "review_on": (now + timedelta(days=rng.randrange(-400, 400))).date() if rng.random() < 0.4 else None,
     } for case in rng.sample(case_ids, cases // 2)])
+    # Each case's stage from those facts, as the services' timeline entries keep it.
+    Case.refresh_stages()
     # Action points, a few a case, nearly all done long ago; some not done are past due.
     insert(ActionPoint, [{
         "case": party.case_id, "party": party.id, "text": "Plan data.",
@@ -267,7 +271,9 @@ QUEUE_RULES = queries.QueueRules.of(utcnow(), ZoneInfo("Europe/London"), referra
     # The open cases, counted along either index that starts with the status.
     (queries.cases_without_coach, "case", ("case_status_created_at", "case_status_last_activity_at_id")),
     (queries.consent_waiting, "case_party", ("case_party_consent_state_created_at",)),
-    (queries.action_points_overdue, "action_point", ("action_point_done_at_due_on_case_id_agreement_term_id",)),
+    # Either index of the ones not done (migration 16's holds the list's order).
+    (queries.action_points_overdue, "action_point", ("action_point_done_at_due_on_case_id_agreement_term_id",
+                                                     "action_point_not_done_due_on_id")),
     (queries.referrals_overdue, "referral", ("referral_status_queue_order",)),
     (queries.proposals_waiting, "agreement", ("agreement_state_review_on_id",)),
     (queries.concerns_unacknowledged, "safeguarding_concern", CONCERN_STATE_INDEXES),
@@ -358,10 +364,13 @@ def test_the_audit_trails_event_filter_lists_the_kinds_from_the_index(coordinato
 
 
 def run_case_list(coordinator, **filters):
-    """What /cases runs for its list: the first page's ids with the total, then its rows."""
+    """What /cases runs for its list: the first page's ids with the total (counted up to its
+    cap), then its rows."""
     chosen = queries.CaseListFilters(**filters)
     with statements_run() as seen:
-        ids = [row.id for row in queries.case_list_page(coordinator, chosen, sort="activity", number=1, per_page=25)]
+        page = queries.case_list_page(coordinator, chosen, sort="activity", number=1, per_page=25,
+                                      limit=25 + COUNT_CAP)
+        ids = [row.id for row in page]
         list(queries.case_list_rows(coordinator, ids))
     return seen
 
@@ -373,6 +382,25 @@ def test_the_case_list_reads_open_cases_in_last_activity_order_through_its_index
     picked, rows = run_case_list(coordinator)
     assert_read_through([picked], "case", "case_status_last_activity_at_id")
     assert_read_through([rows], "case", "case_pkey")
+
+
+@pytest.mark.parametrize("stage", [Stage.AGREEMENT_PROPOSED, Stage.WAITING_FOR_CONSENT])
+def test_the_case_list_s_stage_filter_reads_the_stored_stage_through_its_index(coordinator, stage):
+    """The stage is stored on the case (migration 16): a stage's cases are read off its index in
+    the list's order, not worked out for every case."""
+    picked, _ = run_case_list(coordinator, stage=stage)
+    assert_read_through([picked], "case", "case_stage_last_activity_at_id")
+
+
+def test_the_work_queue_s_overdue_action_points_are_read_in_order_and_stop(coordinator):
+    """A page of overdue action points walks the ones not done in the list's order (migration
+    16) and stops after its page, rather than sorting every overdue one."""
+    query = queries.action_points_overdue(coordinator, QUEUE_RULES).paginate(1, 10)
+    sql, params = query.sql()
+    assert "action_point_not_done_due_on_id" in {name for _, _, name in plan_nodes(sql, params)}, \
+        explained(sql, params)
+    overdue = queries.action_points_overdue(coordinator, QUEUE_RULES).count()
+    assert rows_read(sql, params, "action_point") < overdue, explained(sql, params)
 
 
 @pytest.mark.parametrize("q", ["smith", "o'bri", "07700 91"])

@@ -401,3 +401,24 @@ def test_the_waits_are_the_services_configuration(app, coordinator):
     html = client.get("/coordinator").get_data(as_text=True)
     assert 'id="consent"' not in html and 'id="referrals"' not in html
     assert 'id="no_coach"' in html  # the case still has no coach: no wait for that
+
+
+def test_a_long_list_is_counted_only_up_to_the_cap(app, coordinator, monkeypatch):
+    """Counting every item of a long list costs more than the page (100,000 cases): each is
+    counted up to `COUNT_CAP` past its page, and says "more than" the cap beyond it."""
+    from portal import work_queue
+    monkeypatch.setattr(work_queue, "COUNT_CAP", 5)
+    for n in range(23):
+        make_case(reference=f"AC-2026-{n + 1:04d}", created_at=utcnow() - timedelta(days=100 - n))
+    for n in range(4):
+        referral(utcnow() - timedelta(days=60 - n))
+    client = enter_as(app.test_client(), coordinator)
+    first = client.get("/coordinator").get_data(as_text=True)
+    assert '<span class="tile-number">More than 5</span> cases with no coach' in first
+    assert '<span class="tile-number">4</span> referrals overdue' in first
+    # Counted to 16 (page 1's 10, and the cap past it): the pager knows a next page, not the last.
+    assert "<span>Page 1</span>" in first and 'href="/coordinator?no_coach_page=2#no_coach" rel="next"' in first
+    # Near the end the count is whole again: page 3 of 3, and a page past the end is the last.
+    for asked in (3, 99):
+        page = client.get(f"/coordinator?no_coach_page={asked}").get_data(as_text=True)
+        assert "Page 3 of 3" in page and page.count('id="no-coach-') == 3

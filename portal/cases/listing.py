@@ -21,6 +21,9 @@ from portal.times import local_to_utc
 from portal.vocab import Role
 
 PER_PAGE = 25
+# The list's total is counted up to this many past the page shown: at 100,000 cases counting
+# 70,000 closed ones cost more than the rest of the page.
+COUNT_CAP = 1000
 
 
 @bp.get("")
@@ -69,10 +72,12 @@ def _filters(choice):
 
 def _page(filters, sort, page_arg):
     """One page of the list: its ids with the list's total (one statement), then what is shown
-    of those cases. A page past the end is the last."""
+    of those cases. A page past the end is the last. The total is counted only up to
+    `COUNT_CAP` past the page ("More than 1,000 cases" beyond)."""
     number, now = page_number(page_arg), utcnow()
+    limit = number * PER_PAGE + COUNT_CAP
     picked = list(queries.case_list_page(current_user, filters, sort=sort, number=number, per_page=PER_PAGE,
-                                         now=now))
+                                         now=now, limit=limit))
     if picked:
         total = picked[0].total
     else:
@@ -84,4 +89,4 @@ def _page(filters, sort, page_arg):
                                                  per_page=PER_PAGE, now=now))
     ids = [case.id for case in picked]
     rows = list(queries.case_list_rows(current_user, ids, sort=sort, now=now)) if ids else []
-    return Page(rows=rows, number=number, per_page=PER_PAGE, total=total)
+    return Page(rows=rows, number=number, per_page=PER_PAGE, total=total, limit=limit, cap=COUNT_CAP)

@@ -32,6 +32,7 @@ from portal.migrations import (
     m0013_filter_choice_indexes,
     m0014_outbox,
     m0015_notifications,
+    m0016_stored_stage,
     m0017_no_details_by_email,
     m0018_coach_overdue_index,
 )
@@ -53,6 +54,7 @@ MIGRATIONS = [
     (13, m0013_filter_choice_indexes),
     (14, m0014_outbox),
     (15, m0015_notifications),
+    (16, m0016_stored_stage),
     (17, m0017_no_details_by_email),
     (18, m0018_coach_overdue_index),
 ]

@@ -42,10 +42,12 @@ class Rows(Generic[M]):
 
 
 class Count:
-    """How many rows one query has, once the batch has run."""
+    """How many rows one query has, once the batch has run; with a `cap`, counted only up to
+    one more than it (`total > cap` then says "more than `cap`" without counting them all)."""
 
-    def __init__(self, query: ModelSelect[Any]) -> None:
+    def __init__(self, query: ModelSelect[Any], cap: int | None = None) -> None:
         self.query = query
+        self.cap = cap
         self.total = 0
 
 
@@ -64,8 +66,8 @@ class Batch:
         self._parts.append(part)
         return part
 
-    def count(self, query: ModelSelect[Any]) -> Count:
-        part = Count(query)
+    def count(self, query: ModelSelect[Any], cap: int | None = None) -> Count:
+        part = Count(query, cap)
         self._parts.append(part)
         return part
 
@@ -116,7 +118,10 @@ def _on_sqlite() -> bool:
 def _branch(number: int, part: Rows[Any] | Count) -> Select:
     """One part as a SELECT of (part number, position, JSON array of the row's columns)."""
     if isinstance(part, Count):
-        counted = _private(part.query.order_by().select(SQL("1"))).alias(f"_c{number}")
+        counting = part.query.order_by().select(SQL("1"))
+        if part.cap is not None:
+            counting = counting.limit(part.cap + 1)
+        counted = _private(counting).alias(f"_c{number}")
         return Select([counted], [SQL(str(number)), SQL("0"), _json_array([fn.COUNT(SQL("1"))])])
     query = part.query
     numbered = query.select(

@@ -193,15 +193,17 @@ def action_points_overdue(user: User, rules: QueueRules) -> ModelSelect[ActionPo
     with the case and the party's name (`party_name`)."""
     if not _for_coordinators(user):
         return nothing(ActionPoint)
-    final_terms = (AgreementTerm.select(AgreementTerm.id).join(Agreement)
-                   .where(Agreement.state == AgreementState.FINAL))
+    # Asked of each action point (EXISTS), not as the set of every final term: the list is
+    # read in order (index of migration 16) and stops after its page or its capped count.
+    final_term = (AgreementTerm.select(AgreementTerm.id).join(Agreement)
+                  .where(AgreementTerm.id == ActionPoint.agreement_term, Agreement.state == AgreementState.FINAL))
     # The party's name as a column of its own: counting the list drops it, so a count reads the
     # index (migration 11) and the case alone, never each action point's party.
     party_name = CaseParty.select(CaseParty.name).where(CaseParty.id == ActionPoint.party).alias("party_name")
     return (ActionPoint.select(ActionPoint, Case.id, Case.reference, Case.status, party_name)
             .join(Case)
             .where(ActionPoint.done_at.is_null(), ActionPoint.due_on < rules.today,
-                   (Case.status == CaseStatus.OPEN) | ActionPoint.agreement_term.in_(final_terms))
+                   (Case.status == CaseStatus.OPEN) | fn.EXISTS(final_term))
             .order_by(ActionPoint.due_on, ActionPoint.id))
 
 
