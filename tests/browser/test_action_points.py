@@ -17,7 +17,7 @@ WHAT = "Keep a noise diary for two weeks"
 
 
 def mediation_case_url():
-    return f"/cases/{Case.get(Case.kind == CaseKind.MEDIATION).reference}"
+    return f"/cases/{Case.select().where(Case.kind == CaseKind.MEDIATION).order_by(Case.id).get().reference}"
 
 
 def test_the_coach_sets_an_action_point_and_only_that_party_sees_and_ticks_it(page, browser_context_factory):
@@ -120,7 +120,7 @@ def close_the_mediation_with_a_final_agreement():
     from tests.factories import make_agreement, make_agreement_term
 
     with database.connection_context():
-        case = Case.get(Case.kind == CaseKind.MEDIATION)
+        case = Case.select().where(Case.kind == CaseKind.MEDIATION).order_by(Case.id).get()
         coach = User.get(User.email == "coach@example.org")
         alex = CaseParty.get(CaseParty.case == case.id, CaseParty.name == "Alex Morgan")
         agreement = make_agreement(case, coach, state=AgreementState.FINAL, title="Quiet evenings",

@@ -44,7 +44,7 @@ def test_each_summary_link_moves_focus_to_its_field(page):
 
 
 def mediation_case_url():
-    return f"/cases/{Case.get(Case.kind == CaseKind.MEDIATION).reference}"
+    return f"/cases/{Case.select().where(Case.kind == CaseKind.MEDIATION).order_by(Case.id).get().reference}"
 
 
 def test_a_failed_form_in_place_focuses_its_summary(phone_page):

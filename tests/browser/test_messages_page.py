@@ -29,7 +29,7 @@ def messages(app, live_server):
                              last_error="TimeoutError", next_attempt_at=now + timedelta(minutes=1), **common)
         failed = OutboxMessage.create(recipient="failed@example.org", state=MessageState.FAILED, attempts=12,
                                       last_error="SMTPRecipientsRefused", **common)
-        concern = make_concern(Case.select().first(), User.get(User.role == Role.COACH),
+        concern = make_concern(Case.select().order_by(Case.id).first(), User.get(User.role == Role.COACH),
                                level=ConcernLevel.IMMEDIATE, created_at=now - timedelta(minutes=20))
         OutboxMessage.create(kind=MessageKind.SAFEGUARDING_CONCERN, recipient="coordinator@example.org",
                              subject="Safeguarding concern raised: immediate level", body="Sign in.\n",

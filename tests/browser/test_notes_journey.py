@@ -15,7 +15,7 @@ COACH = DEMO_ACCOUNTS[Role.COACH]  # Priya Shah, coach on both demo cases
 
 
 def mediation_case_url():
-    return f"/cases/{Case.get(Case.kind == CaseKind.MEDIATION).reference}"
+    return f"/cases/{Case.select().where(Case.kind == CaseKind.MEDIATION).order_by(Case.id).get().reference}"
 
 
 def open_note_form(page):

@@ -284,7 +284,7 @@ def make_the_mediation_case_long():
     from tests.factories import make_note, make_session, make_user
 
     with database.connection_context():
-        case = Case.get(Case.kind == CaseKind.MEDIATION)
+        case = Case.select().where(Case.kind == CaseKind.MEDIATION).order_by(Case.id).get()
         coach = User.get(User.email == DEMO_ACCOUNTS[Role.COACH])
         parties = list(CaseParty.select().where(CaseParty.case == case.id))
         for n in range(30):

@@ -15,7 +15,7 @@ DAY = date.today() + timedelta(days=10)
 
 
 def mediation_case_url():
-    return f"/cases/{Case.get(Case.kind == CaseKind.MEDIATION).reference}"
+    return f"/cases/{Case.select().where(Case.kind == CaseKind.MEDIATION).order_by(Case.id).get().reference}"
 
 
 def test_a_session_is_scheduled_in_place_and_the_party_sees_it(page, browser_context_factory):
