@@ -66,8 +66,9 @@ def serialised_transaction(*advisory_keys):
     and then write (append to a hash chain, count then record an attempt) do it one after the
     other and never both act on the same reading.
 
-    PostgreSQL: a transaction advisory lock for each key (a tuple of one or two integers), taken
-    in sorted order so two writers needing the same keys never wait on each other; writers with
+    PostgreSQL: a transaction advisory lock for each key (a tuple of one or two integers, hashed
+    with the schema in use), taken in sorted order so two writers needing the same keys never
+    wait on each other; writers with
     other keys are not held up. SQLite has one writer at a time: its write lock is taken before
     anything is read (BEGIN IMMEDIATE; a deferred transaction would read, then find another
     writer got there first, and fail). Inside a caller's transaction atomic() is only a
@@ -78,8 +79,12 @@ def serialised_transaction(*advisory_keys):
     if not is_sqlite():
         with database.atomic():
             for key in sorted(set(advisory_keys)):
-                placeholders = ", ".join(["%s"] * len(key))
-                database.execute_sql(f"SELECT pg_advisory_xact_lock({placeholders})", key)
+                # Advisory locks belong to the whole database, not a schema: the key is hashed
+                # with the schema in use, so two portals (or two test processes) in schemas of
+                # one database never hold each other up. Every process of one portal uses the
+                # same schema, so they still take the same lock.
+                database.execute_sql("SELECT pg_advisory_xact_lock(hashtext(current_schema() || %s))",
+                                     (":" + ":".join(str(part) for part in key),))
             yield
     elif not database.in_transaction():
         with database.atomic(lock_type="IMMEDIATE"):
