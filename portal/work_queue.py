@@ -16,7 +16,7 @@ from portal.models import Referral, utcnow
 from portal.pagination import BatchedPage, page_number
 from portal.safeguarding.view import ack_limits, limit_words, urgency
 from portal.times import service_zone
-from portal.vocab import ReferralStatus
+from portal.vocab import ReferralStatus, Urgency
 
 PER_PAGE = 10
 # Each list is counted up to this many past its page ("more than 1,000" beyond): at 100,000
@@ -74,17 +74,40 @@ def requested_pages(args):
     return {kind.name: page_number(args.get(f"{kind.name}_page")) for kind in KINDS}
 
 
+def _reserve_queue(batch, user, case, shape, *, today, referral_due_urgent, referral_due_soon,
+                   referral_due_routine, consent_before, quiet_since, note_before, proposal_before,
+                   reviews_until):
+    """Every list's page and count, and the count of new referrals, reserved in `batch`; the
+    user, the moments and the pages read only from the arguments (the shape: which page of each
+    list, in `KINDS` order), so that the text is written once per shape (`PreparedBatch`)."""
+    queue_rules = queries.QueueRules(
+        today=today, referral_due={Urgency.URGENT.value: referral_due_urgent,
+                                   Urgency.SOON.value: referral_due_soon,
+                                   Urgency.ROUTINE.value: referral_due_routine},
+        consent_before=consent_before, quiet_since=quiet_since, note_before=note_before,
+        proposal_before=proposal_before, reviews_until=reviews_until)
+    shown = {kind.name: BatchedPage(batch, kind.query(user, queue_rules), number, PER_PAGE, cap=COUNT_CAP)
+             for kind, number in zip(KINDS, shape, strict=True)}
+    new_referrals = batch.count(queries.referrals_visible_to(user).where(Referral.status == ReferralStatus.NEW))
+    return shown, new_referrals
+
+
+_QUEUE = queries.PreparedBatch("the coordinator's work queue", _reserve_queue)
+
+
 def queue_context(pages, *, clamp=True):
     """Every list's page and count, and the page's other figures, in one statement."""
     now = utcnow()
     queue_rules = rules(now)
-    batch = queries.Batch()
-    shown = {kind.name: BatchedPage(batch, kind.query(current_user, queue_rules), pages[kind.name], PER_PAGE,
-                                    cap=COUNT_CAP)
-             for kind in KINDS}
-    new_referrals = batch.count(queries.referrals_visible_to(current_user)
-                                .where(Referral.status == ReferralStatus.NEW))
-    batch.run()
+    shown, new_referrals = _QUEUE.run(
+        current_user._get_current_object(), None, tuple(pages[kind.name] for kind in KINDS),
+        today=queue_rules.today,
+        referral_due_urgent=queue_rules.referral_due[Urgency.URGENT],
+        referral_due_soon=queue_rules.referral_due[Urgency.SOON],
+        referral_due_routine=queue_rules.referral_due[Urgency.ROUTINE],
+        consent_before=queue_rules.consent_before, quiet_since=queue_rules.quiet_since,
+        note_before=queue_rules.note_before, proposal_before=queue_rules.proposal_before,
+        reviews_until=queue_rules.reviews_until)
     paged = {name: part.page() for name, part in shown.items()}
     if clamp and any(page.number > page.pages for page in paged.values()):
         # A page past the end (an old link after the list got shorter, or junk): its last page.

@@ -73,14 +73,16 @@ def promise_broken_before(today: date, working_days: int) -> date:
 
 @dataclass(frozen=True)
 class QueueRules:
-    """When the queue is worked out for, and how long each thing may wait before it is in it."""
-    now: datetime                       # naive UTC, as stored
+    """When the queue is worked out for, as the moments each list compares with: plain values
+    worked out once by `of`, so that the queries do no arithmetic on them and a page's text can
+    be written once with them as parameters (`queries.PreparedBatch`)."""
     today: date                         # the service's own date
     referral_due: dict[str, datetime]   # urgency -> arrived before this (UTC): overdue
-    consent_days: int
-    quiet_days: int
-    note_days: int
-    proposal_days: int
+    consent_before: datetime            # a party added before this and still pending: awaited
+    quiet_since: datetime               # no session since this (and opened before it): quiet
+    note_before: datetime               # a session that started before this needs its record
+    proposal_before: datetime           # proposed before this and not accepted: waiting
+    reviews_until: date                 # reviews due on or before this day are shown
 
     @classmethod
     def of(cls, now: datetime, zone: ZoneInfo, *, referral_working_days: int, urgent_working_days: int,
@@ -94,11 +96,12 @@ class QueueRules:
         due = {urgency.value: start_of(promise_broken_before(
             today, urgent_working_days if urgency == Urgency.URGENT else referral_working_days))
             for urgency in Urgency}
-        return cls(now=now, today=today, referral_due=due, consent_days=consent_days,
-                   quiet_days=quiet_days, note_days=note_days, proposal_days=proposal_days)
-
-    def days_ago(self, days: int) -> datetime:
-        return self.now - timedelta(days=days)
+        return cls(today=today, referral_due=due,
+                   consent_before=now - timedelta(days=consent_days),
+                   quiet_since=now - timedelta(days=quiet_days),
+                   note_before=now - timedelta(days=note_days),
+                   proposal_before=now - timedelta(days=proposal_days),
+                   reviews_until=today + timedelta(days=REVIEWS_AHEAD_DAYS))
 
 
 def _for_coordinators(user: User) -> bool:
@@ -132,7 +135,7 @@ def consent_waiting(user: User, rules: QueueRules) -> ModelSelect[CaseParty]:
     return (CaseParty.select(*PARTY_NAME_COLUMNS, CaseParty.created_at, Case.id, Case.reference)
             .join(Case)
             .where(Case.status == CaseStatus.OPEN, CaseParty.consent_state == ConsentState.PENDING,
-                   CaseParty.created_at < rules.days_ago(rules.consent_days))
+                   CaseParty.created_at < rules.consent_before)
             .order_by(CaseParty.created_at, CaseParty.id))
 
 
@@ -157,7 +160,7 @@ def quiet_cases(user: User, rules: QueueRules) -> ModelSelect[Case]:
     A session counts unless it was cancelled."""
     if not _for_coordinators(user):
         return nothing(Case)
-    since = rules.days_ago(rules.quiet_days)
+    since = rules.quiet_since
     recent = (CaseSession.select(CaseSession.id)
               .where(CaseSession.case == Case.id, CaseSession.status != SessionStatus.CANCELLED,
                      CaseSession.starts_at >= since))
@@ -181,7 +184,7 @@ def sessions_unrecorded(user: User, rules: QueueRules) -> ModelSelect[CaseSessio
     return (CaseSession.select(CaseSession, Case.id, Case.reference)
             .join(Case)
             .where(Case.status == CaseStatus.OPEN,
-                   CaseSession.starts_at < rules.days_ago(rules.note_days),
+                   CaseSession.starts_at < rules.note_before,
                    (CaseSession.status == SessionStatus.SCHEDULED)
                    | ((CaseSession.status == SessionStatus.HELD) & ~fn.EXISTS(noted)))
             .order_by(CaseSession.starts_at, CaseSession.id))
@@ -215,7 +218,7 @@ def proposals_waiting(user: User, rules: QueueRules) -> ModelSelect[Agreement]:
     return (Agreement.select(Agreement, Case.id, Case.reference)
             .join(Case)
             .where(Case.status == CaseStatus.OPEN, Agreement.state == AgreementState.PROPOSED,
-                   Agreement.proposed_at < rules.days_ago(rules.proposal_days))
+                   Agreement.proposed_at < rules.proposal_before)
             .order_by(Agreement.proposed_at, Agreement.id))
 
 
@@ -225,7 +228,7 @@ def reviews_due(user: User, rules: QueueRules) -> ModelSelect[Agreement]:
     if not _for_coordinators(user):
         return nothing(Agreement)
     return agreement_reviews(user).where(
-        Agreement.review_on <= rules.today + timedelta(days=REVIEWS_AHEAD_DAYS))
+        Agreement.review_on <= rules.reviews_until)
 
 
 def concerns_unacknowledged(user: User, rules: QueueRules) -> ModelSelect[SafeguardingConcern]:
