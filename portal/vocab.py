@@ -324,6 +324,21 @@ class CoachingOfferAnswer(Code):
     DECLINED = "declined"
 
 
+# --- the service's own lists ------------------------------------------------------------------
+
+class ServiceList(Code):
+    """A list the service's administrators edit in the portal (`portal/service_lists.py`): its
+    entries' codes are what `Referral.source`, `Referral.agency_type`, the dispute types,
+    `Case.outcome`, `Case.funding_scheme` and `Case.office` store. The vocabularies above for
+    the first four keep the members the code relies on (built-in entries)."""
+    REFERRAL_SOURCE = "referral_source"
+    AGENCY_KIND = "agency_kind"
+    DISPUTE_TYPE = "dispute_type"
+    CASE_OUTCOME = "case_outcome"
+    FUNDING_SCHEME = "funding_scheme"
+    OFFICE = "office"
+
+
 # --- messages ---------------------------------------------------------------------------------
 
 class MessageState(Code):
