@@ -72,6 +72,7 @@ LABELS: dict[str, str] = {
     ConcernCategory.RISK_TO_SELF: "Risk to self", ConcernCategory.RISK_TO_OTHERS: "Risk to others",
     ConcernCategory.CHILD_PROTECTION: "Child protection",
     ConcernCategory.DOMESTIC_ABUSE: "Domestic abuse", ConcernCategory.ADULT_AT_RISK: "Adult at risk",
+    ConcernCategory.OTHER: "Other",
     ConcernLevel.IMMEDIATE: "Immediate", ConcernLevel.HIGH: "High", ConcernLevel.MEDIUM: "Medium",
     ConcernLevel.LOW: "Low",
     ConcernOutcome.REFERRED_TO_AGENCY: "Referred to an agency",

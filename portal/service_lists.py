@@ -116,6 +116,13 @@ def choices(name: ServiceList, current: str | None = None) -> list[tuple[str, st
     return offered
 
 
+def office_names(current: str | None = None) -> list[str]:
+    """The offices a session can be held at, by name (a session stores the office's name, as its
+    place): the active ones, and `current`, a session's own, where it names a retired one."""
+    return [entry.label for entry in entries(ServiceList.OFFICE)
+            if not entry.retired or entry.label == current]
+
+
 def codes(name: ServiceList, current: str | None = None) -> set[str]:
     """The codes a form accepts: those `choices` offers."""
     return {code for code, _ in choices(name, current)}

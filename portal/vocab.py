@@ -143,6 +143,7 @@ class CaseEventKind(Code):
     ALLOCATION = "allocation"
     CONSENT = "consent"
     FUNDING = "funding"
+    DETAILS = "details"  # the dispute type or office changed
     SESSION_SCHEDULED = "session.scheduled"
     SESSION_RESCHEDULED = "session.rescheduled"
     SESSION_OUTCOME = "session.outcome"

@@ -7,7 +7,7 @@ A successful change answers htmx with the refreshed case (`#case`) and a plain b
 
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_login import current_user
 
 from portal import policy, queries
@@ -99,7 +99,6 @@ def case_context(case, facts, pages=None, *, clamp=True):
             # The parties post-mediation coaching may be offered to: each once.
             "offer_coaching": _may_offer_coaching(actor, facts, parties, loaded["coaching_offers"]),
         },
-        "schemes": current_app.config["FUNDING_SCHEMES"],
         "summary": _summary(actor, facts, parties, loaded),
     }
 
