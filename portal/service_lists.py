@@ -8,31 +8,40 @@ Every list is read in one statement, at most once per request (kept in `g`): `la
 showing a code, `choices` for a form (the active entries in order, and the record's own entry
 even when retired), `entries` for whoever needs them all (the reports).
 
-Some entries are built in: the code relies on them (`ReferralSource.AGENCY` asks for the agency's
-details; `DisputeType.OTHER` is a case's default; closing and bulk data branch on the outcomes).
-They can be renamed, never retired.
+Some entries are built in (`BUILT_IN`): the code relies on them (`ReferralSource.AGENCY` asks for
+the agency's details, and self-referral is its other side; `DisputeType.OTHER` is a case's default
+and `AgencyType.OTHER` the catch-all; a party is told each `CaseOutcome` in words of its own, and
+the bulk data branch on them). They can be renamed, never retired; the vocabularies' other
+members (the first dispute types and agency kinds) are ordinary entries.
 """
 
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import g, has_app_context
 from peewee import fn
 
 from portal import audit
 from portal.db import database
-from portal.models import ListEntry, User, utcnow
+from portal.models import ListEntry, User
 from portal.vocab import AgencyType, CaseOutcome, Code, DisputeType, ReferralSource, ServiceList
 
-# The vocabulary each list's built-in entries come from (lists without one have none).
-BUILT_IN: dict[ServiceList, type[Code]] = {
-    ServiceList.REFERRAL_SOURCE: ReferralSource,
-    ServiceList.AGENCY_KIND: AgencyType,
-    ServiceList.DISPUTE_TYPE: DisputeType,
-    ServiceList.CASE_OUTCOME: CaseOutcome,
+# Each list's built-in entries: the vocabulary members the code relies on.
+BUILT_IN: dict[ServiceList, frozenset[str]] = {
+    ServiceList.REFERRAL_SOURCE: frozenset(ReferralSource),
+    ServiceList.AGENCY_KIND: frozenset({AgencyType.OTHER}),
+    ServiceList.DISPUTE_TYPE: frozenset({DisputeType.OTHER}),
+    ServiceList.CASE_OUTCOME: frozenset(CaseOutcome),
+    ServiceList.FUNDING_SCHEME: frozenset(),
+    ServiceList.OFFICE: frozenset(),
+}
+# The vocabularies whose members the first entries of a list were (migration 19's seed).
+SEEDED_FROM: dict[ServiceList, type[Code]] = {
+    ServiceList.REFERRAL_SOURCE: ReferralSource, ServiceList.AGENCY_KIND: AgencyType,
+    ServiceList.DISPUTE_TYPE: DisputeType, ServiceList.CASE_OUTCOME: CaseOutcome,
 }
 LABEL_MAX = 100
 STEP = 10  # positions leave room between entries
@@ -54,8 +63,7 @@ class Entry:
 
     @property
     def built_in(self) -> bool:
-        vocabulary = BUILT_IN.get(self.list)
-        return vocabulary is not None and vocabulary.has(self.code)
+        return self.code in BUILT_IN[self.list]
 
 
 class ListError(ValueError):
@@ -161,7 +169,7 @@ def label_problem(name: ServiceList, words: str, *, except_id: int | None = None
 
 
 def _record(event: str, row: ListEntry, by: User, remote_addr: str) -> None:
-    audit.record(event, actor=by, record=row, detail=f"list={row.list} code={row.code}",
+    audit.record(event, actor=by, record=row, detail=f"list={row.list} code={row.code}",  # type: ignore[no-untyped-call]
                  remote_addr=remote_addr)
 
 
@@ -201,7 +209,7 @@ def retire(row: ListEntry, *, by: User, remote_addr: str = "") -> None:
     if row.retired_at is not None:
         raise ListError(f"“{row.label}” is already retired.")
     with database.atomic():
-        row.retired_at = utcnow()
+        row.retired_at = datetime.now(UTC).replace(tzinfo=None)  # UTC, as `models.utcnow`
         ListEntry.update(retired_at=row.retired_at).where(ListEntry.id == row.id).execute()
         _record("list.entry_retired", row, by, remote_addr)
     forget()

@@ -6,8 +6,8 @@ import uuid
 from peewee import AutoField, PostgresqlDatabase
 
 from portal import migrations
-from portal.migrations import m0019_service_lists
 from portal.db import database
+from portal.migrations import m0019_service_lists
 from portal.models import MODELS, SchemaMigration
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")

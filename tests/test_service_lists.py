@@ -213,3 +213,100 @@ def test_a_retired_entrys_name_may_be_used_again(admin_client):
     assert (added.code, again.code) == ("riverside_hub", "riverside_hub_2")
     with pytest.raises(service_lists.ListError):
         service_lists.reinstate(ListEntry.get_by_id(added.id), by=admin)
+
+
+# --- migration 19 on an existing database --------------------------------------------------------
+
+def test_migration_19_seeds_an_existing_database_and_names_its_schemes_by_code(tmp_path):
+    from portal.config import TestConfig
+    from portal.db import database
+    from tests.apps import build_app, closing_database, new_database_url
+    from tests.test_migrations import database_at, flask
+    with new_database_url(tmp_path, "at-18") as url, closing_database():
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=url)
+        with database.connection_context():
+            database_at(18)
+            for n, scheme in enumerate(["Lottery community grant", "Parish fund", None], start=1):
+                database.execute_sql(
+                    'INSERT INTO "case" (reference, kind, status, dispute_type, session_allowance, funding, '
+                    "funding_scheme, created_at, stage) VALUES "
+                    f"('AC-2025-000{n}', 'mediation', 'open', 'family', 3, 'funded', "
+                    f"{'NULL' if scheme is None else repr(scheme)}, '2025-01-0{n} 10:00:00', 'waiting_for_consent')")
+        result = flask(app, "db", "upgrade")
+        assert result.exit_code == 0, result.output
+        with database.connection_context():
+            schemes = [(e.code, e.label, e.position) for e in ListEntry.select()
+                       .where(ListEntry.list == ServiceList.FUNDING_SCHEME).order_by(ListEntry.position)]
+            stored = dict(Case.select(Case.reference, Case.funding_scheme).tuples())
+            outcomes = ListEntry.select().where(ListEntry.list == ServiceList.CASE_OUTCOME).count()
+            offices = [e.code for e in ListEntry.select().where(ListEntry.list == ServiceList.OFFICE)]
+            office_column = {c.name for c in database.get_columns("case")} >= {"office"}
+    # The four configured schemes, then the one only a case named (the other is among them).
+    assert schemes == [("housing_association_contract", "Housing association contract", 10),
+                       ("council_community_safety_fund", "Council community safety fund", 20),
+                       ("employer_funded", "Employer-funded", 30),
+                       ("lottery_community_grant", "Lottery community grant", 40),
+                       ("parish_fund", "Parish fund", 50)]
+    assert stored == {"AC-2025-0001": "lottery_community_grant", "AC-2025-0002": "parish_fund",
+                      "AC-2025-0003": None}
+    assert outcomes == 5
+    assert offices == ["accord_office_12_market_street"]
+    assert office_column
+
+
+# --- the records that use the lists ----------------------------------------------------------------
+
+def test_the_case_details_offer_a_retired_office_only_to_the_case_that_has_it(admin_client):
+    client, admin = admin_client
+    riverside = service_lists.add(ServiceList.OFFICE, "Riverside hub", by=admin)
+    case = make_case(office="riverside_hub")
+    other = make_case()
+    service_lists.retire(riverside, by=admin)
+    assert "Riverside hub" in client.get(f"/cases/{case.reference}/details").get_data(as_text=True)
+    assert "Riverside hub" not in client.get(f"/cases/{other.reference}/details").get_data(as_text=True)
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "<dt>Office</dt><dd>Riverside hub</dd>" in page
+
+    csrf = csrf_from(client.get(f"/cases/{other.reference}/details").get_data(as_text=True))
+    refused = client.post(f"/cases/{other.reference}/details",
+                          data={"csrf_token": csrf, "dispute_type": "family", "office": "riverside_hub"})
+    assert refused.status_code == 422
+    assert Case.get_by_id(other.id).office is None
+    saved = client.post(f"/cases/{case.reference}/details",
+                        data={"csrf_token": csrf, "dispute_type": "family", "office": "riverside_hub"})
+    assert saved.status_code == 303
+    assert (Case.get_by_id(case.id).dispute_type, Case.get_by_id(case.id).office) == ("family", "riverside_hub")
+
+
+def test_a_coach_cannot_change_a_cases_details(app):
+    from tests.factories import allocate
+    coach = make_user(Role.COACH)
+    case = make_case()
+    allocate(case, coach)
+    assert enter_as(app.test_client(), coach).get(f"/cases/{case.reference}/details").status_code == 403
+
+
+def test_closing_offers_the_active_outcomes_in_their_order(admin_client):
+    client, admin = admin_client
+    service_lists.add(ServiceList.CASE_OUTCOME, "Referred elsewhere", by=admin)
+    retired = service_lists.add(ServiceList.CASE_OUTCOME, "Old outcome", by=admin)
+    service_lists.retire(retired, by=admin)
+    withdrawn = entry(ServiceList.CASE_OUTCOME, "withdrawn")
+    service_lists.move(withdrawn, -1, by=admin)
+    case = make_case()
+    html = client.get(f"/cases/{case.reference}/close").get_data(as_text=True)
+    offered = [code for code in ("resolved", "partly_resolved", "withdrawn", "not_resolved", "not_suitable",
+                                 "referred_elsewhere", "old_outcome") if f'value="{code}"' in html]
+    assert offered == ["resolved", "partly_resolved", "withdrawn", "not_resolved", "not_suitable",
+                       "referred_elsewhere"]
+    assert [html.index(f'value="{c}"') for c in offered] == sorted(html.index(f'value="{c}"') for c in offered)
+
+
+def test_the_public_referral_form_offers_an_added_dispute_type_but_not_a_retired_one(app, client):
+    admin = make_user(Role.COORDINATOR, is_admin=True)
+    service_lists.add(ServiceList.DISPUTE_TYPE, "Landlord and tenant", by=admin)
+    service_lists.retire(entry(ServiceList.DISPUTE_TYPE, "family"), by=admin)
+    html = client.get("/refer").get_data(as_text=True)
+    assert 'value="landlord_and_tenant"' in html and "Landlord and tenant" in html
+    assert 'value="family"' not in html
+    assert "I am referring myself" in html
