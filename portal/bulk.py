@@ -785,6 +785,7 @@ def _case(bulk, case):
     _allocations(bulk, case, coordinator)
     _consent(bulk, case, coordinator)
     _funding(bulk, case, coordinator)
+    _details(bulk, case, coordinator)
     _sessions(bulk, case)
     _notes(bulk, case)
     _party_items(bulk, case)
@@ -942,6 +943,17 @@ def _office_for(bulk, reference):
     if not bulk.office_codes:
         return None
     return bulk.office_codes[int(reference.rsplit("-", 1)[1]) % len(bulk.office_codes)]
+
+
+def _details(bulk, case, coordinator):
+    """Every tenth case had its details changed an hour after it opened (by its number: no random
+    number is drawn), in the words `cases.service.set_details` writes."""
+    office = _office_for(bulk, case.reference)
+    if office is None or int(case.reference.rsplit("-", 1)[1]) % 10:
+        return
+    words = (f"Details changed. Dispute type: {labels.label(case.dispute, ServiceList.DISPUTE_TYPE)}; "
+             f"office: {labels.label(office, ServiceList.OFFICE)}.")
+    bulk.event(case, CaseEventKind.DETAILS, words, coordinator.id, min(case.opened_at + timedelta(hours=1), case.until))
 
 
 def _funding(bulk, case, coordinator):

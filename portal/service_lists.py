@@ -95,6 +95,11 @@ def _all() -> dict[ServiceList, list[Entry]]:
     return loaded
 
 
+def load() -> None:
+    """Read the lists now, before a page's template runs (which then runs no query of its own)."""
+    _all()
+
+
 def forget() -> None:
     """Read the lists again on next use (after a change in this request)."""
     if has_app_context():

@@ -23,9 +23,10 @@ PAGES = [
     # The work queue (issue 13): its nine lists, their counts and the new referrals' count travel
     # as one statement; then the navigation's count of open concerns; and a safeguarding lead's
     # pages ask for urgent concerns whose email has not gone (issue 14).
-    ("coordinator's home", "admin", "/coordinator", LIST_PAGE, 4),
     # A page that shows an entry of the service's own lists (a dispute type, an outcome, a
-    # referral source; issue 15) reads every list once, in one statement: one more.
+    # referral source; issue 15) reads every list once, in one statement: one more (here, and on
+    # the referral queue, the case list, the case page and the coach's home).
+    ("coordinator's home", "admin", "/coordinator", LIST_PAGE, 5),
     ("referral queue", "admin", "/referrals", LIST_PAGE, 5),
     ("safeguarding dashboard", "admin", "/safeguarding", LIST_PAGE, 6),
     ("people", "admin", "/admin/people", LIST_PAGE, 4),

@@ -276,6 +276,9 @@ def test_the_case_details_offer_a_retired_office_only_to_the_case_that_has_it(ad
                         data={"csrf_token": csrf, "dispute_type": "family", "office": "riverside_hub"})
     assert saved.status_code == 303
     assert (Case.get_by_id(case.id).dispute_type, Case.get_by_id(case.id).office) == ("family", "riverside_hub")
+    from portal.models import CaseEvent
+    assert CaseEvent.select().where(CaseEvent.case == case.id).order_by(CaseEvent.id.desc()).first().summary == (
+        "Details changed. Dispute type: Family; office: Riverside hub.")
 
 
 def test_a_coach_cannot_change_a_cases_details(app):

@@ -105,10 +105,10 @@ def set_details(case, dispute_type, office, *, by):
     """The case's dispute type and office (entries of the service's lists)."""
     with database.atomic():
         Case.update(dispute_type=dispute_type, office=office or None).where(Case.id == case.id).execute()
-        where = labels.label(office, ServiceList.OFFICE) if office else "no office"
+        where = f"office: {labels.label(office, ServiceList.OFFICE)}" if office else "no office chosen"
         timeline.record(case, CaseEventKind.DETAILS,
-                        f"Details changed: {labels.label(dispute_type, ServiceList.DISPUTE_TYPE).lower()} "
-                        f"dispute, {where}.", by)
+                        f"Details changed. Dispute type: {labels.label(dispute_type, ServiceList.DISPUTE_TYPE)}; "
+                        f"{where}.", by)
 
 
 def set_fee(party, fee_pence, paid, *, by):
