@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from peewee import fn
 
-from portal import audit, labels, passwords, policy, search_terms, times
+from portal import audit, labels, passwords, policy, search_terms, service_lists, times
 from portal.agreements import wording
 from portal.db import database, is_sqlite
 from portal.demo import DEMO_PASSWORD
@@ -102,6 +102,7 @@ from portal.vocab import (
     ReferralSource,
     ReferralStatus,
     Role,
+    ServiceList,
     SessionKind,
     SessionMode,
     SessionStatus,
@@ -332,8 +333,14 @@ class Bulk:
         self.now = (now or utcnow()).replace(microsecond=0)
         config = current_app.config
         self.zone = ZoneInfo(config["TIMEZONE"])
-        self.offices = list(config["OFFICES"])
-        self.schemes = list(config["FUNDING_SCHEMES"])
+        # The service's lists' active entries: a session's office by its name, a case's scheme
+        # and office by their codes, with the scheme's name for the timeline.
+        offices = service_lists.entries(ServiceList.OFFICE, include_retired=False)
+        self.offices = [entry.label for entry in offices] or list(config["OFFICES"])
+        self.office_codes = [entry.code for entry in offices]
+        schemes = service_lists.entries(ServiceList.FUNDING_SCHEME, include_retired=False)
+        self.schemes = [entry.code for entry in schemes]
+        self.scheme_words = {entry.code: entry.label for entry in schemes}
         self.allowance = config["DEFAULT_SESSION_ALLOWANCE"]
         self.templates = [t for t in wording.templates() if t.terms]
         self.password_hash = passwords.hash_password(DEMO_PASSWORD)
@@ -759,7 +766,7 @@ def _case(bulk, case):
                                         ReferralStatus.ACCEPTED, coordinator.id, case.opened_at)
     if case.stage != WAITING or rng.random() < 0.5:
         case.funding = Funding.FUNDED if rng.random() < 0.6 else Funding.SELF_FUNDED
-        case.scheme = rng.choice(bulk.schemes) if case.funding == Funding.FUNDED else None
+        case.scheme = rng.choice(bulk.schemes) if case.funding == Funding.FUNDED and bulk.schemes else None
     case.allowance = bulk.allowance if rng.random() < 0.9 else bulk.allowance + 2
     case.reopened = case.stage == UNDER_WAY and bulk.now_and_then("reopened", 0.03)
     case.reference = bulk.next_reference(Case, case.opened_at.year)
@@ -767,6 +774,7 @@ def _case(bulk, case):
         Case, reference=case.reference, kind=case.kind,
         status=CaseStatus.CLOSED if case.closed_at else CaseStatus.OPEN, dispute_type=case.dispute,
         session_allowance=case.allowance, funding=case.funding, funding_scheme=case.scheme,
+        office=_office_for(bulk, case.reference),
         referral=referral, parent_case=case.parent.id if case.parent else None,
         # A reopened case keeps the outcome it was closed with, as `cases.service.reopen` does.
         outcome=case.outcome or (CaseOutcome.NOT_RESOLVED if case.reopened else None),
@@ -777,6 +785,7 @@ def _case(bulk, case):
     _allocations(bulk, case, coordinator)
     _consent(bulk, case, coordinator)
     _funding(bulk, case, coordinator)
+    _details(bulk, case, coordinator)
     _sessions(bulk, case)
     _notes(bulk, case)
     _party_items(bulk, case)
@@ -928,11 +937,31 @@ def _consent_event(bulk, case, party, state, at, coordinator, reason=None):
                detail=f"state={state}")
 
 
+def _office_for(bulk, reference):
+    """The office a case is run from: the offices in turn, by the case's number (no random number
+    is drawn for it, so that every other choice stays as the seed makes it)."""
+    if not bulk.office_codes:
+        return None
+    return bulk.office_codes[int(reference.rsplit("-", 1)[1]) % len(bulk.office_codes)]
+
+
+def _details(bulk, case, coordinator):
+    """Every tenth case had its details changed an hour after it opened (by its number: no random
+    number is drawn), in the words `cases.service.set_details` writes."""
+    office = _office_for(bulk, case.reference)
+    if office is None or int(case.reference.rsplit("-", 1)[1]) % 10:
+        return
+    words = (f"Details changed. Dispute type: {labels.label(case.dispute, ServiceList.DISPUTE_TYPE)}; "
+             f"office: {labels.label(office, ServiceList.OFFICE)}.")
+    bulk.event(case, CaseEventKind.DETAILS, words, coordinator.id, min(case.opened_at + timedelta(hours=1), case.until))
+
+
 def _funding(bulk, case, coordinator):
     if case.funding is None:
         return
     at = bulk.between(case.opened_at, min(case.opened_at + timedelta(days=7), case.until))
-    words = f"Funded: {case.scheme}." if case.funding == Funding.FUNDED else "Self-funded."
+    words = (f"Funded: {bulk.scheme_words.get(case.scheme, case.scheme)}." if case.funding == Funding.FUNDED
+             else "Self-funded.")
     bulk.event(case, CaseEventKind.FUNDING, f"Funding recorded. {words}", coordinator.id, at)
     if case.funding == Funding.SELF_FUNDED:
         for party in case.parties:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
 
-from portal import demo_cases, passwords, policy, times
+from portal import demo_cases, passwords, policy, service_lists, times
 from portal.db import KEEPS_CONNECTION, database
 from portal.models import (
     ActionPoint,
@@ -40,6 +40,7 @@ from portal.vocab import (
     Funding,
     ReferralSource,
     Role,
+    ServiceList,
     SessionKind,
     SessionMode,
     SessionStatus,
@@ -147,7 +148,8 @@ def _mediation_case(users):
     coordinator, priya, tom = (users["coordinator@example.org"], users["coach@example.org"],
                                users["coach2@example.org"])
     case = Case.create(reference=Case.next_reference(utcnow().year), kind=CaseKind.MEDIATION,
-                       dispute_type=DisputeType.NEIGHBOUR, funding=Funding.FUNDED, funding_scheme="Housing association")
+                       dispute_type=DisputeType.NEIGHBOUR, funding=Funding.FUNDED,
+                       funding_scheme=service_lists.entries(ServiceList.FUNDING_SCHEME)[0].code)
     for coach in (priya, tom):
         CoachAllocation.create(case=case, coach=coach, allocated_by=coordinator)
     alex = _party(case, users["alex@example.org"], "07700 900101", "1 Elm Road", coordinator)

@@ -19,7 +19,7 @@ from flask import current_app
 from peewee import Case as SqlCase
 from peewee import fn
 
-from portal import times
+from portal import service_lists, times
 from portal.actions import service as actions
 from portal.agreements import pdf, wording
 from portal.agreements import service as agreements
@@ -69,6 +69,7 @@ from portal.vocab import (
     Funding,
     GoalKind,
     ReferralSource,
+    ServiceList,
     SessionKind,
     SessionMode,
     SessionRequestKind,
@@ -175,6 +176,12 @@ def load(users):
     Case.refresh_stages()
 
 
+
+def scheme(name):
+    """The code of the funding scheme of that name (the seed's schemes), or the first scheme's."""
+    schemes = service_lists.entries(ServiceList.FUNDING_SCHEME)
+    return next((entry.code for entry in schemes if entry.label == name), schemes[0].code)
+
 class _Cast:
     """The demo's people, by first name, and the service's first office."""
 
@@ -183,6 +190,7 @@ class _Cast:
         self.priya, self.tom = users["coach@example.org"], users["coach2@example.org"]
         self.accounts = users
         self.office = current_app.config["OFFICES"][0]
+        self.scheme = scheme("Housing association contract")
 
     def user(self, first_name):
         return self.accounts[f"{first_name}@example.org"]
@@ -262,7 +270,7 @@ def _closed_mediation_with_a_final_agreement(cast):
         _consent(cast, dan, -70, ConsentMethod.IN_PERSON)
     with _on(-69, 9):
         cases.allocate(case, [cast.priya, cast.tom], by=cast.cara)
-        cases.set_funding(case, Funding.FUNDED, "Housing association contract", by=cast.cara)
+        cases.set_funding(case, Funding.FUNDED, cast.scheme, by=cast.cara)
         carys_meeting = _book(case, SessionKind.PRE_MEDIATION, _moment(-62, 10), [cast.priya], [carys],
                               location=cast.office)
         dan_meeting = _book(case, SessionKind.PRE_MEDIATION, _moment(-61, 14), [cast.priya], [dan],
@@ -327,7 +335,7 @@ def _proposed_agreement(cast):
                     dict(name="Femi Adeyemi", email="femi@example.org", phone="07700 900606")])
     with _on(-38, 10):
         case, (erin, femi) = _open(cast, CaseKind.MEDIATION, referral)
-        cases.set_funding(case, Funding.FUNDED, "Employer-funded", by=cast.cara)
+        cases.set_funding(case, Funding.FUNDED, scheme("Employer-funded"), by=cast.cara)
     with _on(-37, 15):
         _consent(cast, erin, -37)
         _consent(cast, femi, -37)
@@ -389,7 +397,7 @@ def _open_concern(cast):
                          unsafe_routes=UnsafeRoute.POST, contact_notes="Calls after 6pm only.")])
     with _on(-14, 10):
         case, (gwen, huw) = _open(cast, CaseKind.MEDIATION, referral)
-        cases.set_funding(case, Funding.FUNDED, "Council community safety fund", by=cast.cara)
+        cases.set_funding(case, Funding.FUNDED, scheme("Council community safety fund"), by=cast.cara)
     with _on(-12, 14):
         _consent(cast, gwen, -12, ConsentMethod.ONLINE)
         _consent(cast, huw, -12)
@@ -434,7 +442,7 @@ def _ready_to_book(cast):
         case, (ivy,) = _open(cast, CaseKind.COACHING, referral)
         _consent(cast, ivy, -31)
         cases.allocate(case, [cast.tom], by=cast.cara)
-        cases.set_funding(case, Funding.FUNDED, "Lottery community grant", by=cast.cara)
+        cases.set_funding(case, Funding.FUNDED, scheme("Lottery community grant"), by=cast.cara)
         actions.record_goal(case, ivy, kind=GoalKind.DESIRED_OUTCOME,
                             text="Say no to extra work without an argument", by=cast.tom)
 
@@ -546,7 +554,7 @@ def _final_agreement(cast):
         _consent(cast, ravi, -25)
         _consent(cast, sue, -25)
         cases.allocate(case, [cast.tom], by=cast.cara)
-        cases.set_funding(case, Funding.FUNDED, "Housing association contract", by=cast.cara)
+        cases.set_funding(case, Funding.FUNDED, cast.scheme, by=cast.cara)
         joint = _book(case, SessionKind.JOINT_MEDIATION, _moment(-6, 18), [cast.tom], [ravi, sue],
                       location=cast.office, minutes=120)
     with _on(-6, 20, 30):

@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import policy, queries, work_queue
+from portal import policy, queries, service_lists, work_queue
 from portal.access import current_actor, role_required
 from portal.actions.routes import own_action_points
 from portal.models import utcnow
@@ -199,5 +199,6 @@ def _unseen(lists):
 def coordinator():
     """The work queue: what needs doing across the service, most pressing first
     (`portal.work_queue`)."""
-    return render_template("home/coordinator.html",
-                           **work_queue.queue_context(work_queue.requested_pages(request.args)))
+    context = work_queue.queue_context(work_queue.requested_pages(request.args))
+    service_lists.load()  # the new referrals' dispute types, before the template runs
+    return render_template("home/coordinator.html", **context)

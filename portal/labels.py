@@ -7,7 +7,6 @@ not safe) have a group.
 """
 
 from portal.vocab import (
-    AgencyType,
     AgreementStanding,
     AgreementState,
     Audience,
@@ -24,7 +23,6 @@ from portal.vocab import (
     ConsentMethod,
     ConsentState,
     Delivery,
-    DisputeType,
     Funding,
     FutureSessions,
     GoalKind,
@@ -34,6 +32,7 @@ from portal.vocab import (
     ReferralStatus,
     ReviewOutcome,
     Role,
+    ServiceList,
     SessionKind,
     SessionMode,
     SessionRequestKind,
@@ -53,12 +52,9 @@ LABELS: dict[str, str] = {
     Stage.WAITING_FOR_CONSENT: "Waiting for consent", Stage.WAITING_FOR_COACH: "Waiting for a coach",
     Stage.READY_TO_BOOK: "Ready to book", Stage.IN_PROGRESS: "In progress",
     Stage.AGREEMENT_PROPOSED: "Agreement proposed", Stage.AGREEMENT_FINAL: "Agreement final",
-    DisputeType.NEIGHBOUR: "Neighbour", DisputeType.WORKPLACE: "Workplace",
-    DisputeType.FAMILY: "Family", DisputeType.OTHER: "Other",
     Funding.FUNDED: "Funded", Funding.SELF_FUNDED: "Self-funded",
-    CaseOutcome.RESOLVED: "Resolved", CaseOutcome.PARTLY_RESOLVED: "Partly resolved",
-    CaseOutcome.NOT_RESOLVED: "Not resolved", CaseOutcome.NOT_SUITABLE: "Not suitable",
-    # consent (a case outcome of "withdrawn" reads the same)
+    # consent (the dispute types, agency kinds, referral sources and case outcomes are the
+    # service's own lists: `portal.service_lists`)
     ConsentState.PENDING: "Consent not yet recorded", ConsentState.GIVEN: "Consent given",
     ConsentState.DECLINED: "Declined", ConsentState.WITHDRAWN: "Withdrawn",
     # sessions
@@ -72,14 +68,11 @@ LABELS: dict[str, str] = {
     # referrals (a declined referral reads as declined consent does)
     ReferralStatus.NEW: "New", ReferralStatus.ACCEPTED: "Accepted",
     Urgency.ROUTINE: "Routine", Urgency.SOON: "Soon", Urgency.URGENT: "Urgent",
-    AgencyType.HOUSING: "Housing provider", AgencyType.EMPLOYER: "Employer",
-    AgencyType.POLICE: "Police", AgencyType.HEALTH: "GP or health service",
-    AgencyType.SOCIAL_CARE: "Social care", AgencyType.SCHOOL: "School or college",
-    AgencyType.COUNCIL: "Local council",
     # safeguarding concerns: categories, levels and outcomes
     ConcernCategory.RISK_TO_SELF: "Risk to self", ConcernCategory.RISK_TO_OTHERS: "Risk to others",
     ConcernCategory.CHILD_PROTECTION: "Child protection",
     ConcernCategory.DOMESTIC_ABUSE: "Domestic abuse", ConcernCategory.ADULT_AT_RISK: "Adult at risk",
+    ConcernCategory.OTHER: "Other",
     ConcernLevel.IMMEDIATE: "Immediate", ConcernLevel.HIGH: "High", ConcernLevel.MEDIUM: "Medium",
     ConcernLevel.LOW: "Low",
     ConcernOutcome.REFERRED_TO_AGENCY: "Referred to an agency",
@@ -222,9 +215,14 @@ GROUPS: dict[str, dict[str, str]] = {
 
 
 def label(code: str | None, group: str | None = None) -> str:
-    """The words for a code; an unknown code is shown as it is rather than hidden."""
+    """The words for a code; an unknown code is shown as it is rather than hidden. A group that
+    is a `ServiceList` reads the service's own list (`portal.service_lists`: a retired entry's
+    words too), as `case.outcome|label(ServiceList.CASE_OUTCOME)`."""
     if code is None:
         return ""
+    if group is not None and ServiceList.has(group):
+        from portal import service_lists  # it reads the database, which labels need not
+        return service_lists.label(ServiceList(group), code)
     words = GROUPS[group] if group else LABELS
     return words.get(code, str(code).replace("_", " ").capitalize())
 

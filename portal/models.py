@@ -35,13 +35,11 @@ from portal import policy, search_terms
 from portal.db import database, serialised_transaction
 from portal.vocab import (
     AcceptanceMethod,
-    AgencyType,
     AgreementState,
     Audience,
     CancelledBy,
     CaseEventKind,
     CaseKind,
-    CaseOutcome,
     CaseStatus,
     CoachingOfferAnswer,
     ConcernCategory,
@@ -58,10 +56,10 @@ from portal.vocab import (
     MessageKind,
     MessageState,
     NotificationKind,
-    ReferralSource,
     ReferralStatus,
     ReviewOutcome,
     Role,
+    ServiceList,
     SessionKind,
     SessionMode,
     SessionRequestKind,
@@ -200,13 +198,14 @@ class AccountToken(BaseModel):
 
 class Referral(BaseModel):
     reference = CharField(max_length=20, unique=True)
-    # Indexed for the case list's referral source filter (migration 16).
-    source = CharField(max_length=20, choices=codes(ReferralSource), index=True)
+    # Indexed for the case list's referral source filter (migration 16). The source, the agency
+    # kind and the dispute type are codes of the service's own lists (`ServiceList`, migration 19).
+    source = CharField(max_length=20, index=True)
     agency_name = CharField(max_length=200, null=True)
-    agency_type = CharField(max_length=50, null=True, choices=codes(AgencyType))
+    agency_type = CharField(max_length=50, null=True)
     referrer_name = CharField(max_length=200, null=True)
     referrer_contact = CharField(max_length=254, null=True)
-    dispute_type = CharField(max_length=20, choices=codes(DisputeType))
+    dispute_type = CharField(max_length=20)
     description = TextField()
     urgency = CharField(max_length=20, choices=codes(Urgency))
     safety_worry = TextField(default="")
@@ -267,14 +266,17 @@ class Case(BaseModel):
     reference = CharField(max_length=20, unique=True)  # AC-2026-0042
     kind = CharField(max_length=20, choices=codes(CaseKind))
     status = CharField(max_length=20, default=CaseStatus.OPEN, choices=codes(CaseStatus))
-    dispute_type = CharField(max_length=20, default=DisputeType.OTHER, choices=codes(DisputeType))
+    dispute_type = CharField(max_length=20, default=DisputeType.OTHER)
     session_allowance = IntegerField(default=3)
     funding = CharField(max_length=20, null=True, choices=codes(Funding))  # NULL: not yet recorded
     funding_scheme = CharField(max_length=100, null=True)
+    office = CharField(max_length=100, null=True)  # where the case is run from; NULL: not chosen
     referral = ForeignKeyField(Referral, null=True, backref="cases")
     parent_case = ForeignKeyField("self", null=True, backref="follow_on_cases")
     parent_case_id: int | None  # peewee's accessor for the column, declared for type checkers
-    outcome = CharField(max_length=30, null=True, choices=codes(CaseOutcome))
+    # A `ServiceList.CASE_OUTCOME` entry's code (`portal/service_lists.py`), as are the dispute
+    # type, the funding scheme and the office: the service edits those lists (migration 19).
+    outcome = CharField(max_length=30, null=True)
     closing_note = TextField(null=True)
     closed_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
@@ -862,6 +864,23 @@ class Notification(BaseModel):
                    (("recipient", "read_at"), False))
 
 
+class ListEntry(BaseModel):
+    """An entry of one of the lists the service edits itself (`ServiceList`; `portal/service_lists.py`).
+    Records store its `code`, made once from the first label and never changed, so a rename
+    shows on every record at once; retiring it (`retired_at`) keeps it on old records and takes
+    it off the forms for new ones. `position` orders a list (gaps allowed)."""
+    list = CharField(max_length=30, choices=codes(ServiceList))
+    code = CharField(max_length=100)
+    label = CharField(max_length=100)
+    position = IntegerField()
+    retired_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "list_entry"
+        indexes = ((("list", "code"), True),
+                   (("list", "position"), False))
+
+
 class SchemaMigration(BaseModel):
     """Which migrations this database has had."""
     number = IntegerField(unique=True)
@@ -875,5 +894,5 @@ MODELS = [
     CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent, OutboxMessage,
-    Notification, SchemaMigration,
+    Notification, ListEntry, SchemaMigration,
 ]

@@ -143,6 +143,7 @@ class CaseEventKind(Code):
     ALLOCATION = "allocation"
     CONSENT = "consent"
     FUNDING = "funding"
+    DETAILS = "details"  # the dispute type or office changed
     SESSION_SCHEDULED = "session.scheduled"
     SESSION_RESCHEDULED = "session.rescheduled"
     SESSION_OUTCOME = "session.outcome"
@@ -322,6 +323,21 @@ class CoachingOfferAnswer(Code):
     WAITING = "waiting"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+
+
+# --- the service's own lists ------------------------------------------------------------------
+
+class ServiceList(Code):
+    """A list the service's administrators edit in the portal (`portal/service_lists.py`): its
+    entries' codes are what `Referral.source`, `Referral.agency_type`, the dispute types,
+    `Case.outcome`, `Case.funding_scheme` and `Case.office` store. The vocabularies above for
+    the first four keep the members the code relies on (built-in entries)."""
+    REFERRAL_SOURCE = "referral_source"
+    AGENCY_KIND = "agency_kind"
+    DISPUTE_TYPE = "dispute_type"
+    CASE_OUTCOME = "case_outcome"
+    FUNDING_SCHEME = "funding_scheme"
+    OFFICE = "office"
 
 
 # --- messages ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from peewee import AutoField, PostgresqlDatabase
 
 from portal import migrations
 from portal.db import database
+from portal.migrations import m0019_service_lists
 from portal.models import MODELS, SchemaMigration
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -39,7 +40,8 @@ def drop_schema(schema):
 
 
 def wipe():
-    """Remove every row from every table, keeping the schema (and the migration stamps).
+    """Remove every row from every table, keeping the schema (and the migration stamps), and
+    seed the service's lists again.
 
     The audit table refuses DELETE and TRUNCATE (portal/migrations/m0003), so the wipe steps
     round that guard inside its own transaction: nothing outside it ever sees the guard gone."""
@@ -50,6 +52,8 @@ def wipe():
             _wipe_postgresql(db, models)
         else:
             _wipe_sqlite(db, models)
+        # The service's lists start as a new database's do (migration 19's seed).
+        m0019_service_lists.seed(db)
 
 
 def _wipe_postgresql(db, models):

@@ -15,7 +15,7 @@ STANDARD = {"__init__", "routes", "forms", "service", "view"}
 # module is added here, with its one line in the doc, or it fits one of the standard names.
 EXTRAS = {
     "actions": set(),
-    "admin": {"messages", "trail"},  # the Messages page and the audit trail page (routes)
+    "admin": {"lists", "messages", "trail"},  # the service's lists, the Messages page, the audit trail (routes)
     "agreements": {"answers", "changes", "document", "pdf", "pdf_engine", "review", "wording"},
     "auth": {"login"},  # sign-in sessions with Flask-Login
     "cases": {"closing", "invitations", "listing", "panels", "people"},  # routes by area; the page's panels; the list

@@ -5,6 +5,6 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from portal.admin import messages, routes, trail  # noqa: E402,F401  (routes register on bp)
+from portal.admin import lists, messages, routes, trail  # noqa: E402,F401  (routes register on bp)
 
 __all__ = ["bp"]

@@ -76,3 +76,16 @@ class MessageFilterForm(FlaskForm):
 
     state = SelectField("State", validators=[Optional()], choices=choices(
         [("", "Any state")] + [(state, label(state, "message_state")) for state in MessageState]))
+
+
+class EntryLabelForm(FlaskForm):
+    """An entry's name, to add one to a list or rename one; `service_lists.label_problem` says
+    whether the name may be used (required, at most 100 characters, not already in the list)."""
+
+    label = StringField("Name", filters=[_stripped], validators=[
+        DataRequired("Enter a name for the entry."),
+        Length(max=100, message="Use at most 100 characters.")])
+
+    def __init__(self, *args, words="Name", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label.label.text = words

@@ -7,24 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal import labels
+from portal import labels, service_lists
 from portal.forms import DATE_EXAMPLE, QuickSelect, box_value, choices, uk_date
 from portal.times import local_today
-from portal.vocab import (
-    CaseKind,
-    CaseOutcome,
-    ConsentMethod,
-    ConsentState,
-    Funding,
-    FutureSessions,
-    ReferralSource,
-    Stage,
-)
+from portal.vocab import CaseKind, ConsentMethod, ConsentState, Funding, FutureSessions, ServiceList, Stage
 
 CONSENT_METHODS = [(method, labels.label(method, "consent_method")) for method in ConsentMethod]
 CONSENT_STATES = [(ConsentState.GIVEN, "Consent given"), (ConsentState.DECLINED, "Declined to take part"),
                   (ConsentState.WITHDRAWN, "Withdrawn consent")]
-OUTCOMES = [(outcome, labels.label(outcome)) for outcome in CaseOutcome]
 
 
 class ConsentForm(FlaskForm):
@@ -91,14 +81,31 @@ class FundingForm(FlaskForm):
     scheme = SelectField("Scheme", validate_choice=False)
     submit = SubmitField("Save funding")
 
-    def __init__(self, *args, schemes=(), **kwargs):
+    def __init__(self, *args, current=None, **kwargs):
+        """The funding schemes' active entries, and `current`, the case's own, even if retired."""
         super().__init__(*args, **kwargs)
-        self._schemes = list(schemes)
-        self.scheme.choices = choices([("", "Choose a scheme")] + [(s, s) for s in self._schemes])
+        offered = service_lists.choices(ServiceList.FUNDING_SCHEME, current)
+        self._schemes = {code for code, _ in offered}
+        self.scheme.choices = choices([("", "Choose a scheme")] + offered)
 
     def validate_scheme(self, field):
         if self.funding.data == Funding.FUNDED and field.data not in self._schemes:
             raise ValidationError("Choose the scheme that funds this case.")
+
+
+class DetailsForm(FlaskForm):
+    """What the case is about and where it is run from: entries of the service's lists (a
+    retired one stays on offer for the case that has it)."""
+    dispute_type = SelectField("Dispute type", validators=[DataRequired("Choose the dispute type.")])
+    office = SelectField("Office", validators=[Optional()],
+                         description="Where the case is run from.")
+    submit = SubmitField("Save details")
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dispute_type.choices = choices(service_lists.choices(ServiceList.DISPUTE_TYPE, case.dispute_type))
+        self.office.choices = choices([("", "No office chosen")]
+                                      + service_lists.choices(ServiceList.OFFICE, case.office))
 
 
 class FeeForm(FlaskForm):
@@ -118,8 +125,7 @@ class EmailDetailsForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    outcome = RadioField("Outcome", choices=choices(OUTCOMES),
-                         validators=[DataRequired("Choose the outcome.")])
+    outcome = RadioField("Outcome", validators=[DataRequired("Choose the outcome.")])
     closing_note = TextAreaField("Closing note", validators=[
         DataRequired("Write a short closing note."), Length(max=5000)])
     future_sessions = RadioField("Sessions still to come", choices=choices(
@@ -128,8 +134,10 @@ class CloseForm(FlaskForm):
     submit = SubmitField("Close case")
 
     def __init__(self, *args, future_sessions=0, **kwargs):
-        """`future_sessions`: how many sessions are booked after now; with none, nothing to ask."""
+        """`future_sessions`: how many sessions are booked after now; with none, nothing to ask.
+        The outcomes are the service's list's active entries."""
         super().__init__(*args, **kwargs)
+        self.outcome.choices = choices(service_lists.choices(ServiceList.CASE_OUTCOME))
         if future_sessions:
             one = future_sessions == 1
             self.future_sessions.description = (
@@ -148,7 +156,6 @@ class ReopenForm(FlaskForm):
 STATUS_CHOICES = [("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]
 SORT_CHOICES = [("activity", "Last activity, latest first"), ("reference", "Reference"),
                 ("next_session", "Next session, soonest first")]
-REFERRAL_SOURCES = [(ReferralSource.SELF, "Self-referral"), (ReferralSource.AGENCY, "Referred by an agency")]
 
 
 class CaseListForm(FlaskForm):
@@ -166,8 +173,7 @@ class CaseListForm(FlaskForm):
     # Every coach of the service: a long list, written by the quicker widget (same HTML).
     coach = SelectField("Coach", validators=[Optional()], widget=QuickSelect())
     funding_scheme = SelectField("Funding scheme", validators=[Optional()], widget=QuickSelect())
-    referral_source = SelectField("Referral", choices=choices([("", "Any")] + REFERRAL_SOURCES),
-                                  validators=[Optional()])
+    referral_source = SelectField("Referral", validators=[Optional()])
     opened_from = uk_date("Opened from", validators=[Optional()])
     opened_to = uk_date("Opened up to", validators=[Optional()])
     sort = SelectField("Sort by", choices=choices(SORT_CHOICES), default="activity", validators=[Optional()])
@@ -178,8 +184,12 @@ class CaseListForm(FlaskForm):
     def __init__(self, *args, coaches=(), funding_schemes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.coach.choices = choices([("", "Any coach")] + [(str(u.id), u.name) for u in coaches])
-        self.funding_scheme.choices = choices([("", "Any scheme")] + [(s, s) for s in funding_schemes])
+        # Schemes named on cases, in the list's words (retired ones too: old cases name them).
+        self.funding_scheme.choices = choices(
+            [("", "Any scheme")] + [(s, labels.label(s, ServiceList.FUNDING_SCHEME)) for s in funding_schemes])
         self.offers_funding = bool(funding_schemes)
+        self.referral_source.choices = choices(
+            [("", "Any")] + [(e.code, e.label) for e in service_lists.entries(ServiceList.REFERRAL_SOURCE)])
 
     def validate_opened_to(self, field):
         if field.data and self.opened_from.data and field.data < self.opened_from.data:

@@ -1,15 +1,24 @@
-"""Consent, coaches, funding and fees: the coordinator's records on a case; a party's own consent."""
+"""Consent, coaches, details (dispute type, office), funding and fees: the coordinator's records on a
+case; a party's own consent."""
 
 from decimal import Decimal
 
-from flask import abort, current_app, flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
 from portal.access import current_actor, require
 from portal.case_access import load_case, load_managed_case, load_party
 from portal.cases import bp, service
-from portal.cases.forms import AllocationForm, ConsentForm, EmailDetailsForm, FeeForm, FundingForm, OwnConsentForm
+from portal.cases.forms import (
+    AllocationForm,
+    ConsentForm,
+    DetailsForm,
+    EmailDetailsForm,
+    FeeForm,
+    FundingForm,
+    OwnConsentForm,
+)
 from portal.cases.view import case_updated, failed_status, form_page
 from portal.forms import scope_ids
 from portal.htmx import redirect_to
@@ -95,7 +104,7 @@ def allocate(reference):
 def funding(reference):
     """Funded by a scheme from the service's list, or self-funded."""
     case, facts = load_managed_case(reference, policy.can_run_case)
-    form = FundingForm(schemes=current_app.config["FUNDING_SCHEMES"],
+    form = FundingForm(current=case.funding_scheme,
                        data={"funding": case.funding, "scheme": case.funding_scheme or ""}
                        if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -104,6 +113,22 @@ def funding(reference):
         flash("Funding saved.", "success")
         return case_updated(case, anchor="funding")
     return form_page(case, form, "cases/_funding_form.html", "Funding", form_id="funding-form",
+                     status=failed_status(form))
+
+
+@bp.route("/<reference>/details", methods=["GET", "POST"])
+@login_required
+def details(reference):
+    """The case's dispute type and office, from the service's lists."""
+    case, facts = load_managed_case(reference, policy.can_run_case)
+    form = DetailsForm(case=case, data={"dispute_type": case.dispute_type, "office": case.office or ""}
+                       if request.method == "GET" else None)
+    if form.validate_on_submit():
+        service.set_details(case, form.dispute_type.data, form.office.data,
+                            by=current_user._get_current_object())
+        flash("Details saved.", "success")
+        return case_updated(case, anchor="details")
+    return form_page(case, form, "cases/_details_form.html", "Details", form_id="details-form",
                      status=failed_status(form))
 
 

@@ -24,6 +24,7 @@ from portal.vocab import (
     Funding,
     FutureSessions,
     NotificationKind,
+    ServiceList,
     SessionStatus,
 )
 
@@ -95,8 +96,19 @@ def set_funding(case, funding, scheme, *, by):
     with database.atomic():
         Case.update(funding=funding, funding_scheme=scheme if funding == Funding.FUNDED else None) \
             .where(Case.id == case.id).execute()
-        words = f"Funded: {scheme}." if funding == Funding.FUNDED else "Self-funded."
+        words = (f"Funded: {labels.label(scheme, ServiceList.FUNDING_SCHEME)}." if funding == Funding.FUNDED
+                 else "Self-funded.")
         timeline.record(case, CaseEventKind.FUNDING, f"Funding recorded. {words}", by)
+
+
+def set_details(case, dispute_type, office, *, by):
+    """The case's dispute type and office (entries of the service's lists)."""
+    with database.atomic():
+        Case.update(dispute_type=dispute_type, office=office or None).where(Case.id == case.id).execute()
+        where = f"office: {labels.label(office, ServiceList.OFFICE)}" if office else "no office chosen"
+        timeline.record(case, CaseEventKind.DETAILS,
+                        f"Details changed. Dispute type: {labels.label(dispute_type, ServiceList.DISPUTE_TYPE)}; "
+                        f"{where}.", by)
 
 
 def set_fee(party, fee_pence, paid, *, by):
@@ -142,8 +154,8 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
             sessions = f" {cancelled} session{'s' if cancelled != 1 else ''} still to come cancelled."
         elif ahead:
             sessions = f" {ahead} session{'s' if ahead != 1 else ''} still to come kept."
-        timeline.record(case, CaseEventKind.CLOSED,
-                        f"Case closed. Outcome: {labels.label(outcome).lower()}.{sessions}", by)
+        words = labels.label(outcome, ServiceList.CASE_OUTCOME).lower()
+        timeline.record(case, CaseEventKind.CLOSED, f"Case closed. Outcome: {words}.{sessions}", by)
         audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr,
                      detail=f"future_sessions={ahead} cancelled={cancelled}")
         _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled, cancelled_ids=cancelled_ids)

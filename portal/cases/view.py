@@ -7,10 +7,10 @@ A successful change answers htmx with the refreshed case (`#case`) and a plain b
 
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_login import current_user
 
-from portal import policy, queries
+from portal import policy, queries, service_lists
 from portal.access import current_actor
 from portal.cases import panels
 from portal.htmx import current_page_url, form_response, is_htmx_request, redirect_to, replace
@@ -38,6 +38,7 @@ def case_context(case, facts, pages=None, *, clamp=True):
     are paged, `pages` saying which page of each."""
     actor = current_actor()
     pages = {**dict.fromkeys(PER_PAGE, 1), **(pages or {})}
+    service_lists.load()  # the dispute type, outcome, office and scheme words the page shows
     lists, shown, seats, note_rows, session_rows, under_way = _CASE_PAGE.run(
         current_user._get_current_object(), case, tuple(pages[name] for name in PER_PAGE), now=utcnow())
     paged = {name: part.page() for name, part in shown.items()}
@@ -99,7 +100,6 @@ def case_context(case, facts, pages=None, *, clamp=True):
             # The parties post-mediation coaching may be offered to: each once.
             "offer_coaching": _may_offer_coaching(actor, facts, parties, loaded["coaching_offers"]),
         },
-        "schemes": current_app.config["FUNDING_SCHEMES"],
         "summary": _summary(actor, facts, parties, loaded),
     }
 

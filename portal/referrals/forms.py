@@ -15,20 +15,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from portal import labels
+from portal import labels, service_lists
 from portal.forms import choices
-from portal.vocab import AgencyType, CaseKind, DisputeType, ReferralSource, ReferralStatus, UnsafeRoute, Urgency
+from portal.vocab import CaseKind, ReferralSource, ReferralStatus, ServiceList, UnsafeRoute, Urgency
 
-SOURCES = [(ReferralSource.SELF, "I am referring myself"),
-           (ReferralSource.AGENCY, "I am referring someone for an organisation")]
-AGENCY_TYPES = [
-    ("", "Choose the kind of organisation"), (AgencyType.HOUSING, "Housing provider or housing officer"),
-    (AgencyType.EMPLOYER, "Employer"), (AgencyType.POLICE, "Police"), (AgencyType.HEALTH, "GP or health service"),
-    (AgencyType.SOCIAL_CARE, "Social care"), (AgencyType.SCHOOL, "School or college"),
-    (AgencyType.COUNCIL, "Local council"), (AgencyType.OTHER, "Another organisation"),
-]
-DISPUTE_TYPES = [(DisputeType.NEIGHBOUR, "Neighbours"), (DisputeType.WORKPLACE, "Work"),
-                 (DisputeType.FAMILY, "Family"), (DisputeType.OTHER, "Something else")]
+# The two built-in sources, asked of the person filling the public form in the first person;
+# any source the service adds is offered in its own words (`portal/service_lists.py`).
+SOURCE_QUESTION = {ReferralSource.SELF: "I am referring myself",
+                   ReferralSource.AGENCY: "I am referring someone for an organisation"}
 URGENCIES = [(Urgency.ROUTINE, "Routine: within a few weeks is fine"),
              (Urgency.SOON, "Soon: it is getting worse"),
              (Urgency.URGENT, "Urgent: please contact us within two working days")]
@@ -61,15 +55,15 @@ class PersonForm(Form):
 
 
 class ReferralForm(FlaskForm):
-    source = RadioField("Who is making this referral?", choices=choices(SOURCES),
+    source = RadioField("Who is making this referral?",
                         validators=[DataRequired("Say who is making this referral.")])
     agency_name = StringField("Organisation name", validators=[Length(max=200)])
-    agency_type = SelectField("Kind of organisation", choices=choices(AGENCY_TYPES), validate_choice=False)
+    agency_type = SelectField("Kind of organisation", validate_choice=False)
     referrer_name = StringField("Your name", validators=[Length(max=200)],
                                 description="The person at the organisation we can talk to.")
     referrer_contact = StringField("Your work email or phone", validators=[Optional(), Length(max=254)])
     people = FieldList(FormField(PersonForm), min_entries=PERSON_COUNT, max_entries=PERSON_COUNT)
-    dispute_type = RadioField("What is the dispute about?", choices=choices(DISPUTE_TYPES),
+    dispute_type = RadioField("What is the dispute about?",
                               validators=[DataRequired("Choose what the dispute is about.")])
     description = TextAreaField(
         "Tell us briefly what is happening",
@@ -89,12 +83,21 @@ class ReferralForm(FlaskForm):
         validators=[DataRequired("Confirm that you have read how this information will be used.")])
     submit = SubmitField("Send referral")
 
+    def __init__(self, *args, **kwargs):
+        """The sources, agency kinds and dispute types are the service's lists' active entries."""
+        super().__init__(*args, **kwargs)
+        self.source.choices = choices([(code, SOURCE_QUESTION.get(code, words))
+                                       for code, words in service_lists.choices(ServiceList.REFERRAL_SOURCE)])
+        self.agency_type.choices = choices([("", "Choose the kind of organisation")]
+                                           + service_lists.choices(ServiceList.AGENCY_KIND))
+        self.dispute_type.choices = choices(service_lists.choices(ServiceList.DISPUTE_TYPE))
+
     def validate_agency_name(self, field):
         if self.source.data == ReferralSource.AGENCY and not (field.data or "").strip():
             raise ValidationError("Enter the name of your organisation.")
 
     def validate_agency_type(self, field):
-        known = {code for code, _ in AGENCY_TYPES if code}
+        known = service_lists.codes(ServiceList.AGENCY_KIND)
         if self.source.data == ReferralSource.AGENCY and field.data not in known:
             raise ValidationError("Choose the kind of organisation.")
 
@@ -140,7 +143,15 @@ class QueueFilterForm(FlaskForm):
 
     status = SelectField("Status", validators=[Optional()],
                          choices=choices([("", "Any status")] + [(s, labels.label(s)) for s in ReferralStatus]))
-    dispute_type = SelectField("Dispute", choices=choices([("", "Any dispute")] + DISPUTE_TYPES),
-                               validators=[Optional()])
-    source = SelectField("Source", choices=choices([("", "Any source"), (ReferralSource.SELF, "Self-referral"),
-                                                    (ReferralSource.AGENCY, "Agency")]), validators=[Optional()])
+    # Retired entries too: the queue holds referrals that name them.
+    dispute_type = SelectField("Dispute", validators=[Optional()])
+    source = SelectField("Source", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dispute_type.choices = choices([("", "Any dispute")] + _every(ServiceList.DISPUTE_TYPE))
+        self.source.choices = choices([("", "Any source")] + _every(ServiceList.REFERRAL_SOURCE))
+
+
+def _every(name):
+    return [(entry.code, entry.label) for entry in service_lists.entries(name)]

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, make_response, request, url_for
 from flask_login import current_user, login_required
 
-from portal import policy, queries
+from portal import policy, queries, service_lists
 from portal.access import current_actor, require, role_required
 from portal.case_access import load_managed_case
 from portal.cases.view import case_updated, failed_status, form_page
@@ -48,7 +48,7 @@ def _saved(form, change, *args):
 
 def _schedule_defaults(coaches):
     mine = [str(c.id) for c in coaches if c.id == current_user.id]
-    offices = current_app.config["OFFICES"]
+    offices = service_lists.office_names()
     return {"coaches": mine or ([str(coaches[0].id)] if len(coaches) == 1 else []),
             "mode": SessionMode.FACE_TO_FACE, "office": offices[0] if len(offices) == 1 else ""}
 
@@ -62,7 +62,7 @@ def schedule(reference):
     coaches = list(queries.current_coaches(case))
     # Scoped ids: unscoped, its "coaches" box had the id of the case page's Coaches section.
     form = scope_ids(schedule_form(parties, kinds=service.kinds_for(case), coaches=coaches,
-                                   offices=current_app.config["OFFICES"],
+                                   offices=service_lists.office_names(),
                                    data=_schedule_defaults(coaches) if request.method == "GET" else None),
                      "schedule")
     if form.validate_on_submit() and _saved(form, service.schedule, case, form.plan()):
@@ -80,7 +80,7 @@ def reschedule(reference, session_id):
     case, facts = load_managed_case(reference, policy.can_schedule_session)
     session, seats = load_session(case, facts, session_id)
     require(session.status == SessionStatus.SCHEDULED)
-    form = scope_ids(WhenWhereForm(offices=current_app.config["OFFICES"],
+    form = scope_ids(WhenWhereForm(offices=service_lists.office_names(session.location),
                                    data=when_where_data(session) if request.method == "GET" else None),
                      f"move-{session.id}")
     if form.validate_on_submit() and _saved(form, service.reschedule, session,

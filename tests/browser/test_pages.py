@@ -334,3 +334,51 @@ def test_the_people_page_is_paged_and_fits_a_narrow_screen(browser_context_facto
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
     expect(page.get_by_text("Page 2 of")).to_be_visible()
     assert_accessible(page)
+
+
+# --- the lists the service configures itself (issue 15) ----------------------------------------
+
+WIDE = {"width": 1280, "height": 800}
+
+
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280px", "320px"])
+def test_a_list_of_the_service_is_accessible_and_a_move_keeps_focus_on_the_entry(browser_context_factory,
+                                                                                 viewport):
+    narrow = viewport == NARROW
+    page = browser_context_factory(viewport=viewport, is_mobile=narrow, has_touch=narrow)
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
+    page.get_by_role("link", name="Lists", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lists")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+    page.get_by_role("link", name="Dispute types").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dispute types")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+    # In place, by htmx: the list is swapped and focus stays on the entry that moved.
+    page.get_by_role("button", name="Move down Neighbour").click()
+    expect(page.locator("#list-entries .flash")).to_have_text("“Neighbour” moved down.")
+    names = page.locator(".list-entry .entry-name strong")
+    expect(names).to_have_text(["Workplace", "Neighbour", "Family", "Other"])
+    expect(page.locator(".list-entry:focus")).to_contain_text("Neighbour")
+
+    # A refused name: the error summary, in place, and nothing added.
+    page.get_by_label("Name of the new dispute type").fill("family")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("The list already has an entry with this name.")
+    expect(names).to_have_count(4)
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+
+
+def test_a_list_of_the_service_is_edited_without_javascript(page_without_javascript):
+    page = page_without_javascript
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
+    page.goto("/admin/lists/office")
+    page.get_by_label("Name of the new office").fill("Riverside community hub")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_text("“Riverside community hub” added.")).to_be_visible()
+    page.get_by_role("button", name="Retire Riverside community hub").click()
+    expect(page.get_by_text("“Riverside community hub” retired: old records keep it.")).to_be_visible()
+    expect(page.get_by_role("button", name="Reinstate Riverside community hub")).to_be_visible()
