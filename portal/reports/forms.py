@@ -2,7 +2,7 @@
 are links, `?period=`, see `view.py`) and the filters."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, ValidationError
+from wtforms import BooleanField, SelectField
 from wtforms.validators import Optional
 
 from portal.forms import QuickSelect, box_value, choices, uk_date
@@ -33,18 +33,26 @@ class ReportForm(FlaskForm):
         for name in self.FILTERS:
             self[name].choices = choices([("", "Any")] + list(filter_choices[name]))
 
-    def validate_date_from(self, field):
-        if not field.data and self.date_to.data:
-            raise ValidationError("Enter the From date, or choose a period.")
-
-    def validate_date_to(self, field):
-        if not field.data and self.date_from.data:
-            raise ValidationError("Enter the To date, or choose a period.")
-        if field.data and self.date_from.data:
-            if field.data < self.date_from.data:
-                raise ValidationError("The To date must be the same as or after the From date.")
-            if (field.data - self.date_from.data).days > LONGEST_DAYS:
-                raise ValidationError("Choose a period of at most ten years.")
+    def validate(self, extra_validators=None):
+        """The fields, then the period as a whole: both ends or neither, To not before From."""
+        valid = super().validate(extra_validators)
+        start, end = self.date_from, self.date_to
+        if start.errors or end.errors:
+            return False
+        problem = None
+        if end.data and not start.data:
+            problem = start, "Enter the From date, or choose a period."
+        elif start.data and not end.data:
+            problem = end, "Enter the To date, or choose a period."
+        elif start.data and end.data < start.data:
+            problem = end, "The To date must be the same as or after the From date."
+        elif start.data and (end.data - start.data).days > LONGEST_DAYS:
+            problem = end, "Choose a period of at most ten years."
+        if problem:
+            field, message = problem
+            field.errors = [*field.errors, message]
+            return False
+        return valid
 
     def chosen_filters(self):
         return {name: self[name].data or None for name in self.FILTERS}

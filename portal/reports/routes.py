@@ -4,6 +4,7 @@
 import io
 
 from flask import abort, request, send_file
+from flask_login import login_required
 
 from portal import policy, queries
 from portal.access import current_actor, require
@@ -26,6 +27,7 @@ def _report(sections=SECTIONS):
 
 
 @bp.get("")
+@login_required
 def index():
     """The report for a period (the last full quarter unless asked otherwise)."""
     form, report = _report()
@@ -36,6 +38,7 @@ def index():
 
 
 @bp.get("/<name>.csv")
+@login_required
 def section_csv(name):
     """One section's table as CSV, for the same period and filters as the page."""
     if name not in BY_NAME:
@@ -48,6 +51,7 @@ def section_csv(name):
 
 
 @bp.get("/report.pdf")
+@login_required
 def report_pdf_download():
     """The whole report as one PDF, for trustees."""
     form, report = _report()

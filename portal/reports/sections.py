@@ -44,6 +44,7 @@ class Section:
     total: bool = True                          # whether a total row adds up
     note: str = ""
     counted_by: int = 0                         # the column each row's small-number rule looks at
+    chart: bool = True                          # a bar chart of that column (not of mere counts behind a median)
 
 
 def _volunteer_minutes(scope):
@@ -76,7 +77,7 @@ SECTIONS = (
     Section("sessions_by_mode", "Sessions by mode", queries.sessions_by_mode, ATTENDANCE, rows="session_mode"),
     Section("waiting_times", "Waiting times", queries.waiting_times,
             (Column("Referrals counted"), Column("Median (days)", **DAYS), Column("90th percentile (days)", **DAYS)),
-            rows="wait", total=False,
+            rows="wait", total=False, chart=False,
             note="For the referrals received in the period. First contact is the referral's triage (accepted "
                  "or declined); consent is the first consent given by a party of the case it became; the "
                  "first session is the first one held."),

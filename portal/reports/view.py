@@ -100,7 +100,7 @@ class Report:
 def chart(table):
     """The bars of a table's first column: (words, number shown, share of the longest bar)."""
     column = table.section.counted_by
-    if table.columns[column].kind != COUNT:
+    if not table.section.chart or table.columns[column].kind != COUNT:
         return []
     shown = [(row_words, texts[column], 0 if texts[column] == FEWER_THAN_5 else int(texts[column]))
              for row_words, texts, _ in table.rows]
