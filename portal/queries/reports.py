@@ -266,7 +266,9 @@ def _days_between(later: Any, earlier: ColumnBase) -> ColumnBase:
     subquery of one value."""
     if _on_sqlite():
         return fn.julianday(later) - fn.julianday(earlier)
-    return fn.date_part("epoch", later - earlier) / 86400.0
+    # As a timestamp (a subquery's `-` would be EXCEPT to peewee; a consent's day is a date, and
+    # a date less a timestamp is no interval): that day's midnight.
+    return fn.date_part("epoch", Cast(later, "timestamp") - earlier) / 86400.0
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float | None:
@@ -303,12 +305,9 @@ def waiting_times(scope: ReportScope) -> Figures:
                      .where(CaseParty.case == Case.id, ConsentEvent.state == ConsentState.GIVEN))
     first_session = (CaseSession.select(fn.MIN(CaseSession.starts_at))
                      .where(CaseSession.case == Case.id, CaseSession.status == SessionStatus.HELD))
-    # A consent is recorded as a day: on PostgreSQL, that day's midnight (a date less a
-    # timestamp is not an interval there).
-    consent_day = first_consent if _on_sqlite() else Cast(first_consent, "timestamp")
     return {
         WAITS[0]: _waits(_days_between(Referral.triaged_at, Referral.created_at), received, of_case=False),
-        WAITS[1]: _waits(_days_between(consent_day, Referral.created_at), received, of_case=True),
+        WAITS[1]: _waits(_days_between(first_consent, Referral.created_at), received, of_case=True),
         WAITS[2]: _waits(_days_between(first_session, Referral.created_at), received, of_case=True),
     }
 
