@@ -334,3 +334,28 @@ def test_the_people_page_is_paged_and_fits_a_narrow_screen(browser_context_facto
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
     expect(page.get_by_text("Page 2 of")).to_be_visible()
     assert_accessible(page)
+
+
+# --- reports (issue 15) -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, NARROW], ids=["1280", "320"])
+def test_the_reports_page_passes_axe_wide_and_narrow(browser_context_factory, viewport):
+    page = browser_context_factory(viewport=viewport)
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
+    page.get_by_role("link", name="Reports", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
+    for choice in ("This financial year", "Last full quarter"):
+        page.get_by_role("link", name=choice, exact=True).click()
+        assert_no_horizontal_scroll(page)
+        assert_accessible(page)
+    # Shared outside (small numbers in words) and a refused form (its error summary) pass too.
+    page.get_by_label("For sharing outside the service").check()
+    page.get_by_role("button", name="Show the report").click()
+    expect(page.get_by_text("For sharing outside the service:")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+    page.get_by_label("To", exact=True).fill("2026-01-01")
+    page.get_by_role("button", name="Show the report").click()
+    expect(page.get_by_role("alert")).to_contain_text("The To date must be the same as or after the From date.")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
