@@ -14,10 +14,11 @@ What is counted when:
   agreement reviews by their review date;
 - waiting times over the referrals received in the period, from the moment received to:
   first contact (the referral triaged, accepted or declined: the coordinator's first answer),
-  consent (the first "consent given" recorded for a party of the case it became), and the
-  first session held on that case. Percentiles are computed portably: each measure's durations
-  are fetched as one sorted column (no other column, no row per case in Python beyond reading
-  it) and interpolated as PostgreSQL's `percentile_cont` does, so both back ends agree exactly.
+  consent (the first "consent given" recorded for a party of the case it became, a day: its
+  midnight), and the first session held on that case. Percentiles are computed portably: each
+  measure's durations (worked out by the database) are fetched as one sorted column, nothing
+  else, and interpolated as PostgreSQL's `percentile_cont` does, so both back ends agree
+  exactly; SQLite has no percentile function of its own.
 """
 
 from __future__ import annotations
@@ -96,6 +97,18 @@ def _case_filters(scope: ReportScope) -> Expression:
         condition &= Case.referral.in_(Referral.select(Referral.id)
                                        .where(Referral.source == scope.referral_source))
     return condition
+
+
+def _filters_cases(scope: ReportScope) -> bool:
+    """Whether any filter is on the case: a row of another table is joined to its case only then."""
+    return bool(scope.kind or scope.funding_scheme or scope.dispute_type or scope.referral_source)
+
+
+def _on_cases(query: Any, scope: ReportScope) -> Any:
+    """`query` (of a table with a case) limited to the cases the filters choose, if any."""
+    if not _filters_cases(scope):
+        return query
+    return query.join(Case).where(_case_filters(scope))
 
 
 def _referral_filters(scope: ReportScope) -> Expression:
@@ -211,10 +224,9 @@ def _sessions_by(scope: ReportScope, column: ColumnBase) -> Figures:
              .select(column, _count_if(held), _count_if(CaseSession.status == SessionStatus.DID_NOT_ATTEND),
                      _count_if(CaseSession.status == SessionStatus.CANCELLED),
                      _sum_if(held, CaseSession.duration_minutes))
-             .join(Case)
-             .where(_within(CaseSession.starts_at, scope), _case_filters(scope))
+             .where(_within(CaseSession.starts_at, scope))
              .group_by(BY_FIRST))
-    return _figures(query)
+    return _figures(_on_cases(query, scope))
 
 
 def sessions_by_kind(scope: ReportScope) -> Figures:
@@ -236,11 +248,10 @@ def volunteer_minutes(scope: ReportScope, preparation_minutes: int) -> Figures:
              .select(CaseSession.kind, fn.COUNT(SessionCoach.id), fn.SUM(CaseSession.duration_minutes),
                      fn.COUNT(SessionCoach.id) * preparation_minutes,
                      fn.SUM(CaseSession.duration_minutes) + fn.COUNT(SessionCoach.id) * preparation_minutes)
-             .join(CaseSession).join(Case)
-             .where(CaseSession.status == SessionStatus.HELD, _within(CaseSession.starts_at, scope),
-                    _case_filters(scope))
+             .join(CaseSession)
+             .where(CaseSession.status == SessionStatus.HELD, _within(CaseSession.starts_at, scope))
              .group_by(BY_FIRST))
-    return _figures(query)
+    return _figures(_on_cases(query.switch(CaseSession), scope))
 
 
 def coaching_allowance_use(scope: ReportScope) -> Figures:
@@ -280,14 +291,10 @@ def percentile(ordered: Sequence[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _waits(durations: ColumnBase, conditions: list[Expression], *, of_case: bool) -> tuple[Number, ...]:
-    """(how many, median days, 90th percentile days) of one measure, from its sorted column;
-    `of_case`: measured on the case the referral became (each case once)."""
-    query = Referral.select(durations.alias("days"))
-    if of_case:
-        query = query.join(Case, on=(Case.referral == Referral.id))
-    query = query.where(durations.is_null(False), *conditions).order_by(BY_FIRST)
-    ordered = [float(str(row[0])) for row in _rows(query)]
+def _sorted_days(query: Any) -> tuple[Number, ...]:
+    """(how many, median days, 90th percentile days) from a statement of one sorted column."""
+    # Read straight from the cursor: the one column, many rows, no model or row objects.
+    ordered = [float(days) for (days,) in database.execute(query.order_by(BY_FIRST)).fetchall()]
     return len(ordered), _rounded(percentile(ordered, 0.5)), _rounded(percentile(ordered, 0.9))
 
 
@@ -298,18 +305,23 @@ def _rounded(days: float | None) -> float | None:
 def waiting_times(scope: ReportScope) -> Figures:
     """For the referrals received in the period: days to first contact (triage), to the first
     consent given on the case it became, and to the first session held there, each as (how
-    many, median, 90th percentile)."""
+    many, median, 90th percentile). The last two join the case's rows and keep each case's
+    earliest (GROUP BY the case): a case with none is not counted."""
     received = [_within(Referral.created_at, scope), _referral_filters(scope)]
-    first_consent = (ConsentEvent.select(fn.MIN(ConsentEvent.occurred_on))
-                     .join(CaseParty)
-                     .where(CaseParty.case == Case.id, ConsentEvent.state == ConsentState.GIVEN))
-    first_session = (CaseSession.select(fn.MIN(CaseSession.starts_at))
-                     .where(CaseSession.case == Case.id, CaseSession.status == SessionStatus.HELD))
-    return {
-        WAITS[0]: _waits(_days_between(Referral.triaged_at, Referral.created_at), received, of_case=False),
-        WAITS[1]: _waits(_days_between(first_consent, Referral.created_at), received, of_case=True),
-        WAITS[2]: _waits(_days_between(first_session, Referral.created_at), received, of_case=True),
-    }
+    triage = (Referral.select(_days_between(Referral.triaged_at, Referral.created_at))
+              .where(Referral.triaged_at.is_null(False), *received))
+    consent = (Referral.select(_days_between(fn.MIN(ConsentEvent.occurred_on), Referral.created_at))
+               .join(Case, on=(Case.referral == Referral.id))
+               .join(CaseParty, on=(CaseParty.case == Case.id))
+               .join(ConsentEvent, on=(ConsentEvent.party == CaseParty.id))
+               .where(ConsentEvent.state == ConsentState.GIVEN, *received)
+               .group_by(Case.id, Referral.created_at))
+    session = (Referral.select(_days_between(fn.MIN(CaseSession.starts_at), Referral.created_at))
+               .join(Case, on=(Case.referral == Referral.id))
+               .join(CaseSession, on=(CaseSession.case == Case.id))
+               .where(CaseSession.status == SessionStatus.HELD, *received)
+               .group_by(Case.id, Referral.created_at))
+    return {WAITS[0]: _sorted_days(triage), WAITS[1]: _sorted_days(consent), WAITS[2]: _sorted_days(session)}
 
 
 # --- money ------------------------------------------------------------------------------------
@@ -349,10 +361,9 @@ def concerns_by_category(scope: ReportScope) -> Figures:
     query = (SafeguardingConcern
              .select(SafeguardingConcern.category,
                      *(_count_if(SafeguardingConcern.level == level) for level in ConcernLevel))
-             .join(Case)
-             .where(_within(SafeguardingConcern.created_at, scope), _case_filters(scope))
+             .where(_within(SafeguardingConcern.created_at, scope))
              .group_by(BY_FIRST))
-    return _figures(query)
+    return _figures(_on_cases(query, scope))
 
 
 def agreements_made_and_reviewed(scope: ReportScope) -> Figures:
@@ -363,7 +374,6 @@ def agreements_made_and_reviewed(scope: ReportScope) -> Figures:
     query = (Agreement
              .select(_count_if(made), _count_if(reviewed),
                      *(_count_if(reviewed & (Agreement.review_outcome == outcome)) for outcome in ReviewOutcome))
-             .join(Case)
-             .where(made | reviewed, _case_filters(scope)))
-    numbers = _rows(query)[0]
+             .where(made | reviewed))
+    numbers = _rows(_on_cases(query, scope))[0]
     return {row: (_number(value),) for row, value in zip(AGREEMENT_ROWS, numbers, strict=True)}
