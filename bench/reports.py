@@ -35,6 +35,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / '.data' / 'bulk-10000.sqlite3'}")
     parser.add_argument("--times", type=int, default=5, help="runs of each")
+    parser.add_argument("--period", default="all",
+                        help="all (nine years to next month: every case), or a quick choice: last_quarter, "
+                             "this_financial_year, ...")
     args = parser.parse_args()
     os.environ.update({"DATABASE_URL": args.database, "ACCORD_ENV": "production",
                        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret-key-not-for-production")})
@@ -42,19 +45,23 @@ def main():
     from portal import create_app, queries
     from portal.db import database
     from portal.models import Case, User
-    from portal.reports.periods import Period
+    from portal.reports.periods import Period, quick_period
     from portal.reports.sections import SECTIONS
 
     app = create_app()
     today = date.today()
-    period = Period(date(today.year - 9, 1, 1), date(today.year, today.month, 1) + timedelta(days=31))
+    with app.app_context():
+        if args.period == "all":
+            period = Period(date(today.year - 9, 1, 1), date(today.year, today.month, 1) + timedelta(days=31))
+        else:
+            period = quick_period(args.period, today)
     query = f"date_from={period.first_day.isoformat()}&date_to={period.last_day.isoformat()}"
     with app.app_context():
         database.connect(reuse_if_open=True)
         scope = queries.ReportScope(start=period.start, end=period.end, first_day=period.first_day,
                                     last_day=period.last_day)
-        print(f"{Case.select().count()} cases on {database.obj.__class__.__name__}: the reports, "
-              f"{args.times} runs each, ms (median, slowest)")
+        print(f"{Case.select().count()} cases on {database.obj.__class__.__name__}: the reports from "
+              f"{period.first_day} to {period.last_day}, {args.times} runs each, ms (median, slowest)")
         total = 0.0
         for section in SECTIONS:
             median, slowest = timed(args.times, lambda s=section: s.query(scope))

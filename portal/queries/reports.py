@@ -328,18 +328,15 @@ def waiting_times(scope: ReportScope) -> Figures:
 
 def cases_by_funding(scope: ReportScope) -> Figures:
     """Cases opened in the period by funding: each scheme (`scheme:<name>`), self-funded, not
-    yet recorded; (cases, fees charged in pence, fees paid in pence)."""
-    fees = (CaseParty.select(CaseParty.case.alias("case_id"),
-                             fn.SUM(CaseParty.fee_pence).alias("charged"),
-                             _sum_if(CaseParty.fee_paid == True, CaseParty.fee_pence).alias("paid"))  # noqa: E712
-            .group_by(CaseParty.case).alias("fees"))
+    yet recorded; (cases, fees charged in pence, fees paid in pence). The parties' fees are
+    joined row by row (a case counted once, by its id)."""
     row = When(None, [(Case.funding == Funding.FUNDED, fn.COALESCE(Value(SCHEME_PREFIX).concat(Case.funding_scheme),
                                                                     SCHEME_PREFIX)),
                       (Case.funding == Funding.SELF_FUNDED, SELF_FUNDED)], NOT_RECORDED)
     query = (Case
-             .select(row, fn.COUNT(Case.id), fn.COALESCE(fn.SUM(fees.c.charged), 0),
-                     fn.COALESCE(fn.SUM(fees.c.paid), 0))
-             .join(fees, JOIN.LEFT_OUTER, on=(fees.c.case_id == Case.id))
+             .select(row, fn.COUNT(Case.id.distinct()), fn.COALESCE(fn.SUM(CaseParty.fee_pence), 0),
+                     _sum_if(CaseParty.fee_paid == True, fn.COALESCE(CaseParty.fee_pence, 0)))  # noqa: E712
+             .join(CaseParty, JOIN.LEFT_OUTER, on=(CaseParty.case == Case.id))
              .where(_within(Case.created_at, scope), _case_filters(scope))
              .group_by(BY_FIRST))
     return _figures(query)
