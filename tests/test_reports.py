@@ -389,3 +389,21 @@ def test_the_funding_scheme_choices_are_the_schemes_named(app, service):
     html = enter_as(app.test_client(), service).get(f"/reports?{Q3}").get_data(as_text=True)
     assert '<option value="Council fund">Council fund</option>' in html
     assert Case.select().count() == 5 and Agreement.select().count() == 4
+
+
+@pytest.mark.parametrize(("role", "active", "allowed"), [
+    (Role.COORDINATOR, True, True), (Role.COORDINATOR, False, False), (Role.COACH, True, False),
+    (Role.PARTY, True, False)])
+def test_the_policy_gives_reports_to_active_coordinators_only(app, role, active, allowed):
+    from portal import policy
+    assert policy.can_view_reports(make_user(role, active=active).actor()) is allowed
+
+
+def test_a_section_can_keep_the_small_number_rule_on_inside_the_service():
+    """Equality monitoring (to come) is always shown with the rule: one flag on its section."""
+    from dataclasses import replace
+
+    from portal.reports.sections import BY_NAME, build_table
+    section = replace(BY_NAME["cases_by_kind"], always_shared=True)
+    table = build_table(section, {"mediation": (3, 12)}, [("mediation", "Mediation")], sharing=False)
+    assert table.rows[0][1] == ["fewer than 5", "10"] and table.total == ["fewer than 5", "10"]

@@ -45,6 +45,7 @@ class Section:
     note: str = ""
     counted_by: int = 0                         # the column each row's small-number rule looks at
     chart: bool = True                          # a bar chart of that column (not of mere counts behind a median)
+    always_shared: bool = False                 # the small-number rule even inside the service (equality)
 
 
 def _volunteer_minutes(scope):
@@ -146,6 +147,7 @@ def build_table(section, figures, rows, *, sharing):
     """The section's table: `rows` [(code, label)] in order, each with its figures (zeros where
     the query found none), and a total row if the section adds up."""
     width = len(section.columns)
+    sharing = sharing or section.always_shared
     table = Table(section, section.columns)
     hidden = [False] * width
     for code, label in rows:
