@@ -110,6 +110,10 @@ class Config:
                                     "Employer-funded;Lottery community grant"), _list)
     OFFICES = FromEnv("ACCORD_OFFICES", _list("Accord office, 12 Market Street"), _list)
     DEFAULT_SESSION_ALLOWANCE = FromEnv("ACCORD_SESSION_ALLOWANCE", 3, int)
+    # Reports: the month a financial year starts (April), and the preparation time counted for
+    # each coach at each held session in the volunteer hours.
+    FINANCIAL_YEAR_START_MONTH = FromEnv("ACCORD_FINANCIAL_YEAR_START_MONTH", 4, int)
+    PREPARATION_MINUTES_PER_SESSION = FromEnv("ACCORD_PREPARATION_MINUTES_PER_SESSION", 30, int)
     # What post-mediation coaching costs a party, told to them with the offer.
     COACHING_OFFER_COST = FromEnv("ACCORD_COACHING_OFFER_COST",
                                   "There is no charge to you: the service's funding covers it.")

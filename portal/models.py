@@ -240,6 +240,8 @@ def _queue_order_index(name: str, *leading: "Field[Any]") -> ModelIndex:
 # page's count of new referrals).
 Referral.add_index(_queue_order_index("referral_queue_order"))
 Referral.add_index(_queue_order_index("referral_status_queue_order", Referral.status))
+# The reports count referrals received in a period (migration 20).
+Referral.add_index(Referral.index(Referral.created_at, name="referral_created_at"))
 
 
 class SubmissionAttempt(BaseModel):
@@ -293,10 +295,13 @@ class Case(BaseModel):
         # The coordinator's home lists open cases, newest first; the case list, latest activity first.
         # The case list's funding scheme filter offers the schemes named on cases (migration 13);
         # its stage filter, a stage's cases by latest activity (migration 16).
+        # The reports, cases opened or closed in a period (migration 20).
         indexes = ((("status", "created_at"), False),
                    (("status", "last_activity_at", "id"), False),
                    (("funding_scheme",), False),
-                   (("stage", "last_activity_at", "id"), False))
+                   (("stage", "last_activity_at", "id"), False),
+                   (("created_at",), False),
+                   (("closed_at",), False))
 
     def save(self, *args, **kwargs):
         if self.last_activity_at is None:
@@ -475,8 +480,10 @@ class CaseSession(BaseModel):
 
     class Meta:
         table_name = "case_session"
-        # The case list: a case's sessions by status (its stage), its next booked one.
-        indexes = ((("case", "status", "starts_at"), False),)
+        # The case list: a case's sessions by status (its stage), its next booked one. The
+        # reports: a period's sessions, counted from the index alone (migration 20).
+        indexes = ((("case", "status", "starts_at"), False),
+                   (("starts_at", "status", "kind", "mode", "duration_minutes"), False))
 
     def facts(self, attendees=None):
         """The session's facts for the policy; `attendees`, its SessionAttendee rows when the
@@ -625,6 +632,7 @@ class SafeguardingConcern(BaseModel):
         indexes = (
             (("state", "created_at"), False),
             (("state", "level", "created_at"), False),
+            (("created_at", "category", "level"), False),  # the reports (migration 20)
         )
 
     @classmethod
@@ -682,7 +690,8 @@ class Agreement(BaseModel):
     class Meta:
         # The review list: final agreements by review date, soonest first.
         indexes = ((("state", "review_on", "id"), False),
-                   (("case", "state"), False))  # the case list's stage
+                   (("case", "state"), False),  # the case list's stage
+                   (("finalised_at",), False), (("reviewed_on",), False))  # the reports (migration 20)
 
     def facts(self):
         return policy.AgreementFacts(agreement_id=self.id, case_id=self.case_id, state=self.state)

@@ -764,6 +764,13 @@ def can_take_referrals(actor: Actor) -> bool:
     return _is(actor, Role.COORDINATOR)
 
 
+def can_view_reports(actor: Actor) -> bool:
+    """The service's numbers for funders and trustees: coordinators only. A report holds counts
+    over every case, never a case's own words, but who is counted where is still the service's
+    business."""
+    return _is(actor, Role.COORDINATOR)
+
+
 # --- what people are told -------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ EXTRAS = {
     "notes": {"consent", "files", "override", "panel", "readers", "sanitise", "shared"},
     "notifications": set(),
     "referrals": set(),
+    "reports": {"export", "periods", "sections"},  # CSV and PDF; the quick periods; the sections and their rule
     "safeguarding": {"lead"},  # a lead's work on a concern (routes)
     "sessions": {"calendar", "party"},  # party: a party's own seat (requests, supporter)
 }

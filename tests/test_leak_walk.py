@@ -69,8 +69,9 @@ from tests.factories import (
 
 HTMX = {"HX-Request": "true"}
 # A walk that reaches more than this many addresses for one user has lost its way (a link that
-# grows on every page, say); the test fails rather than run for ever.
-MAX_ADDRESSES_PER_USER = 600
+# grows on every page, say); the test fails rather than run for ever. (The reports add about a
+# hundred for a coordinator: each quick period's page, its PDF and a CSV per section.)
+MAX_ADDRESSES_PER_USER = 720
 
 
 # --- planting -------------------------------------------------------------------------------
@@ -791,3 +792,35 @@ def test_no_marker_reaches_anyone_the_policy_does_not_allow(app, planted, caplog
     # The forms were really posted: many failed-form pages, for staff and for parties.
     for email in ("coordinator@example.org", "coach@example.org", "alex@example.org"):
         assert sum(a.status == 422 for a in posted[email]) >= 4, email
+
+
+def test_reports_carry_nothing_anyone_wrote(app, planted):
+    """The reports (issue 15: the page, every section's CSV and the PDF, plain and for sharing
+    outside) hold counts only. Coordinators may read much of what is planted (staff notes,
+    concerns, contact details), so the walk above would not notice a report that showed it: here
+    the only marker a report may carry is a funding scheme's name, a row of its funding table.
+    Free text a report might be tempted by is planted too: a referral's description, agency,
+    referrer and safety worry, a decline reason and a case's closing note."""
+    from portal.models import Referral
+    from portal.reports.sections import SECTIONS
+    free_text = {f"REPORTFREE{n}X" for n in range(6)}
+    referral = Referral.select().order_by(Referral.id).first()
+    Referral.update(description="REPORTFREE0X", agency_name="REPORTFREE1X", referrer_name="REPORTFREE2X",
+                    safety_worry="REPORTFREE3X", decline_reason="REPORTFREE4X", created_at=utcnow()
+                    ).where(Referral.id == referral.id).execute()
+    Case.update(closing_note="REPORTFREE5X").execute()
+    browser = signed_in_browser(app, "coordinator@example.org")
+    visits = []
+    for query in ("period=this_financial_year", "period=this_financial_year&sharing=y"):
+        addresses = ["/reports?" + query, "/reports/report.pdf?" + query,
+                     *(f"/reports/{section.name}.csv?{query}" for section in SECTIONS)]
+        visits += [_fetch(browser, address, False) for address in addresses]
+    assert {v.status for v in visits} == {200}
+    assert any(v.text.count(".pdf") and "Volunteer coach hours" in v.text for v in visits)
+    found = markers_in(planted, visits)
+    schemes = {m for m, label in planted.where.items() if "funding scheme" in label}
+    assert set(found) == schemes, {planted.where[m]: where for m, where in found.items()}
+    text = "\n".join(v.text for v in visits)
+    assert not [marker for marker in free_text if marker in text]
+    # The referral was counted (so its words had their chance to show).
+    assert "Referrals received" in text

@@ -36,6 +36,7 @@ from portal.migrations import (
     m0017_no_details_by_email,
     m0018_coach_overdue_index,
     m0019_service_lists,
+    m0020_report_indexes,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -59,6 +60,7 @@ MIGRATIONS = [
     (17, m0017_no_details_by_email),
     (18, m0018_coach_overdue_index),
     (19, m0019_service_lists),
+    (20, m0020_report_indexes),
 ]
 
 

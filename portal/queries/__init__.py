@@ -7,12 +7,13 @@ generated data, for every role.
 
 One module per area (`cases`, `case_list`, `coach_work` (a coach's diary and to-do), `people`,
 `notes`, `sessions`, `action_points`, `safeguarding`, `agreements`, `referrals`, `audit`,
-`messages`, `work_queue`); the scopes several of them share (roles, a coach's cases,
-a user's party records, the columns some users are not given) are in `_scopes`. `Batch` (in
-`batch`) sends several of these queries to the database as one statement, for a page of many
-lists; it changes how they travel, never what they select; `PreparedBatch` (in `prepared`)
-writes a page's batch once per shape and binds each request's values to it. Callers import
-the package, `from portal import queries; queries.notes_visible_to(user, case)`, which names
+`messages`, `work_queue`, `reports`: the service's numbers, aggregates only); the scopes several
+of them share (roles, a coach's cases, a user's party records, the columns some users are not
+given) are in `_scopes`. `Batch` (in `batch`) sends several of these queries to the database as
+one statement, for a page of many lists; it changes how they travel, never what they select;
+`PreparedBatch` (in `prepared`) writes a page's batch once per shape and binds each request's
+values to it. Callers import the package, `from portal import queries;
+queries.notes_visible_to(user, case)`, which names
 every public query here.
 """
 
@@ -99,6 +100,24 @@ from portal.queries.people import (
 )
 from portal.queries.prepared import PreparedBatch
 from portal.queries.referrals import referral_queue, referrals_visible_to
+from portal.queries.reports import (
+    Figures,
+    ReportScope,
+    agreements_made_and_reviewed,
+    case_outcomes,
+    cases_by_funding,
+    cases_by_kind,
+    coaching_allowance_use,
+    concerns_by_category,
+    referrals_by_agency_kind,
+    referrals_by_dispute_type,
+    referrals_by_source,
+    referrals_by_urgency,
+    sessions_by_kind,
+    sessions_by_mode,
+    volunteer_minutes,
+    waiting_times,
+)
 from portal.queries.safeguarding import (
     CONCERN_STATUS_FILTERS,
     concern_dashboard,
@@ -192,4 +211,9 @@ __all__ = [
     "REVIEWS_AHEAD_DAYS", "QueueRules", "action_points_overdue", "cases_without_coach",
     "concerns_unacknowledged", "consent_waiting", "parties_to_phone", "promise_broken_before", "proposals_waiting",
     "quiet_cases", "referrals_overdue", "reviews_due", "sessions_unrecorded",
+    # reports for funders and trustees (aggregates over every case: `policy.can_view_reports`)
+    "Figures", "ReportScope", "agreements_made_and_reviewed", "case_outcomes", "cases_by_funding", "cases_by_kind",
+    "coaching_allowance_use", "concerns_by_category", "referrals_by_agency_kind",
+    "referrals_by_dispute_type", "referrals_by_source", "referrals_by_urgency", "sessions_by_kind",
+    "sessions_by_mode", "volunteer_minutes", "waiting_times",
 ]

@@ -382,3 +382,26 @@ def test_a_list_of_the_service_is_edited_without_javascript(page_without_javascr
     page.get_by_role("button", name="Retire Riverside community hub").click()
     expect(page.get_by_text("“Riverside community hub” retired: old records keep it.")).to_be_visible()
     expect(page.get_by_role("button", name="Reinstate Riverside community hub")).to_be_visible()
+# --- reports (issue 15) -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, NARROW], ids=["1280", "320"])
+def test_the_reports_page_passes_axe_wide_and_narrow(browser_context_factory, viewport):
+    page = browser_context_factory(viewport=viewport)
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
+    page.get_by_role("link", name="Reports", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
+    for choice in ("This financial year", "Last full quarter"):
+        page.get_by_role("link", name=choice, exact=True).click()
+        assert_no_horizontal_scroll(page)
+        assert_accessible(page)
+    # Shared outside (small numbers in words) and a refused form (its error summary) pass too.
+    page.get_by_label("For sharing outside the service").check()
+    page.get_by_role("button", name="Show the report").click()
+    expect(page.get_by_text("For sharing outside the service:")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
+    page.get_by_label("To", exact=True).fill("2026-01-01")
+    page.get_by_role("button", name="Show the report").click()
+    expect(page.get_by_role("alert")).to_contain_text("The To date must be the same as or after the From date.")
+    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
