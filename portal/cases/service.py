@@ -10,6 +10,7 @@ from flask import current_app, url_for
 
 from portal import accounts, audit, labels, notify, notify_words, timeline
 from portal.db import database
+from portal.feedback import service as feedback_service
 from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, SessionAttendee, utcnow
 from portal.sessions import calendar
 from portal.times import local_today
@@ -147,6 +148,8 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
         audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr,
                      detail=f"future_sessions={ahead} cancelled={cancelled}")
         _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled, cancelled_ids=cancelled_ids)
+        # Each party is asked, once, how it went (a link that needs no sign-in).
+        feedback_service.invite_parties(case)
 
 
 def _tell_parties_closed(case, *, cancelled, kept, cancelled_ids):

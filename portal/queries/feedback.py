@@ -60,17 +60,16 @@ def feedback_comments_visible_to(user: User, case: Case) -> ModelSelect[Feedback
     return _on_case_for_staff(query, FeedbackRequest.case, user, case)
 
 
-def own_feedback_invitations(user: User, now: datetime) -> ModelSelect[FeedbackRequest]:
-    """This party's feedback invitations still open (not answered, not expired), with the case's
-    reference; never the token's hash."""
+def own_feedback_requests(user: User) -> ModelSelect[FeedbackRequest]:
+    """This party's own feedback invitations, answered or not, with the case's reference; never
+    the link's hash nor (even their own) free text, which only staff read back."""
     if not has_role(user, Role.PARTY):
         return nothing(FeedbackRequest)
     return (FeedbackRequest
-            .select(FeedbackRequest.id, FeedbackRequest.case, FeedbackRequest.party,
-                    FeedbackRequest.expires_at, Case.reference, Case.kind)
+            .select(FeedbackRequest.id, FeedbackRequest.case, FeedbackRequest.party, FeedbackRequest.created_at,
+                    FeedbackRequest.expires_at, FeedbackRequest.answered_at, Case.reference, Case.kind)
             .join(Case, on=(FeedbackRequest.case == Case.id))
-            .where(FeedbackRequest.party.in_(party_ids_of(user)), FeedbackRequest.answered_at.is_null(),
-                   FeedbackRequest.expires_at > now)
+            .where(FeedbackRequest.party.in_(party_ids_of(user)))
             .order_by(FeedbackRequest.id))
 
 
