@@ -61,14 +61,13 @@ def feedback_comments_visible_to(user: User, case: Case) -> ModelSelect[Feedback
 
 
 def own_feedback_requests(user: User) -> ModelSelect[FeedbackRequest]:
-    """This party's own feedback invitations, answered or not, with the case's reference; never
-    the link's hash nor (even their own) free text, which only staff read back."""
+    """This party's own feedback invitations, answered or not; never the link's hash nor (even
+    their own) free text, which only staff read back."""
     if not has_role(user, Role.PARTY):
         return nothing(FeedbackRequest)
     return (FeedbackRequest
             .select(FeedbackRequest.id, FeedbackRequest.case, FeedbackRequest.party, FeedbackRequest.created_at,
-                    FeedbackRequest.expires_at, FeedbackRequest.answered_at, Case.reference, Case.kind)
-            .join(Case, on=(FeedbackRequest.case == Case.id))
+                    FeedbackRequest.expires_at, FeedbackRequest.answered_at)
             .where(FeedbackRequest.party.in_(party_ids_of(user)))
             .order_by(FeedbackRequest.id))
 
