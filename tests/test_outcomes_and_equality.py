@@ -81,7 +81,8 @@ def test_a_party_answers_for_themselves_and_may_change_their_answers(w):
     assert empty.status_code == 422 and EqualityAnswers.select().count() == 0
     forged = alex.submit(url, {"age_band": "ancient"})
     assert forged.status_code == 422 and EqualityAnswers.select().count() == 0
-    assert alex.submit(url, {"age_band": AgeBand.AGE_35_44, "ethnicity": Ethnicity.PREFER_NOT_TO_SAY}).status_code == 303
+    saved = alex.submit(url, {"age_band": AgeBand.AGE_35_44, "ethnicity": Ethnicity.PREFER_NOT_TO_SAY})
+    assert saved.status_code == 303
     row = EqualityAnswers.get()
     assert (row.party_id, row.age_band, row.gender, row.ethnicity, row.source) == (
         w.alex.id, AgeBand.AGE_35_44, None, Ethnicity.PREFER_NOT_TO_SAY, EqualitySource.PARTY)
