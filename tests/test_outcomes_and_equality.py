@@ -128,3 +128,18 @@ def test_only_coordinators_see_equality_answers_per_person(w):
     assert w.as_(w.outsider_user).get(url).status_code == 404
     inactive = make_user(Role.COORDINATOR, active=False)
     assert w.as_(inactive).get(url).status_code in (302, 303)  # signed out: to the sign-in page
+
+
+def test_a_coaching_case_outcome_may_be_recorded_as_it_closes(coaching):
+    w = coaching
+    url = f"{w.coaching_url}/close"
+    assert "were the party's goals met" in text(w.as_(w.coordinator).get(url))
+    assert "were the party's goals met" not in text(w.as_(w.coordinator).get(f"{w.case_url}/close"))
+    refused = w.as_(w.coordinator).submit(url, {"outcome": "resolved", "closing_note": "Done.",
+                                                "goals_met": "mostly"})
+    assert refused.status_code == 422 and CoachingOutcome.select().count() == 0
+    response = w.as_(w.coordinator).submit(url, {"outcome": "resolved", "closing_note": "Done.",
+                                                 "goals_met": GoalsMet.FULLY})
+    assert response.status_code == 303
+    assert CoachingOutcome.get().goals_met == GoalsMet.FULLY
+    assert CaseEvent.select().where(CaseEvent.kind == CaseEventKind.COACHING_OUTCOME).count() == 1

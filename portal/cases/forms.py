@@ -17,6 +17,7 @@ from portal.vocab import (
     ConsentState,
     Funding,
     FutureSessions,
+    GoalsMet,
     ReferralSource,
     Stage,
 )
@@ -125,11 +126,18 @@ class CloseForm(FlaskForm):
     future_sessions = RadioField("Sessions still to come", choices=choices(
         [(choice.value, labels.label(choice, "future_sessions")) for choice in FutureSessions]),
         validators=[DataRequired("Choose what happens to the sessions still to come.")])
+    # A coaching case's outcome may be recorded as it closes (or later, on the case page).
+    goals_met = RadioField("Coaching outcome (optional): were the party's goals met?", validators=[Optional()],
+                           choices=choices([(code, labels.label(code, "goals_met")) for code in GoalsMet]),
+                           description="You can also record or change this on the case page later.")
     submit = SubmitField("Close case")
 
-    def __init__(self, *args, future_sessions=0, **kwargs):
-        """`future_sessions`: how many sessions are booked after now; with none, nothing to ask."""
+    def __init__(self, *args, future_sessions=0, coaching=False, **kwargs):
+        """`future_sessions`: how many sessions are booked after now; with none, nothing to ask.
+        `coaching`: a coaching case, whose outcome may be recorded with it."""
         super().__init__(*args, **kwargs)
+        if not coaching:
+            del self.goals_met
         if future_sessions:
             one = future_sessions == 1
             self.future_sessions.description = (

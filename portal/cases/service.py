@@ -121,10 +121,11 @@ def future_sessions(case):
                                       CaseSession.starts_at > utcnow())
 
 
-def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
+def close(case, outcome, closing_note, *, future=None, goals_met=None, by, remote_addr=""):
     """Close with an outcome. Sessions still to come are cancelled by the service or kept, as
     `future` (a FutureSessions) says, so none stays "upcoming" by accident; the parties with an
-    account are told by email (that it ended and what happened to the sessions, no content)."""
+    account are told by email (that it ended and what happened to the sessions, no content).
+    `goals_met`: a coaching case's outcome, recorded as it closes."""
     with database.atomic():
         ahead = future_sessions(case).count()
         if ahead and not FutureSessions.has(future or ""):
@@ -136,6 +137,8 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
                                             sequence=CaseSession.sequence + 1)
                          .where(CaseSession.id.in_(cancelled_ids))
                          .execute())
+        if goals_met:
+            feedback_service.record_coaching_outcome(case, goals_met, by=by, remote_addr=remote_addr)
         Case.update(status=CaseStatus.CLOSED, outcome=outcome, closing_note=closing_note,
                     closed_at=utcnow()).where(Case.id == case.id).execute()
         sessions = ""
