@@ -59,6 +59,8 @@ def test_closing_invites_each_party_with_a_safe_email_or_an_account_once(closed)
     w = closed
     invited = {r.party_id for r in FeedbackRequest.select()}
     assert invited == {w.alex.id, w.bea.id, w.cleo.id}  # Dan: no account, email not safe
+    audit = AuditEvent.get(AuditEvent.event == "feedback.invited")
+    assert (audit.actor_id, audit.case_id, audit.detail) == (w.coordinator.id, w.case.id, "parties=3")
     assert set(w.emails) == {w.alex_user.email, w.bea_user.email, "cleo@example.test"}
     body = body_of(w.emails["cleo@example.test"])
     assert "you do not need to sign in" in body

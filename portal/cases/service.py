@@ -152,7 +152,7 @@ def close(case, outcome, closing_note, *, future=None, goals_met=None, by, remot
                      detail=f"future_sessions={ahead} cancelled={cancelled}")
         _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled, cancelled_ids=cancelled_ids)
         # Each party is asked, once, how it went (a link that needs no sign-in).
-        feedback_service.invite_parties(case)
+        feedback_service.invite_parties(case, by=by, remote_addr=remote_addr)
 
 
 def _tell_parties_closed(case, *, cancelled, kept, cancelled_ids):

@@ -39,7 +39,7 @@ def is_expired(request, now=None):
     return request.expires_at <= (now or utcnow())
 
 
-def invite_parties(case):
+def invite_parties(case, *, by=None, remote_addr=""):
     """When `case` closes: each party not yet invited, with a safe email or an active account,
     is invited (in the caller's transaction). Returns how many were."""
     lifetime = current_app.config["FEEDBACK_LINK_LIFETIME"]
@@ -63,7 +63,8 @@ def invite_parties(case):
             notify.send_email(NotificationKind.FEEDBACK_INVITED, party.email, None, emailed_link=link, what=what)
         count += 1
     if count:
-        audit.record("feedback.invited", record=case, case_id=case.id, detail=f"parties={count}")
+        audit.record("feedback.invited", actor=by, record=case, case_id=case.id, detail=f"parties={count}",
+                     remote_addr=remote_addr)
     return count
 
 
