@@ -10,7 +10,7 @@ from portal.feedback import bp, service
 from portal.feedback.forms import FeedbackForm
 from portal.feedback.view import LINK_EXPIRED, LINK_SPENT, feedback_page, link_closed
 from portal.htmx import no_store, redirect_to
-from portal.models import Case, FeedbackRequest
+from portal.models import FeedbackRequest
 
 
 def _closed_reason(feedback):
@@ -29,7 +29,7 @@ def _answer(feedback, form, *, what, done):
                                   situation=form.situation.data, comment=form.comment.data,
                                   remote_addr=request.remote_addr)
         except service.FeedbackError:
-            return link_closed(_closed_reason(FeedbackRequest.get_by_id(feedback.id)) or LINK_SPENT)
+            return link_closed(_closed_reason(service.reloaded(feedback)) or LINK_SPENT)
         return done()
     return feedback_page(form, 422 if form.is_submitted() else 200, what=what)
 
@@ -43,7 +43,7 @@ def give(token):
     reason = _closed_reason(feedback)
     if reason:
         return link_closed(reason)
-    what = labels.label(Case.get_by_id(feedback.case_id).kind).lower()
+    what = labels.label(feedback.case.kind).lower()
     return _answer(feedback, FeedbackForm(), what=what, done=lambda: redirect_to(url_for("feedback.thanks")))
 
 

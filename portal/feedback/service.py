@@ -14,7 +14,7 @@ from flask import current_app, url_for
 
 from portal import accounts, audit, labels, notify, timeline
 from portal.db import database
-from portal.models import CaseParty, CoachingOutcome, EqualityAnswers, FeedbackRequest, utcnow
+from portal.models import Case, CaseParty, CoachingOutcome, EqualityAnswers, FeedbackRequest, utcnow
 from portal.vocab import CaseEventKind, EqualitySource, NotificationKind
 
 
@@ -27,11 +27,21 @@ def token_hash(raw):
 
 
 def find_by_token(raw):
-    """The feedback request a link names, or None: looked up by the link's hash only."""
-    return FeedbackRequest.get_or_none(FeedbackRequest.token_hash == token_hash(raw))
+    """The feedback request a link names (with its case's kind, for the form's words), or None:
+    looked up by the link's hash only."""
+    return (FeedbackRequest
+            .select(FeedbackRequest, Case.id, Case.kind)
+            .join(Case, on=(FeedbackRequest.case == Case.id))
+            .where(FeedbackRequest.token_hash == token_hash(raw))
+            .first())
 
 
-def is_spent(request, now=None):
+def reloaded(request):
+    """The request as stored now (after a refused answer: spent, or expired meanwhile)."""
+    return FeedbackRequest.get_by_id(request.id)
+
+
+def is_spent(request):
     return request.answered_at is not None
 
 
