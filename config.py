@@ -100,6 +100,9 @@ class Config:
 
     INVITATION_LIFETIME = FromEnv("ACCORD_INVITATION_DAYS", timedelta(days=7),
                                   lambda days: timedelta(days=int(days)))
+    # How long a party's feedback link (sent when their case closes, no sign-in) stays usable.
+    FEEDBACK_LINK_LIFETIME = FromEnv("ACCORD_FEEDBACK_LINK_DAYS", timedelta(days=30),
+                                     lambda days: timedelta(days=int(days)))
     PASSWORD_RESET_LIFETIME = FromEnv("ACCORD_RESET_HOURS", timedelta(hours=2),
                                       lambda hours: timedelta(hours=int(hours)))
 

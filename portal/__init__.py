@@ -54,6 +54,7 @@ def _register_blueprints(app):
         admin,
         agreements,
         cases,
+        feedback,
         home,
         notes,
         notifications,
@@ -66,5 +67,6 @@ def _register_blueprints(app):
     from portal.auth import routes as auth_routes
     wording.init_app(app)
     for blueprint in (auth_routes.bp, home.bp, admin.bp, cases.bp, referrals.bp, sessions.bp,
-                      actions.bp, safeguarding.bp, notes.bp, agreements.bp, notifications.bp, reports.bp):
+                      actions.bp, safeguarding.bp, notes.bp, agreements.bp, notifications.bp, reports.bp,
+                      feedback.bp):
         app.register_blueprint(blueprint)

@@ -79,6 +79,10 @@ EVENT_WORDS = {
     "safeguarding.concern_closed": "Safeguarding concern closed",
     "safeguarding.concern_reopened": "Safeguarding concern reopened",
     "message.sent_again": "Email sent again",
+    "feedback.invited": "Feedback invited",
+    "feedback.given": "Feedback given",
+    "case.coaching_outcome_recorded": "Coaching outcome recorded",
+    "equality.recorded": "Equality monitoring answers recorded",
     "demo.loaded": "Demonstration data loaded",
     "demo.bulk_loaded": "Bulk demonstration data added",
 }

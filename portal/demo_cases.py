@@ -24,6 +24,7 @@ from portal.actions import service as actions
 from portal.agreements import pdf, wording
 from portal.agreements import service as agreements
 from portal.cases import service as cases
+from portal.feedback import service as feedback
 from portal.models import (
     ActionPoint,
     Agreement,
@@ -35,7 +36,10 @@ from portal.models import (
     CaseParty,
     CaseSession,
     CoachAllocation,
+    CoachingOutcome,
     ConsentEvent,
+    EqualityAnswers,
+    FeedbackRequest,
     Goal,
     Note,
     NoteFile,
@@ -56,6 +60,7 @@ from portal.sessions import service as sessions
 from portal.storage import TEXT
 from portal.vocab import (
     AcceptanceMethod,
+    AgeBand,
     AgencyType,
     AgreementState,
     Audience,
@@ -65,10 +70,19 @@ from portal.vocab import (
     ConcernLevel,
     ConsentMethod,
     ConsentState,
+    Disability,
     DisputeType,
+    EqualitySource,
+    Ethnicity,
+    FeedbackHelped,
+    FeedbackSituation,
+    FirstLanguage,
     Funding,
+    Gender,
     GoalKind,
+    GoalsMet,
     ReferralSource,
+    Satisfaction,
     ServiceList,
     SessionKind,
     SessionMode,
@@ -94,6 +108,10 @@ STAMPED = (
     # What people were told, on their Notifications page, when it happened in the story (the
     # emails themselves go when the demo loads: the outbox's times are the delivery's).
     (Notification, "created_at"),
+    # Feedback, coaching outcomes and equality answers (a feedback link's expiry is not moved:
+    # the demo's waiting invitation stays usable).
+    (FeedbackRequest, "created_at"), (FeedbackRequest, "answered_at"), (CoachingOutcome, "recorded_at"),
+    (EqualityAnswers, "recorded_at"),
 )
 
 # The session summary a coach uploads on the coaching case: a small plain text file.
@@ -314,6 +332,21 @@ def _closed_mediation_with_a_final_agreement(cast):
                     "review booked for the date in it.", by=cast.cara)
     with _on(-39, 10):
         cases.offer_follow_on_coaching(case, dan, by=cast.cara)
+    with _on(-38, 20, 30):
+        # Closing asked both for feedback: Carys answered; Dan's invitation still waits.
+        feedback.give_feedback(FeedbackRequest.get(FeedbackRequest.party == carys.id),
+                               satisfaction=Satisfaction.VERY_SATISFIED, helped=FeedbackHelped.YES,
+                               situation=FeedbackSituation.BETTER,
+                               comment="Priya was patient with both of us. The room was cold.")
+        # Equality monitoring: Carys answered herself; Dan agreed, on the phone, to our recording his.
+        feedback.save_equality_answers(carys, dict(age_band=AgeBand.AGE_45_54, gender=Gender.WOMAN,
+                                                   ethnicity=Ethnicity.WHITE, disability=Disability.NO,
+                                                   first_language=FirstLanguage.WELSH),
+                                       source=EqualitySource.PARTY, by=cast.user("carys"))
+        feedback.save_equality_answers(dan, dict(age_band=AgeBand.AGE_35_44, gender=Gender.MAN,
+                                                 ethnicity=Ethnicity.BLACK, disability=Disability.PREFER_NOT_TO_SAY,
+                                                 first_language=None),
+                                       source=EqualitySource.STAFF_WITH_PERMISSION, by=cast.cara)
     with _on(-5, 20):
         paid = _term_points(case, carys)[-1]
         actions.mark_done(paid, True, by=cast.user("carys"))
@@ -536,6 +569,7 @@ def _closed_coaching(cast):
         _note(case, cast.tom, Audience.STAFF, "Tariq feels heard; the colleague has since moved team.",
               session=sittings[1])
     with _on(-33, 10):
+        feedback.record_coaching_outcome(case, GoalsMet.PARTLY, by=cast.tom)
         cases.close(case, CaseOutcome.PARTLY_RESOLVED, "Tariq has what he wanted for now; he may come back.",
                     by=cast.cara)
 

@@ -62,7 +62,8 @@ def party():
         past=[s for s in sessions if s.starts_at < now][::-1],
         records=records,
         agreements=agreements,
-        may=_party_answers(records, agreements, facts),
+        may={**_party_answers(records, agreements, facts),
+             **_feedback_and_equality(records, lists["feedback"].rows, lists["equality"].rows, facts, now)},
         back="home",
         **own_action_points(current_user, facts, lists["action_points"].rows),
     )
@@ -76,7 +77,9 @@ def _reserve_party_home(batch, user, case, shape):
         ("agreements", queries.party_agreements(user)),
         ("seats", queries.own_session_seats(user)),
         ("requests", queries.own_session_requests(user)),
-        ("action_points", queries.party_action_points(user)))}
+        ("action_points", queries.party_action_points(user)),
+        ("feedback", queries.own_feedback_requests(user)),
+        ("equality", queries.own_equality_answers(user)))}
 
 
 _PARTY_HOME = queries.PreparedBatch("a party's home page", _reserve_party_home)
@@ -103,6 +106,18 @@ def _party_answers(records, agreements, facts):
             actor, facts[a.case_id], a.facts(), own_record[a.case_id],
             accepted=(a.id, own_record[a.case_id]) in accepted)
             for a in agreements if a.case_id in own_record},
+    }
+
+
+def _feedback_and_equality(records, feedback, equality, facts, now):
+    """Feedback the party may still give (by their record), and the records whose equality
+    monitoring questions they may answer, with whether they have already."""
+    actor = current_actor()
+    return {
+        "feedback": {f.party_id: f for f in feedback if policy.can_give_own_feedback(
+            actor, facts[f.case_id], f.party_id, answered=f.answered_at is not None, expired=f.expires_at <= now)},
+        "equality": {r.id for r in records if policy.can_answer_own_equality(actor, facts[r.case_id], r.id)},
+        "equality_answered": {a.party_id for a in equality},
     }
 
 

@@ -35,6 +35,7 @@ from portal import policy, search_terms
 from portal.db import database, serialised_transaction
 from portal.vocab import (
     AcceptanceMethod,
+    AgeBand,
     AgreementState,
     Audience,
     CancelledBy,
@@ -50,15 +51,24 @@ from portal.vocab import (
     ConsentMethod,
     ConsentState,
     Delivery,
+    Disability,
     DisputeType,
+    EqualitySource,
+    Ethnicity,
+    FeedbackHelped,
+    FeedbackSituation,
+    FirstLanguage,
     Funding,
+    Gender,
     GoalKind,
+    GoalsMet,
     MessageKind,
     MessageState,
     NotificationKind,
     ReferralStatus,
     ReviewOutcome,
     Role,
+    Satisfaction,
     ServiceList,
     SessionKind,
     SessionMode,
@@ -778,6 +788,49 @@ class Goal(PartyItem, BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+# --- feedback, coaching outcomes and equality monitoring ------------------------------------
+
+class FeedbackRequest(BaseModel):
+    """A party's feedback on a closed case: the invitation (a single-use link that needs no
+    sign-in; only its hash is kept, as an account token's) and, once given, the answers. One per
+    party record, ever. `comment` is the party's own words: staff on the case read it, nobody
+    else, and no report or email carries it."""
+    case = ForeignKeyField(Case, backref="+", on_delete="CASCADE")
+    party = ForeignKeyField(CaseParty, unique=True, backref="+", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow, index=True)
+    expires_at = DateTimeField()
+    answered_at = DateTimeField(null=True, index=True)
+    satisfaction = CharField(max_length=30, null=True, choices=codes(Satisfaction))
+    helped = CharField(max_length=30, null=True, choices=codes(FeedbackHelped))
+    situation = CharField(max_length=30, null=True, choices=codes(FeedbackSituation))
+    comment = TextField(default="")
+
+
+class CoachingOutcome(BaseModel):
+    """A coaching case's outcome (the party's goals met fully, partly or not), recorded by a coach
+    on the case or a coordinator; one per case, changed in place (the timeline keeps each)."""
+    case = ForeignKeyField(Case, unique=True, backref="+", on_delete="CASCADE")
+    goals_met = CharField(max_length=20, choices=codes(GoalsMet))
+    recorded_by = ForeignKeyField(User, null=True, backref="+")
+    recorded_at = DateTimeField(default=utcnow)
+
+
+class EqualityAnswers(BaseModel):
+    """A party record's equality monitoring answers: voluntary, every question optional (NULL:
+    not answered) and with "prefer not to say". Coordinators alone read them per person;
+    reports count them."""
+    party = ForeignKeyField(CaseParty, unique=True, backref="+", on_delete="CASCADE")
+    age_band = CharField(max_length=30, null=True, choices=codes(AgeBand))
+    gender = CharField(max_length=30, null=True, choices=codes(Gender))
+    ethnicity = CharField(max_length=30, null=True, choices=codes(Ethnicity))
+    disability = CharField(max_length=30, null=True, choices=codes(Disability))
+    first_language = CharField(max_length=30, null=True, choices=codes(FirstLanguage))
+    source = CharField(max_length=30, choices=codes(EqualitySource))
+    recorded_by = ForeignKeyField(User, null=True, backref="+")
+    recorded_at = DateTimeField(default=utcnow)
+
+
 # --- audit ----------------------------------------------------------------------------------
 
 class AuditEvent(BaseModel):
@@ -903,5 +956,5 @@ MODELS = [
     CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent, OutboxMessage,
-    Notification, ListEntry, SchemaMigration,
+    Notification, ListEntry, FeedbackRequest, CoachingOutcome, EqualityAnswers, SchemaMigration,
 ]

@@ -35,7 +35,7 @@ KINDS_FOR = {
     Role.PARTY: (K.SESSION_BOOKED, K.SESSION_MOVED, K.SESSION_CANCELLED, K.SESSION_TOMORROW,
                  K.ACTION_POINT_SET, K.ACTION_POINT_DUE_SOON, K.ACTION_POINT_OVERDUE,
                  K.SHARE_QUESTION_ASKED, K.SHARE_QUESTION_WAITING, K.NOTE_SHARED, K.AGREEMENT_PROPOSED,
-                 K.AGREEMENT_WAITING, K.AGREEMENT_FINAL, K.CASE_CLOSED, K.COACHING_OFFERED),
+                 K.AGREEMENT_WAITING, K.AGREEMENT_FINAL, K.CASE_CLOSED, K.COACHING_OFFERED, K.FEEDBACK_INVITED),
     Role.COACH: (K.COACH_ALLOCATED, K.COACH_REMOVED, K.PARTY_ANSWERED_SHARE, K.PARTY_COMMENTED,
                  K.SESSION_REQUEST, K.AGREEMENT_ACCEPTED, K.AGREEMENT_CHANGE_ASKED,
                  K.SESSIONS_TODAY, K.SESSION_NOTE_MISSING),
@@ -94,12 +94,14 @@ def absolute(link):
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + link
 
 
-def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(), about=None, **details):
+def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(), about=None, emailed_link=None,
+           **details):
     """Tell `recipient` (a User, or a CaseParty: their account, under their safe contact) that
     something of `kind` about `thing` waits at `link` (a path in the portal). Returns the new
     Notification, or None when there is nobody to tell (a party without an active account) or
     this one was written already (its unique key). `about`: the row the email's outbox row is
-    about (a safeguarding concern: see `MESSAGE_KINDS`)."""
+    about (a safeguarding concern: see `MESSAGE_KINDS`). `emailed_link`: an absolute address
+    the email gives instead of `link` (a feedback form's single-use link, which needs no sign-in)."""
     party = recipient if isinstance(recipient, CaseParty) else None
     user = recipient if party is None else _account_of(party)
     if user is None or not user.active:
@@ -122,7 +124,7 @@ def notify(kind, recipient, thing, *, link, due=None, case=None, attachments=(),
             if kind in notify_words.WITHOUT_DETAILS:
                 details = {name: value for name, value in details.items()
                            if name not in notify_words.SESSION_DETAILS}
-        send_email(kind, user.email, link, attachments=attachments, about=about,
+        send_email(kind, user.email, link, attachments=attachments, about=about, emailed_link=emailed_link,
                    without_details=hide and kind in notify_words.WITHOUT_DETAILS, **details)
     return notification
 
@@ -180,11 +182,13 @@ def send_digests(before):
     return len(by_user)
 
 
-def send_email(kind, address, link, *, attachments=(), without_details=False, about=None, **details):
+def send_email(kind, address, link, *, attachments=(), without_details=False, about=None, emailed_link=None,
+               **details):
     """Email one message of `kind` (also to someone without an account, such as a referrer),
     through the outbox: a mail server that is down delays it, never undoes the change."""
     config = current_app.config
-    words = notify_words.compose(kind, absolute(link) if link else None, service=config["SERVICE_NAME"],
+    target = emailed_link or (absolute(link) if link else None)
+    words = notify_words.compose(kind, target, service=config["SERVICE_NAME"],
                                  phone=config["SERVICE_PHONE"], without_details=without_details, **details)
     # Queued in the caller's transaction; the job queue delivers it and retries (portal/outbox.py).
     mail.send(address, words.subject, words.body, kind=MESSAGE_KINDS.get(kind, MessageKind.NOTIFICATION),

@@ -85,6 +85,10 @@ WORDS: dict[str, Words] = {
         "You are offered post-mediation coaching",
         "The service offers you post-mediation coaching. Whether you take it is your choice; "
         "you can answer yes or no in the portal."),
+    K.FEEDBACK_INVITED: Words(
+        "How did it go? Tell us about your {what}",
+        "Your {what} with the service has ended. We would like to know how it went for you: a few "
+        "short questions, each one optional. Whether you answer is your choice."),
     # --- referrers (email only) ------------------------------------------------------------
     K.REFERRAL_RECEIVED: Words(
         "We have received your referral",
@@ -165,6 +169,10 @@ WITHOUT_DETAILS: dict[str, Words] = {
         "This is a reminder that you have a session tomorrow. You asked us not to put the "
         "details in emails: you can see them in the portal."),
 }
+# Kinds whose link works without signing in (a single-use link), and what is said above it.
+NO_SIGN_IN = frozenset({K.FEEDBACK_INVITED})
+NO_SIGN_IN_WORDS = "Answer here (you do not need to sign in; the link works once, for a limited time):"
+
 # The details a session email may carry, and no email for such a party.
 SESSION_DETAILS = frozenset({"what", "when", "mode"})
 
@@ -194,7 +202,8 @@ def compose(kind: str, link: str | None, *, service: str, phone: str, without_de
     if without_details and (kind not in WITHOUT_DETAILS or set(details) & SESSION_DETAILS):
         raise ValueError("Only a session message has words without details, and they carry no day, time or mode")
     words = WITHOUT_DETAILS[kind] if without_details else WORDS[kind]
-    where = f"\n\nSign in to see it:\n\n{link}" if link else ""
+    lead = NO_SIGN_IN_WORDS if kind in NO_SIGN_IN else "Sign in to see it:"
+    where = f"\n\n{lead}\n\n{link}" if link else ""
     body = (f"Hello,\n\n{words.body.format(service=service, **details)}{where}"
             + FOOTER.format(service=service, phone=phone))
     return Words(words.subject.format(service=service, **details), body)

@@ -788,3 +788,47 @@ def can_see_phone_instead(actor: Actor) -> bool:
     """Which parties must be phoned because email is not safe for them (with their names and
     cases): coordinators, who see every case's parties and make the call."""
     return _is(actor, Role.COORDINATOR)
+
+
+# --- feedback, coaching outcomes and equality monitoring ------------------------------------
+
+def can_view_feedback(actor: Actor, case: CaseFacts) -> bool:
+    """A party's feedback answers (the coded ones) on the case page: staff on the case."""
+    return is_case_staff(actor, case)
+
+
+def can_read_feedback_comment(actor: Actor, case: CaseFacts) -> bool:
+    """What a party wrote in their feedback is for staff on the case alone: never another party,
+    and never any report or email."""
+    return is_case_staff(actor, case)
+
+
+def can_give_own_feedback(actor: Actor, case: CaseFacts, party_id: int, *, answered: bool, expired: bool) -> bool:
+    """A party signed in answers their own feedback invitation (made when the case closed),
+    once, before it expires; the emailed link is the same offer without sign-in."""
+    return not answered and not expired and party_id in party_ids_for(actor, case)
+
+
+def can_record_coaching_outcome(actor: Actor, case: CaseFacts) -> bool:
+    """A coaching case's outcome: a coach on the case or a coordinator, open or closed."""
+    return case.kind == CaseKind.COACHING and is_case_staff(actor, case)
+
+
+def can_view_coaching_outcome(actor: Actor, case: CaseFacts) -> bool:
+    return case.kind == CaseKind.COACHING and is_case_staff(actor, case)
+
+
+def can_view_equality_answers(actor: Actor, case: CaseFacts) -> bool:
+    """A party's equality monitoring answers, person by person: coordinators only (coaches and
+    other parties never; reports count them)."""
+    return _is(actor, Role.COORDINATOR)
+
+
+def can_record_equality_answers(actor: Actor, case: CaseFacts) -> bool:
+    """A coordinator records a party's answers, with the party's permission (the form asks)."""
+    return _is(actor, Role.COORDINATOR)
+
+
+def can_answer_own_equality(actor: Actor, case: CaseFacts, party_id: int) -> bool:
+    """A party gives (or changes) their own answers, whenever they like."""
+    return party_id in party_ids_for(actor, case)

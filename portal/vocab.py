@@ -154,6 +154,7 @@ class CaseEventKind(Code):
     CLOSED = "closed"
     REOPENED = "reopened"
     FOLLOW_ON = "follow_on"
+    COACHING_OUTCOME = "coaching_outcome"
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -406,6 +407,8 @@ class NotificationKind(Code):
     # safeguarding leads
     CONCERN_RAISED = "concern_raised"
     CONCERN_OVERDUE = "concern_overdue"
+    # parties, when their case closes (emailed with a link that needs no sign-in)
+    FEEDBACK_INVITED = "feedback_invited"
 
 
 class Delivery(Code):
@@ -416,6 +419,95 @@ class Delivery(Code):
     NOT_WANTED = "not_wanted"
     DIGEST = "digest"
     MUST_NOT_EMAIL = "must_not_email"
+
+
+# --- feedback, coaching outcomes and equality monitoring ---------------------------------------
+
+PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+
+class Satisfaction(Code):
+    """A party's satisfaction with the service, on their feedback form (five points)."""
+    VERY_SATISFIED = "very_satisfied"
+    SATISFIED = "satisfied"
+    NEITHER = "neither"
+    DISSATISFIED = "dissatisfied"
+    VERY_DISSATISFIED = "very_dissatisfied"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class FeedbackHelped(Code):
+    """Whether the service helped the party deal with the conflict."""
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class FeedbackSituation(Code):
+    """Whether the party's situation is better now."""
+    BETTER = "better"
+    SAME = "same"
+    WORSE = "worse"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class GoalsMet(Code):
+    """A coaching case's outcome, recorded by a coach on it or a coordinator: the party's goals met."""
+    FULLY = "fully"
+    PARTLY = "partly"
+    NOT_MET = "not_met"
+
+
+class AgeBand(Code):
+    """Equality monitoring: age bands as the ONS groups them."""
+    UNDER_18 = "under_18"
+    AGE_18_24 = "18_24"
+    AGE_25_34 = "25_34"
+    AGE_35_44 = "35_44"
+    AGE_45_54 = "45_54"
+    AGE_55_64 = "55_64"
+    AGE_65_74 = "65_74"
+    AGE_75_PLUS = "75_plus"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class Gender(Code):
+    WOMAN = "woman"
+    MAN = "man"
+    NON_BINARY = "non_binary"
+    ANOTHER_WAY = "another_way"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class Ethnicity(Code):
+    """The ONS's broad ethnic groups (England and Wales)."""
+    ASIAN = "asian"
+    BLACK = "black"
+    MIXED = "mixed"
+    WHITE = "white"
+    OTHER = "other"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class Disability(Code):
+    """Whether the person considers themselves disabled (the Equality Act's sense)."""
+    YES = "yes"
+    NO = "no"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class FirstLanguage(Code):
+    ENGLISH = "english"
+    WELSH = "welsh"
+    OTHER = "other"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class EqualitySource(Code):
+    """Who gave a party's equality answers: the party in the portal, or staff with their permission."""
+    PARTY = "party"
+    STAFF_WITH_PERMISSION = "staff_with_permission"
 
 
 VOCABULARIES: tuple[type[Code], ...] = tuple(Code.__subclasses__())

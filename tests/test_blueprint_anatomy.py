@@ -20,6 +20,7 @@ EXTRAS = {
     "auth": {"login"},  # sign-in sessions with Flask-Login
     "cases": {"closing", "invitations", "listing", "panels", "people"},  # routes by area; the page's panels; the list
     "notes": {"consent", "files", "override", "panel", "readers", "sanitise", "shared"},
+    "feedback": {"equality", "outcome"},  # equality monitoring; a coaching case's outcome (routes)
     "notifications": set(),
     "referrals": set(),
     "reports": {"export", "periods", "sections"},  # CSV and PDF; the quick periods; the sections and their rule

@@ -45,6 +45,8 @@ from portal.models import (
     CoachAllocation,
     ConcernEvent,
     ConsentEvent,
+    EqualityAnswers,
+    FeedbackRequest,
     Goal,
     NoteRevision,
     OutboxMessage,
@@ -53,7 +55,19 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.vocab import AgreementState, Audience, CaseKind, ConsentState, MessageKind, MessageState, Role, ShareState
+from portal.vocab import (
+    AgreementState,
+    Audience,
+    CaseKind,
+    ConsentState,
+    EqualitySource,
+    Ethnicity,
+    MessageKind,
+    MessageState,
+    Role,
+    Satisfaction,
+    ShareState,
+)
 from tests.conftest import Browser
 from tests.factories import (
     add_party,
@@ -428,6 +442,7 @@ def planted(app):
                    marker=f"{pence // 100}.{pence % 100:02d}")
         CaseParty.update(fee_pence=pence).where(CaseParty.id == party.id).execute()
 
+    _plant_feedback_and_equality(result, mediation, coaching, third)
     _plant_concern(result, third, tom, lead, "a safeguarding concern on the third case")
     _plant_concern(result, mediation, removed, lead,
                    "a concern raised by the coach later taken off the mediation case")
@@ -442,6 +457,24 @@ def planted(app):
                          body=f"Text {body}", state=MessageState.FAILED, attempts=9, last_error=reason)
     _send_every_kind(app)
     return result
+
+
+def _plant_feedback_and_equality(planted, mediation, *cases):
+    """Each party's feedback, answered with words of their own (staff on the case alone read
+    them: never a party, a report or an email), and one party's equality answer, shown as the
+    case page words it (coordinators alone see it, person by person)."""
+    for case in (mediation, *cases):
+        for party in case.parties.order_by(CaseParty.id):
+            words = planted.add(f"{party.name}'s feedback words on {case.reference}",
+                                lambda actor, case=case: policy.can_read_feedback_comment(
+                                    actor, queries.case_facts(case)))
+            FeedbackRequest.create(case=case, party=party, token_hash=f"walk-{party.id}",
+                                   expires_at=utcnow() + timedelta(days=30), answered_at=utcnow(),
+                                   satisfaction=Satisfaction.DISSATISFIED, comment=f"{words} said in feedback")
+    first = mediation.parties.order_by(CaseParty.id).first()
+    planted.add(f"{first.name}'s equality answer", lambda actor: policy.can_view_equality_answers(
+        actor, queries.case_facts(mediation)), marker="ethnic group mixed or multiple ethnic groups")
+    EqualityAnswers.create(party=first, ethnicity=Ethnicity.MIXED, source=EqualitySource.PARTY)
 
 
 # --- messages ---------------------------------------------------------------------------------

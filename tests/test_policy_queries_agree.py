@@ -40,7 +40,10 @@ from portal.models import (
     Case,
     CaseEvent,
     CaseParty,
+    CoachingOutcome,
     ConcernEvent,
+    EqualityAnswers,
+    FeedbackRequest,
     Note,
     NoteFile,
     NoteOverrideRead,
@@ -55,6 +58,7 @@ from portal.models import (
     User,
 )
 from portal.vocab import (
+    AgeBand,
     AgreementState,
     Audience,
     CaseKind,
@@ -62,11 +66,14 @@ from portal.vocab import (
     ConcernState,
     ConsentState,
     Delivery,
+    EqualitySource,
+    GoalsMet,
     MessageKind,
     MessageState,
     NotificationKind,
     ReviewOutcome,
     Role,
+    Satisfaction,
     SessionMode,
     ShareState,
     Stage,
@@ -1153,6 +1160,53 @@ def check_notifications(built):
         transaction.rollback()
 
 
+def check_feedback_and_equality(built):
+    """A party's feedback (the coded answers: staff on the case, `can_view_feedback`; the free
+    text: `can_read_feedback_comment`), a coaching case's outcome (`can_view_coaching_outcome`),
+    equality answers per person (`can_view_equality_answers`: coordinators), and a party's own
+    invitations and answers (`party_ids_for`, `can_answer_own_equality`). The rows are written
+    for this check and rolled back after it."""
+    with database.atomic() as transaction:
+        feedback, comments, outcomes, equality = {}, {}, {}, {}
+        for case in built.cases:
+            for n, party in enumerate(case.party_rows):
+                answered = n % 3 != 0
+                row = FeedbackRequest.create(case=case.row.id, party=party.id, token_hash=f"check{party.id}",
+                                             expires_at=datetime(2100, 1, 1),
+                                             answered_at=datetime(2026, 1, 1) if answered else None,
+                                             satisfaction=Satisfaction.SATISFIED if answered else None,
+                                             comment="Words." if n % 2 == 0 and answered else "")
+                feedback[row.id] = (case, party)
+                if row.comment:
+                    comments[row.id] = case
+                if n % 2 == 1:
+                    answers = EqualityAnswers.create(party=party.id, age_band=AgeBand.AGE_25_34,
+                                                     source=EqualitySource.PARTY)
+                    equality[answers.id] = (case, party)
+            if case.row.kind == CaseKind.COACHING:
+                outcomes[CoachingOutcome.create(case=case.row.id, goals_met=GoalsMet.FULLY).id] = case
+        for user, actor, case in every_user_and_case(built):
+            on_case = {fid for fid, (c, _) in feedback.items() if c is case}
+            assert ids_of(queries.feedback_visible_to(user, case.row)) == (
+                on_case if policy.can_view_feedback(actor, case.facts) else set()), who(actor, case)
+            words = {fid for fid, c in comments.items() if c is case}
+            assert ids_of(queries.feedback_comments_visible_to(user, case.row)) == (
+                words if policy.can_read_feedback_comment(actor, case.facts) else set()), who(actor, case)
+            outcome = {oid for oid, c in outcomes.items() if c is case}
+            assert ids_of(queries.coaching_outcome_visible_to(user, case.row)) == (
+                outcome if policy.can_view_coaching_outcome(actor, case.facts) else set()), who(actor, case)
+            answers = {aid for aid, (c, _) in equality.items() if c is case}
+            assert ids_of(queries.equality_answers_visible_to(user, case.row)) == (
+                answers if policy.can_view_equality_answers(actor, case.facts) else set()), who(actor, case)
+        for user, actor in built.users:
+            fresh = User.get_by_id(user.id)
+            own = {fid for fid, (c, p) in feedback.items() if p.id in policy.party_ids_for(actor, c.facts)}
+            assert ids_of(queries.own_feedback_requests(fresh)) == own, who(actor)
+            mine = {aid for aid, (c, p) in equality.items() if policy.can_answer_own_equality(actor, c.facts, p.id)}
+            assert ids_of(queries.own_equality_answers(fresh)) == mine, who(actor)
+        transaction.rollback()
+
+
 CHECKS = {
     "fact helpers": check_fact_helpers,
     "notes": check_notes,
@@ -1178,6 +1232,7 @@ CHECKS = {
     "case list": check_case_list,
     "work queue": check_work_queue,
     "notifications, parties to phone instead": check_notifications,
+    "feedback, coaching outcomes, equality answers": check_feedback_and_equality,
 }
 
 

@@ -31,7 +31,12 @@ GROUPED = {"unsafe_route": vocab.UnsafeRoute, "consent_method": vocab.ConsentMet
            "my_outcome": vocab.CaseOutcome, "message_state": vocab.MessageState,
            "message_kind": vocab.MessageKind,
            "notification": vocab.NotificationKind,
-           "delivery": vocab.Delivery}
+           "delivery": vocab.Delivery,
+           "satisfaction": vocab.Satisfaction, "feedback_helped": vocab.FeedbackHelped,
+           "feedback_situation": vocab.FeedbackSituation, "goals_met": vocab.GoalsMet,
+           "age_band": vocab.AgeBand, "gender": vocab.Gender, "ethnicity": vocab.Ethnicity,
+           "disability": vocab.Disability, "first_language": vocab.FirstLanguage,
+           "equality_source": vocab.EqualitySource}
 
 
 def test_a_member_is_the_stored_string():

@@ -20,15 +20,18 @@ from portal.vocab import CoachingOfferAnswer
 def close(reference):
     """Close with an outcome and a note; the case becomes read-only."""
     case, facts = load_managed_case(reference, policy.can_close_case)
-    form = CloseForm(future_sessions=service.future_sessions(case).count())
+    coaching = policy.can_record_coaching_outcome(current_actor(), facts)
+    form = CloseForm(future_sessions=service.future_sessions(case).count(), coaching=coaching)
     if form.validate_on_submit():
         future = form.future_sessions.data if "future_sessions" in form else None
+        goals_met = form.goals_met.data if "goals_met" in form else None
         try:
             service.close(case, form.outcome.data, form.closing_note.data.strip(), future=future,
-                          by=current_user._get_current_object(), remote_addr=request.remote_addr)
+                          goals_met=goals_met or None, by=current_user._get_current_object(),
+                          remote_addr=request.remote_addr)
         except service.CaseRuleError:
             # A session was booked while the form was open: ask about it.
-            form = CloseForm(future_sessions=service.future_sessions(case).count())
+            form = CloseForm(future_sessions=service.future_sessions(case).count(), coaching=coaching)
             form.validate()
         else:
             flash(f"Case {case.reference} closed.", "success")

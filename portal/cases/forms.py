@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal import labels, service_lists
 from portal.forms import DATE_EXAMPLE, QuickSelect, box_value, choices, uk_date
 from portal.times import local_today
-from portal.vocab import CaseKind, ConsentMethod, ConsentState, Funding, FutureSessions, ServiceList, Stage
+from portal.vocab import CaseKind, ConsentMethod, ConsentState, Funding, FutureSessions, GoalsMet, ServiceList, Stage
 
 CONSENT_METHODS = [(method, labels.label(method, "consent_method")) for method in ConsentMethod]
 CONSENT_STATES = [(ConsentState.GIVEN, "Consent given"), (ConsentState.DECLINED, "Declined to take part"),
@@ -131,13 +131,20 @@ class CloseForm(FlaskForm):
     future_sessions = RadioField("Sessions still to come", choices=choices(
         [(choice.value, labels.label(choice, "future_sessions")) for choice in FutureSessions]),
         validators=[DataRequired("Choose what happens to the sessions still to come.")])
+    # A coaching case's outcome may be recorded as it closes (or later, on the case page).
+    goals_met = RadioField("Coaching outcome (optional): were the party's goals met?", validators=[Optional()],
+                           choices=choices([(code, labels.label(code, "goals_met")) for code in GoalsMet]),
+                           description="You can also record or change this on the case page later.")
     submit = SubmitField("Close case")
 
-    def __init__(self, *args, future_sessions=0, **kwargs):
+    def __init__(self, *args, future_sessions=0, coaching=False, **kwargs):
         """`future_sessions`: how many sessions are booked after now; with none, nothing to ask.
-        The outcomes are the service's list's active entries."""
+        The outcomes are the service's list's active entries. `coaching`: a coaching case, whose
+        outcome may be recorded with it."""
         super().__init__(*args, **kwargs)
         self.outcome.choices = choices(service_lists.choices(ServiceList.CASE_OUTCOME))
+        if not coaching:
+            del self.goals_met
         if future_sessions:
             one = future_sessions == 1
             self.future_sessions.description = (

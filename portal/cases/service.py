@@ -10,6 +10,7 @@ from flask import current_app, url_for
 
 from portal import accounts, audit, labels, notify, notify_words, timeline
 from portal.db import database
+from portal.feedback import service as feedback_service
 from portal.models import Case, CaseParty, CaseSeen, CaseSession, CoachAllocation, ConsentEvent, SessionAttendee, utcnow
 from portal.sessions import calendar
 from portal.times import local_today
@@ -132,10 +133,11 @@ def future_sessions(case):
                                       CaseSession.starts_at > utcnow())
 
 
-def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
+def close(case, outcome, closing_note, *, future=None, goals_met=None, by, remote_addr=""):
     """Close with an outcome. Sessions still to come are cancelled by the service or kept, as
     `future` (a FutureSessions) says, so none stays "upcoming" by accident; the parties with an
-    account are told by email (that it ended and what happened to the sessions, no content)."""
+    account are told by email (that it ended and what happened to the sessions, no content).
+    `goals_met`: a coaching case's outcome, recorded as it closes."""
     with database.atomic():
         ahead = future_sessions(case).count()
         if ahead and not FutureSessions.has(future or ""):
@@ -147,6 +149,8 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
                                             sequence=CaseSession.sequence + 1)
                          .where(CaseSession.id.in_(cancelled_ids))
                          .execute())
+        if goals_met:
+            feedback_service.record_coaching_outcome(case, goals_met, by=by, remote_addr=remote_addr)
         Case.update(status=CaseStatus.CLOSED, outcome=outcome, closing_note=closing_note,
                     closed_at=utcnow()).where(Case.id == case.id).execute()
         sessions = ""
@@ -159,6 +163,8 @@ def close(case, outcome, closing_note, *, future=None, by, remote_addr=""):
         audit.record("case.closed", actor=by, record=case, case_id=case.id, remote_addr=remote_addr,
                      detail=f"future_sessions={ahead} cancelled={cancelled}")
         _tell_parties_closed(case, cancelled=cancelled, kept=ahead - cancelled, cancelled_ids=cancelled_ids)
+        # Each party is asked, once, how it went (a link that needs no sign-in).
+        feedback_service.invite_parties(case, by=by, remote_addr=remote_addr)
 
 
 def _tell_parties_closed(case, *, cancelled, kept, cancelled_ids):

@@ -85,6 +85,10 @@ def case_context(case, facts, pages=None, *, clamp=True):
             session_states=[session.status for session in under_way.rows],
             agreement_states=[agreement.state for agreement in loaded["agreements"]])),
         "follow_on_cases": loaded["follow_on_cases"],
+        "feedback": loaded["feedback"],
+        "feedback_comments": loaded["feedback_comments"],
+        "coaching_outcome": next(iter(loaded["coaching_outcome"]), None),
+        "equality": {answers.party_id: answers for answers in loaded["equality"]},
         "coaching_offers": loaded["coaching_offers"],
         "may": {
             "run": policy.can_run_case(actor, facts),
@@ -97,6 +101,12 @@ def case_context(case, facts, pages=None, *, clamp=True):
             "raise_concern": policy.can_raise_concern(actor, facts),
             "manage_party_items": policy.can_manage_party_items(actor, facts),
             "draft_agreement": policy.can_draft_agreement(actor, facts),
+            "see_feedback": policy.can_view_feedback(actor, facts),
+            "read_feedback_comments": policy.can_read_feedback_comment(actor, facts),
+            "see_coaching_outcome": policy.can_view_coaching_outcome(actor, facts),
+            "record_coaching_outcome": policy.can_record_coaching_outcome(actor, facts),
+            "see_equality": policy.can_view_equality_answers(actor, facts),
+            "record_equality": policy.can_record_equality_answers(actor, facts),
             # The parties post-mediation coaching may be offered to: each once.
             "offer_coaching": _may_offer_coaching(actor, facts, parties, loaded["coaching_offers"]),
         },
@@ -162,6 +172,12 @@ def _reserve_lists(batch, user, case, now):
                                           CaseSession.starts_at >= now)
                                    .limit(1)),
         "waiting": batch.rows(panels.waiting_accounts(parties.select(CaseParty.user).order_by())),
+        # Feedback (coded answers; the free text apart, for staff on the case alone), a coaching
+        # case's outcome, and equality monitoring answers (coordinators alone).
+        "feedback": batch.rows(queries.feedback_visible_to(user, case)),
+        "feedback_comments": batch.rows(queries.feedback_comments_visible_to(user, case)),
+        "coaching_outcome": batch.rows(queries.coaching_outcome_visible_to(user, case)),
+        "equality": batch.rows(queries.equality_answers_visible_to(user, case)),
     }
 
 

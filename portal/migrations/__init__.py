@@ -37,6 +37,7 @@ from portal.migrations import (
     m0018_coach_overdue_index,
     m0019_service_lists,
     m0020_report_indexes,
+    m0021_feedback_and_equality,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -61,6 +62,7 @@ MIGRATIONS = [
     (18, m0018_coach_overdue_index),
     (19, m0019_service_lists),
     (20, m0020_report_indexes),
+    (21, m0021_feedback_and_equality),
 ]
 
 

@@ -7,7 +7,7 @@ generated data, for every role.
 
 One module per area (`cases`, `case_list`, `coach_work` (a coach's diary and to-do), `people`,
 `notes`, `sessions`, `action_points`, `safeguarding`, `agreements`, `referrals`, `audit`,
-`messages`, `work_queue`, `reports`: the service's numbers, aggregates only); the scopes several
+`messages`, `work_queue`, `reports`: the service's numbers, aggregates only, `feedback`); the scopes several
 of them share (roles, a coach's cases, a user's party records, the columns some users are not
 given) are in `_scopes`. `Batch` (in `batch`) sends several of these queries to the database as
 one statement, for a page of many lists; it changes how they travel, never what they select;
@@ -72,6 +72,20 @@ from portal.queries.coach_work import (
     unseen_comments,
     unseen_consent_answers,
     unseen_share_answers,
+)
+from portal.queries.feedback import (
+    CoachingOutcomeCounts,
+    EqualityCounts,
+    FeedbackCounts,
+    coaching_outcome_counts,
+    coaching_outcome_visible_to,
+    equality_answers_visible_to,
+    equality_counts,
+    feedback_comments_visible_to,
+    feedback_counts,
+    feedback_visible_to,
+    own_equality_answers,
+    own_feedback_requests,
 )
 from portal.queries.messages import MESSAGE_COLUMNS, messages_visible_to
 from portal.queries.notes import (
@@ -207,6 +221,11 @@ __all__ = [
     # audit
     "audit_event_kinds_visible_to", "audit_events_visible_to", "MESSAGE_COLUMNS", "messages_visible_to",
     "audit_event_kinds_visible_to", "audit_events_visible_to",
+    # feedback, coaching outcomes and equality monitoring (and the reports' counts of them)
+    "CoachingOutcomeCounts", "EqualityCounts", "FeedbackCounts", "coaching_outcome_counts",
+    "coaching_outcome_visible_to", "equality_answers_visible_to", "equality_counts",
+    "feedback_comments_visible_to", "feedback_counts", "feedback_visible_to", "own_equality_answers",
+    "own_feedback_requests",
     # the coordinator's work queue
     "REVIEWS_AHEAD_DAYS", "QueueRules", "action_points_overdue", "cases_without_coach",
     "concerns_unacknowledged", "consent_waiting", "parties_to_phone", "promise_broken_before", "proposals_waiting",

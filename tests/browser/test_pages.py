@@ -368,6 +368,41 @@ def test_a_list_of_the_service_is_accessible_and_a_move_keeps_focus_on_the_entry
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("The list already has an entry with this name.")
     expect(names).to_have_count(4)
+# --- feedback, coaching outcomes and equality monitoring --------------------------------------
+
+WIDE = {"width": 1280, "height": 900}
+
+
+def feedback_link(*, expired=False):
+    """A fresh feedback invitation for the demo party on the first mediation case (as closing
+    would make one); its raw token, which only the email would carry."""
+    import secrets
+    from datetime import timedelta
+
+    from portal.db import database
+    from portal.feedback.service import token_hash
+    from portal.models import Case, CaseParty, FeedbackRequest, User, utcnow
+    from portal.vocab import CaseKind
+
+    raw = secrets.token_urlsafe(32)
+    with database.connection_context():
+        case = Case.select().where(Case.kind == CaseKind.MEDIATION).order_by(Case.id).get()
+        party = CaseParty.get(CaseParty.case == case.id,
+                              CaseParty.user == User.get(User.email == DEMO_ACCOUNTS[Role.PARTY]).id)
+        FeedbackRequest.delete().where(FeedbackRequest.party == party.id).execute()
+        FeedbackRequest.create(case=case, party=party, token_hash=token_hash(raw),
+                               expires_at=utcnow() + timedelta(days=-1 if expired else 30))
+    return raw
+
+
+def case_of(party_name):
+    from portal.db import database
+    from portal.models import CaseParty
+    with database.connection_context():
+        return CaseParty.get(CaseParty.name == party_name).case.reference
+
+
+def check_page(page):
     assert_no_horizontal_scroll(page)
     assert_accessible(page)
 
@@ -405,3 +440,75 @@ def test_the_reports_page_passes_axe_wide_and_narrow(browser_context_factory, vi
     expect(page.get_by_role("alert")).to_contain_text("The To date must be the same as or after the From date.")
     assert_no_horizontal_scroll(page)
     assert_accessible(page)
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280", "320"])
+def test_the_feedback_link_works_once_without_signing_in(browser_context_factory, viewport):
+    raw = feedback_link()
+    page = browser_context_factory(viewport=viewport)
+    page.goto(f"/feedback/{raw}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tell us how it went")
+    check_page(page)
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.get_by_role("alert")).to_contain_text("Answer at least one question")
+    check_page(page)
+    page.get_by_label("Satisfied", exact=True).check()
+    page.get_by_label("Better").check()
+    page.get_by_label("Anything else you would like to tell us (optional)").fill("Thank you all.")
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your feedback")
+    check_page(page)
+    response = page.goto(f"/feedback/{raw}")
+    assert response.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text("Feedback already sent")
+    check_page(page)
+
+
+def test_an_expired_feedback_link_says_so(browser_context_factory):
+    for viewport in (WIDE, NARROW):
+        page = browser_context_factory(viewport=viewport)
+        assert page.goto(f"/feedback/{feedback_link(expired=True)}").status == 410
+        expect(page.get_by_role("heading", level=1)).to_have_text("This feedback link has expired")
+        check_page(page)
+
+
+def test_feedback_is_given_without_javascript(page_without_javascript):
+    page = page_without_javascript
+    page.goto(f"/feedback/{feedback_link()}")
+    page.get_by_label("Partly").check()
+    page.get_by_role("button", name="Send feedback").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your feedback")
+
+
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280", "320"])
+def test_a_party_answers_the_equality_questions(browser_context_factory, viewport):
+    page = browser_context_factory(viewport=viewport)
+    sign_in(page, DEMO_ACCOUNTS[Role.PARTY])
+    page.get_by_role("link", name="A few questions about you").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("About you (optional)")
+    check_page(page)
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("Answer at least one question")
+    check_page(page)
+    page.get_by_role("group", name="Age", exact=True).get_by_label("Prefer not to say").check()
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.get_by_text("Your answers are saved")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280", "320"])
+def test_staff_pages_for_feedback_outcomes_and_equality(browser_context_factory, viewport):
+    page = browser_context_factory(viewport=viewport)
+    sign_in(page, DEMO_ACCOUNTS[Role.COORDINATOR])
+    page.goto(f"/cases/{case_of('Carys Evans')}")
+    expect(page.get_by_role("heading", name="Feedback from the parties")).to_be_visible()
+    expect(page.get_by_role("heading", name="Equality monitoring")).to_be_visible()
+    check_page(page)
+    page.goto(page.locator("#equality a").first.get_attribute("href"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Equality monitoring")
+    check_page(page)
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("party agreed")
+    check_page(page)
+    page.goto(f"/cases/{case_of('Tariq Aziz')}")
+    expect(page.get_by_text("Goals met partly", exact=True)).to_be_visible()
+    page.goto(page.get_by_role("link", name="Change the outcome").get_attribute("href"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record the coaching outcome")
+    check_page(page)
