@@ -74,6 +74,12 @@ EVENT_WORDS = {
     "safeguarding.concern_closed": "Safeguarding concern closed",
     "safeguarding.concern_reopened": "Safeguarding concern reopened",
     "message.sent_again": "Email sent again",
+    "rights.data_exported": "A person's data exported",
+    "rights.staff_mentions_exported": "Staff notes naming a person listed for review",
+    "rights.legal_hold_set": "Legal hold set",
+    "rights.legal_hold_lifted": "Legal hold lifted",
+    "rights.erasure_recorded": "Erasure request recorded",
+    "retention.case_anonymised": "Case anonymised",
     "demo.loaded": "Demonstration data loaded",
     "demo.bulk_loaded": "Bulk demonstration data added",
 }

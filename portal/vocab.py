@@ -324,6 +324,15 @@ class CoachingOfferAnswer(Code):
     DECLINED = "declined"
 
 
+# --- data rights ------------------------------------------------------------------------------
+
+class ErasureState(Code):
+    """A person's request that their data be erased: recorded, then carried out early (their
+    case anonymised before its retention period ends) where the service decides to."""
+    RECORDED = "recorded"
+    CARRIED_OUT = "carried_out"
+
+
 # --- messages ---------------------------------------------------------------------------------
 
 class MessageState(Code):
