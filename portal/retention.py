@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from peewee import Expression, Field, Model, ModelSelect
+from peewee import Expression, Field, Model, ModelSelect, fn
 
 from portal import audit, queries
 from portal.db import database
@@ -184,7 +184,8 @@ def _forget_emails(emails: set[str]) -> None:
     gone = sorted(e for e in emails if e not in still_held)
     if gone:
         (OutboxMessage.update(recipient="anonymised@invalid", subject=GONE, body=GONE, attachments=None)
-         .where(OutboxMessage.recipient.in_(gone), OutboxMessage.state != MessageState.WAITING).execute())
+         .where(fn.LOWER(OutboxMessage.recipient).in_(gone), OutboxMessage.state != MessageState.WAITING)
+         .execute())
 
 
 def _retire_accounts(user_ids: set[int]) -> int:
