@@ -49,10 +49,22 @@ def _ensure_secret_key(app):
 
 
 def _register_blueprints(app):
-    from portal import actions, admin, agreements, cases, home, notes, notifications, referrals, safeguarding, sessions
+    from portal import (
+        actions,
+        admin,
+        agreements,
+        cases,
+        home,
+        notes,
+        notifications,
+        referrals,
+        rights,
+        safeguarding,
+        sessions,
+    )
     from portal.agreements import wording
     from portal.auth import routes as auth_routes
     wording.init_app(app)
     for blueprint in (auth_routes.bp, home.bp, admin.bp, cases.bp, referrals.bp, sessions.bp,
-                      actions.bp, safeguarding.bp, notes.bp, agreements.bp, notifications.bp):
+                      actions.bp, safeguarding.bp, notes.bp, agreements.bp, notifications.bp, rights.bp):
         app.register_blueprint(blueprint)

@@ -153,6 +153,7 @@ class CaseEventKind(Code):
     CLOSED = "closed"
     REOPENED = "reopened"
     FOLLOW_ON = "follow_on"
+    LEGAL_HOLD = "legal_hold"
 
 
 # --- sessions ---------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import pytest
 from portal import audit, retention
 from portal.models import (
     MODELS,
-    ActionPoint,
     Agreement,
     AgreementAcceptance,
     AgreementChangeRequest,

@@ -118,6 +118,7 @@ from portal.queries.retention import (
     erasure_requests_visible_to,
     exportable_party_records,
     staff_notes_naming,
+    subject_account,
     subject_parties,
 )
 from portal.queries.safeguarding import (
@@ -213,7 +214,7 @@ __all__ = [
     "notifications_visible_to", "phone_instead", "signed_in_user",
     # data rights: exports, retention, erasure
     "cases_due_for_anonymising", "cases_past_retention", "concerns_naming", "erasure_requests_visible_to",
-    "exportable_party_records", "staff_notes_naming", "subject_parties",
+    "exportable_party_records", "staff_notes_naming", "subject_account", "subject_parties",
     # referrals
     "URGENCY_ORDER", "referral_queue", "referrals_visible_to",
     # audit

@@ -115,3 +115,11 @@ def erasure_requests_visible_to(user: User) -> ModelSelect[ErasureRequest]:
             .join(Case, JOIN.INNER)
             .order_by(ErasureRequest.state == ErasureState.CARRIED_OUT, ErasureRequest.created_at.desc(),
                       ErasureRequest.id.desc()))
+
+
+def subject_account(party: CaseParty) -> ModelSelect[User]:
+    """The portal account of the person a party record is (none for a party without one), for
+    their export. Ask `exportable_party_records` first: this says whose, not who may."""
+    if party.user_id is None:
+        return nothing(User)
+    return User.select().where(User.id == party.user_id, User.role == Role.PARTY)
