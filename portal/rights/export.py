@@ -46,6 +46,9 @@ class Section:
     heading: str
     rows: Callable[[Subject], Iterable[Any]]
     fields: tuple[tuple[str, Callable[[Any], Any]], ...]
+    # Fields holding (allow-listed) HTML, and fields naming files in the ZIP (one or a list).
+    html: frozenset[str] = frozenset()
+    links: frozenset[str] = frozenset()
 
 
 def _ref(row: Any) -> str:
@@ -96,8 +99,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("shared_notes", "Notes shared with you", lambda s: queries.notes_shared_with_parties(s.parties), (
         ("id", lambda n: n.id), ("case", _ref), ("summary", lambda n: n.is_summary),
         ("written_at", lambda n: n.created_at), ("updated_at", lambda n: n.updated_at),
-        ("text_html", lambda n: _text(n.body)),
-    )),
+        ("text_html", lambda n: _text(n.body)), ("files", lambda n: []),
+    ), html=frozenset({"text_html"}), links=frozenset({"files"})),
     Section("action_points", "Your action points", lambda s: queries.party_action_points_of(s.parties), (
         ("case", _ref), ("text", lambda a: a.text), ("detail", lambda a: a.detail), ("due_on", lambda a: a.due_on),
         ("done_at", lambda a: a.done_at), ("your_comment", lambda a: a.party_comment),
@@ -109,7 +112,7 @@ SECTIONS: tuple[Section, ...] = (
         ("id", lambda a: a.id), ("case", _ref), ("title", lambda a: a.title), ("version", lambda a: a.version),
         ("state", lambda a: a.state), ("proposed_at", lambda a: a.proposed_at),
         ("final_at", lambda a: a.finalised_at), ("pdf", lambda a: _pdf_name(a)),
-    )),
+    ), links=frozenset({"pdf"})),
     Section("notifications", "Your notifications",
             lambda s: queries.notifications_visible_to(s.account) if s.account is not None else [], (
         ("kind", lambda n: n.kind), ("link", lambda n: n.link), ("delivery", lambda n: n.delivery),
