@@ -24,7 +24,7 @@ EXTRAS = {
     "referrals": set(),
     "safeguarding": {"lead"},  # a lead's work on a concern (routes)
     "sessions": {"calendar", "party"},  # party: a party's own seat (requests, supporter)
-    "rights": {"export", "holds"},  # export: the ZIP of a person's data; holds: the retention page, legal holds, erasure
+    "rights": {"export", "holds"},  # export: a person's data as a ZIP; holds: retention page, legal holds, erasure
 }
 
 # A blueprint that is one module, not a package.

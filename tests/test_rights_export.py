@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from portal import storage
-from portal.models import Agreement, AuditEvent, CaseParty, Notification, utcnow
+from portal.models import AuditEvent, CaseParty, Notification, utcnow
 from portal.vocab import AgreementState, Audience, CaseKind, ConcernState, Delivery, Role, ShareState
 from tests.conftest import enter_as
 from tests.factories import (
