@@ -6,7 +6,8 @@
 - Jobs: `deliver_message` (one outbox row; portal/outbox.py), queued once the transaction that
   wrote the row has committed, and scheduled again for a retry; `sweep_outbox`, every minute
   and when a worker starts, queues every waiting message whose time has come, so a message
-  whose job was lost is still delivered.
+  whose job was lost is still delivered; `send_reminders` every five minutes; and
+  `anonymise_past_retention` daily at 02:30 (portal/retention.py).
 - Commands: `flask jobs worker` runs a huey consumer (its threads, and the periodic jobs);
   `flask jobs run-periodic` runs every periodic job once, now (safe to repeat: each only queues
   what is due, and a delivery claims its row).
