@@ -33,6 +33,9 @@ PAGES = [
     ("case list, coach", "coach", "/cases", LIST_PAGE, 5),
     ("audit trail", "admin", "/admin/audit", LIST_PAGE, 5),
     ("messages", "admin", "/admin/messages", LIST_PAGE, 4),
+    # Retention (issue 16): the signed-in user, the navigation's count, then each of its two
+    # paged lists (cases due, erasure requests) as a count and a page.
+    ("retention", "admin", "/retention", LIST_PAGE, 6),
     ("case page, coordinator", "admin", "/cases/{big}", CASE_PAGE, 5),
     ("case page, second pages", "admin", "/cases/{big}?notes_page=2&events_page=2", CASE_PAGE, 5),
     # The coach's home: their diary, to-do lists, requests and the page of the table of their
