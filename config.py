@@ -174,6 +174,12 @@ class Config:
     SESSION_NOTE_DAYS = FromEnv("ACCORD_SESSION_NOTE_DAYS", 2, int)
     PROPOSAL_WAIT_DAYS = FromEnv("ACCORD_PROPOSAL_WAIT_DAYS", 14, int)
 
+    # Retention (portal/retention.py): days after a case closes before it is anonymised, and
+    # the longer period for a case that ever had a safeguarding concern; 0 means "at the next
+    # run". The daily job and `flask retention run` anonymise what is past them.
+    RETENTION_DAYS = FromEnv("ACCORD_RETENTION_DAYS", 2192, int)
+    SAFEGUARDING_RETENTION_DAYS = FromEnv("ACCORD_SAFEGUARDING_RETENTION_DAYS", 9131, int)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

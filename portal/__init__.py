@@ -60,6 +60,7 @@ def _register_blueprints(app):
         notifications,
         referrals,
         reports,
+        rights,
         safeguarding,
         sessions,
     )
@@ -68,5 +69,5 @@ def _register_blueprints(app):
     wording.init_app(app)
     for blueprint in (auth_routes.bp, home.bp, admin.bp, cases.bp, referrals.bp, sessions.bp,
                       actions.bp, safeguarding.bp, notes.bp, agreements.bp, notifications.bp, reports.bp,
-                      feedback.bp):
+                      feedback.bp, rights.bp):
         app.register_blueprint(blueprint)

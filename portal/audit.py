@@ -83,6 +83,12 @@ EVENT_WORDS = {
     "feedback.given": "Feedback given",
     "case.coaching_outcome_recorded": "Coaching outcome recorded",
     "equality.recorded": "Equality monitoring answers recorded",
+    "rights.data_exported": "A person's data exported",
+    "rights.staff_mentions_exported": "Staff notes naming a person listed for review",
+    "rights.legal_hold_set": "Legal hold set",
+    "rights.legal_hold_lifted": "Legal hold lifted",
+    "rights.erasure_recorded": "Erasure request recorded",
+    "retention.case_anonymised": "Case anonymised",
     "demo.loaded": "Demonstration data loaded",
     "demo.bulk_loaded": "Bulk demonstration data added",
 }

@@ -1,5 +1,5 @@
 """Flask commands: `flask --app wsgi db upgrade`, `... demo load`, `... demo bulk`,
-`... users create-admin`, `... audit verify`, `... audit anchor`, `... reminders run`."""
+`... users create-admin`, `... audit verify`, `... audit anchor`, `... reminders run`, `... retention run`."""
 
 import click
 from flask import current_app
@@ -16,6 +16,17 @@ audit_cli = AppGroup("audit", help="The audit trail.")
 # The queue's periodic jobs run the reminders every five minutes (portal/jobs.py); this is for
 # operators and tests.
 reminders_cli = AppGroup("reminders", help="Reminders that have become due.")
+# The queue anonymises cases past retention once a day (portal/jobs.py); this runs it now.
+retention_cli = AppGroup("retention", help="Retention: anonymising cases past their retention period.")
+
+
+@retention_cli.command("run")
+def retention_run():
+    """Anonymise every case past its retention period and not held (safe to run again)."""
+    from portal import retention
+    from portal.models import utcnow
+    with database.connection_context():
+        click.echo(f"{retention.run(utcnow())} cases anonymised.")
 
 
 @reminders_cli.command("run")
@@ -171,3 +182,4 @@ def init_app(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(retention_cli)

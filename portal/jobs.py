@@ -6,7 +6,8 @@
 - Jobs: `deliver_message` (one outbox row; portal/outbox.py), queued once the transaction that
   wrote the row has committed, and scheduled again for a retry; `sweep_outbox`, every minute
   and when a worker starts, queues every waiting message whose time has come, so a message
-  whose job was lost is still delivered.
+  whose job was lost is still delivered; `send_reminders` every five minutes; and
+  `anonymise_past_retention` daily at 02:30 (portal/retention.py).
 - Commands: `flask jobs worker` runs a huey consumer (its threads, and the periodic jobs);
   `flask jobs run-periodic` runs every periodic job once, now (safe to repeat: each only queues
   what is due, and a delivery claims its row).
@@ -80,12 +81,21 @@ def _register(huey, app):
         with app.app_context(), _connection():
             return reminders.run_due(utcnow())
 
+    @huey.periodic_task(crontab(minute="30", hour="2"), name="anonymise_past_retention")
+    def anonymise_past_retention():
+        # Daily, at night. An anonymised case is never picked again, so a second run (or
+        # `flask retention run` at the same time) changes nothing.
+        from portal import retention  # retention imports the queries, which import the models
+        with app.app_context(), _connection():
+            return retention.run(utcnow())
+
     @huey.on_startup()
     def _sweep_at_start():
         # What was waiting while no worker ran (or while a killed one held it) goes now.
         sweep_outbox.call_local()
 
-    return SimpleNamespace(deliver_message=deliver_message, periodic=[sweep_outbox, send_reminders])
+    return SimpleNamespace(deliver_message=deliver_message, periodic=[sweep_outbox, send_reminders,
+                                                                          anonymise_past_retention])
 
 
 def init_app(app):

@@ -26,6 +26,7 @@ from portal.vocab import (
     Delivery,
     Disability,
     EqualitySource,
+    ErasureState,
     Ethnicity,
     FeedbackHelped,
     FeedbackSituation,
@@ -213,6 +214,9 @@ GROUPS: dict[str, dict[str, str]] = {
                    CaseOutcome.WITHDRAWN: "It ended because it was withdrawn.",
                    CaseOutcome.NOT_SUITABLE: "It ended because it was not the right way to help "
                                              "with this matter."},
+    # A person's request that their data be erased (the retention page).
+    "erasure_state": {ErasureState.RECORDED: "Recorded, not carried out",
+                      ErasureState.CARRIED_OUT: "Carried out"},
     # An email in the outbox, on the administrators' Messages page ("sent" alone could mean
     # handed to the queue; it means the mail server accepted it).
     "message_state": {MessageState.WAITING: "Waiting", MessageState.SENT: "Delivered",

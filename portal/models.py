@@ -54,6 +54,7 @@ from portal.vocab import (
     Disability,
     DisputeType,
     EqualitySource,
+    ErasureState,
     Ethnicity,
     FeedbackHelped,
     FeedbackSituation,
@@ -300,6 +301,13 @@ class Case(BaseModel):
     # (every change that can move it writes a timeline entry in the same transaction), by
     # `portal.bulk` and the demo, through `Case.refresh_stages` (migration 16).
     stage = CharField(max_length=30, default=Stage.WAITING_FOR_CONSENT, choices=codes(Stage))
+    # Retention (portal/retention.py, migration 23): a legal hold set by a coordinator, with
+    # their reason (NULL: no hold set; an unresolved concern holds a case as well), and when the
+    # case was anonymised (NULL: not yet).
+    legal_hold_reason = TextField(null=True)
+    legal_hold_by = ForeignKeyField(User, null=True, backref="+")
+    legal_hold_at = DateTimeField(null=True)
+    anonymised_at = DateTimeField(null=True)
 
     class Meta:
         # The coordinator's home lists open cases, newest first; the case list, latest activity first.
@@ -831,6 +839,22 @@ class EqualityAnswers(BaseModel):
     recorded_at = DateTimeField(default=utcnow)
 
 
+# --- data rights ----------------------------------------------------------------------------
+
+class ErasureRequest(BaseModel):
+    """A person's request that their data be erased, recorded by a coordinator against their
+    party record, and carried out early (the case anonymised, portal/retention.py) where the
+    service decides to. No free text: what they said stays out of a table that outlives it."""
+    party = ForeignKeyField(CaseParty, backref="erasure_requests", on_delete="CASCADE")
+    received_on = DateField()
+    method = CharField(max_length=20, choices=codes(ConsentMethod))
+    state = CharField(max_length=20, default=ErasureState.RECORDED, choices=codes(ErasureState))
+    recorded_by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=utcnow)
+    carried_out_by = ForeignKeyField(User, null=True, backref="+")
+    carried_out_at = DateTimeField(null=True)
+
+
 # --- audit ----------------------------------------------------------------------------------
 
 class AuditEvent(BaseModel):
@@ -956,5 +980,6 @@ MODELS = [
     CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,
     Agreement, AgreementIssue, AgreementAcceptance, AgreementChangeRequest, AuditEvent, OutboxMessage,
-    Notification, ListEntry, FeedbackRequest, CoachingOutcome, EqualityAnswers, SchemaMigration,
+    Notification, ListEntry, FeedbackRequest, CoachingOutcome, EqualityAnswers, ErasureRequest,
+    SchemaMigration,
 ]

@@ -832,3 +832,54 @@ def can_record_equality_answers(actor: Actor, case: CaseFacts) -> bool:
 def can_answer_own_equality(actor: Actor, case: CaseFacts, party_id: int) -> bool:
     """A party gives (or changes) their own answers, whenever they like."""
     return party_id in party_ids_for(actor, case)
+
+
+# --- data rights: subject access, retention, legal holds, erasure ----------------------------
+
+def can_download_own_data(actor: Actor) -> bool:
+    """A party downloads everything of theirs the portal holds (their "Your data" page)."""
+    return _is(actor, Role.PARTY)
+
+
+def can_export_party_data(actor: Actor, case: CaseFacts, party_id: int) -> bool:
+    """The export of one party record's data: coordinators for anyone (a person who asks by
+    letter or phone, with or without an account), a party for their own record only."""
+    if _is(actor, Role.COORDINATOR):
+        return party_id in case.party_users
+    return party_id in party_ids_for(actor, case)
+
+
+def can_review_staff_mentions(actor: Actor) -> bool:
+    """The list, for review before anything is released, of staff notes and concerns naming a
+    person: coordinators only (it holds staff-only words)."""
+    return _is(actor, Role.COORDINATOR)
+
+
+def can_manage_retention(actor: Actor) -> bool:
+    """The retention page (cases soon anonymised), legal holds and erasure requests."""
+    return _is(actor, Role.COORDINATOR)
+
+
+def is_on_legal_hold(*, hold_set: bool, unresolved_concern: bool) -> bool:
+    """A hold set by a coordinator, or a safeguarding concern not yet resolved, stops
+    anonymisation of the case."""
+    return hold_set or unresolved_concern
+
+
+def can_set_legal_hold(actor: Actor, *, hold_set: bool, anonymised: bool) -> bool:
+    return can_manage_retention(actor) and not hold_set and not anonymised
+
+
+def can_lift_legal_hold(actor: Actor, *, hold_set: bool) -> bool:
+    return can_manage_retention(actor) and hold_set
+
+
+def can_carry_out_erasure(actor: Actor, case: CaseFacts, *, held: bool, anonymised: bool) -> bool:
+    """Carrying out an erasure request early anonymises the person's whole case, so only once it
+    has closed, never while it is held, and once."""
+    return can_manage_retention(actor) and case.closed and not held and not anonymised
+
+
+def retention_days_for(*, ever_had_concern: bool, days: int, safeguarding_days: int) -> int:
+    """How long after closing a case is kept: longer for a case that ever had a concern."""
+    return safeguarding_days if ever_had_concern else days

@@ -155,6 +155,7 @@ class CaseEventKind(Code):
     REOPENED = "reopened"
     FOLLOW_ON = "follow_on"
     COACHING_OUTCOME = "coaching_outcome"
+    LEGAL_HOLD = "legal_hold"
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -339,6 +340,15 @@ class ServiceList(Code):
     CASE_OUTCOME = "case_outcome"
     FUNDING_SCHEME = "funding_scheme"
     OFFICE = "office"
+
+
+# --- data rights ------------------------------------------------------------------------------
+
+class ErasureState(Code):
+    """A person's request that their data be erased: recorded, then carried out early (their
+    case anonymised before its retention period ends) where the service decides to."""
+    RECORDED = "recorded"
+    CARRIED_OUT = "carried_out"
 
 
 # --- messages ---------------------------------------------------------------------------------

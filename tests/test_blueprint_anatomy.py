@@ -23,9 +23,10 @@ EXTRAS = {
     "feedback": {"equality", "outcome"},  # equality monitoring; a coaching case's outcome (routes)
     "notifications": set(),
     "referrals": set(),
-    "reports": {"export", "periods", "sections"},  # CSV and PDF; the quick periods; the sections and their rule
+    "reports": {"downloads", "periods", "sections"},  # CSV and PDF; the quick periods; the sections and their rule
     "safeguarding": {"lead"},  # a lead's work on a concern (routes)
     "sessions": {"calendar", "party"},  # party: a party's own seat (requests, supporter)
+    "rights": {"export", "holds"},  # export: a person's data as a ZIP; holds: retention page, legal holds, erasure
 }
 
 # A blueprint that is one module, not a package.

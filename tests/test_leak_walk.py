@@ -26,6 +26,7 @@ walk does may put a marker in a log line.
 import io
 import logging
 import re
+import zipfile
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -84,8 +85,9 @@ from tests.factories import (
 HTMX = {"HX-Request": "true"}
 # A walk that reaches more than this many addresses for one user has lost its way (a link that
 # grows on every page, say); the test fails rather than run for ever. (The reports add about a
-# hundred for a coordinator: each quick period's page, its PDF and a CSV per section.)
-MAX_ADDRESSES_PER_USER = 720
+# hundred for a coordinator: each quick period's page, its PDF and a CSV per section; the data
+# rights three pages per party.)
+MAX_ADDRESSES_PER_USER = 900
 
 
 # --- planting -------------------------------------------------------------------------------
@@ -614,12 +616,30 @@ def _visit(address, as_htmx, response):
     body = response.get_data().decode("utf-8", errors="replace")
     if response.mimetype == "application/pdf":
         # A PDF's text is compressed: read it as a person would, and keep the raw bytes too.
-        pages = PdfReader(io.BytesIO(response.get_data())).pages
-        body = "\n".join(page.extract_text() for page in pages) + body
+        body = _pdf_text(response.get_data()) + body
+    elif response.mimetype == "application/zip":
+        # A data export (subject access): data.json, index.html, every PDF and file in it.
+        body = _zip_text(response.get_data())
     return Visit(address, as_htmx, response.status_code, f"{headers}\n{body}",
                  _local(response.headers.get("Location") or response.headers.get("HX-Redirect")
                         or ""),
                  response.mimetype == "text/html")
+
+
+def _pdf_text(data):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _zip_text(data):
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    assert "data.json" in names and "index.html" in names, names
+    parts = []
+    for name in names:
+        content = archive.read(name)
+        parts.append(f"--- {name}\n" + (_pdf_text(content) + "\n" if name.endswith(".pdf") else "")
+                     + content.decode("utf-8", errors="replace"))
+    return "\n".join(parts)
 
 
 def _fetch(browser, address, as_htmx):
@@ -802,6 +822,16 @@ def test_no_marker_reaches_anyone_the_policy_does_not_allow(app, planted, caplog
 
     logged = "\n".join(r.getMessage() for r in caplog.records).lower()
     assert not [m for m in planted.where if m.lower() in logged], "a marker reached the log"
+
+    # The data exports were walked and read: each party's own ZIP carries markers of theirs (and,
+    # by the checks above, none they may not see), and the coordinator reached the exports and
+    # review lists of the parties on the planted cases.
+    for email in ("alex@example.org", "bea@example.org"):
+        exports = [v for v in walks[email] if v.address == "/account/data/accord-data.zip"]
+        assert [v.status for v in exports] == [200] and markers_in(planted, exports[:1]), email
+    coordinator_visits = walks["coordinator@example.org"]
+    assert sum(v.address.endswith("/data/export.zip") and v.status == 200 for v in coordinator_visits) >= 6
+    assert any(v.address.endswith("/data/for-review.html") and v.status == 200 for v in coordinator_visits)
 
     # The coordinator's work queue was walked, and shows what is overdue.
     queue = [v for v in walks["coordinator@example.org"] if v.address == "/coordinator"]

@@ -43,6 +43,7 @@ from portal.models import (
     CoachingOutcome,
     ConcernEvent,
     EqualityAnswers,
+    ErasureRequest,
     FeedbackRequest,
     Note,
     NoteFile,
@@ -1207,6 +1208,68 @@ def check_feedback_and_equality(built):
         transaction.rollback()
 
 
+def _names(text, party):
+    return party.name.strip().lower() in (text or "").lower()
+
+
+def check_data_rights(built):
+    """Data rights: the party records a user may export (`can_export_party_data`: coordinators
+    every one, a party their own); an export read through a party's own records is exactly
+    their own lists; the staff notes and concerns naming a party are the ones the coordinator
+    may read that name them (`can_review_staff_mentions`: full name in the text, the note's
+    source, the concern's subject); the cases retention will anonymise and the erasure requests
+    are for coordinators (`can_manage_retention`). Erasure requests are rolled back after."""
+    every_record = [p for case in built.cases for p in case.party_rows]
+    with database.atomic() as transaction:
+        requests = {ErasureRequest.create(party=p.id, received_on=date(2026, 1, 2), method="phone",
+                                          recorded_by=built.users[0][0].id).id for p in every_record[:3]}
+        # Closed long ago, the first closed case on legal hold.
+        closed = [c.row.id for c in built.cases if c.row.status == CaseStatus.CLOSED]
+        Case.update(closed_at=datetime(2020, 1, 1)).where(Case.id.in_(closed)).execute()
+        Case.update(legal_hold_reason="A claim").where(Case.id.in_(closed[:1])).execute()
+        for user, actor in built.users:
+            fresh = User.get_by_id(user.id)
+            exportable = {p.id for case in built.cases for p in case.party_rows
+                          if policy.can_export_party_data(actor, case.facts, p.id)}
+            assert ids_of(queries.exportable_party_records(fresh)) == exportable, who(actor)
+            mine = [p for p in every_record if p.id in exportable and actor.role == Role.PARTY]
+            if mine:
+                parties = queries.subject_parties(mine[0])
+                for own, of_parties in ((queries.notes_shared_with, queries.notes_shared_with_parties),
+                                        (queries.files_shared_with, queries.files_shared_with_parties),
+                                        (queries.party_action_points, queries.party_action_points_of),
+                                        (queries.party_goals, queries.party_goals_of),
+                                        (queries.party_agreements, queries.party_agreements_of),
+                                        (queries.party_sessions, queries.party_sessions_of),
+                                        (queries.own_session_seats, queries.own_session_seats_of),
+                                        (queries.own_session_requests, queries.own_session_requests_of),
+                                        (queries.own_party_records, queries.own_party_records_of)):
+                    assert ids_of(of_parties(parties)) == ids_of(own(fresh)), (who(actor), own.__name__)
+            reviews = policy.can_review_staff_mentions(actor)
+            for case in built.cases:
+                notes = {n.id: n for n in Note.select().where(Note.case == case.row.id)}
+                concerns = {c.id: c for c in
+                            SafeguardingConcern.select().where(SafeguardingConcern.case == case.row.id)}
+                readable = allowed(policy.can_read_note, actor, case, case.notes) if reviews else set()
+                visible = allowed(policy.can_view_concern, actor, case, case.concerns) if reviews else set()
+                for party in case.party_rows:
+                    assert ids_of(queries.staff_notes_naming(fresh, party)) == {
+                        nid for nid in readable
+                        if _names(notes[nid].body, party) or notes[nid].source_party_id == party.id}, who(actor, case)
+                    assert ids_of(queries.concerns_naming(fresh, party)) == {
+                        cid for cid in visible
+                        if _names(concerns[cid].description, party) or _names(concerns[cid].about_other_person, party)
+                        or concerns[cid].about_party_id == party.id}, who(actor, case)
+            manages = policy.can_manage_retention(actor)
+            due = {case.row.id for case in built.cases
+                   if manages and case.row.id in closed
+                   and not policy.is_on_legal_hold(hold_set=case.row.id in closed[:1],
+                                                   unresolved_concern=case.facts.has_unresolved_concern)}
+            assert ids_of(queries.cases_due_for_anonymising(fresh, datetime(2100, 1, 1), 0, 0)) == due, who(actor)
+            assert ids_of(queries.erasure_requests_visible_to(fresh)) == (requests if manages else set()), who(actor)
+        transaction.rollback()
+
+
 CHECKS = {
     "fact helpers": check_fact_helpers,
     "notes": check_notes,
@@ -1233,6 +1296,7 @@ CHECKS = {
     "work queue": check_work_queue,
     "notifications, parties to phone instead": check_notifications,
     "feedback, coaching outcomes, equality answers": check_feedback_and_equality,
+    "data rights: exports, staff mentions, retention, erasure": check_data_rights,
 }
 
 

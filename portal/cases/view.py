@@ -109,6 +109,11 @@ def case_context(case, facts, pages=None, *, clamp=True):
             "record_equality": policy.can_record_equality_answers(actor, facts),
             # The parties post-mediation coaching may be offered to: each once.
             "offer_coaching": _may_offer_coaching(actor, facts, parties, loaded["coaching_offers"]),
+            # Retention (portal/rights): the case's legal hold, and each party's data rights.
+            "manage_retention": policy.can_manage_retention(actor),
+            "set_hold": policy.can_set_legal_hold(actor, hold_set=case.legal_hold_reason is not None,
+                                                  anonymised=case.anonymised_at is not None),
+            "lift_hold": policy.can_lift_legal_hold(actor, hold_set=case.legal_hold_reason is not None),
         },
         "summary": _summary(actor, facts, parties, loaded),
     }

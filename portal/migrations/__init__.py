@@ -38,6 +38,7 @@ from portal.migrations import (
     m0019_service_lists,
     m0020_report_indexes,
     m0021_feedback_and_equality,
+    m0023_retention,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -63,6 +64,7 @@ MIGRATIONS = [
     (19, m0019_service_lists),
     (20, m0020_report_indexes),
     (21, m0021_feedback_and_equality),
+    (23, m0023_retention),
 ]
 
 

@@ -24,7 +24,14 @@ from portal.queries._scopes import (
     PARTY_NAME_COLUMNS,
     get_or_404,
 )
-from portal.queries.action_points import action_points_visible_to, goals_visible_to, party_action_points, party_goals
+from portal.queries.action_points import (
+    action_points_visible_to,
+    goals_visible_to,
+    party_action_points,
+    party_action_points_of,
+    party_goals,
+    party_goals_of,
+)
 from portal.queries.agreements import (
     agreement_acceptances,
     agreement_acceptances_of,
@@ -34,6 +41,7 @@ from portal.queries.agreements import (
     agreements_visible_to,
     newer_version_visible_to,
     party_agreements,
+    party_agreements_of,
     previous_version_visible_to,
 )
 from portal.queries.audit import audit_event_kinds_visible_to, audit_events_visible_to
@@ -93,12 +101,14 @@ from portal.queries.notes import (
     files_of_overridden_note,
     files_of_share_requests_for,
     files_shared_with,
+    files_shared_with_parties,
     note_authors_visible_to,
     note_files_visible_to,
     note_revisions_visible_to,
     note_shares_visible_to,
     notes_open_to_override,
     notes_shared_with,
+    notes_shared_with_parties,
     notes_visible_to,
     override_list,
     override_note_shares,
@@ -107,8 +117,10 @@ from portal.queries.notes import (
 )
 from portal.queries.notifications import notifications_visible_to, phone_instead, signed_in_user
 from portal.queries.people import (
+    consent_history_of,
     consent_history_visible_to,
     own_party_records,
+    own_party_records_of,
     parties_with_contact_visible_to,
     users_visible_to,
 )
@@ -132,6 +144,16 @@ from portal.queries.reports import (
     volunteer_minutes,
     waiting_times,
 )
+from portal.queries.retention import (
+    cases_due_for_anonymising,
+    cases_past_retention,
+    concerns_naming,
+    erasure_requests_visible_to,
+    exportable_party_records,
+    staff_notes_naming,
+    subject_account,
+    subject_parties,
+)
 from portal.queries.safeguarding import (
     CONCERN_STATUS_FILTERS,
     concern_dashboard,
@@ -149,9 +171,12 @@ from portal.queries.sessions import (
     coach_sessions,
     open_session_requests,
     own_session_requests,
+    own_session_requests_of,
     own_session_seats,
+    own_session_seats_of,
     own_sessions,
     party_sessions,
+    party_sessions_of,
     session_coach_names,
     session_coaches_of,
     session_requests_visible_to,
@@ -192,30 +217,37 @@ __all__ = [
     "share_consents_waiting", "unseen_change_requests", "unseen_comments", "unseen_consent_answers",
     "unseen_share_answers",
     # people
-    "consent_history_visible_to", "own_party_records", "parties_with_contact_visible_to",
+    "consent_history_of", "consent_history_visible_to", "own_party_records",
+    "own_party_records_of", "parties_with_contact_visible_to",
     "users_visible_to",
     # notes
     "FILE_COLUMNS_WITHOUT_NAME", "files_of_overridden_note", "files_of_share_requests_for",
-    "files_shared_with", "note_authors_visible_to", "note_files_visible_to",
+    "files_shared_with", "files_shared_with_parties", "note_authors_visible_to", "note_files_visible_to",
     "note_revisions_visible_to",
-    "note_shares_visible_to", "notes_open_to_override", "notes_shared_with", "notes_visible_to",
+    "note_shares_visible_to", "notes_open_to_override", "notes_shared_with", "notes_shared_with_parties",
+    "notes_visible_to",
     "override_list", "override_note_shares", "override_reads_visible_to", "share_requests_for",
     # sessions
     "allowance_sessions", "allowance_used", "sessions_under_way", "coach_names_by_session", "coach_sessions",
-    "own_sessions", "party_sessions", "session_coach_names", "session_coaches_of", "session_seats",
+    "own_sessions", "party_sessions", "party_sessions_of", "own_session_requests_of",
+    "own_session_seats_of", "session_coach_names", "session_coaches_of", "session_seats",
     "sessions_visible_to", "open_session_requests", "own_session_requests", "own_session_seats",
     "session_requests_visible_to",
     # action points and goals
-    "action_points_visible_to", "goals_visible_to", "party_action_points", "party_goals",
+    "action_points_visible_to", "goals_visible_to", "party_action_points", "party_action_points_of", "party_goals",
+    "party_goals_of",
     # safeguarding
     "CONCERN_STATUS_FILTERS", "concern_dashboard", "concern_events_visible_to", "concern_raisers",
     "concerns_on_case", "concerns_visible_to", "open_concern_count_for", "concerns_with_undelivered_email",
     # agreements
     "agreement_acceptances", "agreement_acceptances_of", "agreement_change_requests_visible_to", "agreement_reviews",
     "agreement_versions_visible_to", "agreements_visible_to", "newer_version_visible_to",
-    "party_agreements", "previous_version_visible_to",
+    "party_agreements", "party_agreements_of", "previous_version_visible_to",
     # notifications
     "notifications_visible_to", "phone_instead", "signed_in_user",
+    # data rights: exports, retention, erasure
+    "cases_due_for_anonymising", "cases_past_retention", "concerns_naming", "erasure_requests_visible_to",
+    "exportable_party_records", "staff_notes_naming", "subject_account", "subject_parties",
     # referrals
     "URGENCY_ORDER", "referral_queue", "referrals_visible_to",
     # audit

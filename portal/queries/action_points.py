@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from peewee import SQL, ModelSelect, fn
 
 from portal.models import ActionPoint, Agreement, AgreementTerm, Case, CaseParty, Goal, User
-from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing, party_items_on_case
+from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing, party_ids_of, party_items_on_case
 from portal.vocab import AgreementState, Role
 
 # The models whose rows a party has on any of their cases (each has `case` and `party`).
@@ -27,7 +27,7 @@ def goals_visible_to(user: User, case: Case) -> ModelSelect[Goal]:
     return party_items_on_case(Goal, Goal.party, user, case).order_by(Goal.id)
 
 
-def _own_party_rows(model: type[OwnItem], user: User) -> ModelSelect[OwnItem]:
+def _own_party_rows(model: type[OwnItem], parties: ModelSelect[CaseParty]) -> ModelSelect[OwnItem]:
     """Rows of `model` (with their case) whose party is the user's own record on the row's own
     case: a row pointing at the same person's record on another case never counts."""
     return (model
@@ -35,7 +35,7 @@ def _own_party_rows(model: type[OwnItem], user: User) -> ModelSelect[OwnItem]:
             .join(Case)
             .switch(model)
             .join(CaseParty, on=((model.party == CaseParty.id) & (CaseParty.case == model.case)))
-            .where(CaseParty.user == user.id))
+            .where(CaseParty.id.in_(parties)))
 
 
 def from_final_agreement() -> Any:
@@ -54,7 +54,12 @@ def party_action_points(user: User) -> ModelSelect[ActionPoint]:
     """Every action point set for this party, on any case: open ones first."""
     if not has_role(user, Role.PARTY):
         return nothing(ActionPoint)
-    return (_own_party_rows(ActionPoint, user)
+    return party_action_points_of(party_ids_of(user))
+
+
+def party_action_points_of(parties: ModelSelect[CaseParty]) -> ModelSelect[ActionPoint]:
+    """`party_action_points` for the party records `parties` (a select of their ids)."""
+    return (_own_party_rows(ActionPoint, parties)
             .select_extend(from_final_agreement())
             .order_by(ActionPoint.done_at.is_null(False), ActionPoint.due_on.asc(nulls="LAST"),
                       ActionPoint.id))
@@ -64,4 +69,9 @@ def party_goals(user: User) -> ModelSelect[Goal]:
     """Every goal and desired outcome recorded for this party, on any case: newest case first."""
     if not has_role(user, Role.PARTY):
         return nothing(Goal)
-    return _own_party_rows(Goal, user).order_by(Case.created_at.desc(), Goal.id)
+    return party_goals_of(party_ids_of(user))
+
+
+def party_goals_of(parties: ModelSelect[CaseParty]) -> ModelSelect[Goal]:
+    """`party_goals` for the party records `parties` (a select of their ids)."""
+    return _own_party_rows(Goal, parties).order_by(Case.created_at.desc(), Goal.id)

@@ -56,12 +56,17 @@ def party_agreements(user: User) -> ModelSelect[Agreement]:
     """Agreements proposed to this party on any of their cases (drafts never), newest first."""
     if not has_role(user, Role.PARTY):
         return nothing(Agreement)
+    return party_agreements_of(party_ids_of(user))
+
+
+def party_agreements_of(parties: ModelSelect[CaseParty]) -> ModelSelect[Agreement]:
+    """`party_agreements` for the party records `parties` (a select of their ids)."""
     return (Agreement
             .select(Agreement, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(Agreement.state.in_(policy.PARTY_VISIBLE_AGREEMENT_STATES),
                    Agreement.case.in_(CaseParty.select(CaseParty.case)
-                                      .where(CaseParty.user == user.id)))
+                                      .where(CaseParty.id.in_(parties))))
             .order_by(Agreement.proposed_at.desc(), Agreement.id.desc()))
 
 

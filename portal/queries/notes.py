@@ -35,6 +35,11 @@ from portal.vocab import Audience, Role, ShareState
 def _notes_shared_visibly_with(user: User, case: Case | None = None) -> ModelSelect[NoteShare]:
     """Ids of notes with a share this party may see (policy.share_is_visible, in SQL). The share
     must be with the party's record on the note's own case."""
+    return _notes_shared_visibly_with_parties(party_ids_of(user, case))
+
+
+def _notes_shared_visibly_with_parties(parties: ModelSelect[CaseParty]) -> ModelSelect[NoteShare]:
+    """`_notes_shared_visibly_with` for the party records `parties` (a select of their ids)."""
     shared = Note.alias()
     needs_no_consent = ((NoteShare.state == ShareState.NOT_NEEDED)
                         & (shared.source_party.is_null() | (shared.source_party == NoteShare.party)))
@@ -42,7 +47,7 @@ def _notes_shared_visibly_with(user: User, case: Case | None = None) -> ModelSel
             .select(NoteShare.note)
             .join(shared, on=(NoteShare.note == shared.id))
             .join(CaseParty, on=(NoteShare.party == CaseParty.id))
-            .where(NoteShare.party.in_(party_ids_of(user, case)),
+            .where(NoteShare.party.in_(parties),
                    CaseParty.case == shared.case,
                    (NoteShare.state == ShareState.GIVEN) | needs_no_consent))
 
@@ -76,12 +81,18 @@ def notes_shared_with(user: User) -> ModelSelect[Note]:
     """Every note shared visibly with this party, on any of their cases, newest first."""
     if not has_role(user, Role.PARTY):
         return nothing(Note)
+    return notes_shared_with_parties(party_ids_of(user))
+
+
+def notes_shared_with_parties(parties: ModelSelect[CaseParty]) -> ModelSelect[Note]:
+    """`notes_shared_with` for the party records `parties` (a select of their ids): what a
+    data export reads, for a party with or without an account."""
     return (Note
             .select(Note, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(Note.audience.in_(policy.note_audiences_for(policy.NAMED_PARTY)),
                    Note.withdrawn_at.is_null(),
-                   Note.id.in_(_notes_shared_visibly_with(user)))
+                   Note.id.in_(_notes_shared_visibly_with_parties(parties)))
             .order_by(Note.updated_at.desc(), Note.id.desc()))
 
 
@@ -146,9 +157,18 @@ def note_files_visible_to(user: User, case: Case) -> ModelSelect[NoteFile]:
 
 def files_shared_with(user: User) -> ModelSelect[NoteFile]:
     """Files of every note shared visibly with this party, without their original names."""
+    return _files_of(notes_shared_with(user))
+
+
+def files_shared_with_parties(parties: ModelSelect[CaseParty]) -> ModelSelect[NoteFile]:
+    """`files_shared_with` for the party records `parties` (a select of their ids)."""
+    return _files_of(notes_shared_with_parties(parties))
+
+
+def _files_of(notes: ModelSelect[Note]) -> ModelSelect[NoteFile]:
     return (NoteFile
             .select(*FILE_COLUMNS_WITHOUT_NAME)
-            .where(NoteFile.note.in_(_ids_of(notes_shared_with(user))))
+            .where(NoteFile.note.in_(_ids_of(notes)))
             .order_by(NoteFile.note, NoteFile.id))
 
 

@@ -11,6 +11,7 @@ from portal.queries._scopes import (
     PARTY_COLUMNS_WITHOUT_FEE,
     has_role,
     nothing,
+    party_ids_of,
     party_items_on_case,
 )
 from portal.vocab import Role
@@ -39,11 +40,25 @@ def own_party_records(user: User) -> ModelSelect[CaseParty]:
     """This party's own record on each of their cases (consent, fee), with the case."""
     if not has_role(user, Role.PARTY):
         return nothing(CaseParty)
+    return own_party_records_of(party_ids_of(user))
+
+
+def own_party_records_of(parties: ModelSelect[CaseParty]) -> ModelSelect[CaseParty]:
+    """`own_party_records` for the party records `parties` (a select of their ids)."""
     return (CaseParty
             .select(CaseParty, *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
-            .where(CaseParty.user == user.id)
-            .order_by(Case.created_at.desc()))
+            .where(CaseParty.id.in_(parties))
+            .order_by(Case.created_at.desc(), CaseParty.id))
+
+
+def consent_history_of(parties: ModelSelect[CaseParty]) -> ModelSelect[ConsentEvent]:
+    """The answers about taking part of the party records `parties` (a select of their ids),
+    oldest first: what `consent_history_visible_to` gives a party on each of their cases."""
+    return (ConsentEvent
+            .select()
+            .where(ConsentEvent.party.in_(parties))
+            .order_by(ConsentEvent.created_at, ConsentEvent.id))
 
 
 def users_visible_to(user: User | None) -> ModelSelect[User]:

@@ -76,12 +76,17 @@ def party_sessions(user: User) -> ModelSelect[CaseSession]:
     visit)."""
     if not has_role(user, Role.PARTY):
         return nothing(CaseSession)
+    return party_sessions_of(party_ids_of(user))
+
+
+def party_sessions_of(parties: ModelSelect[CaseParty]) -> ModelSelect[CaseSession]:
+    """`party_sessions` for the party records `parties` (a select of their ids)."""
     return (CaseSession
             .select(*_session_columns_for_parties(), *CASE_COLUMNS_WITHOUT_FUNDING)
             .join(Case)
             .where(CaseSession.id.in_(
                 SessionAttendee.select(SessionAttendee.session)
-                .where(SessionAttendee.party.in_(party_ids_of(user)))))
+                .where(SessionAttendee.party.in_(parties))))
             .order_by(CaseSession.starts_at))
 
 
@@ -155,8 +160,13 @@ def own_session_seats(user: User) -> ModelSelect[SessionAttendee]:
     supporter): never another party's seat (policy.can_view_supporter)."""
     if not has_role(user, Role.PARTY):
         return nothing(SessionAttendee)
+    return own_session_seats_of(party_ids_of(user))
+
+
+def own_session_seats_of(parties: ModelSelect[CaseParty]) -> ModelSelect[SessionAttendee]:
+    """`own_session_seats` for the party records `parties` (a select of their ids)."""
     return (SessionAttendee.select()
-            .where(SessionAttendee.party.in_(party_ids_of(user)))
+            .where(SessionAttendee.party.in_(parties))
             .order_by(SessionAttendee.id))
 
 
@@ -191,9 +201,14 @@ def own_session_requests(user: User) -> ModelSelect[SessionRequest]:
     """This party's own requests about their sessions, on any case, newest first."""
     if not has_role(user, Role.PARTY):
         return nothing(SessionRequest)
+    return own_session_requests_of(party_ids_of(user))
+
+
+def own_session_requests_of(parties: ModelSelect[CaseParty]) -> ModelSelect[SessionRequest]:
+    """`own_session_requests` for the party records `parties` (a select of their ids)."""
     return (SessionRequest.select()
             .join(SessionAttendee, on=_own_seat())
-            .where(SessionRequest.party.in_(party_ids_of(user)))
+            .where(SessionRequest.party.in_(parties))
             .order_by(SessionRequest.created_at.desc(), SessionRequest.id.desc()))
 
 

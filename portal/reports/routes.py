@@ -10,7 +10,7 @@ from portal import policy
 from portal.access import current_actor, require
 from portal.htmx import render
 from portal.reports import bp
-from portal.reports.export import csv_name, pdf_name, report_pdf, row_heading, table_csv
+from portal.reports.downloads import csv_name, pdf_name, report_pdf, row_heading, table_csv
 from portal.reports.periods import QUICK
 from portal.reports.sections import BY_NAME, SECTIONS
 from portal.reports.view import build_report, chart, report_form

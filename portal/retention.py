@@ -1,0 +1,240 @@
+"""Retention and anonymisation: what is kept about a case once its retention period has ended.
+
+A closed case is kept for `RETENTION_DAYS` (ACCORD_RETENTION_DAYS, six years) after it closes,
+or `SAFEGUARDING_RETENTION_DAYS` (25 years) if it ever had a safeguarding concern; then `run`
+(the daily job in portal/jobs.py, and `flask --app wsgi retention run`) anonymises it, unless
+it is held: a legal hold set by a coordinator, or a concern not yet resolved. A coordinator may
+also carry out a person's erasure request early (`anonymise_case`, from the retention page).
+
+Anonymising keeps every row, code, date and count that reports read (how many cases, sessions,
+notes, concerns of which level, agreements, action points done), and removes what identifies
+or was said: the tables below, one entry per model. A model added later that holds names,
+contact details or free text gets one entry in `WIPES` (or `FILES` for stored bytes), and
+tests/test_retention.py plants a marker in it. Audit rows are never changed (the trail is
+append-only); each anonymised case gets an audit row of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from peewee import Expression, Field, Model, ModelSelect, fn
+
+from portal import audit, queries
+from portal.db import database
+from portal.models import (
+    AccountToken,
+    ActionPoint,
+    Agreement,
+    AgreementAcceptance,
+    AgreementChangeRequest,
+    AgreementIssue,
+    AgreementTerm,
+    Case,
+    CaseEvent,
+    CaseParty,
+    CaseSession,
+    ConcernEvent,
+    ConsentEvent,
+    Goal,
+    Note,
+    NoteFile,
+    NoteOverrideRead,
+    NoteRevision,
+    OutboxMessage,
+    Referral,
+    ReferralPerson,
+    SafeguardingConcern,
+    SearchTerm,
+    SessionAttendee,
+    SessionRequest,
+    StoredFile,
+    User,
+    new_session_token,
+    utcnow,
+)
+from portal.vocab import MessageState
+
+# What a wiped text column holds afterwards ("" for NOT NULL text, None where NULL is allowed).
+GONE = ""
+
+
+def _ids(model: type[Model], column: Field, case_id: int) -> ModelSelect:
+    return model.select(model.id).where(column == case_id)
+
+
+def _of_case(column: Field) -> Callable[[int], Expression]:
+    return lambda case_id: column == case_id
+
+
+def _in(column: Field, model: type[Model], case_column: Field) -> Callable[[int], Expression]:
+    return lambda case_id: column.in_(_ids(model, case_column, case_id))
+
+
+def _referral_of(column: Field) -> Callable[[int], Expression]:
+    # A referral is anonymised with the last of its cases still holding it.
+    return lambda case_id: column.in_(
+        Case.select(Case.referral).where(Case.id == case_id, Case.referral.is_null(False),
+                                         ~Case.referral.in_(Case.select(Case.referral).where(
+                                             Case.id != case_id, Case.anonymised_at.is_null(),
+                                             Case.referral.is_null(False)))))
+
+
+@dataclass(frozen=True)
+class Wipe:
+    """One model's part: which of its rows belong to the case, and what each column becomes."""
+    model: type[Model]
+    rows: Callable[[int], Expression]
+    values: Mapping[Field, Any]
+
+
+WIPES: tuple[Wipe, ...] = (
+    Wipe(Case, _of_case(Case.id), {Case.closing_note: None, Case.legal_hold_reason: None}),
+    Wipe(Referral, _referral_of(Referral.id),
+         {Referral.description: GONE, Referral.safety_worry: GONE, Referral.referrer_name: None,
+          Referral.referrer_contact: None, Referral.agency_name: None, Referral.decline_reason: None}),
+    Wipe(ReferralPerson, _referral_of(ReferralPerson.referral),
+         {ReferralPerson.name: "Person", ReferralPerson.email: None, ReferralPerson.phone: None,
+          ReferralPerson.address: None, ReferralPerson.contact_notes: GONE}),
+    # Party names are "Party A", "Party B"... (`_rename_parties`); the rest of their details go.
+    Wipe(CaseParty, _of_case(CaseParty.case),
+         {CaseParty.email: None, CaseParty.phone: None, CaseParty.address: None, CaseParty.unsafe_routes: GONE}),
+    Wipe(ConsentEvent, _in(ConsentEvent.party, CaseParty, CaseParty.case), {ConsentEvent.reason: None}),
+    Wipe(CaseEvent, _of_case(CaseEvent.case), {CaseEvent.summary: GONE}),
+    Wipe(CaseSession, _of_case(CaseSession.case),
+         {CaseSession.location: GONE, CaseSession.online_link: GONE, CaseSession.over_allowance_reason: None}),
+    Wipe(SessionAttendee, _in(SessionAttendee.session, CaseSession, CaseSession.case),
+         {SessionAttendee.supporter_name: None, SessionAttendee.supporter_relationship: None}),
+    Wipe(SessionRequest, _in(SessionRequest.session, CaseSession, CaseSession.case), {SessionRequest.reason: None}),
+    Wipe(Note, _of_case(Note.case), {Note.body: GONE}),
+    Wipe(NoteRevision, _in(NoteRevision.note, Note, Note.case), {NoteRevision.body: GONE}),
+    Wipe(NoteOverrideRead, _in(NoteOverrideRead.note, Note, Note.case), {NoteOverrideRead.reason: GONE}),
+    Wipe(SafeguardingConcern, _of_case(SafeguardingConcern.case),
+         {SafeguardingConcern.description: GONE, SafeguardingConcern.about_other_person: GONE,
+          SafeguardingConcern.occurred_at: GONE}),
+    Wipe(ConcernEvent, _in(ConcernEvent.concern, SafeguardingConcern, SafeguardingConcern.case),
+         {ConcernEvent.text: GONE, ConcernEvent.agency: None, ConcernEvent.agency_reference: None}),
+    Wipe(Agreement, _of_case(Agreement.case), {Agreement.title: "Agreement", Agreement.other_terms: GONE}),
+    Wipe(AgreementIssue, _in(AgreementIssue.agreement, Agreement, Agreement.case), {AgreementIssue.text: GONE}),
+    Wipe(AgreementTerm, _in(AgreementTerm.agreement, Agreement, Agreement.case), {AgreementTerm.what: GONE}),
+    Wipe(AgreementAcceptance, _in(AgreementAcceptance.agreement, Agreement, Agreement.case),
+         {AgreementAcceptance.typed_name: GONE}),
+    Wipe(AgreementChangeRequest, _in(AgreementChangeRequest.agreement, Agreement, Agreement.case),
+         {AgreementChangeRequest.comment: GONE}),
+    Wipe(ActionPoint, _of_case(ActionPoint.case),
+         {ActionPoint.text: GONE, ActionPoint.detail: GONE, ActionPoint.party_comment: GONE}),
+    Wipe(Goal, _of_case(Goal.case), {Goal.text: GONE}),
+)
+
+# Rows deleted outright: what the case list's search finds a case by.
+DELETES: tuple[tuple[type[Model], Callable[[int], Expression]], ...] = (
+    (SearchTerm, _of_case(SearchTerm.case)),
+)
+
+
+def _delete_note_files(case_id: int) -> int:
+    files = list(NoteFile.select(NoteFile.id, NoteFile.content)
+                 .where(NoteFile.note.in_(_ids(Note, Note.case, case_id))))
+    NoteFile.delete().where(NoteFile.id.in_([f.id for f in files])).execute()
+    return len(files)
+
+
+def _drop_agreement_pdfs(case_id: int) -> int:
+    pdfs = [a.pdf_content_id for a in Agreement.select(Agreement.pdf_content)
+            .where(Agreement.case == case_id, Agreement.pdf_content.is_null(False))]
+    Agreement.update(pdf_content=None, pdf_sha256=None).where(Agreement.case == case_id).execute()
+    return len(pdfs)
+
+
+# Stored bytes: each entry finds the case's StoredFile ids, then lets them go (deleting the row
+# that names a file, or setting it to NULL); the files are then deleted.
+FILES: tuple[tuple[Callable[[int], list[int]], Callable[[int], int]], ...] = (
+    (lambda case_id: [f.content_id for f in NoteFile.select(NoteFile.content)
+                      .where(NoteFile.note.in_(_ids(Note, Note.case, case_id)))], _delete_note_files),
+    (lambda case_id: [a.pdf_content_id for a in Agreement.select(Agreement.pdf_content)
+                      .where(Agreement.case == case_id, Agreement.pdf_content.is_null(False))],
+     _drop_agreement_pdfs),
+)
+
+
+def _letter(n: int) -> str:
+    """A, B, ... Z, AA, AB, ...: the n-th party's letter (n from 0)."""
+    return _letter(n // 26 - 1) + chr(65 + n % 26) if n >= 26 else chr(65 + n)
+
+
+def _rename_parties(case_id: int) -> list[CaseParty]:
+    """Party A, Party B, ... in the order they joined the case (an update, not `save`, which
+    would write their search terms again)."""
+    parties = list(CaseParty.select(CaseParty.id, CaseParty.user, CaseParty.email)
+                   .where(CaseParty.case == case_id).order_by(CaseParty.id))
+    for n, party in enumerate(parties):
+        CaseParty.update(name=f"Party {_letter(n)}").where(CaseParty.id == party.id).execute()
+    return parties
+
+
+def _forget_emails(emails: set[str]) -> None:
+    """Sent and failed emails to these addresses, if no case still held lose the address and
+    their words (a waiting one is left to go: it carries no content)."""
+    still_held = {e.lower() for (e,) in CaseParty.select(CaseParty.email).join(Case)
+                  .where(Case.anonymised_at.is_null(), CaseParty.email.is_null(False)).tuples()}
+    gone = sorted(e for e in emails if e not in still_held)
+    if gone:
+        (OutboxMessage.update(recipient="anonymised@invalid", subject=GONE, body=GONE, attachments=None)
+         .where(fn.LOWER(OutboxMessage.recipient).in_(gone), OutboxMessage.state != MessageState.WAITING)
+         .execute())
+
+
+def _retire_accounts(user_ids: set[int]) -> int:
+    """Party accounts whose every case is anonymised: deactivated, signed out, and anonymised."""
+    in_use = {uid for (uid,) in CaseParty.select(CaseParty.user).join(Case)
+              .where(CaseParty.user.in_(sorted(user_ids)), Case.anonymised_at.is_null()).tuples()}
+    retired = sorted(user_ids - in_use)
+    for uid in retired:
+        AccountToken.delete().where(AccountToken.user == uid).execute()
+        User.update(name="Former party", email=f"anonymised-{uid}@invalid", active=False, password_hash=None,
+                    session_token=new_session_token(), email_off=GONE).where(User.id == uid).execute()
+    return len(retired)
+
+
+def anonymise_case(case_id: int, *, actor: User | None = None, why: str = "retention",
+                   remote_addr: str = "") -> bool:
+    """Anonymise one case in one transaction, with its audit row. False (and nothing changed) if
+    it is anonymised already: safe to call again."""
+    with database.atomic():
+        case = Case.select(Case.id, Case.anonymised_at).where(Case.id == case_id).first()
+        if case is None or case.anonymised_at is not None:
+            return False
+        parties = _rename_parties(case_id)
+        stored = [file_id for find, _ in FILES for file_id in find(case_id)]
+        files = sum(let_go(case_id) for _, let_go in FILES)
+        if stored:
+            StoredFile.delete().where(StoredFile.id.in_(stored)).execute()
+        for wipe in WIPES:
+            wipe.model.update(dict(wipe.values)).where(wipe.rows(case_id)).execute()
+        for model, rows in DELETES:
+            model.delete().where(rows(case_id)).execute()
+        Case.update(anonymised_at=utcnow(), legal_hold_by=None, legal_hold_at=None).where(Case.id == case_id).execute()
+        _forget_emails({p.email.lower() for p in parties if p.email})
+        accounts = _retire_accounts({p.user_id for p in parties if p.user_id is not None})
+        audit.record("retention.case_anonymised", actor=actor, record=case, case_id=case_id,
+                     detail=f"why={why} parties={len(parties)} files={files} accounts_closed={accounts}",
+                     remote_addr=remote_addr)
+    return True
+
+
+def periods() -> tuple[int, int]:
+    """The retention periods in days, from the configuration: (any case, a case with a concern)."""
+    config = current_app.config
+    return int(config["RETENTION_DAYS"]), int(config["SAFEGUARDING_RETENTION_DAYS"])
+
+
+def run(now: datetime) -> int:
+    """Anonymise every case past its retention by `now` and not held; how many it did. Safe to
+    run any number of times: an anonymised case is not picked again."""
+    days, safeguarding_days = periods()
+    due = [c.id for c in queries.cases_past_retention(now, days, safeguarding_days)]
+    return sum(anonymise_case(case_id) for case_id in due)

@@ -1,0 +1,230 @@
+"""Retention: cases past their period are anonymised (every planted marker gone from every row
+and file), report counts and the audit trail kept, held cases skipped, a second run a no-op."""
+
+from datetime import timedelta
+
+import pytest
+
+from portal import audit, retention
+from portal.models import (
+    MODELS,
+    Agreement,
+    AgreementAcceptance,
+    AgreementChangeRequest,
+    AgreementIssue,
+    AuditEvent,
+    Case,
+    CaseEvent,
+    CaseParty,
+    CaseSession,
+    ConcernEvent,
+    ConsentEvent,
+    Note,
+    NoteFile,
+    NoteOverrideRead,
+    NoteRevision,
+    OutboxMessage,
+    Referral,
+    ReferralPerson,
+    SafeguardingConcern,
+    SearchTerm,
+    SessionAttendee,
+    SessionRequest,
+    StoredFile,
+    User,
+    utcnow,
+)
+from portal.vocab import AgreementState, Audience, CaseStatus, ConcernState, MessageKind, MessageState, Role
+from tests.factories import (
+    add_party,
+    allocate,
+    make_action_point,
+    make_agreement,
+    make_agreement_term,
+    make_case,
+    make_concern,
+    make_goal,
+    make_note,
+    make_note_file,
+    make_session,
+    make_user,
+)
+
+
+def plant(app, case, tag, coach, *, account=None):
+    """Markers `<tag>1`, `<tag>2`... in every table retention wipes, on `case`; returns them."""
+    markers = [f"{tag}{n:02d}Q" for n in range(1, 60)]
+    it = iter(markers)
+    referral = Referral.create(reference=f"RF-{tag}", source="self", dispute_type="neighbour", urgency="routine",
+                               description=f"said {next(it)}", safety_worry=next(it), referrer_name=next(it),
+                               referrer_contact=next(it), agency_name=next(it))
+    ReferralPerson.create(referral=referral, name=next(it), email=f"{next(it)}@example.test", phone=next(it),
+                          address=next(it), contact_notes=next(it))
+    Case.update(referral=referral, closing_note=next(it)).where(Case.id == case.id).execute()
+    one = CaseParty.create(case=case, user=account, name=f"Ann {next(it)}", email=f"{next(it)}@example.test",
+                           phone="07700 900123", address=f"1 {next(it)} Road")
+    two = add_party(case, None, name=f"Bob {next(it)}")
+    ConsentEvent.create(party=one, state="declined", occurred_on=utcnow().date(), reason=next(it))
+    CaseEvent.create(case=case, kind="consent", summary=f"Consent from {next(it)}")
+    session = make_session(case, [one, two], [coach], location=next(it), online_link=f"https://x/{next(it)}",
+                           over_allowance_reason=next(it))
+    SessionAttendee.update(supporter_name=next(it), supporter_relationship=next(it)).where(
+        SessionAttendee.party == one.id).execute()
+    SessionRequest.create(session=session, party=one, kind="cannot_come", reason=next(it))
+    note = make_note(case, coach, Audience.PARTIES, body=f"<p>{next(it)}</p>", shares=[one])
+    NoteRevision.create(note=note, body=next(it), author=coach)
+    NoteOverrideRead.create(note=note, reader=coach, reason=next(it))
+    make_note_file(app, note, data=f"text {next(it)}".encode(), name="a.txt", content_type="text/plain")
+    concern = make_concern(case, coach, state=ConcernState.CLOSED, description=next(it),
+                           about_other_person=next(it), occurred_at=next(it))
+    ConcernEvent.create(concern=concern, kind="action", text=next(it), agency=next(it),
+                        agency_reference=next(it), by=coach)
+    agreement = make_agreement(case, coach, AgreementState.FINAL, title=next(it), other_terms=next(it))
+    AgreementIssue.create(agreement=agreement, position=1, text=next(it))
+    term = make_agreement_term(agreement, one, what=next(it))
+    AgreementAcceptance.create(agreement=agreement, party=one, version=1, typed_name=next(it))
+    AgreementChangeRequest.create(agreement=agreement, party=two, version=1, comment=next(it))
+    with app.app_context():
+        from portal import storage
+        pdf = storage.store(f"%PDF-1.4 {next(it)}".encode())
+    Agreement.update(pdf_content=pdf, pdf_sha256=pdf.sha256).where(Agreement.id == agreement.id).execute()
+    make_action_point(case, one, text=next(it), detail=next(it), party_comment=next(it), agreement_term=term)
+    make_goal(case, two, text=next(it))
+    OutboxMessage.create(kind=MessageKind.OTHER, recipient=one.email, subject="Hello", body="Waiting for you",
+                         state=MessageState.SENT)
+    used = markers[:markers.index(next(it))]
+    return used
+
+
+def close(case, days_ago=0):
+    Case.update(status=CaseStatus.CLOSED, outcome="resolved", closed_at=utcnow() - timedelta(days=days_ago)).where(
+        Case.id == case.id).execute()
+
+
+def everything():
+    """Every row of every table (and so every file's bytes), as text."""
+    rows = []
+    for model in MODELS:
+        for row in model.select().dicts():
+            rows.append(" ".join(bytes(v).decode("utf-8", "replace") if isinstance(v, (bytes, memoryview))
+                                 else str(v) for v in row.values()))
+    return "\n".join(rows)
+
+
+def counts():
+    return {model.__name__: model.select().count() for model in MODELS
+            if model not in (AuditEvent, SearchTerm, StoredFile, NoteFile)}
+
+
+@pytest.fixture
+def world(app):
+    coordinator = make_user(Role.COORDINATOR)
+    coach = make_user(Role.COACH)
+    alex = make_user(Role.PARTY, name="Alex Party")
+    old, kept = make_case(), make_case()
+    allocate(old, coach)
+    allocate(kept, coach)
+    with app.app_context():
+        audit.record("auth.signed_in", actor=coordinator)
+    old_markers = plant(app, old, "OLDCASE", coach, account=alex)
+    kept_markers = plant(app, kept, "KEPTCASE", coach)
+    close(old, days_ago=10)
+    close(kept, days_ago=1)
+    app.config.update(RETENTION_DAYS=5, SAFEGUARDING_RETENTION_DAYS=5)
+    return {"old": old, "kept": kept, "old_markers": old_markers, "kept_markers": kept_markers,
+            "alex": alex, "coordinator": coordinator}
+
+
+def run(app):
+    with app.app_context():
+        return retention.run(utcnow())
+
+
+def test_every_planted_marker_goes_and_counts_stay(app, world):
+    text = everything()
+    assert len(world["old_markers"]) == 44 and all(m in text for m in world["old_markers"])
+    before = counts()
+    assert run(app) == 1
+    text = everything()
+    assert [m for m in world["old_markers"] if m in text] == []
+    # The other case, closed a day ago, keeps every word.
+    assert [m for m in world["kept_markers"] if m not in text] == []
+    after = counts()
+    assert after == before
+    old = Case.get_by_id(world["old"].id)
+    assert old.anonymised_at is not None and old.status == CaseStatus.CLOSED and old.outcome == "resolved"
+    assert [p.name for p in CaseParty.select().where(CaseParty.case == old.id).order_by(CaseParty.id)] == \
+        ["Party A", "Party B"]
+    assert SearchTerm.select().where(SearchTerm.case == old.id).count() == 0
+    assert NoteFile.select().join(Note).where(Note.case == old.id).count() == 0
+    assert Agreement.get(Agreement.case == old.id).pdf_content is None
+    # Codes and dates that reports read stay.
+    assert SafeguardingConcern.get(SafeguardingConcern.case == old.id).level == "high"
+    assert CaseSession.get(CaseSession.case == old.id).starts_at is not None
+    # The party account, used only for this case, is closed and anonymised.
+    alex = User.get_by_id(world["alex"].id)
+    assert (alex.active, alex.name, alex.password_hash) == (False, "Former party", None)
+    assert alex.email == f"anonymised-{alex.id}@invalid"
+
+
+def test_the_audit_trail_is_untouched_and_gains_one_row_per_case(app, world):
+    before = [(e.id, e.row_hash) for e in AuditEvent.select().order_by(AuditEvent.id)]
+    run(app)
+    after = list(AuditEvent.select().order_by(AuditEvent.id))
+    assert [(e.id, e.row_hash) for e in after[:len(before)]] == before
+    assert [(e.event, e.case_id) for e in after[len(before):]] == [("retention.case_anonymised", world["old"].id)]
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.output.startswith("intact"), result.output
+
+
+def test_a_second_run_changes_nothing(app, world):
+    assert run(app) == 1
+    text, audit_rows = everything(), AuditEvent.select().count()
+    assert run(app) == 0
+    assert everything() == text
+    assert AuditEvent.select().count() == audit_rows
+
+
+def test_the_command_runs_it(app, world):
+    result = app.test_cli_runner().invoke(args=["retention", "run"])
+    assert result.output == "1 cases anonymised.\n"
+    assert Case.get_by_id(world["old"].id).anonymised_at is not None
+
+
+def test_held_cases_are_skipped(app, world):
+    Case.update(legal_hold_reason="A claim is expected").where(Case.id == world["old"].id).execute()
+    assert run(app) == 0
+    Case.update(legal_hold_reason=None).where(Case.id == world["old"].id).execute()
+    # An unresolved concern holds the case too, however long ago it closed.
+    concern = make_concern(world["old"], make_user(Role.COACH), state=ConcernState.ACKNOWLEDGED)
+    assert run(app) == 0
+    assert all(m in everything() for m in world["old_markers"])
+    SafeguardingConcern.update(state=ConcernState.CLOSED).where(SafeguardingConcern.id == concern.id).execute()
+    assert run(app) == 1
+
+
+def test_zero_days_means_the_next_run_and_concerns_keep_cases_longer(app, world):
+    app.config.update(RETENTION_DAYS=0, SAFEGUARDING_RETENTION_DAYS=3)
+    # Both cases had a (closed) concern: the one closed 10 days ago goes, yesterday's stays.
+    assert run(app) == 1
+    app.config.update(SAFEGUARDING_RETENTION_DAYS=0)
+    assert run(app) == 1
+    text = everything()
+    assert [m for m in world["kept_markers"] + world["old_markers"] if m in text] == []
+
+
+def test_an_open_case_and_a_recently_closed_one_are_kept(app, world):
+    app.config.update(RETENTION_DAYS=2192, SAFEGUARDING_RETENTION_DAYS=9131)
+    assert run(app) == 0
+    open_case = make_case()
+    app.config.update(RETENTION_DAYS=0, SAFEGUARDING_RETENTION_DAYS=0)
+    assert run(app) == 2
+    assert Case.get_by_id(open_case.id).anonymised_at is None
+
+
+def test_an_account_still_on_a_kept_case_stays(app, world):
+    alex = world["alex"]
+    add_party(world["kept"], alex)
+    run(app)
+    assert User.get_by_id(alex.id).active is True
+    assert User.get_by_id(alex.id).email == alex.email
