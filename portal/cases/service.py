@@ -198,7 +198,7 @@ def offer_follow_on_coaching(case, party, *, by, remote_addr=""):
     with database.atomic():
         follow_on = Case.create(
             reference=Case.next_reference(utcnow().year), kind=CaseKind.COACHING,
-            dispute_type=case.dispute_type, parent_case=case,
+            dispute_type=case.dispute_type, office=case.office, parent_case=case,
             session_allowance=current_app.config["DEFAULT_SESSION_ALLOWANCE"],
         )
         CaseParty.create(case=follow_on, user=party.user_id, name=party.name, email=party.email,

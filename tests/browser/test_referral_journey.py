@@ -23,7 +23,7 @@ def fill_referral(page, name="Robin Ash", email="robin.ash@example.org"):
     person_1.get_by_label("Full name").fill(name)
     person_1.get_by_label("Email", exact=True).fill(email)
     person_1.get_by_label("Do not phone").check()
-    page.get_by_label("Neighbours").check()
+    page.get_by_label("Neighbour", exact=True).check()  # the dispute types list's word (issue 15)
     page.get_by_label("Tell us briefly what is happening").fill("Music late at night.")
     page.get_by_label(re.compile("^Urgent")).check()
     page.get_by_label("I have read how this information will be used").check()
