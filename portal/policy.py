@@ -745,6 +745,12 @@ def can_deactivate_user(actor: Actor, person: Actor) -> bool:
     return can_administer_users(actor) and person.active and person.user_id != actor.user_id
 
 
+def can_reset_second_factor(actor: Actor, person: Actor, has_second_factor: bool) -> bool:
+    """An administrator clears another person's two-factor sign-in (a lost phone), never
+    their own: another administrator does it, after checking who is asking."""
+    return can_administer_users(actor) and has_second_factor and person.user_id != actor.user_id
+
+
 def can_reactivate_user(actor: Actor, person: Actor) -> bool:
     """An administrator lets a deactivated account sign in again."""
     return can_administer_users(actor) and not person.active and person.user_id != actor.user_id

@@ -35,6 +35,7 @@ from portal.migrations import (
     m0016_stored_stage,
     m0017_no_details_by_email,
     m0018_coach_overdue_index,
+    m0022_sign_in_sessions,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -57,6 +58,7 @@ MIGRATIONS = [
     (16, m0016_stored_stage),
     (17, m0017_no_details_by_email),
     (18, m0018_coach_overdue_index),
+    (22, m0022_sign_in_sessions),
 ]
 
 
