@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from portal import accounts, policy, queries
 from portal.access import current_actor, require
 from portal.admin import bp
-from portal.auth import service as auth_service
 from portal.admin.forms import InviteForm
+from portal.auth import service as auth_service
 from portal.forms import ConfirmForm
 from portal.htmx import redirect_to
 from portal.models import User
