@@ -95,11 +95,11 @@ def sign_in_password_only(client, email, password, **kwargs):
 
 
 def totp_code(email):
-    """The code an authenticator app would show now for this account: of the current time step,
-    or of the next one the server still accepts if this step's code has been used (two sign-ins
-    within 30 seconds)."""
+    """A code an authenticator app shows for this account about now: of the earliest time step
+    the server still accepts (one either side of now) after the last one used, so that up to
+    three sign-ins within 30 seconds each have a fresh code."""
     user = User.by_email(email).get()
-    step = max(service.current_step(), (user.totp_last_step or 0) + 1)
+    step = max(service.current_step() - 1, (user.totp_last_step or 0) + 1)
     return pyotp.TOTP(user.totp_secret).generate_otp(step)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import flash, g, request, url_for
+from flask import flash, g, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from portal import queries
@@ -36,16 +36,23 @@ def load_user(cookie_id):
     # statement.
     user = next(iter(User.raw(_user_by_session_sql(type(database.obj).__name__), session_id)), None)
     if user is None or not user.active or not service.token_matches(user.session_token_hash, token):
-        g.sign_in_ended = SESSION_ENDED
-        return None
+        return _ended(SESSION_ENDED)
     last_seen = _as_datetime(user.session_last_seen_at)
     if utcnow() - last_seen > service.idle_limit(user):
         service.end_session(session_id, SessionEnd.IDLE, remote_addr=request.remote_addr or "")
-        g.sign_in_ended = SESSION_IDLE
-        return None
+        return _ended(SESSION_IDLE)
     user.session_cookie_id = cookie_id
     user.session_last_seen_at = service.seen_now(session_id, last_seen)
     return user
+
+
+def _ended(message):
+    """The cookie names a session that has ended: say so once (whatever page this is), and
+    forget it, so the next request is simply a visitor's."""
+    session.pop("_user_id", None)
+    flash(message, "info")
+    g.sign_in_ended = True
+    return None
 
 
 def _as_datetime(value):
@@ -71,7 +78,8 @@ def _user_by_session_sql(backend):
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    flash(g.pop("sign_in_ended", None) or "Please sign in to see that page.", "info")
+    if not g.pop("sign_in_ended", False):
+        flash("Please sign in to see that page.", "info")
     # A full-page move for htmx too: never a sign-in form swapped into a table cell.
     return redirect_to(url_for("auth.sign_in", next=_page_to_return_to()))
 
