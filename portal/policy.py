@@ -783,6 +783,18 @@ def can_view_notification(actor: Actor, notification: NotificationFacts) -> bool
     return actor.active and actor.user_id == notification.recipient_id
 
 
+@dataclass(frozen=True)
+class SignInSessionFacts:
+    session_id: int
+    owner_id: int
+
+
+def can_see_sign_in_session(actor: Actor, sign_in: SignInSessionFacts) -> bool:
+    """Where someone is signed in (browser, address, times) is theirs alone to see and end:
+    not even an administrator sees it (they reset a second factor or deactivate instead)."""
+    return actor.active and actor.user_id == sign_in.owner_id
+
+
 def can_see_phone_instead(actor: Actor) -> bool:
     """Which parties must be phoned because email is not safe for them (with their names and
     cases): coordinators, who see every case's parties and make the call."""

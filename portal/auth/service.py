@@ -17,7 +17,7 @@ import pyotp
 import segno
 from flask import current_app
 
-from portal import accounts, audit, mail, ratelimit
+from portal import accounts, audit, mail, queries, ratelimit
 from portal.db import database
 from portal.models import RecoveryCode, SignInSession, User, new_session_token, utcnow
 from portal.vocab import MessageKind, Role, SessionEnd, TokenPurpose
@@ -106,11 +106,7 @@ def end_other_sessions(user: User, *, keep: int, remote_addr: str = "") -> int:
 
 def active_sessions(user: User) -> list[SignInSession]:
     """The user's sessions still open (not ended, not idle past the limit), newest first."""
-    since = utcnow() - idle_limit(user)
-    return list(SignInSession.select()
-                .where(SignInSession.user == user.id, SignInSession.ended_at.is_null(),
-                       SignInSession.last_seen_at > since)
-                .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc()))
+    return list(queries.sign_in_sessions_visible_to(user, utcnow() - idle_limit(user)))
 
 
 # --- the second factor ----------------------------------------------------------------------

@@ -90,7 +90,12 @@ from portal.queries.notes import (
     override_reads_visible_to,
     share_requests_for,
 )
-from portal.queries.notifications import notifications_visible_to, phone_instead, signed_in_user
+from portal.queries.notifications import (
+    notifications_visible_to,
+    phone_instead,
+    sign_in_sessions_visible_to,
+    signed_in_user,
+)
 from portal.queries.people import (
     consent_history_visible_to,
     own_party_records,
@@ -182,7 +187,7 @@ __all__ = [
     "agreement_versions_visible_to", "agreements_visible_to", "newer_version_visible_to",
     "party_agreements", "previous_version_visible_to",
     # notifications
-    "notifications_visible_to", "phone_instead", "signed_in_user",
+    "notifications_visible_to", "phone_instead", "sign_in_sessions_visible_to", "signed_in_user",
     # referrals
     "URGENCY_ORDER", "referral_queue", "referrals_visible_to",
     # audit

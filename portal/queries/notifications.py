@@ -40,6 +40,18 @@ def signed_in_user(session_id: int) -> ModelSelect[User]:
             .where(SignInSession.id == session_id, SignInSession.ended_at.is_null()))
 
 
+def sign_in_sessions_visible_to(user: User, seen_since: datetime) -> ModelSelect[SignInSession]:
+    """The user's own active sign-in sessions (not ended, seen since `seen_since`, the idle
+    limit ago), last seen first; nobody sees anyone else's."""
+    if user is None or not user.active:
+        return nothing(SignInSession)
+    return (SignInSession
+            .select()
+            .where(SignInSession.user == user.id, SignInSession.ended_at.is_null(),
+                   SignInSession.last_seen_at > seen_since)
+            .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc()))
+
+
 def phone_instead(user: User) -> ModelSelect[CaseParty]:
     """Coordinators: the parties on open cases with messages not emailed because email is not
     safe for them and not yet read in the portal, each once, with their case's reference, how
