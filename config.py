@@ -134,6 +134,15 @@ class Config:
                              lambda minutes: timedelta(minutes=int(minutes)))
     SIGN_IN_PAUSE = FromEnv("ACCORD_SIGN_IN_PAUSE_MINUTES", timedelta(minutes=15),
                             lambda minutes: timedelta(minutes=int(minutes)))
+    # Sessions end after this long without a request: staff sooner, as they can read more.
+    STAFF_IDLE = FromEnv("ACCORD_STAFF_IDLE_MINUTES", timedelta(minutes=30),
+                         lambda minutes: timedelta(minutes=int(minutes)))
+    PARTY_IDLE = FromEnv("ACCORD_PARTY_IDLE_MINUTES", timedelta(hours=2),
+                         lambda minutes: timedelta(minutes=int(minutes)))
+    # An emailed sign-in link (parties only) works once, within this time.
+    SIGN_IN_LINK_LIFETIME = timedelta(minutes=15)
+    # Between the password and the code: how long the half-way step lasts.
+    SECOND_FACTOR_STEP_LIFETIME = timedelta(minutes=10)
     # argon2id's cost (time_cost, memory_cost in KiB, parallelism); None is argon2-cffi's own
     # recommended parameters. A hash made with other parameters is remade at the next sign-in.
     PASSWORD_HASH_PARAMS = None

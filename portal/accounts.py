@@ -9,8 +9,8 @@ from flask import after_this_request, current_app, has_request_context, url_for
 
 from portal import audit, mail, passwords, ratelimit
 from portal.db import database
-from portal.models import AccountToken, CaseParty, User, new_session_token, utcnow
-from portal.vocab import CaseKind, MessageKind, Role, TokenPurpose, UnsafeRoute
+from portal.models import AccountToken, CaseParty, SignInSession, User, utcnow
+from portal.vocab import CaseKind, MessageKind, Role, SessionEnd, TokenPurpose, UnsafeRoute
 
 
 def _hash_token(raw):
@@ -46,6 +46,9 @@ def find_usable_token(raw, purpose):
 def _absolute(endpoint, **values):
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return base + url_for(endpoint, **values)
+
+
+absolute_url = _absolute
 
 
 def invite(*, name, email, role, invited_by, safeguarding_lead=False, admin=False, remote_addr=""):
@@ -261,23 +264,35 @@ def use_token_to_set_password(token, password, remote_addr=""):
 
 
 def set_password(user, password):
+    """The new password; every session of the user ends (the caller may open a new one)."""
     user.password_hash = passwords.hash_password(password)
-    user.session_token = new_session_token()
     user.save()
+    end_all_sessions(user, SessionEnd.PASSWORD_CHANGED, actor=user)
 
 
-def end_all_sessions(user):
-    """Every copy of every session cookie of this user stops working."""
-    User.update(session_token=new_session_token()).where(User.id == user.id).execute()
+def end_all_sessions(user, why, *, actor=None, keep=None, remote_addr=""):
+    """End every active sign-in session of `user` (but the one `keep` names); every copy of
+    their cookies stops working. One audit row; returns how many ended."""
+    query = (SignInSession.update(ended_at=utcnow(), ended_why=why)
+             .where(SignInSession.user == user.id, SignInSession.ended_at.is_null()))
+    if keep is not None:
+        query = query.where(SignInSession.id != keep)
+    ended = query.execute()
+    if ended:
+        audit.record("auth.sessions_ended", actor=actor, record=user, detail=f"why={why} count={ended}",
+                     remote_addr=remote_addr)
+    return ended
 
 
 def deactivate(user, by, remote_addr=""):
     """The account can no longer sign in; its sessions and its emailed links end now, and do not
     come back if it is reactivated."""
     with database.atomic():
-        User.update(active=False, session_token=new_session_token()).where(User.id == user.id).execute()
+        User.update(active=False).where(User.id == user.id).execute()
+        end_all_sessions(user, SessionEnd.DEACTIVATED, actor=by, remote_addr=remote_addr)
         _retire_tokens(user, TokenPurpose.INVITATION)
         _retire_tokens(user, TokenPurpose.PASSWORD_RESET)
+        _retire_tokens(user, TokenPurpose.SIGN_IN_LINK)
         audit.record("account.deactivated", actor=by, record=user, remote_addr=remote_addr)
 
 

@@ -75,7 +75,6 @@ from portal.models import (
     SessionAttendee,
     SessionCoach,
     User,
-    new_session_token,
     utcnow,
 )
 from portal.queries.sessions import ALLOWANCE_KINDS
@@ -676,7 +675,7 @@ def _account(bulk, role, domain, *, lead=False, admin=False, active=True):
     name = bulk.name()
     user_id = bulk.batch.next_id[User]
     bulk.add(User, name=name, email=bulk.email(name, user_id, domain), role=role, is_safeguarding_lead=lead,
-             is_admin=admin, active=active, password_hash=bulk.password_hash, session_token=new_session_token(),
+             is_admin=admin, active=active, password_hash=bulk.password_hash,
              created_at=at, last_sign_in_at=bulk.between(at, bulk.now))
     bulk.audit("account.invited", at, record_type="User", record_id=user_id, detail=f"role={role}")
     bulk.audit("account.invitation_used", at + timedelta(hours=3), actor=user_id, record_type="User",
@@ -874,7 +873,7 @@ def _party_account(bulk, case, name, coordinator):
     signs_in = rng.random() < 0.8
     accepted = bulk.between(case.opened_at, min(case.opened_at + timedelta(days=5), bulk.now))
     bulk.add(User, name=name, email=bulk.email(name, user_id, "example.net"), role=Role.PARTY,
-             password_hash=bulk.password_hash if signs_in else None, session_token=new_session_token(),
+             password_hash=bulk.password_hash if signs_in else None,
              created_at=case.opened_at, last_sign_in_at=accepted if signs_in else None)
     bulk.audit("account.invited", case.opened_at, actor=coordinator.id, record_type="User", record_id=user_id,
                case=case, detail="role=party")

@@ -109,9 +109,12 @@ def demo_sign_ins():
 
 def _print_sign_ins():
     from portal import demo
-    click.echo(f"Demo sign-ins (password for all: {demo.DEMO_PASSWORD}):")
+    click.echo(f"Demo sign-ins (password for all: {demo.DEMO_PASSWORD}; staff also need a code from an "
+               "authenticator app given their two-factor secret):")
+    staff = demo.staff_emails()
     for email, description in demo.SIGN_INS:
-        click.echo(f"  {email:<34} {description}")
+        secret = f"; two-factor secret: {demo.two_factor_secret(email)}" if email in staff else ""
+        click.echo(f"  {email:<34} {description}{secret}")
 
 
 @audit_cli.command("verify")

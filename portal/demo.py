@@ -7,6 +7,8 @@ referrals are written here, row by row, as they always were (tests find their wa
 is invented.
 """
 
+import base64
+import hashlib
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
@@ -67,6 +69,20 @@ PEOPLE = [
     ("nia@example.org", "Nia Clarke", Role.PARTY, False, False),
 ]
 
+
+
+def two_factor_secret(email):
+    """A demo staff account's fixed TOTP secret (base32), the same on every machine, so a
+    newcomer adds it to an authenticator app once; `demo sign-ins` prints it. Demo data only:
+    real accounts get a random secret when they set up two-factor sign-in."""
+    digest = hashlib.sha256(f"accord demo two-factor {email}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+def staff_emails():
+    return {email for email, _name, role, _lead, _admin in PEOPLE if role != Role.PARTY}
+
+
 SIGN_INS = [
     ("coordinator@example.org", "coordinator, safeguarding lead and administrator"),
     ("coordinator2@example.org", "coordinator"),
@@ -100,7 +116,8 @@ def load():
     with database.atomic():
         users = {
             email: User.create(name=name, email=email, role=role, is_safeguarding_lead=lead,
-                               is_admin=admin, password_hash=password_hash)
+                               is_admin=admin, password_hash=password_hash,
+                               totp_secret=None if role == Role.PARTY else two_factor_secret(email))
             for email, name, role, lead, admin in PEOPLE
         }
         _mediation_case(users)

@@ -222,6 +222,8 @@ GROUPS: dict[str, dict[str, str]] = {
     "message_state": {MessageState.WAITING: "Waiting", MessageState.SENT: "Delivered",
                       MessageState.FAILED: "Failed"},
     "message_kind": {MessageKind.INVITATION: "Invitation", MessageKind.PASSWORD_RESET: "Password reset",
+                     MessageKind.SIGN_IN_LINK: "Sign-in link",
+                     MessageKind.SECOND_FACTOR_RESET: "Two-factor sign-in reset",
                      MessageKind.SAFEGUARDING_CONCERN: "Safeguarding concern",
                      MessageKind.CASE_CLOSED: "Case closed", MessageKind.AGREEMENT: "Agreement",
                      MessageKind.NOTE: "Note", MessageKind.NOTIFICATION: "Notification",

@@ -71,6 +71,7 @@ from portal.vocab import (
     Role,
     Satisfaction,
     ServiceList,
+    SessionEnd,
     SessionKind,
     SessionMode,
     SessionRequestKind,
@@ -152,8 +153,10 @@ class User(BaseModel):
     active = BooleanField(default=True)
     # NULL until the invitation is accepted: such an account cannot sign in.
     password_hash = CharField(max_length=255, null=True)
-    # Part of the Flask-Login id; changing it ends every session of this user.
-    session_token = CharField(max_length=64, default=new_session_token)
+    # The second factor (TOTP, RFC 6238): the base32 secret once set up, and the last time step
+    # whose code was accepted, so that no code is accepted twice (migration 22).
+    totp_secret = CharField(max_length=64, null=True)
+    totp_last_step = IntegerField(null=True)
     created_at = DateTimeField(default=utcnow)
     last_sign_in_at = DateTimeField(null=True)
     # Notification preferences: the kinds (NotificationKind codes, comma-separated) this person
@@ -174,17 +177,26 @@ class User(BaseModel):
     def coaches(cls):
         return cls.select().where(cls.role == Role.COACH, cls.active == True)  # noqa: E712
 
-    # What Flask-Login asks of a user. The id carries the session token, so replacing the
-    # token ends every session: see portal/auth.
+    # What Flask-Login asks of a user. The id names a SignInSession row and carries its token,
+    # so ending that row ends the session: see portal/auth/login.py.
     is_authenticated = True
     is_anonymous = False
+    session_cookie_id = ""
 
     @property
     def is_active(self):
         return self.active
 
     def get_id(self):
-        return f"{self.id}.{self.session_token}"
+        return self.session_cookie_id
+
+    @property
+    def is_staff(self):
+        return self.role != Role.PARTY
+
+    @property
+    def has_second_factor(self):
+        return bool(self.totp_secret)
 
     def actor(self) -> policy.Actor:
         """The facts `portal.policy` needs about this user."""
@@ -203,6 +215,33 @@ class AccountToken(BaseModel):
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
+
+
+class SignInSession(BaseModel):
+    """One sign-in: the cookie names the row and carries a token of which only the hash is kept.
+    Ended (signed out, ended from another device, idle, password change) when `ended_at` is set."""
+    user = ForeignKeyField(User, backref="sign_in_sessions", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    browser = CharField(max_length=100, default="")
+    remote_addr = CharField(max_length=64, default="")
+    ended_at = DateTimeField(null=True)
+    ended_why = CharField(max_length=20, null=True, choices=codes(SessionEnd))
+
+    class Meta:
+        indexes = ((("user", "ended_at"), False),)
+
+
+class RecoveryCode(BaseModel):
+    """A single-use code that stands in for the second factor; only its hash is kept."""
+    user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "code_hash"), False),)
 
 
 # --- referrals ------------------------------------------------------------------------------
@@ -975,7 +1014,8 @@ class SchemaMigration(BaseModel):
 
 
 MODELS = [
-    User, AccountToken, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty, SearchTerm, CaseEvent,
+    User, AccountToken, SignInSession, RecoveryCode, Referral, SubmissionAttempt, ReferralPerson, Case, CaseParty,
+    SearchTerm, CaseEvent,
     ConsentEvent, CoachAllocation, CaseSeen,
     CaseSession, SessionCoach, SessionAttendee, SessionRequest, StoredFile, Note, NoteRevision, NoteShare, NoteFile,
     NoteOverrideRead, AgreementTerm, ActionPoint, Goal, SafeguardingConcern, ConcernEvent,

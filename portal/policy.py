@@ -745,6 +745,12 @@ def can_deactivate_user(actor: Actor, person: Actor) -> bool:
     return can_administer_users(actor) and person.active and person.user_id != actor.user_id
 
 
+def can_reset_second_factor(actor: Actor, person: Actor, has_second_factor: bool) -> bool:
+    """An administrator clears another person's two-factor sign-in (a lost phone), never
+    their own: another administrator does it, after checking who is asking."""
+    return can_administer_users(actor) and has_second_factor and person.user_id != actor.user_id
+
+
 def can_reactivate_user(actor: Actor, person: Actor) -> bool:
     """An administrator lets a deactivated account sign in again."""
     return can_administer_users(actor) and not person.active and person.user_id != actor.user_id
@@ -782,6 +788,18 @@ class NotificationFacts:
 def can_view_notification(actor: Actor, notification: NotificationFacts) -> bool:
     """A notification is for its recipient alone (while their account is active)."""
     return actor.active and actor.user_id == notification.recipient_id
+
+
+@dataclass(frozen=True)
+class SignInSessionFacts:
+    session_id: int
+    owner_id: int
+
+
+def can_see_sign_in_session(actor: Actor, sign_in: SignInSessionFacts) -> bool:
+    """Where someone is signed in (browser, address, times) is theirs alone to see and end:
+    not even an administrator sees it (they reset a second factor or deactivate instead)."""
+    return actor.active and actor.user_id == sign_in.owner_id
 
 
 def can_see_phone_instead(actor: Actor) -> bool:

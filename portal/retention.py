@@ -46,15 +46,16 @@ from portal.models import (
     NoteOverrideRead,
     NoteRevision,
     OutboxMessage,
+    RecoveryCode,
     Referral,
     ReferralPerson,
     SafeguardingConcern,
     SearchTerm,
     SessionAttendee,
     SessionRequest,
+    SignInSession,
     StoredFile,
     User,
-    new_session_token,
     utcnow,
 )
 from portal.vocab import MessageState
@@ -195,8 +196,11 @@ def _retire_accounts(user_ids: set[int]) -> int:
     retired = sorted(user_ids - in_use)
     for uid in retired:
         AccountToken.delete().where(AccountToken.user == uid).execute()
+        # Signed out everywhere, and nothing kept of where from or with what they signed in.
+        SignInSession.delete().where(SignInSession.user == uid).execute()
+        RecoveryCode.delete().where(RecoveryCode.user == uid).execute()
         User.update(name="Former party", email=f"anonymised-{uid}@invalid", active=False, password_hash=None,
-                    session_token=new_session_token(), email_off=GONE).where(User.id == uid).execute()
+                    totp_secret=None, totp_last_step=None, email_off=GONE).where(User.id == uid).execute()
     return len(retired)
 
 

@@ -37,6 +37,18 @@ class TokenPurpose(Code):
     """What an emailed single-use link is for."""
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"
+    SIGN_IN_LINK = "sign_in_link"
+
+
+class SessionEnd(Code):
+    """Why a sign-in session ended."""
+    SIGNED_OUT = "signed_out"
+    ENDED_BY_USER = "ended_by_user"
+    IDLE = "idle"
+    PASSWORD_CHANGED = "password_changed"
+    SECOND_FACTOR_RESET = "second_factor_reset"
+    DEACTIVATED = "deactivated"
+    SIGNED_IN_AGAIN = "signed_in_again"
 
 
 class UnsafeRoute(Code):
@@ -366,6 +378,8 @@ class MessageKind(Code):
     dedupe key)."""
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"
+    SIGN_IN_LINK = "sign_in_link"
+    SECOND_FACTOR_RESET = "second_factor_reset"
     SAFEGUARDING_CONCERN = "safeguarding_concern"
     CASE_CLOSED = "case_closed"
     AGREEMENT = "agreement"

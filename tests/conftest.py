@@ -7,13 +7,17 @@
 import email
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from flask import has_app_context
 
 from portal import create_app, jobs
+from portal.auth import service
 from portal.config import TestConfig
 from portal.db import database
+from portal.models import User
 from tests import dbutil
 from tests.factories import DEFAULT_PASSWORD
 
@@ -81,20 +85,43 @@ def csrf_from(html):
     return match.group(1) or match.group(2)
 
 
-def sign_in(client, email, password, **kwargs):
-    """Sign in through the form: GET the page for its token, then POST. The response is the
-    form's answer (303 on success, 422 for a wrong password, 429 while paused)."""
+def sign_in_password_only(client, email, password, **kwargs):
+    """The password step alone: GET the page for its token, then POST. The response is the
+    form's answer (303 on success, to the code step for staff; 422 for a wrong password, 429
+    while paused)."""
     page = client.get("/sign-in", **kwargs).get_data(as_text=True)
     return client.post("/sign-in", data={"csrf_token": csrf_from(page), "email": email,
                                          "password": password}, **kwargs)
 
 
+def totp_code(email):
+    """A code an authenticator app shows for this account about now: of the earliest time step
+    the server still accepts (one either side of now) after the last one used, so that up to
+    three sign-ins within 30 seconds each have a fresh code."""
+    user = User.by_email(email).get()
+    step = max(service.current_step() - 1, (user.totp_last_step or 0) + 1)
+    return pyotp.TOTP(user.totp_secret).generate_otp(step)
+
+
+def sign_in(client, email, password, **kwargs):
+    """Sign in through the form as a person would: the password, then (when the server asks
+    for it) the code from the account's authenticator app. The response is the last form's
+    answer (303 on success, 422 for a wrong password or code, 429 while paused)."""
+    response = sign_in_password_only(client, email, password, **kwargs)
+    if response.status_code == 303 and response.headers["Location"].endswith("/sign-in/code"):
+        page = client.get("/sign-in/code", **kwargs).get_data(as_text=True)
+        response = client.post("/sign-in/code", data={"csrf_token": csrf_from(page), "code": totp_code(email)},
+                               **kwargs)
+    return response
+
+
 def enter_as(client, user):
-    """Put `user`'s sign-in into the client's session without the form. For tests about
-    something else than signing in; the session holds what a real sign-in puts there, and the
-    app still checks it on every request."""
+    """Put a new sign-in session of `user` into the client's cookie without the forms. For
+    tests about something else than signing in; the session is a real row, and the app still
+    checks it on every request."""
+    cookie_id = service.open_session(user, browser="Test client", remote_addr="127.0.0.1")
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = cookie_id
         session["_fresh"] = True
     return client
 
@@ -117,6 +144,20 @@ class Browser:
         response = sign_in(self.client, user.email, password)
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
         return response
+
+    def enter_code(self, email):
+        """The step after the password: the code from the account's app; for an account without
+        a second factor, set up first from the secret the set-up page shows (as a person would
+        type it into their app). The answer: 303 after a code, 200 with the recovery codes after
+        a set-up."""
+        page = self.client.get("/sign-in/code")
+        if page.status_code == 303 and urlsplit(page.headers["Location"]).path == "/sign-in/set-up":
+            html = self.client.get("/sign-in/set-up").get_data(as_text=True)
+            secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")
+            return self.client.post("/sign-in/set-up", data={"csrf_token": csrf_from(html),
+                                                             "code": pyotp.TOTP(secret).now()})
+        html = page.get_data(as_text=True)
+        return self.client.post("/sign-in/code", data={"csrf_token": csrf_from(html), "code": totp_code(email)})
 
     def enter_as(self, user):
         """Signed in as `user` without the form (see `enter_as`)."""

@@ -3,6 +3,8 @@
 import itertools
 from datetime import datetime, timedelta
 
+import pyotp
+
 from portal import passwords, policy
 from portal.config import TestConfig
 from portal.models import (
@@ -53,7 +55,11 @@ def _hash(password):
 
 
 def make_user(role=Role.COACH, *, name=None, email=None, password=DEFAULT_PASSWORD, **fields):
+    """A user; staff have a second factor set up (a secret of their own) unless told
+    `totp_secret=None`, as every staff account must."""
     n = next(_counter)
+    if role != Role.PARTY:
+        fields.setdefault("totp_secret", pyotp.random_base32())
     return User.create(
         name=name or f"{role.title()} Person{n}",
         email=email or f"{role}{n}@example.test",

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from portal.models import User
+from portal.models import SignInSession, User
 from portal.vocab import Role
 from tests.conftest import csrf_from, enter_as
 from tests.factories import add_party, allocate, make_case, make_user
@@ -184,7 +184,7 @@ def test_signing_out_without_the_token_is_refused(app):
     client = enter_as(app.test_client(), user)
     assert client.post("/sign-out").status_code == 400
     assert client.get("/coach").status_code == 200
-    assert User.get_by_id(user.id).session_token == user.session_token
+    assert SignInSession.get(SignInSession.user == user.id).ended_at is None
 
 
 def test_the_token_also_works_as_the_header_htmx_sends(app):

@@ -17,7 +17,7 @@ EXTRAS = {
     "actions": set(),
     "admin": {"lists", "messages", "trail"},  # the service's lists, the Messages page, the audit trail (routes)
     "agreements": {"answers", "changes", "document", "pdf", "pdf_engine", "review", "wording"},
-    "auth": {"login"},  # sign-in sessions with Flask-Login
+    "auth": {"account", "login", "two_factor"},  # the account page; sign-in sessions; the code step
     "cases": {"closing", "invitations", "listing", "panels", "people"},  # routes by area; the page's panels; the list
     "notes": {"consent", "files", "override", "panel", "readers", "sanitise", "shared"},
     "feedback": {"equality", "outcome"},  # equality monitoring; a coaching case's outcome (routes)

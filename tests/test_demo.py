@@ -230,6 +230,21 @@ def test_every_party_account_signs_in_with_the_demo_password_and_is_listed(loade
     printed = loaded.test_cli_runner().invoke(args=["demo", "sign-ins"]).output
     assert all(email in printed for email in listed)
 
+
+def test_each_demo_staff_line_gives_its_two_factor_secret_and_parties_have_none(loaded):
+    printed = loaded.test_cli_runner().invoke(args=["demo", "sign-ins"]).output
+    lines = {line.split()[0]: line for line in printed.splitlines() if "@example.org" in line}
+    for email, _name, role, _lead, _admin in demo.PEOPLE:
+        secret = User.by_email(email).get().totp_secret
+        if role == Role.PARTY:
+            assert secret is None and "two-factor secret" not in lines[email]
+        else:
+            # Fixed: the same on every machine, so a newcomer's app keeps working after a reload.
+            assert secret == demo.two_factor_secret(email) == "".join(secret.split())
+            assert lines[email].endswith(f"two-factor secret: {secret}")
+    assert demo.two_factor_secret("coach@example.org") == demo.two_factor_secret("coach@example.org")
+    assert demo.two_factor_secret("coach@example.org") != demo.two_factor_secret("coach2@example.org")
+
 def test_a_closed_case_s_pdf_shows_its_acceptances_at_the_story_s_times(demo_app):
     """(Rendered again once the story's times were set: the stored file matches them.)"""
     from pypdf import PdfReader

@@ -207,6 +207,10 @@ def test_the_link_lets_the_person_choose_a_password_and_signs_them_in(app, admin
 
     response = set_password(newcomer, invitation_path(outbox))
     assert response.status_code == 303
+    assert response.headers["Location"].endswith("/sign-in/set-up")  # staff set up a second factor
+    set_up = newcomer.enter_code(EMAIL)
+    assert set_up.status_code == 200
+    assert set_up.get_data(as_text=True).count("<li><code>") == 10  # the recovery codes, once
     assert newcomer.get("/", follow_redirects=True).request.path == "/coach"
     assert invited_user().password_hash is not None
     assert sign_in(app.test_client(), EMAIL, GOOD_PASSWORD).status_code == 303

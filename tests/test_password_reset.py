@@ -76,6 +76,8 @@ def test_the_link_sets_a_new_password(app, make_browser, outbox):
     visitor = make_browser()
     response = choose(visitor, reset_path(outbox, user.email))
     assert response.status_code == 303
+    assert urlsplit(response.headers["Location"]).path == "/sign-in/code"  # staff: the code too
+    assert visitor.enter_code(user.email).status_code == 303
     assert visitor.get("/", follow_redirects=True).request.path == "/coach"
     assert sign_in(app.test_client(), user.email, NEW_PASSWORD).status_code == 303
     assert sign_in(app.test_client(), user.email, DEFAULT_PASSWORD).status_code == 422

@@ -55,6 +55,7 @@ from portal.models import (
     Referral,
     SafeguardingConcern,
     SessionRequest,
+    SignInSession,
     StoredFile,
     User,
 )
@@ -75,6 +76,7 @@ from portal.vocab import (
     ReviewOutcome,
     Role,
     Satisfaction,
+    SessionEnd,
     SessionMode,
     ShareState,
     Stage,
@@ -1270,6 +1272,28 @@ def check_data_rights(built):
         transaction.rollback()
 
 
+def check_sign_in_sessions(built):
+    """Each person's own active sign-in sessions, and nobody else's: two sessions per user, one
+    of them ended, and one idle since before the cut-off; written for this check and rolled
+    back after it."""
+    cut_off = datetime(2026, 6, 1)
+    with database.atomic() as transaction:
+        active = {}
+        for n, (user, _) in enumerate(built.users):
+            row = SignInSession.create(user=user, token_hash=f"check-{n}-a",
+                                       last_seen_at=cut_off + timedelta(minutes=1))
+            active[row.id] = policy.SignInSessionFacts(session_id=row.id, owner_id=user.id)
+            SignInSession.create(user=user, token_hash=f"check-{n}-b", last_seen_at=cut_off + timedelta(minutes=1),
+                                 ended_at=cut_off, ended_why=SessionEnd.SIGNED_OUT)
+            SignInSession.create(user=user, token_hash=f"check-{n}-c", last_seen_at=cut_off - timedelta(minutes=1))
+        for user, actor in built.users:
+            fresh = User.get_by_id(user.id)
+            mine = {sid for sid, facts in active.items() if policy.can_see_sign_in_session(actor, facts)}
+            assert ids_of(queries.sign_in_sessions_visible_to(fresh, cut_off)) == mine, who(actor)
+            assert len(mine) == (1 if actor.active else 0), who(actor)
+        transaction.rollback()
+
+
 CHECKS = {
     "fact helpers": check_fact_helpers,
     "notes": check_notes,
@@ -1297,6 +1321,7 @@ CHECKS = {
     "notifications, parties to phone instead": check_notifications,
     "feedback, coaching outcomes, equality answers": check_feedback_and_equality,
     "data rights: exports, staff mentions, retention, erasure": check_data_rights,
+    "sign-in sessions": check_sign_in_sessions,
 }
 
 

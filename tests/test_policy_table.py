@@ -937,6 +937,35 @@ def test_can_reactivate_user(account, who):
         REACTIVATE_TABLE[account, who]
 
 
+#                                            themselves  others, with it  others, without it
+_RESET_SECOND_FACTOR_ROWS = {
+    "party":                                  (N,         N,               N),
+    "coach":                                  (N,         N,               N),
+    "coach flagged admin and lead":           (N,         N,               N),
+    "coordinator":                            (N,         N,               N),
+    "coordinator, safeguarding lead":         (N,         N,               N),
+    "coordinator, administrator":             (N,         Y,               N),
+    "party flagged admin":                    (N,         N,               N),
+    "deactivated party":                      (N,         N,               N),
+    "deactivated coach":                      (N,         N,               N),
+    "deactivated coordinator, administrator": (N,         N,               N),
+}
+
+
+@pytest.mark.parametrize("account", list(_RESET_SECOND_FACTOR_ROWS))
+def test_can_reset_second_factor(account):
+    """An administrator resets another person's second factor (one they have), never their own."""
+    actor, other = ACCOUNT_KINDS[account], _PERSON["another active account"]
+    themselves, with_it, without_it = _RESET_SECOND_FACTOR_ROWS[account]
+    assert policy.can_reset_second_factor(actor, actor, True) is themselves
+    assert policy.can_reset_second_factor(actor, other, True) is with_it
+    assert policy.can_reset_second_factor(actor, other, False) is without_it
+
+
+def test_the_reset_table_names_every_kind_of_account():
+    assert set(_RESET_SECOND_FACTOR_ROWS) == set(ACCOUNT_KINDS)
+
+
 # --- a case's life after it closes ----------------------------------------------------------
 # The one rule a closed case bends: an agreement's terms run on after the case closes.
 

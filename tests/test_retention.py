@@ -24,12 +24,14 @@ from portal.models import (
     NoteOverrideRead,
     NoteRevision,
     OutboxMessage,
+    RecoveryCode,
     Referral,
     ReferralPerson,
     SafeguardingConcern,
     SearchTerm,
     SessionAttendee,
     SessionRequest,
+    SignInSession,
     StoredFile,
     User,
     utcnow,
@@ -228,3 +230,15 @@ def test_an_account_still_on_a_kept_case_stays(app, world):
     run(app)
     assert User.get_by_id(alex.id).active is True
     assert User.get_by_id(alex.id).email == alex.email
+
+
+def test_a_retired_account_keeps_no_sign_in_sessions_recovery_codes_or_second_factor(app, world):
+    alex = world["alex"]
+    SignInSession.create(user=alex, token_hash="a" * 64, browser="Firefox on Linux", remote_addr="192.0.2.7")
+    RecoveryCode.create(user=alex, code_hash="b" * 64)
+    User.update(totp_secret="JBSWY3DPEHPK3PXP", totp_last_step=7).where(User.id == alex.id).execute()
+    run(app)
+    assert SignInSession.select().where(SignInSession.user == alex.id).count() == 0
+    assert RecoveryCode.select().where(RecoveryCode.user == alex.id).count() == 0
+    retired = User.get_by_id(alex.id)
+    assert (retired.totp_secret, retired.totp_last_step) == (None, None)

@@ -141,13 +141,16 @@ def test_a_protected_page_sends_the_visitor_to_sign_in_and_back(browser, client)
     assert urlsplit(location).path == "/sign-in"
     response = browser.submit(location, {"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 303
+    assert urlsplit(response.headers["Location"]).path == "/sign-in/code"
+    response = browser.enter_code(user.email)
+    assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == "/coach"
 
 
 def test_next_is_followed_for_a_local_path(browser):
     user = make_user(Role.COORDINATOR)
-    response = browser.submit("/sign-in?next=/admin/people",
-                              {"email": user.email, "password": DEFAULT_PASSWORD})
+    browser.submit("/sign-in?next=/admin/people", {"email": user.email, "password": DEFAULT_PASSWORD})
+    response = browser.enter_code(user.email)
     assert response.headers["Location"] == "/admin/people"
 
 
@@ -174,8 +177,9 @@ def where_a_browser_goes(location, from_url="http://localhost/sign-in"):
 def test_next_never_leads_to_another_site(browser, target):
     user = make_user(Role.COACH)
     page = browser.get("/sign-in", query_string={"next": target}).get_data(as_text=True)
-    response = browser.client.post("/sign-in", query_string={"next": target}, data={
+    browser.client.post("/sign-in", query_string={"next": target}, data={
         "csrf_token": csrf_from(page), "email": user.email, "password": DEFAULT_PASSWORD})
+    response = browser.enter_code(user.email)
     assert response.status_code == 303
     destination = urlsplit(where_a_browser_goes(response.headers["Location"]))
     assert destination.scheme == "http"

@@ -7,6 +7,7 @@ from portal import accounts, policy, queries
 from portal.access import current_actor, require
 from portal.admin import bp
 from portal.admin.forms import InviteForm
+from portal.auth import service as auth_service
 from portal.forms import ConfirmForm
 from portal.htmx import redirect_to
 from portal.models import User
@@ -37,7 +38,9 @@ def people():
                     per_page=PEOPLE_PER_PAGE)
     actor = current_actor()
     may = {person.id: {"deactivate": policy.can_deactivate_user(actor, person.actor()),
-                       "reactivate": policy.can_reactivate_user(actor, person.actor())}
+                       "reactivate": policy.can_reactivate_user(actor, person.actor()),
+                       "reset_second_factor": policy.can_reset_second_factor(actor, person.actor(),
+                                                                             person.has_second_factor)}
            for person in page.rows}
     return render_template("admin/people.html", page=page, people=page.rows, may=may,
                            confirm=ConfirmForm())
@@ -92,6 +95,19 @@ def reactivate(user_id):
         accounts.reactivate(user, by=current_user._get_current_object(),
                             remote_addr=request.remote_addr)
         flash(f"{user.name} can sign in again.", "success")
+    return redirect_to(url_for("admin.people"))
+
+
+@bp.post("/people/<int:user_id>/reset-two-factor")
+def reset_second_factor(user_id):
+    """Clear a person's two-factor sign-in (a lost phone): their sessions end, they are told
+    by email, and they set it up again at their next sign-in."""
+    user = _confirmed_action(user_id)
+    if not policy.can_reset_second_factor(current_actor(), user.actor(), user.has_second_factor):
+        abort(403)
+    auth_service.reset_second_factor(user, by=current_user._get_current_object(), remote_addr=request.remote_addr)
+    flash(f"{user.name}'s two-factor sign-in has been reset. They set it up again when they next sign in.",
+          "success")
     return redirect_to(url_for("admin.people"))
 
 

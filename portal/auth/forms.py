@@ -1,7 +1,7 @@
 """Forms for signing in and for setting, resetting and changing a password."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal import passwords
@@ -57,3 +57,30 @@ class ForgotPasswordForm(FlaskForm):
                                             Length(max=254)])
     submit = SubmitField("Send me a link")
 
+
+
+class CodeForm(FlaskForm):
+    """The six-digit code from an authenticator app."""
+    code = StringField("Code from your authenticator app",
+                       validators=[DataRequired("Enter the 6-digit code from your authenticator app."),
+                                   Length(max=10, message="The code is 6 digits.")],
+                       description="The 6-digit code your app shows for this service. It changes every 30 seconds.")
+    submit = SubmitField("Continue")
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the ten recovery codes shown when two-factor sign-in was set up."""
+    code = StringField("Recovery code",
+                       validators=[DataRequired("Enter one of your recovery codes."),
+                                   Length(max=40, message="A recovery code is 10 letters and numbers.")],
+                       description="Like 1a2b3-c4d5e. Each code works once.")
+    submit = SubmitField("Continue")
+
+
+class SetUpCodeForm(CodeForm):
+    submit = SubmitField("Turn on two-factor sign-in")
+
+
+class SignInLinkForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email address."), Length(max=254)])
+    submit = SubmitField("Email me a link")

@@ -1,41 +1,18 @@
 """Signing in and out, accepting an invitation, and resetting or changing a password."""
 
-from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from portal import accounts, audit, times
-from portal.auth import bp
-from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm
+from portal import accounts, audit
+from portal.auth import bp, service, view
+from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm, SignInLinkForm
 from portal.forms import ConfirmForm
 from portal.htmx import no_store, redirect_to
-from portal.models import User, utcnow
-from portal.vocab import TokenPurpose
+from portal.models import User
+from portal.vocab import SessionEnd, TokenPurpose
 
 SIGN_IN_FAILED = "The email or password is not right. Check them and try again."
-
-
-def _safe_next(target):
-    """Only a path on this site: never another host (open redirect)."""
-    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        # Browsers drop tabs and newlines from addresses, so "/<tab>/evil.example" would be
-        # "//evil.example"; a newline would not even fit in a Location header.
-        return None
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
-
-
-def _start_session(user):
-    # A fresh session at sign-in: nothing from before it carries over.
-    session.clear()
-    login_user(user)
-    User.update(last_sign_in_at=utcnow()).where(User.id == user.id).execute()
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -51,13 +28,11 @@ def sign_in():
             known = User.by_email(form.email.data).first()
             audit.record("auth.sign_in_refused", record=known, remote_addr=request.remote_addr,
                          detail=f"limit={attempt.refused_by}")
-            return _sign_in_paused(attempt.refused_until)
+            return view.sign_in_paused(attempt.refused_until)
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             accounts.sign_in_succeeded(attempt)
-            _start_session(user)
-            audit.record("auth.signed_in", actor=user, record=user, remote_addr=request.remote_addr)
-            return redirect_to(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return view.first_factor_passed(user, "password", request.args.get("next"))
         known = User.by_email(form.email.data).first()
         audit.record("auth.sign_in_failed", record=known, remote_addr=request.remote_addr)
         form.form_errors.append(SIGN_IN_FAILED)
@@ -65,32 +40,16 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form), status
 
 
-def _sign_in_paused(until):
-    """429, with when to try again in the service's time, rounded up to the next minute."""
-    local = times.to_local(until)
-    if local.second or local.microsecond:
-        local = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
-    today = times.local_today()
-    if local.date() == today:
-        when = f"{local:%H:%M} today"
-    elif local.date() == today + timedelta(days=1):
-        when = f"{local:%H:%M} tomorrow"
-    else:
-        when = f"{local:%H:%M} on {local:%-d %B %Y}"
-    response = make_response(render_template("auth/sign_in_paused.html", when=when), 429)
-    response.headers["Retry-After"] = str(max(1, int((until - utcnow()).total_seconds()) + 1))
-    return response
-
-
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    """Ends this session and every other session of the user."""
+    """Ends this session (the person's other sessions go on: see their account page)."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
-    accounts.end_all_sessions(user)
+    service.end_session(service.split_cookie_id(user.session_cookie_id)[0], SessionEnd.SIGNED_OUT,
+                        actor=user, remote_addr=request.remote_addr)
     audit.record("auth.signed_out", actor=user, record=user, remote_addr=request.remote_addr)
     logout_user()
     session.clear()
@@ -107,9 +66,9 @@ def _set_password_with_token(token_value, purpose, template, done_message):
         user = accounts.use_token_to_set_password(token, form.password.data, request.remote_addr)
         if user is None:
             return render_template("auth/link_not_valid.html"), 404
-        _start_session(user)
+        response = view.first_factor_passed(user, token.purpose)
         flash(done_message, "success")
-        return redirect_to(url_for("home.index"))
+        return response
     status = 422 if form.is_submitted() else 200
     # The page names the person to whoever holds the link, with no session: keep it out of caches.
     return no_store(make_response(render_template(template, form=form, user=token.user), status))
@@ -120,6 +79,34 @@ def accept_invitation(token):
     """An invited person chooses their password; the link works once."""
     return _set_password_with_token(token, TokenPurpose.INVITATION, "auth/accept_invitation.html",
                                     "Welcome. Your password is set and you are signed in.")
+
+
+@bp.route("/sign-in/link", methods=["GET", "POST"])
+def ask_for_sign_in_link():
+    """A party asks for an emailed sign-in link; the same answer whoever has an account."""
+    form = SignInLinkForm()
+    if form.validate_on_submit():
+        asked = service.request_sign_in_link(form.email.data, remote_addr=request.remote_addr)
+        if asked.refused_until is not None:
+            return view.sign_in_paused(asked.refused_until)
+        return render_template("auth/sign_in_link_sent.html")
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/sign_in_link.html", form=form), status
+
+
+@bp.route("/sign-in/link/<token>", methods=["GET", "POST"])
+def sign_in_with_link(token):
+    """An emailed link: a button to sign in (a mail scanner that opens the link does not spend
+    it), then signed in once, on whichever browser opened it."""
+    if accounts.find_usable_token(token, TokenPurpose.SIGN_IN_LINK) is None:
+        return render_template("auth/link_not_valid.html"), 404
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = service.use_sign_in_link(token, remote_addr=request.remote_addr)
+        if user is None:
+            return render_template("auth/link_not_valid.html"), 404
+        return view.first_factor_passed(user, TokenPurpose.SIGN_IN_LINK)
+    return no_store(make_response(render_template("auth/sign_in_with_link.html", form=form)))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -150,7 +137,7 @@ def change_password():
         accounts.set_password(user, form.password.data)
         audit.record("account.password_changed", actor=user, record=user,
                      remote_addr=request.remote_addr)
-        _start_session(user)
+        view.start_session(user, "password_change")
         flash("Your password has been changed. You have been signed out everywhere else.", "success")
         return redirect_to(url_for("home.index"))
     status = 422 if form.is_submitted() else 200

@@ -38,6 +38,7 @@ from portal.migrations import (
     m0019_service_lists,
     m0020_report_indexes,
     m0021_feedback_and_equality,
+    m0022_sign_in_sessions,
     m0023_retention,
 )
 from portal.models import MODELS, SchemaMigration
@@ -64,6 +65,7 @@ MIGRATIONS = [
     (19, m0019_service_lists),
     (20, m0020_report_indexes),
     (21, m0021_feedback_and_equality),
+    (22, m0022_sign_in_sessions),
     (23, m0023_retention),
 ]
 

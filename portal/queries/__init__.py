@@ -115,7 +115,12 @@ from portal.queries.notes import (
     override_reads_visible_to,
     share_requests_for,
 )
-from portal.queries.notifications import notifications_visible_to, phone_instead, signed_in_user
+from portal.queries.notifications import (
+    notifications_visible_to,
+    phone_instead,
+    sign_in_sessions_visible_to,
+    signed_in_user,
+)
 from portal.queries.people import (
     consent_history_of,
     consent_history_visible_to,
@@ -244,7 +249,7 @@ __all__ = [
     "agreement_versions_visible_to", "agreements_visible_to", "newer_version_visible_to",
     "party_agreements", "party_agreements_of", "previous_version_visible_to",
     # notifications
-    "notifications_visible_to", "phone_instead", "signed_in_user",
+    "notifications_visible_to", "phone_instead", "sign_in_sessions_visible_to", "signed_in_user",
     # data rights: exports, retention, erasure
     "cases_due_for_anonymising", "cases_past_retention", "concerns_naming", "erasure_requests_visible_to",
     "exportable_party_records", "staff_notes_naming", "subject_account", "subject_parties",

@@ -9,7 +9,7 @@ from typing import Any
 
 from peewee import SQL, ModelSelect, fn
 
-from portal.models import Case, CaseParty, Notification, User
+from portal.models import Case, CaseParty, Notification, SignInSession, User
 from portal.queries._scopes import has_role, nothing
 from portal.vocab import CaseStatus, Delivery, Role
 
@@ -24,13 +24,32 @@ def notifications_visible_to(user: User) -> ModelSelect[Notification]:
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
-def signed_in_user(user_id: int) -> ModelSelect[User]:
-    """The user the sign-in session names, with `unread_notifications` (their own unread
-    count, for the navigation) in the same statement."""
+def signed_in_user(session_id: int) -> ModelSelect[User]:
+    """The user of the active sign-in session `session_id`, with that session's token hash,
+    last-seen time and id (`session_token_hash`, `session_last_seen_at`, `session_row_id`) and
+    `unread_notifications` (their own unread count, for the navigation), in one statement."""
     unread = (Notification
               .select(fn.COUNT(Notification.id))
               .where(Notification.recipient == User.id, Notification.read_at.is_null()))
-    return User.select(User, unread.alias("unread_notifications")).where(User.id == user_id)
+    return (User
+            .select(User, unread.alias("unread_notifications"),
+                    SignInSession.id.alias("session_row_id"),
+                    SignInSession.token_hash.alias("session_token_hash"),
+                    SignInSession.last_seen_at.alias("session_last_seen_at"))
+            .join(SignInSession, on=(SignInSession.user == User.id))
+            .where(SignInSession.id == session_id, SignInSession.ended_at.is_null()))
+
+
+def sign_in_sessions_visible_to(user: User, seen_since: datetime) -> ModelSelect[SignInSession]:
+    """The user's own active sign-in sessions (not ended, seen since `seen_since`, the idle
+    limit ago), last seen first; nobody sees anyone else's."""
+    if user is None or not user.active:
+        return nothing(SignInSession)
+    return (SignInSession
+            .select()
+            .where(SignInSession.user == user.id, SignInSession.ended_at.is_null(),
+                   SignInSession.last_seen_at > seen_since)
+            .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc()))
 
 
 def phone_instead(user: User) -> ModelSelect[CaseParty]:

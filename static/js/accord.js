@@ -56,4 +56,32 @@
       focusOn(place);
     }
   });
+
+  // The session's end after inactivity (base.html's #session-notice): two minutes before, the
+  // notice becomes a warning with its "Stay signed in" button focused; at the end, the page
+  // reloads, and the server sends the person to sign in with a message. Any htmx request is
+  // activity, so it moves the end on.
+  var WARN_BEFORE_MS = 2 * 60 * 1000;
+  var notice = document.getElementById("session-notice");
+  if (notice) {
+    var endsAt = Date.parse(notice.getAttribute("data-ends-at"));
+    var idleMs = parseInt(notice.getAttribute("data-idle-seconds"), 10) * 1000;
+    var warned = false;
+    var check = function () {
+      var left = endsAt - Date.now();
+      if (left <= 0) { window.location.reload(); return; }
+      if (left <= WARN_BEFORE_MS && !warned) {
+        warned = true;
+        notice.classList.add("session-warning");
+        notice.setAttribute("role", "alert");
+        var text = document.getElementById("session-notice-text");
+        if (text) { text.textContent = "You will be signed out in 2 minutes because there has been no activity."; }
+        focusOn(document.getElementById("stay-signed-in"));
+      }
+    };
+    document.addEventListener("htmx:afterRequest", function () {
+      if (!isNaN(idleMs) && !warned) { endsAt = Date.now() + idleMs; }
+    });
+    if (!isNaN(endsAt)) { window.setInterval(check, 15000); }
+  }
 }());
