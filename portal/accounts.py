@@ -258,16 +258,16 @@ def use_token_to_set_password(token, password, remote_addr=""):
         if not spent:
             return None
         _retire_tokens(user, token.purpose)
-        set_password(user, password)
+        set_password(user, password, remote_addr=remote_addr)
         audit.record(f"account.{token.purpose}_used", actor=user, record=user, remote_addr=remote_addr)
     return user
 
 
-def set_password(user, password):
+def set_password(user, password, *, remote_addr=""):
     """The new password; every session of the user ends (the caller may open a new one)."""
     user.password_hash = passwords.hash_password(password)
     user.save()
-    end_all_sessions(user, SessionEnd.PASSWORD_CHANGED, actor=user)
+    end_all_sessions(user, SessionEnd.PASSWORD_CHANGED, actor=user, remote_addr=remote_addr)
 
 
 def end_all_sessions(user, why, *, actor=None, keep=None, remote_addr=""):

@@ -769,6 +769,7 @@ def _case(bulk, case):
     case.allowance = bulk.allowance if rng.random() < 0.9 else bulk.allowance + 2
     case.reopened = case.stage == UNDER_WAY and bulk.now_and_then("reopened", 0.03)
     case.reference = bulk.next_reference(Case, case.opened_at.year)
+    held_at = _legal_hold_at(bulk, case)
     case.id = bulk.add(
         Case, reference=case.reference, kind=case.kind,
         status=CaseStatus.CLOSED if case.closed_at else CaseStatus.OPEN, dispute_type=case.dispute,
@@ -778,7 +779,9 @@ def _case(bulk, case):
         # A reopened case keeps the outcome it was closed with, as `cases.service.reopen` does.
         outcome=case.outcome or (CaseOutcome.NOT_RESOLVED if case.reopened else None),
         closing_note=bulk.text((CLOSING_NOTES[case.outcome],), case) if case.outcome else None,
-        closed_at=case.closed_at, created_at=case.opened_at)
+        closed_at=case.closed_at, created_at=case.opened_at,
+        legal_hold_reason=LEGAL_HOLD_REASON if held_at else None, legal_hold_by=coordinator.id if held_at else None,
+        legal_hold_at=held_at)
     _opened(bulk, case, referral, reference, coordinator)
     _parties(bulk, case, referral, coordinator)
     _allocations(bulk, case, coordinator)
@@ -791,6 +794,10 @@ def _case(bulk, case):
     _agreements(bulk, case)
     _concern(bulk, case)
     _closing(bulk, case, coordinator)
+    if held_at:
+        bulk.event(case, CaseEventKind.LEGAL_HOLD, f"Legal hold set: {LEGAL_HOLD_REASON}", coordinator.id, held_at)
+        bulk.audit("rights.legal_hold_set", held_at, actor=coordinator.id, record_type="Case", record_id=case.id,
+                   case=case)
     # What only this case needed: a run of 100,000 cases keeps every plan until it ends.
     for party in case.parties:
         bulk.busy.pop(("party", party.id), None)
@@ -942,6 +949,17 @@ def _office_for(bulk, reference):
     if not bulk.office_codes:
         return None
     return bulk.office_codes[int(reference.rsplit("-", 1)[1]) % len(bulk.office_codes)]
+
+
+LEGAL_HOLD_REASON = "A claim about the tenancy is before the court."
+
+
+def _legal_hold_at(bulk, case):
+    """One closed case in forty is on legal hold (by its number: no random number is drawn),
+    set a day after it closed, in the words `rights.service.set_legal_hold` writes."""
+    if case.closed_at is None or int(case.reference.rsplit("-", 1)[1]) % 40 != 3:
+        return None
+    return min(case.closed_at + timedelta(days=1), bulk.now)
 
 
 def _details(bulk, case, coordinator):

@@ -130,9 +130,9 @@ def test_the_detail_column_is_not_shown(admin, admin_client):
 def test_nobody_can_change_the_trail_from_the_page(admin, admin_client):
     audit.record("auth.signed_in", actor=admin)
     html = admin_client.get(AUDIT).get_data(as_text=True)
-    # The only form that posts is the navigation's sign-out.
+    # The only forms that post are the navigation's sign-out and the session's "Stay signed in".
     posting = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]+)"', html)
-    assert posting == ["/sign-out"]
+    assert sorted(posting) == ["/account/stay-signed-in", "/sign-out"]
     for method in ("post", "put", "patch", "delete"):
         assert getattr(admin_client, method)(AUDIT).status_code == 405
 

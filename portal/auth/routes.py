@@ -134,7 +134,7 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(owner=user)
     if form.validate_on_submit():
-        accounts.set_password(user, form.password.data)
+        accounts.set_password(user, form.password.data, remote_addr=request.remote_addr)
         audit.record("account.password_changed", actor=user, record=user,
                      remote_addr=request.remote_addr)
         view.start_session(user, "password_change")
