@@ -528,7 +528,7 @@ def test_the_policy_gives_reports_to_active_coordinators_only(app, role, active,
 
 
 def test_a_section_can_keep_the_small_number_rule_on_inside_the_service():
-    """Equality monitoring (to come) is always shown with the rule: one flag on its section."""
+    """Equality monitoring is always shown with the rule: one flag on its section."""
     from dataclasses import replace
 
     from portal.reports.sections import BY_NAME, build_table
