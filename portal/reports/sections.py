@@ -57,9 +57,9 @@ def _volunteer_minutes(scope):
 HOURS = dict(kind=SUM, scale=60, places=1)
 POUNDS = dict(kind=SUM, scale=100, places=2)
 DAYS = dict(kind=STAT, places=1)
-EQUALITY_NOTE = ("The parties on the cases opened in the period; answering is voluntary. Always shown as for "
-                 "sharing outside the service: a count from 1 to 4 reads \"fewer than 5\" and every other count "
-                 "is rounded to the nearest 5.")
+EQUALITY_NOTE = ("The parties on the cases opened in the period; answering is voluntary. The small-number rule "
+                 "is always on here, inside the service too: a count from 1 to 4 reads \"fewer than 5\" and "
+                 "every other count is rounded to the nearest 5.")
 ATTENDANCE = (Column("Held"), Column("Party did not attend"), Column("Cancelled"), Column("Hours held", **HOURS))
 
 SECTIONS = (
