@@ -863,7 +863,8 @@ def test_reports_carry_nothing_anyone_wrote(app, planted):
     concerns, contact details), so the walk above would not notice a report that showed it: here
     the only marker a report may carry is a funding scheme's name, a row of its funding table.
     Free text a report might be tempted by is planted too: a referral's description, agency,
-    referrer and safety worry, a decline reason and a case's closing note."""
+    referrer and safety worry, a decline reason and a case's closing note; and the parties' own
+    words in their feedback (planted answered, so the feedback sections count them)."""
     from portal.models import Referral
     from portal.reports.sections import SECTIONS
     free_text = {f"REPORTFREE{n}X" for n in range(6)}
@@ -883,7 +884,10 @@ def test_reports_carry_nothing_anyone_wrote(app, planted):
     found = markers_in(planted, visits)
     schemes = {m for m, label in planted.where.items() if "funding scheme" in label}
     assert set(found) == schemes, {planted.where[m]: where for m, where in found.items()}
+    feedback_words = {m for m, label in planted.where.items() if "feedback words" in label}
+    assert feedback_words and not feedback_words & set(found)
     text = "\n".join(v.text for v in visits)
     assert not [marker for marker in free_text if marker in text]
-    # The referral was counted (so its words had their chance to show).
+    # The referral was counted (so its words had their chance to show), and the feedback too.
     assert "Referrals received" in text
+    assert "Feedback forms answered" in text and "Equality monitoring: ethnicity" in text

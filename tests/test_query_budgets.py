@@ -18,8 +18,9 @@ from tests.factories import make_busy_service
 LIST_PAGE = 8
 CASE_PAGE = 12
 # The reports page (issue 15) sums over every case: a statement per section, three for the
-# waiting times (each measure's sorted column), and the funding schemes for the filter.
-REPORT_PAGE = 20
+# waiting times (each measure's sorted column), and the funding schemes for the filter; the
+# feedback (4), coaching outcome (1) and equality (5, one per question) sections one each.
+REPORT_PAGE = 30
 
 # (page, who, address, budget, statements it runs)
 PAGES = [
@@ -57,7 +58,7 @@ PAGES = [
     ("party's home", "party", "/party", LIST_PAGE, 5),
     ("your action points", "party", "/action-points", LIST_PAGE, 4),
     ("shared with you", "party", "/shared", LIST_PAGE, 3),
-    ("reports", "admin", "/reports?period=this_financial_year", REPORT_PAGE, 19),
+    ("reports", "admin", "/reports?period=this_financial_year", REPORT_PAGE, 29),
 ]
 
 

@@ -19,7 +19,8 @@ C1     mediation  12 Jul   20 Sep (resolved)      Council fund
 C2     coaching   2 Aug    -                      self-funded: fees 50.00 paid, 30.00 not; allowance 3
 C3     mediation  3 Jul    -                      Council fund
 C4     mediation  5 Jun    10 Aug (not resolved)  Housing trust
-C5     coaching   15 Sep   25 Sep (withdrawn)     not recorded; allowance 2
+C5     coaching   15 Sep   25 Sep (withdrawn)     not recorded; allowance 2; dispute family
+C6     coaching   1 Jun    30 Jul (no outcome)    not recorded (no referral, no parties)
 
 sessions  case  kind             mode          status     minutes  coaches  when
 S1        C1    pre_mediation    face_to_face  held       60       K1       20 Jul 10:00
@@ -30,6 +31,26 @@ S5        C2    coaching         telephone     held       45       K2       17 A
 S6        C2    coaching         online        cancelled  60       K2       24 Aug
 S7        C2    coaching         telephone     held       60       K2       5 Oct (outside)
 S8        C5    coaching         online        held       45       K1       16 Sep
+
+parties: Ann, Bob (C1), Cat, Dan (C2), Eve (C3), Fay (C5), Gus (C4, opened in June: outside)
+
+feedback  party  invited (UTC)   answered       satisfaction       helped  situation  (and SECRET words)
+F1        Ann    20 Sep 12:00    22 Sep 10:00   very satisfied     yes     better
+F2        Bob    20 Sep 12:00    2 Oct (outside) satisfied         yes     better
+F3        Fay    25 Sep 09:00    -
+F4        Gus    10 Aug 09:00    15 Aug 09:00   dissatisfied       partly  (blank)
+F5        Dan    1 Sep 09:00     3 Sep 09:00    prefer not to say  no      worse
+
+coaching outcomes: C5 goals met partly; C2 (still open) fully; C6 none recorded.
+
+equality  age band           gender  ethnicity          disability         first language
+Ann       25 to 34           woman   white              no                 English
+Bob       35 to 44           man     prefer not to say  (blank)            English
+Cat       25 to 34           woman   Asian              yes                another
+Dan       prefer not to say  man     white              no                 (blank)
+Eve       (no answers at all)
+Fay       25 to 34           woman   white              no                 Welsh
+Gus       75 or over         non-binary  black          yes                Welsh   (C4: outside)
 """
 
 import csv
@@ -38,10 +59,37 @@ from datetime import date, datetime
 
 import pytest
 
-from portal.models import Agreement, Case, ConsentEvent, ListEntry, Referral
-from portal.reports.periods import quick_period
+from portal import queries
+from portal.models import (
+    Agreement,
+    Case,
+    CoachingOutcome,
+    ConsentEvent,
+    EqualityAnswers,
+    FeedbackRequest,
+    ListEntry,
+    Referral,
+)
+from portal.reports.periods import Period, quick_period
 from portal.reports.sections import Column, cell_text
-from portal.vocab import AgreementState, CaseKind, CaseStatus, ConsentState, Role, ServiceList
+from portal.vocab import (
+    AgeBand,
+    AgreementState,
+    CaseKind,
+    CaseStatus,
+    ConsentState,
+    Disability,
+    EqualitySource,
+    Ethnicity,
+    FeedbackHelped,
+    FeedbackSituation,
+    FirstLanguage,
+    Gender,
+    GoalsMet,
+    Role,
+    Satisfaction,
+    ServiceList,
+)
 from tests.conftest import enter_as
 from tests.factories import add_party, make_agreement, make_case, make_concern, make_session, make_user
 
@@ -95,15 +143,47 @@ def service(app):
               outcome="not_resolved", funding="funded", scheme="housing_trust")
     c5 = case(CaseKind.COACHING, datetime(2026, 9, 15, 9), closed=datetime(2026, 9, 25, 9), outcome="withdrawn",
               allowance=2, dispute="family")
+    c6 = case(CaseKind.COACHING, datetime(2026, 6, 1, 9), closed=datetime(2026, 7, 30, 9))
 
     a, b = add_party(c1, name="Ann"), add_party(c1, name="Bob")
     ConsentEvent.create(party=a, state=ConsentState.GIVEN, occurred_on=date(2026, 7, 15), reason="SECRET REASON")
     ConsentEvent.create(party=b, state=ConsentState.GIVEN, occurred_on=date(2026, 7, 17))
-    add_party(c2, name="Cat", fee_pence=5000, fee_paid=True)
+    cat = add_party(c2, name="Cat", fee_pence=5000, fee_paid=True)
     dan = add_party(c2, name="Dan", fee_pence=3000, fee_paid=False)
     ConsentEvent.create(party=dan, state=ConsentState.GIVEN, occurred_on=date(2026, 8, 5))
     eve = add_party(c3, name="Eve")
     ConsentEvent.create(party=eve, state=ConsentState.DECLINED, occurred_on=date(2026, 7, 10))
+    fay, gus = add_party(c5, name="Fay"), add_party(c4, name="Gus")
+
+    def feedback(party, invited, answered=None, **answers):
+        FeedbackRequest.create(case=party.case_id, party=party, token_hash=f"report-{party.name}", created_at=invited,
+                               expires_at=datetime(2026, 12, 31), answered_at=answered,
+                               comment=f"SECRET FEEDBACK COMMENT of {party.name}" if answered else "", **answers)
+
+    feedback(a, datetime(2026, 9, 20, 12), datetime(2026, 9, 22, 10), satisfaction=Satisfaction.VERY_SATISFIED,
+             helped=FeedbackHelped.YES, situation=FeedbackSituation.BETTER)
+    feedback(b, datetime(2026, 9, 20, 12), datetime(2026, 10, 2, 10), satisfaction=Satisfaction.SATISFIED,
+             helped=FeedbackHelped.YES, situation=FeedbackSituation.BETTER)
+    feedback(fay, datetime(2026, 9, 25, 9))
+    feedback(gus, datetime(2026, 8, 10, 9), datetime(2026, 8, 15, 9), satisfaction=Satisfaction.DISSATISFIED,
+             helped=FeedbackHelped.PARTLY)
+    feedback(dan, datetime(2026, 9, 1, 9), datetime(2026, 9, 3, 9), satisfaction=Satisfaction.PREFER_NOT_TO_SAY,
+             helped=FeedbackHelped.NO, situation=FeedbackSituation.WORSE)
+
+    CoachingOutcome.create(case=c5, goals_met=GoalsMet.PARTLY)
+    CoachingOutcome.create(case=c2, goals_met=GoalsMet.FULLY)
+    assert c6.closed_at  # closed with none recorded
+
+    def equality(party, age, gender, ethnicity, disability, language):
+        EqualityAnswers.create(party=party, age_band=age, gender=gender, ethnicity=ethnicity, disability=disability,
+                               first_language=language, source=EqualitySource.PARTY)
+
+    equality(a, AgeBand.AGE_25_34, Gender.WOMAN, Ethnicity.WHITE, Disability.NO, FirstLanguage.ENGLISH)
+    equality(b, AgeBand.AGE_35_44, Gender.MAN, Ethnicity.PREFER_NOT_TO_SAY, None, FirstLanguage.ENGLISH)
+    equality(cat, AgeBand.AGE_25_34, Gender.WOMAN, Ethnicity.ASIAN, Disability.YES, FirstLanguage.OTHER)
+    equality(dan, AgeBand.PREFER_NOT_TO_SAY, Gender.MAN, Ethnicity.WHITE, Disability.NO, None)
+    equality(fay, AgeBand.AGE_25_34, Gender.WOMAN, Ethnicity.WHITE, Disability.NO, FirstLanguage.WELSH)
+    equality(gus, AgeBand.AGE_75_PLUS, Gender.NON_BINARY, Ethnicity.BLACK, Disability.YES, FirstLanguage.WELSH)
 
     def session(on, when, kind, mode, status, minutes, coaches):
         make_session(on, coaches=coaches, starts_at=when, kind=kind, mode=mode, status=status,
@@ -155,11 +235,12 @@ EXPECTED = {
         ["Total", "5", "3"]]),
     "referrals_by_urgency": (["Urgency", "Referrals received", "Became cases"], [
         ["Routine", "3", "2"], ["Soon", "1", "0"], ["Urgent", "1", "1"], ["Total", "5", "3"]]),
+    # Closed: C1, C4 (mediation), C5, C6 (coaching; C6 opened in June).
     "cases_by_kind": (["Kind", "Opened", "Closed"], [
-        ["Mediation", "2", "2"], ["One-to-one coaching", "2", "1"], ["Total", "4", "3"]]),
+        ["Mediation", "2", "2"], ["One-to-one coaching", "2", "2"], ["Total", "4", "4"]]),
     "case_outcomes": (["Outcome", "Mediation", "One-to-one coaching"], [
         ["Resolved", "1", "0"], ["Partly resolved", "0", "0"], ["Not resolved", "1", "0"], ["Withdrawn", "0", "1"],
-        ["Not suitable", "0", "0"], ["No outcome recorded", "0", "0"], ["Total", "2", "1"]]),
+        ["Not suitable", "0", "0"], ["No outcome recorded", "0", "1"], ["Total", "2", "2"]]),
     "sessions_by_kind": (["Kind of session", "Held", "Party did not attend", "Cancelled", "Hours held"], [
         ["Pre-mediation meeting", "1", "0", "0", "1.0"], ["Joint mediation", "1", "1", "0", "2.0"],
         ["One-to-one coaching", "3", "0", "1", "2.5"], ["Post-mediation coaching", "0", "0", "0", "0.0"],
@@ -194,6 +275,43 @@ EXPECTED = {
     "agreements": (["Agreements", "Agreements"], [
         ["Agreements made", "2"], ["Agreements reviewed", "2"], ["Review found: kept", "1"],
         ["Review found: partly kept", "1"], ["Review found: not kept", "0"], ["Review found: changed", "0"]]),
+    # Invited in the period: F1, F2 (20 Sep), F3 (25 Sep), F4 (10 Aug), F5 (1 Sep) = 5. Answered in
+    # it: F1 (22 Sep), F4 (15 Aug), F5 (3 Sep) = 3; F2 answered on 2 October, outside.
+    "feedback": (["Feedback", "Forms"], [["Invited to give feedback", "5"], ["Feedback forms answered", "3"]]),
+    # The answers of F1, F4 and F5 (F2's are October's).
+    "feedback_satisfaction": (["Answer", "Answers"], [
+        ["Very satisfied", "1"], ["Satisfied", "0"], ["Neither satisfied nor dissatisfied", "0"],
+        ["Dissatisfied", "1"], ["Very dissatisfied", "0"], ["Prefer not to say", "1"], ["Total", "3"]]),
+    "feedback_helped": (["Answer", "Answers"], [
+        ["Yes", "1"], ["Partly", "1"], ["No", "1"], ["Prefer not to say", "0"], ["Total", "3"]]),
+    # F4 left it blank: two answers.
+    "feedback_situation": (["Answer", "Answers"], [
+        ["Better", "1"], ["About the same", "0"], ["Worse", "1"], ["Prefer not to say", "0"], ["Total", "2"]]),
+    # Coaching cases closed in the period: C5 (partly) and C6 (none recorded); C2 is open.
+    "coaching_outcomes": (["Goals met", "Coaching cases closed"], [
+        ["Goals met fully", "0"], ["Goals met partly", "1"], ["Goals not met", "0"], ["No outcome recorded", "1"],
+        ["Total", "2"]]),
+    # Equality: the six parties on C1, C2, C3 and C5 (Gus's C4 opened in June), always with the
+    # small-number rule: every count here is 1 to 3 ("fewer than 5"), the totals 6 (rounded: 5).
+    # The exact counts are checked on the queries below.
+    "equality_age_band": (["Answer", "Parties"], [
+        ["Under 18", "0"], ["18 to 24", "0"], ["25 to 34", "fewer than 5"], ["35 to 44", "fewer than 5"],
+        ["45 to 54", "0"], ["55 to 64", "0"], ["65 to 74", "0"], ["75 or over", "0"],
+        ["Prefer not to say", "fewer than 5"], ["Not answered", "fewer than 5"], ["Total", "5"]]),
+    "equality_gender": (["Answer", "Parties"], [
+        ["Woman", "fewer than 5"], ["Man", "fewer than 5"], ["Non-binary", "0"], ["In another way", "0"],
+        ["Prefer not to say", "0"], ["Not answered", "fewer than 5"], ["Total", "5"]]),
+    "equality_ethnicity": (["Answer", "Parties"], [
+        ["Asian, Asian British or Asian Welsh", "fewer than 5"],
+        ["Black, Black British, Black Welsh, Caribbean or African", "0"], ["Mixed or multiple ethnic groups", "0"],
+        ["White", "fewer than 5"], ["Another ethnic group", "0"], ["Prefer not to say", "fewer than 5"],
+        ["Not answered", "fewer than 5"], ["Total", "5"]]),
+    "equality_disability": (["Answer", "Parties"], [
+        ["Yes", "fewer than 5"], ["No", "fewer than 5"], ["Prefer not to say", "0"], ["Not answered", "fewer than 5"],
+        ["Total", "5"]]),
+    "equality_first_language": (["Answer", "Parties"], [
+        ["English", "fewer than 5"], ["Welsh", "fewer than 5"], ["Another language", "fewer than 5"],
+        ["Prefer not to say", "0"], ["Not answered", "fewer than 5"], ["Total", "5"]]),
 }
 
 
@@ -213,7 +331,7 @@ def test_the_page_shows_the_same_cells_and_a_chart_with_its_numbers_in_words(app
     assert ('<tr><th scope="row">Self-funded</th><td class="number">1</td><td class="number">80.00</td>'
             '<td class="number">50.00</td></tr>') in html
     assert ('<desc id="chart-referrals_by_source-desc">Self-referral: 2; Agency: 3.</desc>') in html
-    assert html.count("<svg role=\"img\"") == 13  # every section but the waiting times (no counts to draw)
+    assert html.count("<svg role=\"img\"") == 23  # every section but the waiting times (no counts to draw)
     assert html.count("(CSV)</a>") == len(EXPECTED)
     assert "Download the whole report (PDF)" in html
 
@@ -329,7 +447,7 @@ def test_the_page_opens_on_the_last_full_quarter(app, service, monkeypatch):
 def test_filters(app, service):
     client = enter_as(app.test_client(), service)
     _, rows, _ = rows_of(client, "cases_by_kind", f"{Q3}&kind=coaching")
-    assert rows == [["Mediation", "0", "0"], ["One-to-one coaching", "2", "1"], ["Total", "2", "1"]]
+    assert rows == [["Mediation", "0", "0"], ["One-to-one coaching", "2", "2"], ["Total", "2", "2"]]
     # A referral counts under a kind through the case it became.
     _, rows, _ = rows_of(client, "referrals_by_source", f"{Q3}&kind=coaching")
     assert rows == [["Self-referral", "0", "0"], ["Agency", "1", "1"], ["Total", "1", "1"]]
@@ -398,7 +516,7 @@ def test_the_funding_scheme_choices_are_the_services_list_retired_entries_too(ap
     html = enter_as(app.test_client(), service).get(f"/reports?{Q3}").get_data(as_text=True)
     assert '<option value="council_fund">Council fund</option>' in html
     assert '<option value="housing_trust">Housing trust</option>' in html
-    assert Case.select().count() == 5 and Agreement.select().count() == 4
+    assert Case.select().count() == 6 and Agreement.select().count() == 4
 
 
 @pytest.mark.parametrize(("role", "active", "allowed"), [
@@ -410,10 +528,89 @@ def test_the_policy_gives_reports_to_active_coordinators_only(app, role, active,
 
 
 def test_a_section_can_keep_the_small_number_rule_on_inside_the_service():
-    """Equality monitoring (to come) is always shown with the rule: one flag on its section."""
+    """Equality monitoring is always shown with the rule: one flag on its section."""
     from dataclasses import replace
 
     from portal.reports.sections import BY_NAME, build_table
     section = replace(BY_NAME["cases_by_kind"], always_shared=True)
     table = build_table(section, {"mediation": (3, 12)}, [("mediation", "Mediation")], sharing=False)
     assert table.rows[0][1] == ["fewer than 5", "10"] and table.total == ["fewer than 5", "10"]
+
+
+# --- feedback, coaching outcomes and equality monitoring ---------------------------------------------
+
+def q3_scope(app, **filters):
+    with app.app_context():
+        period = Period(date(2026, 7, 1), date(2026, 9, 30))
+        return queries.ReportScope(start=period.start, end=period.end, first_day=period.first_day,
+                                   last_day=period.last_day, **filters)
+
+
+def test_the_equality_queries_count_exactly_what_the_page_rounds(app, service):
+    """The counts behind the always-shared tables, by hand from the docstring's table: Ann, Bob,
+    Cat, Dan, Eve (no answers), Fay; not Gus (C4 opened in June)."""
+    scope = q3_scope(app)
+    assert queries.equality_age_band(scope) == {"25_34": (3,), "35_44": (1,), "prefer_not_to_say": (1,),
+                                                "not_answered": (1,)}
+    assert queries.equality_gender(scope) == {"woman": (3,), "man": (2,), "not_answered": (1,)}
+    assert queries.equality_ethnicity(scope) == {"asian": (1,), "white": (3,), "prefer_not_to_say": (1,),
+                                                 "not_answered": (1,)}
+    # Bob left disability blank, Dan first language: "not answered" with Eve.
+    assert queries.equality_disability(scope) == {"yes": (1,), "no": (3,), "not_answered": (2,)}
+    assert queries.equality_first_language(scope) == {"english": (2,), "welsh": (1,), "other": (1,),
+                                                      "not_answered": (2,)}
+
+
+def test_the_filters_apply_to_feedback_outcomes_and_equality_through_the_case(app, service):
+    # Coaching: C2 (Cat, Dan) and C5 (Fay). F3 (Fay) and F5 (Dan) invited, F5 answered.
+    coaching = q3_scope(app, kind=CaseKind.COACHING)
+    assert queries.equality_gender(coaching) == {"woman": (2,), "man": (1,)}
+    assert queries.feedback_invited_and_answered(coaching) == {"invited": (2,), "answered": (1,)}
+    assert queries.feedback_satisfaction(coaching) == {"prefer_not_to_say": (1,)}
+    # Self-referred: C1 (R1) and C4 (R7): F1, F2 and F4 invited; F1 and F4 answered in the period.
+    self_referred = q3_scope(app, referral_source="self")
+    assert queries.feedback_invited_and_answered(self_referred) == {"invited": (3,), "answered": (2,)}
+    assert queries.feedback_helped(self_referred) == {"yes": (1,), "partly": (1,)}
+    # Family disputes: C5 alone of the coaching cases closed (C6 is a neighbour dispute).
+    assert queries.coaching_outcomes(q3_scope(app, dispute_type="family")) == {"partly": (1,)}
+    assert queries.coaching_outcomes(q3_scope(app)) == {"partly": (1,), "no_outcome": (1,)}
+    client = enter_as(app.test_client(), service)
+    _, rows, _ = rows_of(client, "feedback", f"{Q3}&kind=coaching")
+    assert rows == [["Invited to give feedback", "2"], ["Feedback forms answered", "1"]]
+    _, rows, _ = rows_of(client, "coaching_outcomes", f"{Q3}&kind=mediation")
+    assert rows == [["Goals met fully", "0"], ["Goals met partly", "0"], ["Goals not met", "0"],
+                    ["No outcome recorded", "0"], ["Total", "0"]]
+    # Council fund: C1 (Ann, Bob) and C3 (Eve): Ann and Bob say English, Eve said nothing.
+    assert queries.equality_first_language(q3_scope(app, funding_scheme="council_fund")) == {
+        "english": (2,), "not_answered": (1,)}
+
+
+def test_feedback_answered_in_a_period_counts_whenever_it_was_invited(app, service):
+    client = enter_as(app.test_client(), service)
+    # October: F2, invited on 20 September, answered on 2 October.
+    _, rows, _ = rows_of(client, "feedback", "date_from=2026-10-01&date_to=2026-10-31")
+    assert rows == [["Invited to give feedback", "0"], ["Feedback forms answered", "1"]]
+    _, rows, _ = rows_of(client, "feedback_satisfaction", "date_from=2026-10-01&date_to=2026-10-31")
+    assert rows[1] == ["Satisfied", "1"] and rows[-1] == ["Total", "1"]
+
+
+def test_equality_keeps_the_small_number_rule_on_inside_the_service(app, service):
+    """White: Ann, Dan and Fay, 3, read "fewer than 5" on the page, its chart and the CSV, though
+    the report is not for sharing outside; feedback's 3 answers are shown as they are."""
+    client = enter_as(app.test_client(), service)
+    html = client.get(f"/reports?{Q3}").get_data(as_text=True)
+    assert '<tr><th scope="row">White</th><td class="number">fewer than 5</td></tr>' in html
+    assert "White: fewer than 5;" in html
+    assert '<tr><th scope="row">Total</th><td class="number">3</td></tr>' in html  # feedback answers
+    _, rows, _ = rows_of(client, "equality_ethnicity")
+    assert rows[3] == ["White", "fewer than 5"]
+
+
+def test_the_pdf_has_the_new_sections_and_no_feedback_words(app, service):
+    from pypdf import PdfReader
+    client = enter_as(app.test_client(), service)
+    reader = PdfReader(io.BytesIO(client.get(f"/reports/report.pdf?{Q3}").get_data()))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Feedback: satisfaction with the service" in text and "Equality monitoring: ethnicity" in text
+    assert "Outcomes of the coaching cases closed" in text
+    assert "SECRET" not in text and "FEEDBACK COMMENT" not in text

@@ -12,6 +12,10 @@ What is counted when:
 - cases by the moment they opened (`created_at`) or closed (`closed_at`);
 - sessions, concerns, agreements made by their own moment (start, raising, finalising), and
   agreement reviews by their review date;
+- feedback invitations by the moment made, answers by the moment given (`answered_at`);
+  coaching outcomes over the coaching cases closed in the period; equality monitoring over the
+  parties on the cases opened in the period. Coded columns only: a party's free text
+  (`FeedbackRequest.comment`) is never selected;
 - waiting times over the referrals received in the period, from the moment received to:
   first contact (the referral triaged, accepted or declined: the coordinator's first answer),
   consent (the first "consent given" recorded for a party of the case it became, a day: its
@@ -38,7 +42,10 @@ from portal.models import (
     Case,
     CaseParty,
     CaseSession,
+    CoachingOutcome,
     ConsentEvent,
+    EqualityAnswers,
+    FeedbackRequest,
     Referral,
     SafeguardingConcern,
     SessionCoach,
@@ -62,6 +69,10 @@ NO_OUTCOME = "no_outcome"
 ALLOWANCE_ROWS = ("none_held", "some_held", "all_held", "over_allowance")
 # Rows of the waiting times section.
 WAITS = ("to_first_contact", "to_consent", "to_first_session")
+# Rows of the feedback section (invitations made, forms answered).
+FEEDBACK_ROWS = ("invited", "answered")
+# Row code of a party who gave no answer to an equality question (or no equality answers at all).
+NOT_ANSWERED = "not_answered"
 # Rows of the agreements section.
 AGREEMENT_ROWS = ("made", "reviewed", *(f"review_{outcome}" for outcome in ReviewOutcome))
 
@@ -366,3 +377,91 @@ def agreements_made_and_reviewed(scope: ReportScope) -> Figures:
              .where(made | reviewed))
     numbers = _rows(_on_cases(query, scope))[0]
     return {row: (_number(value),) for row, value in zip(AGREEMENT_ROWS, numbers, strict=True)}
+
+
+# --- feedback, coaching outcomes, equality monitoring -------------------------------------------
+
+def feedback_invited_and_answered(scope: ReportScope) -> Figures:
+    """Feedback invitations made in the period, and forms answered in the period (whenever
+    invited): one count each."""
+    invited, answered = _within(FeedbackRequest.created_at, scope), _within(FeedbackRequest.answered_at, scope)
+    query = (FeedbackRequest
+             .select(_count_if(invited), _count_if(answered))
+             .where(invited | answered))
+    numbers = _rows(_on_cases(query, scope))[0]
+    return {row: (_number(value),) for row, value in zip(FEEDBACK_ROWS, numbers, strict=True)}
+
+
+def _feedback_answers(scope: ReportScope, column: ColumnBase) -> Figures:
+    """The answers to one feedback question given in the period, by answer (those who left it
+    blank are not counted)."""
+    query = (FeedbackRequest
+             .select(column, fn.COUNT(FeedbackRequest.id))
+             .where(_within(FeedbackRequest.answered_at, scope), column.is_null(False))
+             .group_by(BY_FIRST))
+    return _figures(_on_cases(query, scope))
+
+
+def feedback_satisfaction(scope: ReportScope) -> Figures:
+    """How satisfied the parties who answered in the period were."""
+    return _feedback_answers(scope, FeedbackRequest.satisfaction)
+
+
+def feedback_helped(scope: ReportScope) -> Figures:
+    """Whether the service helped them deal with the conflict, as answered in the period."""
+    return _feedback_answers(scope, FeedbackRequest.helped)
+
+
+def feedback_situation(scope: ReportScope) -> Figures:
+    """Whether their situation is better, as answered in the period."""
+    return _feedback_answers(scope, FeedbackRequest.situation)
+
+
+def coaching_outcomes(scope: ReportScope) -> Figures:
+    """Coaching cases closed in the period by their recorded outcome (goals met fully, partly,
+    not), and those closed with none recorded (`NO_OUTCOME`)."""
+    goals = fn.COALESCE(CoachingOutcome.goals_met, NO_OUTCOME)
+    query = (Case
+             .select(goals, fn.COUNT(Case.id))
+             .join(CoachingOutcome, JOIN.LEFT_OUTER, on=(CoachingOutcome.case == Case.id))
+             .where(Case.kind == CaseKind.COACHING, _within(Case.closed_at, scope), _case_filters(scope))
+             .group_by(BY_FIRST))
+    return _figures(query)
+
+
+def _equality_answers(scope: ReportScope, question: str) -> Figures:
+    """The parties on the cases opened in the period by their answer to one equality question;
+    a party who left it blank, or gave no answers, is `NOT_ANSWERED`. Never person by person."""
+    answer = fn.COALESCE(getattr(EqualityAnswers, question), NOT_ANSWERED)
+    query = (CaseParty
+             .select(answer, fn.COUNT(CaseParty.id))
+             .join(Case, on=(CaseParty.case == Case.id))
+             .join(EqualityAnswers, JOIN.LEFT_OUTER, on=(EqualityAnswers.party == CaseParty.id))
+             .where(_within(Case.created_at, scope), _case_filters(scope))
+             .group_by(BY_FIRST))
+    return _figures(query)
+
+
+def equality_age_band(scope: ReportScope) -> Figures:
+    """Parties on the cases opened in the period, by age band."""
+    return _equality_answers(scope, "age_band")
+
+
+def equality_gender(scope: ReportScope) -> Figures:
+    """Parties on the cases opened in the period, by gender."""
+    return _equality_answers(scope, "gender")
+
+
+def equality_ethnicity(scope: ReportScope) -> Figures:
+    """Parties on the cases opened in the period, by ethnic group."""
+    return _equality_answers(scope, "ethnicity")
+
+
+def equality_disability(scope: ReportScope) -> Figures:
+    """Parties on the cases opened in the period, by whether they consider themselves disabled."""
+    return _equality_answers(scope, "disability")
+
+
+def equality_first_language(scope: ReportScope) -> Figures:
+    """Parties on the cases opened in the period, by first language."""
+    return _equality_answers(scope, "first_language")

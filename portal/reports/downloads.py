@@ -15,7 +15,10 @@ ROW_HEADINGS = {
     "referral_source": "Source", "agency_kind": "Kind of agency", "dispute_type": "Dispute type",
     "urgency": "Urgency", "kind": "Kind", "case_outcome": "Outcome", "session_kind": "Kind of session",
     "session_mode": "Mode", "wait": "Wait", "funding": "Funding", "allowance_use": "Allowance",
-    "concern_category": "Category", "agreement_row": "Agreements",
+    "concern_category": "Category", "agreement_row": "Agreements", "feedback_row": "Feedback",
+    "satisfaction": "Answer", "feedback_helped": "Answer", "feedback_situation": "Answer", "goals_met": "Goals met",
+    "age_band": "Answer", "gender": "Answer", "ethnicity": "Answer", "disability": "Answer",
+    "first_language": "Answer",
 }
 
 

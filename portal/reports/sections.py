@@ -1,6 +1,8 @@
 """The report's sections, each one table (and its chart): a name, a heading, one query of
-`portal.queries.reports`, its columns and where its rows' words come from. A new section (the
-feedback, coaching outcomes and equality monitoring to come) is one more entry in `SECTIONS`.
+`portal.queries.reports`, its columns and where its rows' words come from. A new section is one
+more entry in `SECTIONS`. The equality monitoring sections are `always_shared`: the small-number
+rule is on for them even in a report kept inside the service, as the issue asks (aggregates only,
+nobody identifiable, coordinators alone read answers person by person).
 
 The small-number rule lives here, in `cell_text`, the one place a figure becomes words for the
 page, the CSV and the PDF alike. For a report "for sharing outside the service":
@@ -55,6 +57,9 @@ def _volunteer_minutes(scope):
 HOURS = dict(kind=SUM, scale=60, places=1)
 POUNDS = dict(kind=SUM, scale=100, places=2)
 DAYS = dict(kind=STAT, places=1)
+EQUALITY_NOTE = ("The parties on the cases opened in the period; answering is voluntary. The small-number rule "
+                 "is always on here, inside the service too: a count from 1 to 4 reads \"fewer than 5\" and "
+                 "every other count is rounded to the nearest 5.")
 ATTENDANCE = (Column("Held"), Column("Party did not attend"), Column("Cancelled"), Column("Hours held", **HOURS))
 
 SECTIONS = (
@@ -99,6 +104,28 @@ SECTIONS = (
             rows="agreement_row", total=False,
             note="Made: made final in the period (each version). Reviewed: reviewed in the period, and how "
                  "the review found the agreement."),
+    Section("feedback", "Feedback", queries.feedback_invited_and_answered, (Column("Forms"),),
+            rows="feedback_row", total=False,
+            note="Invitations made in the period (each party is invited once, when their case closes), and "
+                 "forms answered in the period. What parties write in their own words is read by staff on the "
+                 "case alone, never in a report."),
+    Section("feedback_satisfaction", "Feedback: satisfaction with the service", queries.feedback_satisfaction,
+            (Column("Answers"),), rows="satisfaction", note="Counted by the day each answer was given."),
+    Section("feedback_helped", "Feedback: whether the service helped them deal with the conflict",
+            queries.feedback_helped, (Column("Answers"),), rows="feedback_helped",
+            note="Counted by the day each answer was given."),
+    Section("feedback_situation", "Feedback: whether their situation is better", queries.feedback_situation,
+            (Column("Answers"),), rows="feedback_situation", note="Counted by the day each answer was given."),
+    Section("coaching_outcomes", "Outcomes of the coaching cases closed", queries.coaching_outcomes,
+            (Column("Coaching cases closed"),), rows="goals_met",
+            note="The party's goals met, as recorded by their coach or a coordinator."),
+    *(Section(f"equality_{question}", f"Equality monitoring: {heading}", query, (Column("Parties"),),
+              rows=question, always_shared=True, note=EQUALITY_NOTE)
+      for question, heading, query in (
+          ("age_band", "age band", queries.equality_age_band), ("gender", "gender", queries.equality_gender),
+          ("ethnicity", "ethnicity", queries.equality_ethnicity),
+          ("disability", "disability", queries.equality_disability),
+          ("first_language", "first language", queries.equality_first_language))),
 )
 BY_NAME = {section.name: section for section in SECTIONS}
 

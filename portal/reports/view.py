@@ -11,7 +11,9 @@ from portal.labels import label
 from portal.queries.reports import (
     AGREEMENT_ROWS,
     ALLOWANCE_ROWS,
+    FEEDBACK_ROWS,
     NO_OUTCOME,
+    NOT_ANSWERED,
     NOT_RECORDED,
     SCHEME_PREFIX,
     SELF_FUNDED,
@@ -21,7 +23,24 @@ from portal.reports.forms import ReportForm
 from portal.reports.periods import DEFAULT, QUICK, Period, quick_period
 from portal.reports.sections import COUNT, FEWER_THAN_5, SECTIONS, build_table
 from portal.times import local_today
-from portal.vocab import CaseKind, ConcernCategory, ReviewOutcome, ServiceList, SessionKind, SessionMode, Urgency
+from portal.vocab import (
+    AgeBand,
+    CaseKind,
+    ConcernCategory,
+    Disability,
+    Ethnicity,
+    FeedbackHelped,
+    FeedbackSituation,
+    FirstLanguage,
+    Gender,
+    GoalsMet,
+    ReviewOutcome,
+    Satisfaction,
+    ServiceList,
+    SessionKind,
+    SessionMode,
+    Urgency,
+)
 
 WORDS = {
     NO_OUTCOME: "No outcome recorded", SELF_FUNDED: "Self-funded", NOT_RECORDED: "Funding not yet recorded",
@@ -29,6 +48,8 @@ WORDS = {
     WAITS[0]: "Referral to first contact", WAITS[1]: "Referral to consent", WAITS[2]: "Referral to first session",
     ALLOWANCE_ROWS[0]: "No session held yet", ALLOWANCE_ROWS[1]: "Some of the allowance used",
     ALLOWANCE_ROWS[2]: "All of the allowance used", ALLOWANCE_ROWS[3]: "More than the allowance",
+    FEEDBACK_ROWS[0]: "Invited to give feedback", FEEDBACK_ROWS[1]: "Feedback forms answered",
+    NOT_ANSWERED: "Not answered",
     AGREEMENT_ROWS[0]: "Agreements made", AGREEMENT_ROWS[1]: "Agreements reviewed",
     **{f"review_{outcome}": f"Review found: {outcome.replace('_', ' ')}" for outcome in ReviewOutcome},
 }
@@ -42,7 +63,19 @@ SERVICE_LISTS = {
 VOCABULARIES = {
     "urgency": Urgency, "kind": CaseKind, "session_kind": SessionKind, "session_mode": SessionMode,
     "concern_category": ConcernCategory, "wait": WAITS, "allowance_use": ALLOWANCE_ROWS,
-    "agreement_row": AGREEMENT_ROWS,
+    "agreement_row": AGREEMENT_ROWS, "feedback_row": FEEDBACK_ROWS,
+}
+# Rows from a vocabulary whose codes mean different things in different places ("partly",
+# "yes", "other"): each member's words from its own group of `portal.labels`, then the rows
+# that are no answer of the vocabulary's (a closed coaching case with no outcome recorded, a
+# party who did not answer).
+GROUPED = {
+    "satisfaction": (Satisfaction, "satisfaction", ()), "feedback_helped": (FeedbackHelped, "feedback_helped", ()),
+    "feedback_situation": (FeedbackSituation, "feedback_situation", ()),
+    "goals_met": (GoalsMet, "goals_met", (NO_OUTCOME,)),
+    "age_band": (AgeBand, "age_band", (NOT_ANSWERED,)), "gender": (Gender, "gender", (NOT_ANSWERED,)),
+    "ethnicity": (Ethnicity, "ethnicity", (NOT_ANSWERED,)), "disability": (Disability, "disability", (NOT_ANSWERED,)),
+    "first_language": (FirstLanguage, "first_language", (NOT_ANSWERED,)),
 }
 
 
@@ -58,6 +91,9 @@ def choices_for(field):
     if field == "funding":
         return [(SCHEME_PREFIX + code, scheme) for code, scheme in choices_for("funding_scheme")] + [
             (SELF_FUNDED, words(SELF_FUNDED)), (NOT_RECORDED, words(NOT_RECORDED))]
+    if field in GROUPED:
+        vocabulary, group, others = GROUPED[field]
+        return [(code, label(code, group)) for code in vocabulary] + [(code, words(code)) for code in others]
     return [(code, words(code)) for code in VOCABULARIES[field]]
 
 
