@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from peewee import Expression, Field, Model, ModelSelect, fn
+from peewee import Expression, Field, Model, ModelSelect, Value, fn
 
 from portal import audit, queries
 from portal.db import database
@@ -40,6 +40,7 @@ from portal.models import (
     CaseSession,
     ConcernEvent,
     ConsentEvent,
+    FeedbackRequest,
     Goal,
     Note,
     NoteFile,
@@ -100,7 +101,7 @@ WIPES: tuple[Wipe, ...] = (
           Referral.referrer_contact: None, Referral.agency_name: None, Referral.decline_reason: None}),
     Wipe(ReferralPerson, _referral_of(ReferralPerson.referral),
          {ReferralPerson.name: "Person", ReferralPerson.email: None, ReferralPerson.phone: None,
-          ReferralPerson.address: None, ReferralPerson.contact_notes: GONE}),
+          ReferralPerson.address: None, ReferralPerson.unsafe_routes: GONE, ReferralPerson.contact_notes: GONE}),
     # Party names are "Party A", "Party B"... (`_rename_parties`); the rest of their details go.
     Wipe(CaseParty, _of_case(CaseParty.case),
          {CaseParty.email: None, CaseParty.phone: None, CaseParty.address: None, CaseParty.unsafe_routes: GONE}),
@@ -129,6 +130,12 @@ WIPES: tuple[Wipe, ...] = (
     Wipe(ActionPoint, _of_case(ActionPoint.case),
          {ActionPoint.text: GONE, ActionPoint.detail: GONE, ActionPoint.party_comment: GONE}),
     Wipe(Goal, _of_case(Goal.case), {Goal.text: GONE}),
+    # Feedback keeps its coded answers and dates (reports count them); the party's words go, and
+    # the link's hash becomes a value no link hashes to (unique, as the column must be).
+    Wipe(FeedbackRequest, _of_case(FeedbackRequest.case),
+         {FeedbackRequest.comment: GONE, FeedbackRequest.token_hash: Value("anonymised-").concat(FeedbackRequest.id)}),
+    # Not here, as they hold codes only: EqualityAnswers (on a party record anonymised above) and
+    # CoachingOutcome; Notification rows (a kind and a path in the portal, never content).
 )
 
 # Rows deleted outright: what the case list's search finds a case by.
@@ -178,8 +185,9 @@ def _rename_parties(case_id: int) -> list[CaseParty]:
 
 
 def _forget_emails(emails: set[str]) -> None:
-    """Sent and failed emails to these addresses, if no case still held lose the address and
-    their words (a waiting one is left to go: it carries no content)."""
+    """Sent and failed emails to these addresses (a party record's, or a retired account's,
+    which their notifications and feedback invitation went to), if no case still held lose the
+    address and their words (a waiting one is left to go: it carries no content)."""
     still_held = {e.lower() for (e,) in CaseParty.select(CaseParty.email).join(Case)
                   .where(Case.anonymised_at.is_null(), CaseParty.email.is_null(False)).tuples()}
     gone = sorted(e for e in emails if e not in still_held)
@@ -189,11 +197,13 @@ def _forget_emails(emails: set[str]) -> None:
          .execute())
 
 
-def _retire_accounts(user_ids: set[int]) -> int:
-    """Party accounts whose every case is anonymised: deactivated, signed out, and anonymised."""
+def _retire_accounts(user_ids: set[int]) -> list[str]:
+    """Party accounts whose every case is anonymised: deactivated, signed out, and anonymised.
+    Returns the addresses they had (lower case), for `_forget_emails`."""
     in_use = {uid for (uid,) in CaseParty.select(CaseParty.user).join(Case)
               .where(CaseParty.user.in_(sorted(user_ids)), Case.anonymised_at.is_null()).tuples()}
     retired = sorted(user_ids - in_use)
+    emails = [e.lower() for (e,) in User.select(User.email).where(User.id.in_(retired)).tuples()]
     for uid in retired:
         AccountToken.delete().where(AccountToken.user == uid).execute()
         # Signed out everywhere, and nothing kept of where from or with what they signed in.
@@ -201,7 +211,7 @@ def _retire_accounts(user_ids: set[int]) -> int:
         RecoveryCode.delete().where(RecoveryCode.user == uid).execute()
         User.update(name="Former party", email=f"anonymised-{uid}@invalid", active=False, password_hash=None,
                     totp_secret=None, totp_last_step=None, email_off=GONE).where(User.id == uid).execute()
-    return len(retired)
+    return emails
 
 
 def anonymise_case(case_id: int, *, actor: User | None = None, why: str = "retention",
@@ -222,10 +232,10 @@ def anonymise_case(case_id: int, *, actor: User | None = None, why: str = "reten
         for model, rows in DELETES:
             model.delete().where(rows(case_id)).execute()
         Case.update(anonymised_at=utcnow(), legal_hold_by=None, legal_hold_at=None).where(Case.id == case_id).execute()
-        _forget_emails({p.email.lower() for p in parties if p.email})
-        accounts = _retire_accounts({p.user_id for p in parties if p.user_id is not None})
+        retired = _retire_accounts({p.user_id for p in parties if p.user_id is not None})
+        _forget_emails({p.email.lower() for p in parties if p.email} | set(retired))
         audit.record("retention.case_anonymised", actor=actor, record=case, case_id=case_id,
-                     detail=f"why={why} parties={len(parties)} files={files} accounts_closed={accounts}",
+                     detail=f"why={why} parties={len(parties)} files={files} accounts_closed={len(retired)}",
                      remote_addr=remote_addr)
     return True
 

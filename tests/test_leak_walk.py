@@ -106,6 +106,9 @@ class Planted:
     allowed: dict = field(default_factory=dict)   # marker -> callable(actor) -> bool
     reached: dict = field(default_factory=dict)   # marker -> callable(actor) -> bool
     where: dict = field(default_factory=dict)     # marker -> what it was planted in
+    # Markers a party may see only in their own data export (their feedback's words: staff on
+    # the case read them on the case page; the party who wrote them, in their ZIP alone).
+    export_only: set = field(default_factory=set)
 
     def add(self, label, rule, *, reached_by=None, marker=None):
         marker = marker or f"MARKER{len(self.where):03d}Z"
@@ -462,14 +465,17 @@ def planted(app):
 
 
 def _plant_feedback_and_equality(planted, mediation, *cases):
-    """Each party's feedback, answered with words of their own (staff on the case alone read
-    them: never a party, a report or an email), and one party's equality answer, shown as the
+    """Each party's feedback, answered with words of their own (staff on the case read them,
+    and the party who wrote them in their own data export: never another party, a report or an
+    email), and one party's equality answer, shown as the
     case page words it (coordinators alone see it, person by person)."""
     for case in (mediation, *cases):
         for party in case.parties.order_by(CaseParty.id):
             words = planted.add(f"{party.name}'s feedback words on {case.reference}",
-                                lambda actor, case=case: policy.can_read_feedback_comment(
-                                    actor, queries.case_facts(case)))
+                                lambda actor, case=case, party=party: policy.can_read_feedback_comment(
+                                    actor, queries.case_facts(case))
+                                or party.id in policy.party_ids_for(actor, queries.case_facts(case)))
+            planted.export_only.add(words)
             FeedbackRequest.create(case=case, party=party, token_hash=f"walk-{party.id}",
                                    expires_at=utcnow() + timedelta(days=30), answered_at=utcnow(),
                                    satisfaction=Satisfaction.DISSATISFIED, comment=f"{words} said in feedback")
@@ -819,6 +825,15 @@ def test_no_marker_reaches_anyone_the_policy_does_not_allow(app, planted, caplog
         assert not accepted, f"{email}: forms took data that must be refused: {accepted}"
         shown = leaks(planted, actors[email], markers_in(planted, answers))
         assert not shown, f"{email}, posting forms, was shown {shown}"
+
+    # A party's own feedback words: in their own data export, on no page of theirs.
+    for email, visits in walks.items():
+        if actors[email].role != Role.PARTY:
+            continue
+        found = markers_in(planted, visits + posted[email])
+        for marker, where in (*found.items(), *guessed_found[email].items()):
+            assert marker not in planted.export_only or set(where) == {"/account/data/accord-data.zip"}, \
+                f"{email} was shown {planted.where[marker]} at {where}"
 
     logged = "\n".join(r.getMessage() for r in caplog.records).lower()
     assert not [m for m in planted.where if m.lower() in logged], "a marker reached the log"

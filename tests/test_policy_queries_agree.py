@@ -1207,6 +1207,23 @@ def check_feedback_and_equality(built):
             assert ids_of(queries.own_feedback_requests(fresh)) == own, who(actor)
             mine = {aid for aid, (c, p) in equality.items() if policy.can_answer_own_equality(actor, c.facts, p.id)}
             assert ids_of(queries.own_equality_answers(fresh)) == mine, who(actor)
+            # The subject access export reads the same through the person's party records
+            # (their answers and words included), never another party's.
+            records = queries.own_party_records(fresh).select(CaseParty.id).order_by()
+            assert ids_of(queries.own_feedback_requests_of(records)) == own, who(actor)
+            assert ids_of(queries.own_feedback_answers_of(records)) == own, who(actor)
+            assert ids_of(queries.own_equality_answers_of(records)) == mine, who(actor)
+        # A coordinator's export of one record: that person's (every record of their account).
+        def same_person(one, other):
+            return one.id == other.id or (one.user_id is not None and one.user_id == other.user_id)
+
+        for case in built.cases:
+            for party in case.party_rows:
+                records = queries.subject_parties(party)
+                assert ids_of(queries.own_feedback_answers_of(records)) == {
+                    fid for fid, (_, p) in feedback.items() if same_person(p, party)}
+                assert ids_of(queries.own_equality_answers_of(records)) == {
+                    aid for aid, (_, p) in equality.items() if same_person(p, party)}
         transaction.rollback()
 
 

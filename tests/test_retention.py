@@ -17,8 +17,11 @@ from portal.models import (
     CaseEvent,
     CaseParty,
     CaseSession,
+    CoachingOutcome,
     ConcernEvent,
     ConsentEvent,
+    EqualityAnswers,
+    FeedbackRequest,
     Note,
     NoteFile,
     NoteOverrideRead,
@@ -36,7 +39,20 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.vocab import AgreementState, Audience, CaseStatus, ConcernState, MessageKind, MessageState, Role
+from portal.vocab import (
+    AgeBand,
+    AgreementState,
+    Audience,
+    CaseStatus,
+    ConcernState,
+    EqualitySource,
+    FeedbackHelped,
+    GoalsMet,
+    MessageKind,
+    MessageState,
+    Role,
+    Satisfaction,
+)
 from tests.factories import (
     add_party,
     allocate,
@@ -61,7 +77,7 @@ def plant(app, case, tag, coach, *, account=None):
                                description=f"said {next(it)}", safety_worry=next(it), referrer_name=next(it),
                                referrer_contact=next(it), agency_name=next(it))
     ReferralPerson.create(referral=referral, name=next(it), email=f"{next(it)}@example.test", phone=next(it),
-                          address=next(it), contact_notes=next(it))
+                          address=next(it), unsafe_routes=next(it), contact_notes=next(it))
     Case.update(referral=referral, closing_note=next(it)).where(Case.id == case.id).execute()
     one = CaseParty.create(case=case, user=account, name=f"Ann {next(it)}", email=f"{next(it)}@example.test",
                            phone="07700 900123", address=f"1 {next(it)} Road")
@@ -94,6 +110,17 @@ def plant(app, case, tag, coach, *, account=None):
     make_goal(case, two, text=next(it))
     OutboxMessage.create(kind=MessageKind.OTHER, recipient=one.email, subject="Hello", body="Waiting for you",
                          state=MessageState.SENT)
+    FeedbackRequest.create(case=case, party=one, token_hash=next(it), expires_at=utcnow(), answered_at=utcnow(),
+                           satisfaction=Satisfaction.SATISFIED, helped=FeedbackHelped.PARTLY, comment=next(it))
+    EqualityAnswers.create(party=one, age_band=AgeBand.AGE_35_44, source=EqualitySource.PARTY)
+    CoachingOutcome.create(case=case, goals_met=GoalsMet.PARTLY, recorded_by=coach)
+    # Emails that went: to the party record's address, and to their account's own (where their
+    # notifications go), which is not on the record.
+    OutboxMessage.create(kind=MessageKind.NOTIFICATION, recipient=one.email, subject="Tell us",
+                         body=f"Link {next(it)}", state=MessageState.SENT)
+    if account is not None:
+        OutboxMessage.create(kind=MessageKind.NOTIFICATION, recipient=account.email.upper(), subject="Tell us",
+                             body=f"Link {next(it)}", state=MessageState.FAILED)
     used = markers[:markers.index(next(it))]
     return used
 
@@ -144,7 +171,7 @@ def run(app):
 
 def test_every_planted_marker_goes_and_counts_stay(app, world):
     text = everything()
-    assert len(world["old_markers"]) == 44 and all(m in text for m in world["old_markers"])
+    assert len(world["old_markers"]) == 49 and all(m in text for m in world["old_markers"])
     before = counts()
     assert run(app) == 1
     text = everything()
@@ -163,6 +190,12 @@ def test_every_planted_marker_goes_and_counts_stay(app, world):
     # Codes and dates that reports read stay.
     assert SafeguardingConcern.get(SafeguardingConcern.case == old.id).level == "high"
     assert CaseSession.get(CaseSession.case == old.id).starts_at is not None
+    feedback = FeedbackRequest.get(FeedbackRequest.case == old.id)
+    assert (feedback.satisfaction, feedback.helped, feedback.comment) == ("satisfied", "partly", "")
+    assert feedback.answered_at is not None and feedback.token_hash == f"anonymised-{feedback.id}"
+    party_a = CaseParty.get(CaseParty.case == old.id, CaseParty.name == "Party A")
+    assert EqualityAnswers.get(EqualityAnswers.party == party_a.id).age_band == "35_44"
+    assert CoachingOutcome.get(CoachingOutcome.case == old.id).goals_met == "partly"
     # The party account, used only for this case, is closed and anonymised.
     alex = User.get_by_id(world["alex"].id)
     assert (alex.active, alex.name, alex.password_hash) == (False, "Former party", None)
@@ -242,3 +275,32 @@ def test_a_retired_account_keeps_no_sign_in_sessions_recovery_codes_or_second_fa
     assert RecoveryCode.select().where(RecoveryCode.user == alex.id).count() == 0
     retired = User.get_by_id(alex.id)
     assert (retired.totp_secret, retired.totp_last_step) == (None, None)
+
+
+def test_feedback_invitations_sent_are_forgotten_and_their_links_die(app, world):
+    """The real invitations (portal/feedback/service.py): one to a party record's address, one
+    to an account's own address (the record has none). Once sent, anonymising takes their
+    addresses and words, and the link no longer finds the request."""
+    from portal.feedback import service as feedback
+
+    old = world["old"]
+    bea = make_user(Role.PARTY, name="Bea Account", email="bea-own@example.test")
+    bea_record = add_party(old, bea, name="Bea Account")
+    CaseParty.update(email=None).where(CaseParty.id == bea_record.id).execute()
+    cal = add_party(old, None, name="Cal Record")
+    CaseParty.update(email="cal-record@example.test").where(CaseParty.id == cal.id).execute()
+    FeedbackRequest.delete().execute()
+    with app.test_request_context():
+        assert feedback.invite_parties(old) == 3  # and the planted Ann (by her account); Bob has no address
+    invites = list(OutboxMessage.select().where(OutboxMessage.body.contains("/feedback/")))
+    assert sorted(m.recipient for m in invites) == sorted(
+        ["bea-own@example.test", "cal-record@example.test", world["alex"].email])
+    links = [m.body.split("/feedback/")[1].split()[0] for m in invites]
+    OutboxMessage.update(state=MessageState.SENT).execute()
+    assert run(app) == 1
+    text = everything()
+    assert [x for x in ["bea-own@example.test", "cal-record@example.test", *links] if x in text] == []
+    assert OutboxMessage.select().where(OutboxMessage.recipient == "anonymised@invalid").count() >= 3
+    with app.test_request_context():
+        assert [feedback.find_by_token(link) for link in links] == [None, None, None]
+    assert FeedbackRequest.select().where(FeedbackRequest.case == old.id).count() == 3

@@ -8,8 +8,21 @@ import zipfile
 import pytest
 
 from portal import storage
-from portal.models import AuditEvent, CaseParty, Notification, utcnow
-from portal.vocab import AgreementState, Audience, CaseKind, ConcernState, Delivery, Role, ShareState
+from portal.models import AuditEvent, CaseParty, EqualityAnswers, FeedbackRequest, Notification, utcnow
+from portal.vocab import (
+    AgeBand,
+    AgreementState,
+    Audience,
+    CaseKind,
+    ConcernState,
+    Delivery,
+    EqualitySource,
+    FeedbackHelped,
+    Gender,
+    Role,
+    Satisfaction,
+    ShareState,
+)
 from tests.conftest import enter_as
 from tests.factories import (
     add_party,
@@ -62,10 +75,20 @@ def world(app):
     Notification.create(recipient=ann, kind="note_shared", link="/shared", key="k-ann", delivery=Delivery.EMAILED)
     Notification.create(recipient=ben, kind="note_shared", link="/shared-ben", key="k-ben",
                         delivery=Delivery.EMAILED)
+    # Feedback: each party's own words are theirs; the link's hash is nobody's to take away.
+    FeedbackRequest.create(case=case, party=a, token_hash="MKTOKENA", expires_at=utcnow(), answered_at=utcnow(),
+                           satisfaction=Satisfaction.SATISFIED, helped=FeedbackHelped.PARTLY, comment="MKFEEDBACKA")
+    FeedbackRequest.create(case=case, party=b, token_hash="MKTOKENB", expires_at=utcnow(), answered_at=utcnow(),
+                           satisfaction=Satisfaction.VERY_DISSATISFIED, comment="MKFEEDBACKB")
+    EqualityAnswers.create(party=a, age_band=AgeBand.AGE_25_34, gender=Gender.WOMAN, source=EqualitySource.PARTY)
+    EqualityAnswers.create(party=b, age_band=AgeBand.AGE_65_74, gender=Gender.MAN, source=EqualitySource.PARTY)
     # Someone without an account, on a coaching case of their own.
     other = make_case(CaseKind.COACHING)
     c = add_party(other, None, name="Cy Nobody", phone="MKCPHONE")
     make_action_point(other, c, text="MKAPC")
+    FeedbackRequest.create(case=other, party=c, token_hash="MKTOKENC", expires_at=utcnow(), answered_at=utcnow(),
+                           helped=FeedbackHelped.YES, comment="MKFEEDBACKC")
+    EqualityAnswers.create(party=c, age_band=AgeBand.AGE_18_24, source=EqualitySource.STAFF_WITH_PERMISSION)
     return {"coordinator": coordinator, "coach": coach, "ann": ann, "ben": ben, "a": a, "b": b, "c": c,
             "case": case}
 
@@ -77,9 +100,11 @@ def unzip(response):
     return {name: archive.read(name) for name in archive.namelist()}
 
 
-ANN_OWN = {"MKAPHONE", "MKAHOME", "MKSHAREDA", "MKBENGIVEN", "MKAPA", "MKAPACOMMENT", "MKGOALA", "MKAGREEMENT"}
+ANN_OWN = {"MKAPHONE", "MKAHOME", "MKSHAREDA", "MKBENGIVEN", "MKAPA", "MKAPACOMMENT", "MKGOALA", "MKAGREEMENT",
+           "MKFEEDBACKA"}
 NOT_ANNS = {"MKBPHONE", "MKBHOME", "MKSHAREDB", "MKBENWAITING", "MKSTAFF", "MKPRIVATE", "MKCONCERN", "MKAPB",
-            "MKGOALB", "MKDRAFT", "MKCPHONE", "MKAPC", "shared-ben", "Ann-Alpha.txt"}
+            "MKGOALB", "MKDRAFT", "MKCPHONE", "MKAPC", "shared-ben", "Ann-Alpha.txt", "MKFEEDBACKB", "MKFEEDBACKC",
+            "MKTOKENA", "MKTOKENB", "MKTOKENC", "very_dissatisfied", "65_74", "18_24"}
 
 
 def test_a_party_downloads_their_own_data_and_nothing_else(app, client, world):
@@ -101,6 +126,11 @@ def test_a_party_downloads_their_own_data_and_nothing_else(app, client, world):
     assert [c["phone"] for c in data["cases"]] == ["MKAPHONE"]
     assert [n["link"] for n in data["notifications"]] == ["/shared"]
     assert len(data["shared_notes"]) == 3  # her own share, Ben's words he agreed to share, the file's note
+    case_ref = world["case"].reference
+    assert [(f["case"], f["satisfaction"], f["helped"], f["situation"], f["your_comment"])
+            for f in data["feedback"]] == [(case_ref, "satisfied", "partly", None, "MKFEEDBACKA")]
+    assert [(e["party_record"], e["age_band"], e["gender"], e["ethnicity"], e["given_by"])
+            for e in data["equality"]] == [(world["a"].id, "25_34", "woman", None, "party")]
     for name in ("data.json", "index.html"):
         text = files[name].decode()
         assert {m for m in ANN_OWN if m not in text} == set(), name
@@ -128,8 +158,13 @@ def test_a_coordinator_exports_a_party_without_an_account(client, world):
     data = json.loads(files["data.json"])
     assert data["account"] == [] and data["notifications"] == []
     assert [x["text"] for x in data["action_points"]] == ["MKAPC"]
+    assert [(f["case"], f["helped"], f["your_comment"]) for f in data["feedback"]] == \
+        [(c.case.reference, "yes", "MKFEEDBACKC")]
+    assert [(e["party_record"], e["age_band"], e["given_by"]) for e in data["equality"]] == \
+        [(c.id, "18_24", "staff_with_permission")]
     text = files["data.json"].decode() + files["index.html"].decode()
-    assert "MKCPHONE" in text and not {m for m in ANN_OWN | NOT_ANNS - {"MKCPHONE", "MKAPC"} if m in text}
+    assert "MKCPHONE" in text and not {m for m in ANN_OWN | NOT_ANNS - {"MKCPHONE", "MKAPC", "MKFEEDBACKC", "18_24"}
+                                       if m in text}
     audit = AuditEvent.select().where(AuditEvent.event == "rights.data_exported").get()
     assert (audit.actor_id, audit.record_id, audit.detail) == (world["coordinator"].id, c.id, "own=no")
 

@@ -93,7 +93,10 @@ from portal.queries.feedback import (
     feedback_counts,
     feedback_visible_to,
     own_equality_answers,
+    own_equality_answers_of,
+    own_feedback_answers_of,
     own_feedback_requests,
+    own_feedback_requests_of,
 )
 from portal.queries.messages import MESSAGE_COLUMNS, messages_visible_to
 from portal.queries.notes import (
@@ -272,7 +275,7 @@ __all__ = [
     "CoachingOutcomeCounts", "EqualityCounts", "FeedbackCounts", "coaching_outcome_counts",
     "coaching_outcome_visible_to", "equality_answers_visible_to", "equality_counts",
     "feedback_comments_visible_to", "feedback_counts", "feedback_visible_to", "own_equality_answers",
-    "own_feedback_requests",
+    "own_equality_answers_of", "own_feedback_answers_of", "own_feedback_requests", "own_feedback_requests_of",
     # the coordinator's work queue
     "REVIEWS_AHEAD_DAYS", "QueueRules", "action_points_overdue", "cases_without_coach",
     "concerns_unacknowledged", "consent_waiting", "parties_to_phone", "promise_broken_before", "proposals_waiting",

@@ -3,7 +3,9 @@ or their home page, and the counts the reports show.
 
 Per person: a party's coded feedback answers and a coaching case's outcome for staff on the case;
 the feedback's free text for staff on the case alone (selected only for them, and only by
-`feedback_comments_visible_to`); equality answers for coordinators alone. The counts
+`feedback_comments_visible_to`), and for the party who wrote it in their own subject access
+export (`own_feedback_answers_of`); equality answers for coordinators alone (and each party's
+own, to them). The counts
 (`feedback_counts`, `coaching_outcome_counts`, `equality_counts`) are GROUP BY aggregates over
 coded columns only: no free text is ever selected by them, so no report can carry it.
 """
@@ -65,11 +67,26 @@ def own_feedback_requests(user: User) -> ModelSelect[FeedbackRequest]:
     their own) free text, which only staff read back."""
     if not has_role(user, Role.PARTY):
         return nothing(FeedbackRequest)
+    return own_feedback_requests_of(party_ids_of(user))
+
+
+def own_feedback_requests_of(parties: ModelSelect[CaseParty]) -> ModelSelect[FeedbackRequest]:
+    """`own_feedback_requests` for the party records `parties` (a select of their ids)."""
     return (FeedbackRequest
             .select(FeedbackRequest.id, FeedbackRequest.case, FeedbackRequest.party, FeedbackRequest.created_at,
                     FeedbackRequest.expires_at, FeedbackRequest.answered_at)
-            .where(FeedbackRequest.party.in_(party_ids_of(user)))
+            .where(FeedbackRequest.party.in_(parties))
             .order_by(FeedbackRequest.id))
+
+
+def own_feedback_answers_of(parties: ModelSelect[CaseParty]) -> ModelSelect[FeedbackRequest]:
+    """The feedback of the party records `parties`, with their coded answers and their own
+    words, for their subject access export alone (it is what they said); never the link's
+    hash, nor another party's feedback."""
+    return (own_feedback_requests_of(parties)
+            .select_extend(FeedbackRequest.satisfaction, FeedbackRequest.helped, FeedbackRequest.situation,
+                           FeedbackRequest.comment, Case.reference)
+            .join(Case))
 
 
 def coaching_outcome_visible_to(user: User, case: Case) -> ModelSelect[CoachingOutcome]:
@@ -99,9 +116,14 @@ def own_equality_answers(user: User) -> ModelSelect[EqualityAnswers]:
     """This party's own equality answers, on each of their party records."""
     if not has_role(user, Role.PARTY):
         return nothing(EqualityAnswers)
+    return own_equality_answers_of(party_ids_of(user))
+
+
+def own_equality_answers_of(parties: ModelSelect[CaseParty]) -> ModelSelect[EqualityAnswers]:
+    """`own_equality_answers` for the party records `parties` (a select of their ids)."""
     return (EqualityAnswers
             .select()
-            .where(EqualityAnswers.party.in_(party_ids_of(user)))
+            .where(EqualityAnswers.party.in_(parties))
             .order_by(EqualityAnswers.party))
 
 

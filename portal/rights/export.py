@@ -113,6 +113,17 @@ SECTIONS: tuple[Section, ...] = (
         ("state", lambda a: a.state), ("proposed_at", lambda a: a.proposed_at),
         ("final_at", lambda a: a.finalised_at), ("pdf", lambda a: _pdf_name(a)),
     ), links=frozenset({"pdf"})),
+    Section("feedback", "Your feedback", lambda s: queries.own_feedback_answers_of(s.parties), (
+        ("case", _ref), ("invited_at", lambda f: f.created_at), ("answered_at", lambda f: f.answered_at),
+        ("satisfaction", lambda f: f.satisfaction), ("helped", lambda f: f.helped),
+        ("situation", lambda f: f.situation), ("your_comment", lambda f: f.comment),
+    )),
+    Section("equality", "Your equality monitoring answers", lambda s: queries.own_equality_answers_of(s.parties), (
+        ("party_record", lambda e: e.party_id), ("age_band", lambda e: e.age_band), ("gender", lambda e: e.gender),
+        ("ethnicity", lambda e: e.ethnicity), ("disability", lambda e: e.disability),
+        ("first_language", lambda e: e.first_language), ("given_by", lambda e: e.source),
+        ("recorded_at", lambda e: e.recorded_at),
+    )),
     Section("notifications", "Your notifications",
             lambda s: queries.notifications_visible_to(s.account) if s.account is not None else [], (
         ("kind", lambda n: n.kind), ("link", lambda n: n.link), ("delivery", lambda n: n.delivery),
