@@ -6,6 +6,7 @@
 
 import email
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -95,12 +96,22 @@ def sign_in_password_only(client, email, password, **kwargs):
 
 
 def totp_code(email):
-    """A code an authenticator app shows for this account about now: of the earliest time step
-    the server still accepts (one either side of now) after the last one used, so that up to
-    three sign-ins within 30 seconds each have a fresh code."""
+    """A code an authenticator app shows for this account about now, as a person would type it:
+    of the earliest time step the server accepts (one either side of now) that is later than the
+    last one used and still has 15 seconds to live, so a slow machine never sends a code that
+    died on the way; up to three sign-ins within 30 seconds each get a fresh one, and if none is
+    left, it waits for the next step, as a person waits for their app's next code."""
     user = User.by_email(email).get()
-    step = max(service.current_step() - 1, (user.totp_last_step or 0) + 1)
-    return pyotp.TOTP(user.totp_secret).generate_otp(step)
+    last = user.totp_last_step or 0
+    for _ in range(3):  # a frozen clock (time_machine) never reaches the next step
+        now = time.time()
+        current = service.current_step(now)
+        for step in (current - 1, current, current + 1):
+            # The server takes step s until the current step is s + 1 (until (s + 2) * 30).
+            if step > last and (step + 2) * 30 - now >= 15:
+                return pyotp.TOTP(user.totp_secret).generate_otp(step)
+        time.sleep((current + 1) * 30 - now + 0.05)
+    raise AssertionError(f"no fresh code for {email}: every step near now was used")
 
 
 def sign_in(client, email, password, **kwargs):
