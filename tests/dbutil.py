@@ -11,12 +11,17 @@ from portal.migrations import m0019_service_lists
 from portal.models import MODELS, SchemaMigration
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# A statement slower than this fails its test instead of holding the whole run: a bad plan on a
+# test-sized database (statistics of an emptied table) once ran for many minutes.
+STATEMENT_TIMEOUT_MS = 60_000
 
 
 def postgres_schema_url(schema):
-    """The test URL, with every connection's search_path set to `schema`."""
+    """The test URL, with every connection's search_path set to `schema` and its statements
+    limited to STATEMENT_TIMEOUT_MS."""
     separator = "&" if "?" in POSTGRES_URL else "?"
-    return f"{POSTGRES_URL}{separator}options=-c%20search_path%3D{schema}"
+    return (f"{POSTGRES_URL}{separator}options=-c%20search_path%3D{schema}"
+            f"%20-c%20statement_timeout%3D{STATEMENT_TIMEOUT_MS}")
 
 
 def new_schema_name():
