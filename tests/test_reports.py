@@ -614,3 +614,17 @@ def test_the_pdf_has_the_new_sections_and_no_feedback_words(app, service):
     assert "Feedback: satisfaction with the service" in text and "Equality monitoring: ethnicity" in text
     assert "Outcomes of the coaching cases closed" in text
     assert "SECRET" not in text and "FEEDBACK COMMENT" not in text
+
+
+def test_coaching_allowance_counts_cases_with_no_session_held_and_over_their_allowance(app, service):
+    """Two more coaching cases opened in September: C7 (allowance 1) with only a cancelled
+    session, and C8 (allowance 1) with two held. With C2 (3 of 3 held, one of them in October)
+    and C5 (1 of 2): one case in each row."""
+    coach = make_user(Role.COACH)
+    c7 = case(CaseKind.COACHING, datetime(2026, 9, 1, 9), allowance=1)
+    make_session(c7, coaches=[coach], starts_at=datetime(2026, 9, 8, 10), status="cancelled")
+    c8 = case(CaseKind.COACHING, datetime(2026, 9, 2, 9), allowance=1)
+    for day in (9, 16):
+        make_session(c8, coaches=[coach], starts_at=datetime(2026, 9, day, 10), status="held")
+    assert queries.coaching_allowance_use(q3_scope(app)) == {
+        "none_held": (1, 0, 1), "some_held": (1, 1, 2), "all_held": (1, 3, 3), "over_allowance": (1, 2, 1)}
