@@ -84,6 +84,7 @@ EVENT_WORDS = {
     "case.coaching_outcome_recorded": "Coaching outcome recorded",
     "equality.recorded": "Equality monitoring answers recorded",
     "rights.data_exported": "A person's data exported",
+    "reports.downloaded": "Report downloaded",
     "rights.staff_mentions_exported": "Staff notes naming a person listed for review",
     "rights.legal_hold_set": "Legal hold set",
     "rights.legal_hold_lifted": "Legal hold lifted",

@@ -62,6 +62,7 @@ import pytest
 from portal import queries
 from portal.models import (
     Agreement,
+    AuditEvent,
     Case,
     CoachingOutcome,
     ConsentEvent,
@@ -628,3 +629,18 @@ def test_coaching_allowance_counts_cases_with_no_session_held_and_over_their_all
         make_session(c8, coaches=[coach], starts_at=datetime(2026, 9, day, 10), status="held")
     assert queries.coaching_allowance_use(q3_scope(app)) == {
         "none_held": (1, 0, 1), "some_held": (1, 1, 2), "all_held": (1, 3, 3), "over_allowance": (1, 2, 1)}
+
+
+def test_each_download_is_in_the_audit_trail_and_the_page_is_not(app, service):
+    client = enter_as(app.test_client(), service)
+    before = AuditEvent.select().count()
+    assert client.get(f"/reports?{Q3}").status_code == 200
+    assert AuditEvent.select().count() == before
+    assert client.get(f"/reports/funding.csv?{Q3}&kind=coaching&sharing=y").status_code == 200
+    assert client.get(f"/reports/report.pdf?{Q3}").status_code == 200
+    rows = list(AuditEvent.select().where(AuditEvent.id > before).order_by(AuditEvent.id))
+    assert [(row.event, row.actor_id, row.detail) for row in rows] == [
+        ("reports.downloaded", service.id,
+         "download=funding from=2026-07-01 to=2026-09-30 kind=coaching sharing=yes"),
+        ("reports.downloaded", service.id, "download=pdf from=2026-07-01 to=2026-09-30 sharing=no"),
+    ]

@@ -4,12 +4,12 @@
 import io
 
 from flask import abort, request, send_file
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from portal import policy
 from portal.access import current_actor, require
 from portal.htmx import render
-from portal.reports import bp
+from portal.reports import bp, service
 from portal.reports.downloads import csv_name, pdf_name, report_pdf, row_heading, table_csv
 from portal.reports.periods import QUICK
 from portal.reports.sections import BY_NAME, SECTIONS
@@ -45,6 +45,7 @@ def section_csv(name):
     form, report = _report([BY_NAME[name]])
     if report is None:
         abort(404)
+    _record_download(form, report, name)
     return send_file(io.BytesIO(table_csv(report.tables[0], report.period)), mimetype="text/csv",
                      as_attachment=True, download_name=csv_name(BY_NAME[name], report.period))
 
@@ -57,5 +58,11 @@ def report_pdf_download():
     if report is None:
         abort(404)
     data = report_pdf(report, form.chosen_words())
+    _record_download(form, report, "pdf")
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=pdf_name(report.period))
+
+
+def _record_download(form, report, what):
+    service.record_download(current_user, what, report.period, form.chosen_filters(), sharing=report.sharing,
+                            remote_addr=request.remote_addr or "")
