@@ -90,6 +90,7 @@ EVENT_WORDS = {
     "rights.legal_hold_lifted": "Legal hold lifted",
     "rights.erasure_recorded": "Erasure request recorded",
     "retention.case_anonymised": "Case anonymised",
+    "retention.referral_anonymised": "Declined referral anonymised",
     "demo.loaded": "Demonstration data loaded",
     "demo.bulk_loaded": "Bulk demonstration data added",
 }

@@ -22,11 +22,13 @@ retention_cli = AppGroup("retention", help="Retention: anonymising cases past th
 
 @retention_cli.command("run")
 def retention_run():
-    """Anonymise every case past its retention period and not held (safe to run again)."""
+    """Anonymise every case past its retention period and not held, and every declined referral
+    past its own (safe to run again)."""
     from portal import retention
     from portal.models import utcnow
     with database.connection_context():
-        click.echo(f"{retention.run(utcnow())} cases anonymised.")
+        done = retention.run(utcnow())
+        click.echo(f"{done.cases} cases and {done.referrals} declined referrals anonymised.")
 
 
 @reminders_cli.command("run")

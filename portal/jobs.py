@@ -87,7 +87,8 @@ def _register(huey, app):
         # `flask retention run` at the same time) changes nothing.
         from portal import retention  # retention imports the queries, which import the models
         with app.app_context(), _connection():
-            return retention.run(utcnow())
+            done = retention.run(utcnow())
+            return done.cases + done.referrals
 
     @huey.on_startup()
     def _sweep_at_start():

@@ -264,6 +264,9 @@ class Referral(BaseModel):
     triaged_by = ForeignKeyField(User, null=True, backref="+")
     triaged_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # When retention removed its words and the people's details (with its case, or on its own
+    # when declined: portal/retention.py); the codes and dates reports count stay.
+    anonymised_at = DateTimeField(null=True)
 
     @classmethod
     def next_reference(cls, year):

@@ -3,7 +3,9 @@
 A closed case is kept for `RETENTION_DAYS` (ACCORD_RETENTION_DAYS, six years) after it closes,
 or `SAFEGUARDING_RETENTION_DAYS` (25 years) if it ever had a safeguarding concern; then `run`
 (the daily job in portal/jobs.py, and `flask --app wsgi retention run`) anonymises it, unless
-it is held: a legal hold set by a coordinator, or a concern not yet resolved. A coordinator may
+it is held: a legal hold set by a coordinator, or a concern not yet resolved. A declined
+referral (never a case) is kept as long after it was declined, or the longer period if its
+referrer told of a worry about someone's safety, then anonymised the same way. A coordinator may
 also carry out a person's erasure request early (`anonymise_case`, from the retention page).
 
 Anonymising keeps every row, code, date and count that reports read (how many cases, sessions,
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from peewee import Expression, Field, Model, ModelSelect, Value, fn
@@ -94,14 +96,19 @@ class Wipe:
     values: Mapping[Field, Any]
 
 
+# A referral's words and its people's details: with its case, or on their own for a declined
+# referral (`anonymise_referral`).
+REFERRAL_WORDS: Mapping[Field, Any] = {
+    Referral.description: GONE, Referral.safety_worry: GONE, Referral.referrer_name: None,
+    Referral.referrer_contact: None, Referral.agency_name: None, Referral.decline_reason: None}
+REFERRAL_PEOPLE: Mapping[Field, Any] = {
+    ReferralPerson.name: "Person", ReferralPerson.email: None, ReferralPerson.phone: None,
+    ReferralPerson.address: None, ReferralPerson.unsafe_routes: GONE, ReferralPerson.contact_notes: GONE}
+
 WIPES: tuple[Wipe, ...] = (
     Wipe(Case, _of_case(Case.id), {Case.closing_note: None, Case.legal_hold_reason: None}),
-    Wipe(Referral, _referral_of(Referral.id),
-         {Referral.description: GONE, Referral.safety_worry: GONE, Referral.referrer_name: None,
-          Referral.referrer_contact: None, Referral.agency_name: None, Referral.decline_reason: None}),
-    Wipe(ReferralPerson, _referral_of(ReferralPerson.referral),
-         {ReferralPerson.name: "Person", ReferralPerson.email: None, ReferralPerson.phone: None,
-          ReferralPerson.address: None, ReferralPerson.unsafe_routes: GONE, ReferralPerson.contact_notes: GONE}),
+    Wipe(Referral, _referral_of(Referral.id), REFERRAL_WORDS),
+    Wipe(ReferralPerson, _referral_of(ReferralPerson.referral), REFERRAL_PEOPLE),
     # Party names are "Party A", "Party B"... (`_rename_parties`); the rest of their details go.
     Wipe(CaseParty, _of_case(CaseParty.case),
          {CaseParty.email: None, CaseParty.phone: None, CaseParty.address: None, CaseParty.unsafe_routes: GONE}),
@@ -190,6 +197,9 @@ def _forget_emails(emails: set[str]) -> None:
     address and their words (a waiting one is left to go: it carries no content)."""
     still_held = {e.lower() for (e,) in CaseParty.select(CaseParty.email).join(Case)
                   .where(Case.anonymised_at.is_null(), CaseParty.email.is_null(False)).tuples()}
+    # ...or a referral not yet anonymised (an anonymised one's people have no address left).
+    still_held |= {e.lower() for (e,) in ReferralPerson.select(ReferralPerson.email)
+                   .where(ReferralPerson.email.is_null(False)).tuples()}
     gone = sorted(e for e in emails if e not in still_held)
     if gone:
         (OutboxMessage.update(recipient="anonymised@invalid", subject=GONE, body=GONE, attachments=None)
@@ -231,12 +241,33 @@ def anonymise_case(case_id: int, *, actor: User | None = None, why: str = "reten
             wipe.model.update(dict(wipe.values)).where(wipe.rows(case_id)).execute()
         for model, rows in DELETES:
             model.delete().where(rows(case_id)).execute()
-        Case.update(anonymised_at=utcnow(), legal_hold_by=None, legal_hold_at=None).where(Case.id == case_id).execute()
+        now = utcnow()
+        Referral.update(anonymised_at=now).where(_referral_of(Referral.id)(case_id)).execute()
+        Case.update(anonymised_at=now, legal_hold_by=None, legal_hold_at=None).where(Case.id == case_id).execute()
         retired = _retire_accounts({p.user_id for p in parties if p.user_id is not None})
         _forget_emails({p.email.lower() for p in parties if p.email} | set(retired))
         audit.record("retention.case_anonymised", actor=actor, record=case, case_id=case_id,
                      detail=f"why={why} parties={len(parties)} files={files} accounts_closed={len(retired)}",
                      remote_addr=remote_addr)
+    return True
+
+
+def anonymise_referral(referral_id: int, *, actor: User | None = None, why: str = "retention") -> bool:
+    """Anonymise one declined referral (its words, its people's names and contact details, and
+    the emails sent to them) in one transaction, with its audit row; its codes and dates stay
+    for the reports. False (and nothing changed) if it is anonymised already."""
+    with database.atomic():
+        referral = Referral.select(Referral.id, Referral.anonymised_at).where(Referral.id == referral_id).first()
+        if referral is None or referral.anonymised_at is not None:
+            return False
+        people = list(ReferralPerson.select(ReferralPerson.id, ReferralPerson.email)
+                      .where(ReferralPerson.referral == referral_id))
+        words_gone = {**REFERRAL_WORDS, Referral.anonymised_at: utcnow()}
+        Referral.update(words_gone).where(Referral.id == referral_id).execute()
+        ReferralPerson.update(dict(REFERRAL_PEOPLE)).where(ReferralPerson.referral == referral_id).execute()
+        _forget_emails({p.email.lower() for p in people if p.email})
+        audit.record("retention.referral_anonymised", actor=actor, record=referral,
+                     detail=f"why={why} people={len(people)}")
     return True
 
 
@@ -246,9 +277,18 @@ def periods() -> tuple[int, int]:
     return int(config["RETENTION_DAYS"]), int(config["SAFEGUARDING_RETENTION_DAYS"])
 
 
-def run(now: datetime) -> int:
-    """Anonymise every case past its retention by `now` and not held; how many it did. Safe to
-    run any number of times: an anonymised case is not picked again."""
+class Anonymised(NamedTuple):
+    """What one run anonymised."""
+    cases: int
+    referrals: int
+
+
+def run(now: datetime) -> Anonymised:
+    """Anonymise every case past its retention by `now` and not held, and every declined
+    referral past its own; how many of each. Safe to run any number of times: what is
+    anonymised is not picked again."""
     days, safeguarding_days = periods()
-    due = [c.id for c in queries.cases_past_retention(now, days, safeguarding_days)]
-    return sum(anonymise_case(case_id) for case_id in due)
+    cases = [c.id for c in queries.cases_past_retention(now, days, safeguarding_days)]
+    referrals = [r.id for r in queries.referrals_past_retention(now, days, safeguarding_days)]
+    return Anonymised(sum(anonymise_case(case_id) for case_id in cases),
+                      sum(anonymise_referral(referral_id) for referral_id in referrals))

@@ -73,6 +73,7 @@ from portal.vocab import (
     MessageKind,
     MessageState,
     NotificationKind,
+    ReferralStatus,
     ReviewOutcome,
     Role,
     Satisfaction,
@@ -1246,6 +1247,11 @@ def check_data_rights(built):
         closed = [c.row.id for c in built.cases if c.row.status == CaseStatus.CLOSED]
         Case.update(closed_at=datetime(2020, 1, 1)).where(Case.id.in_(closed)).execute()
         Case.update(legal_hold_reason="A claim").where(Case.id.in_(closed[:1])).execute()
+        # Declined referrals, never a case: retention's to anonymise, one already done.
+        declined = [Referral.create(reference=f"RF-2019-{n:04d}", source="self", dispute_type="neighbour",
+                                    urgency="routine", description="Declined", status=ReferralStatus.DECLINED,
+                                    triaged_at=datetime(2020, 1, 1), anonymised_at=datetime(2026, 1, 1) if n else None)
+                    for n in range(2)]
         for user, actor in built.users:
             fresh = User.get_by_id(user.id)
             exportable = {p.id for case in built.cases for p in case.party_rows
@@ -1286,6 +1292,8 @@ def check_data_rights(built):
                                                    unresolved_concern=case.facts.has_unresolved_concern)}
             assert ids_of(queries.cases_due_for_anonymising(fresh, datetime(2100, 1, 1), 0, 0)) == due, who(actor)
             assert ids_of(queries.erasure_requests_visible_to(fresh)) == (requests if manages else set()), who(actor)
+            assert ids_of(queries.referrals_due_for_anonymising(fresh, datetime(2100, 1, 1), 0, 0)) == (
+                {declined[0].id} if manages else set()), who(actor)
         transaction.rollback()
 
 

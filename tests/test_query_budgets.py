@@ -42,9 +42,9 @@ PAGES = [
     ("messages", "admin", "/admin/messages", LIST_PAGE, 4),
     # The signed-in user, the navigation's count of open concerns, and every list in one.
     ("a list of the service's", "admin", "/admin/lists/dispute_type", LIST_PAGE, 3),
-    # Retention (issue 16): the signed-in user, the navigation's count, then each of its two
-    # paged lists (cases due, erasure requests) as a count and a page.
-    ("retention", "admin", "/retention", LIST_PAGE, 6),
+    # Retention (issue 16): the signed-in user, the navigation's count, then each of its three
+    # paged lists (cases due, declined referrals due, erasure requests) as a count and a page.
+    ("retention", "admin", "/retention", LIST_PAGE, 8),
     ("case page, coordinator", "admin", "/cases/{big}", CASE_PAGE, 6),
     ("case page, second pages", "admin", "/cases/{big}?notes_page=2&events_page=2", CASE_PAGE, 6),
     # The coach's home: their diary, to-do lists, requests and the page of the table of their

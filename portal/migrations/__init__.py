@@ -40,6 +40,7 @@ from portal.migrations import (
     m0021_feedback_and_equality,
     m0022_sign_in_sessions,
     m0023_retention,
+    m0024_referral_retention,
 )
 from portal.models import MODELS, SchemaMigration
 
@@ -67,6 +68,7 @@ MIGRATIONS = [
     (21, m0021_feedback_and_equality),
     (22, m0022_sign_in_sessions),
     (23, m0023_retention),
+    (24, m0024_referral_retention),
 ]
 
 

@@ -168,6 +168,8 @@ from portal.queries.retention import (
     concerns_naming,
     erasure_requests_visible_to,
     exportable_party_records,
+    referrals_due_for_anonymising,
+    referrals_past_retention,
     staff_notes_naming,
     subject_account,
     subject_parties,
@@ -265,7 +267,8 @@ __all__ = [
     "notifications_visible_to", "phone_instead", "sign_in_sessions_visible_to", "signed_in_user",
     # data rights: exports, retention, erasure
     "cases_due_for_anonymising", "cases_past_retention", "concerns_naming", "erasure_requests_visible_to",
-    "exportable_party_records", "staff_notes_naming", "subject_account", "subject_parties",
+    "exportable_party_records", "referrals_due_for_anonymising", "referrals_past_retention", "staff_notes_naming",
+    "subject_account", "subject_parties",
     # referrals
     "URGENCY_ORDER", "referral_queue", "referrals_visible_to",
     # audit

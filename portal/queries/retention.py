@@ -1,6 +1,6 @@
 """Data rights: whose data a user may export, the party records one person's export covers, the
-staff notes and concerns naming a person (for review before release), the cases retention will
-anonymise, and erasure requests. Coordinators only, but for a party's export of their own."""
+staff notes and concerns naming a person (for review before release), the cases and declined
+referrals retention will anonymise, and erasure requests. Coordinators only, but for a party's export of their own."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 from peewee import JOIN, ModelSelect, fn
 
 from portal import policy
-from portal.models import Case, CaseParty, ErasureRequest, Note, SafeguardingConcern, User
+from portal.models import Case, CaseParty, ErasureRequest, Note, Referral, SafeguardingConcern, User
 from portal.queries._scopes import CASE_COLUMNS_WITHOUT_FUNDING, has_role, nothing
 from portal.queries.notes import notes_visible_to
 from portal.queries.safeguarding import concerns_visible_to
-from portal.vocab import CaseStatus, ErasureState, Role
+from portal.vocab import CaseStatus, ErasureState, ReferralStatus, Role
 
 
 def exportable_party_records(user: User) -> ModelSelect[CaseParty]:
@@ -101,6 +101,37 @@ def cases_due_for_anonymising(user: User, by: datetime, days: int,
         return nothing(Case)
     return (cases_past_retention(by, days, safeguarding_days)
             .select_extend(ever_had_concern().alias("ever_had_concern")))
+
+
+def told_of_safety_worry() -> Any:
+    """A column: the referral's referrer told of a worry about someone's safety."""
+    return Referral.safety_worry != ""
+
+
+def referrals_past_retention(by: datetime, days: int, safeguarding_days: int) -> ModelSelect[Referral]:
+    """Declined referrals, never a case, not yet anonymised, whose retention has ended by `by`:
+    `days` after they were declined, or `safeguarding_days` if the referrer told of a worry
+    about someone's safety (kept as long as a case with a concern). Oldest declined first; ids,
+    references and dates only. A referral that became a case goes with its case."""
+    worry = told_of_safety_worry()
+    ended = (((~worry) & (Referral.triaged_at <= by - timedelta(days=days)))
+             | (worry & (Referral.triaged_at <= by - timedelta(days=safeguarding_days))))
+    became_a_case = fn.EXISTS(Case.select(Case.id).where(Case.referral == Referral.id))
+    return (Referral
+            .select(Referral.id, Referral.reference, Referral.triaged_at)
+            .where(Referral.status == ReferralStatus.DECLINED, Referral.triaged_at.is_null(False),
+                   Referral.anonymised_at.is_null(), ~became_a_case, ended)
+            .order_by(Referral.triaged_at, Referral.id))
+
+
+def referrals_due_for_anonymising(user: User, by: datetime, days: int,
+                                  safeguarding_days: int) -> ModelSelect[Referral]:
+    """The coordinators' list of the declined referrals retention will anonymise by `by`, with
+    `told_of_safety_worry` (as a yes or no, never the words). Nobody else's."""
+    if not policy.can_manage_retention(user.actor()):
+        return nothing(Referral)
+    return (referrals_past_retention(by, days, safeguarding_days)
+            .select_extend(told_of_safety_worry().alias("told_of_safety_worry")))
 
 
 def erasure_requests_visible_to(user: User) -> ModelSelect[ErasureRequest]:

@@ -1,6 +1,6 @@
-"""The coordinators' retention page (cases anonymised in the next 30 days, erasure requests),
-legal holds on a case (set and lifted with a reason), and carrying out an erasure request early
-(a confirm step: it anonymises the person's case)."""
+"""The coordinators' retention page (cases and declined referrals anonymised in the next 30
+days, erasure requests), legal holds on a case (set and lifted with a reason), and carrying out
+an erasure request early (a confirm step: it anonymises the person's case)."""
 
 from datetime import timedelta
 
@@ -25,16 +25,21 @@ PER_PAGE = 20
 @bp.get("/retention")
 @role_required(Role.COORDINATOR)
 def index():
-    """Cases to be anonymised in the next 30 days, and erasure requests."""
+    """Cases and declined referrals to be anonymised in the next 30 days, and erasure requests."""
     require(policy.can_manage_retention(current_actor()))
     days, safeguarding_days = retention.periods()
-    due = queries.cases_due_for_anonymising(current_user, utcnow() + timedelta(days=AHEAD_DAYS), days,
-                                            safeguarding_days)
-    page = paginate(due, request.args.get("page"), PER_PAGE)
+    by = utcnow() + timedelta(days=AHEAD_DAYS)
+    page = paginate(queries.cases_due_for_anonymising(current_user, by, days, safeguarding_days),
+                    request.args.get("page"), PER_PAGE)
+    referrals = paginate(queries.referrals_due_for_anonymising(current_user, by, days, safeguarding_days),
+                         request.args.get("referrals_page"), PER_PAGE)
     requests = paginate(queries.erasure_requests_visible_to(current_user), request.args.get("requests_page"),
                         PER_PAGE)
-    return render_template("rights/retention.html", page=page, requests=requests, days=days,
-                           safeguarding_days=safeguarding_days, ahead=AHEAD_DAYS)
+    # Each list's pager keeps the page the other two are on.
+    numbers = {"page": page.number, "referrals_page": referrals.number, "requests_page": requests.number}
+    kept = {name: {other: n for other, n in numbers.items() if other != name and n > 1} for name in numbers}
+    return render_template("rights/retention.html", page=page, referrals=referrals, requests=requests, kept=kept,
+                           days=days, safeguarding_days=safeguarding_days, ahead=AHEAD_DAYS)
 
 
 @bp.route("/cases/<reference>/legal-hold", methods=["GET", "POST"])
