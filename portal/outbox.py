@@ -28,6 +28,9 @@ from portal.vocab import MessageKind, MessageState
 
 # How many due messages one sweep queues; the next sweep takes the rest.
 SWEEP_LIMIT = 1000
+# The address of an email whose recipient was anonymised (portal/retention.py): `.invalid` is
+# reserved (RFC 2606), so nothing is ever delivered there, and it is never sent again.
+NOWHERE = "anonymised@invalid"
 
 
 def add(to, subject, body, *, kind=MessageKind.OTHER, about=None, dedupe_key=None, attachments=(),
@@ -157,12 +160,14 @@ def due_ids(now, limit=SWEEP_LIMIT):
 
 
 def send_again(message, *, by, remote_addr=""):
-    """Give a failed message a new delivery window, now. False if it is not failed (any more)."""
+    """Give a failed message a new delivery window, now. False if it is not failed (any more),
+    or its address was anonymised."""
     now = utcnow()
     with database.atomic():
         moved = (OutboxMessage
                  .update(state=MessageState.WAITING, next_attempt_at=now, queued_at=now, claimed_until=None)
-                 .where(OutboxMessage.id == message.id, OutboxMessage.state == MessageState.FAILED)
+                 .where(OutboxMessage.id == message.id, OutboxMessage.state == MessageState.FAILED,
+                        OutboxMessage.recipient != NOWHERE)
                  .execute())
         if moved:
             audit.record("message.sent_again", actor=by, record=message, detail=f"kind={message.kind}",

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from flask import current_app
 from peewee import Expression, Field, Model, ModelSelect, Value, fn
 
-from portal import audit, queries
+from portal import audit, outbox, queries
 from portal.db import database
 from portal.models import (
     AccountToken,
@@ -65,6 +65,8 @@ from portal.vocab import MessageState
 
 # What a wiped text column holds afterwards ("" for NOT NULL text, None where NULL is allowed).
 GONE = ""
+# Why an email still waiting when its address was anonymised was never sent (the Messages page).
+NOT_SENT = "not sent: anonymised"
 
 
 def _ids(model: type[Model], column: Field, case_id: int) -> ModelSelect:
@@ -192,9 +194,11 @@ def _rename_parties(case_id: int) -> list[CaseParty]:
 
 
 def _forget_emails(emails: set[str]) -> None:
-    """Sent and failed emails to these addresses (a party record's, or a retired account's,
-    which their notifications and feedback invitation went to), if no case still held lose the
-    address and their words (a waiting one is left to go: it carries no content)."""
+    """Emails to these addresses (a party record's, or a retired account's, which their
+    notifications and feedback invitation went to), if no case or referral still held names the
+    address, lose the address and their words; one still waiting is never sent (failed, with
+    the reason `NOT_SENT`, and never offered to send again: its address is gone), since a person
+    whose record is anonymised, perhaps at their own request, is not written to again."""
     still_held = {e.lower() for (e,) in CaseParty.select(CaseParty.email).join(Case)
                   .where(Case.anonymised_at.is_null(), CaseParty.email.is_null(False)).tuples()}
     # ...or a referral not yet anonymised (an anonymised one's people have no address left).
@@ -202,8 +206,13 @@ def _forget_emails(emails: set[str]) -> None:
                    .where(ReferralPerson.email.is_null(False)).tuples()}
     gone = sorted(e for e in emails if e not in still_held)
     if gone:
-        (OutboxMessage.update(recipient="anonymised@invalid", subject=GONE, body=GONE, attachments=None)
-         .where(fn.LOWER(OutboxMessage.recipient).in_(gone), OutboxMessage.state != MessageState.WAITING)
+        addressed = fn.LOWER(OutboxMessage.recipient).in_(gone)
+        # The worker claims only a waiting message, so one turned failed here is never sent.
+        (OutboxMessage.update(state=MessageState.FAILED, last_error=NOT_SENT, claimed_until=None)
+         .where(addressed, OutboxMessage.state == MessageState.WAITING)
+         .execute())
+        (OutboxMessage.update(recipient=outbox.NOWHERE, subject=GONE, body=GONE, attachments=None)
+         .where(addressed)
          .execute())
 
 

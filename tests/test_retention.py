@@ -53,6 +53,7 @@ from portal.vocab import (
     Role,
     Satisfaction,
 )
+from tests.conftest import Browser
 from tests.factories import (
     add_party,
     allocate,
@@ -307,3 +308,27 @@ def test_feedback_invitations_sent_are_forgotten_and_their_links_die(app, world)
     with app.test_request_context():
         assert [feedback.find_by_token(link) for link in links] == [None, None, None]
     assert FeedbackRequest.select().where(FeedbackRequest.case == old.id).count() == 3
+
+
+def test_an_email_still_waiting_is_never_sent_and_cannot_be_sent_again(app, world):
+    """A notification to the planted Ann's address, still in the outbox when her case is
+    anonymised: it fails with the reason, loses its address and words, and the administrators'
+    "Send again" neither shows nor works for it."""
+    from portal import outbox
+
+    ann = CaseParty.get(CaseParty.case == world["old"].id, CaseParty.name.startswith("Ann"))
+    waiting = OutboxMessage.create(kind=MessageKind.NOTIFICATION, recipient=ann.email, subject="Something waits",
+                                   body="Sign in to see it", state=MessageState.WAITING)
+    assert run(app) == 1
+    message = OutboxMessage.get_by_id(waiting.id)
+    assert (message.state, message.last_error, message.recipient, message.subject, message.body) == \
+        (MessageState.FAILED, retention.NOT_SENT, "anonymised@invalid", "", "")
+    with app.app_context():
+        assert outbox.claim(waiting.id, utcnow(), timedelta(minutes=1)) is False
+        assert outbox.send_again(message, by=world["coordinator"]) is False
+    assert OutboxMessage.get_by_id(waiting.id).state == MessageState.FAILED
+    admin = make_user(Role.COORDINATOR, is_admin=True)
+    page = Browser(app.test_client()).enter_as(admin).get("/admin/messages?state=failed")
+    assert page.status_code == 200
+    row = page.get_data(as_text=True).split(f'id="message-{waiting.id}"')[1].split("</tr>")[0]
+    assert "not sent: anonymised" in row and "Send again" not in row

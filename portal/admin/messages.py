@@ -25,7 +25,7 @@ def messages():
     page = paginate(queries.messages_visible_to(current_user, state=state), request.args.get("page"),
                     per_page=PER_PAGE)
     return render("admin/messages.html", "admin/_messages_list.html", filters=filters, page=page,
-                  choice={"state": state} if state else {}, confirm=ConfirmForm())
+                  choice={"state": state} if state else {}, confirm=ConfirmForm(), outbox_nowhere=outbox.NOWHERE)
 
 
 @bp.post("/messages/<int:message_id>/send-again")
