@@ -188,6 +188,9 @@ class Config:
     # run". The daily job and `flask retention run` anonymise what is past them.
     RETENTION_DAYS = FromEnv("ACCORD_RETENTION_DAYS", 2192, int)
     SAFEGUARDING_RETENTION_DAYS = FromEnv("ACCORD_SAFEGUARDING_RETENTION_DAYS", 9131, int)
+    # Days a sent or failed email stays in the outbox (the Messages page) before the daily job
+    # deletes it: the outbox is a queue and a delivery record, not an archive of addresses.
+    OUTBOX_KEEP_DAYS = FromEnv("ACCORD_OUTBOX_KEEP_DAYS", 90, int)
 
 
 class DevelopmentConfig(Config):

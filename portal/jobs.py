@@ -7,7 +7,7 @@
   wrote the row has committed, and scheduled again for a retry; `sweep_outbox`, every minute
   and when a worker starts, queues every waiting message whose time has come, so a message
   whose job was lost is still delivered; `send_reminders` every five minutes; and
-  `anonymise_past_retention` daily at 02:30 (portal/retention.py).
+  `anonymise_past_retention` daily at 02:30 (portal/retention.py), `prune_outbox` daily at 03:00.
 - Commands: `flask jobs worker` runs a huey consumer (its threads, and the periodic jobs);
   `flask jobs run-periodic` runs every periodic job once, now (safe to repeat: each only queues
   what is due, and a delivery claims its row).
@@ -90,13 +90,19 @@ def _register(huey, app):
             done = retention.run(utcnow())
             return done.cases + done.referrals
 
+    @huey.periodic_task(crontab(minute="0", hour="3"), name="prune_outbox")
+    def prune_outbox():
+        # Daily: emails sent or failed more than OUTBOX_KEEP_DAYS ago leave the outbox.
+        with app.app_context(), _connection():
+            return outbox.prune(utcnow(), app.config["OUTBOX_KEEP_DAYS"])
+
     @huey.on_startup()
     def _sweep_at_start():
         # What was waiting while no worker ran (or while a killed one held it) goes now.
         sweep_outbox.call_local()
 
     return SimpleNamespace(deliver_message=deliver_message, periodic=[sweep_outbox, send_reminders,
-                                                                          anonymise_past_retention])
+                                                                          anonymise_past_retention, prune_outbox])
 
 
 def init_app(app):

@@ -13,6 +13,7 @@ the change that causes it, and the job queue delivers it.
 - A failure is retried with backoff until the delivery window ends; then the message is
   `failed`, with the error's type (never what the server said), for an administrator to send
   again from the Messages page.
+- `prune`, daily, deletes what was sent or failed more than `OUTBOX_KEEP_DAYS` ago.
 """
 
 import base64
@@ -157,6 +158,17 @@ def due_ids(now, limit=SWEEP_LIMIT):
                    OutboxMessage.claimed_until.is_null() | (OutboxMessage.claimed_until < now))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)]
+
+
+def prune(now, keep_days):
+    """Delete the emails sent, or failed, more than `keep_days` before `now`; how many. The
+    outbox is a queue and the administrators' record of delivery, not an archive: each row
+    holds an address and links. Waiting ones always stay."""
+    before = now - timedelta(days=keep_days)
+    return (OutboxMessage.delete()
+            .where(((OutboxMessage.state == MessageState.SENT) & (OutboxMessage.sent_at < before))
+                   | ((OutboxMessage.state == MessageState.FAILED) & (OutboxMessage.queued_at < before)))
+            .execute())
 
 
 def send_again(message, *, by, remote_addr=""):

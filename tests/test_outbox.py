@@ -278,9 +278,9 @@ def test_run_periodic_names_each_job_and_what_it_did(app):
     OutboxMessage.create(kind=MessageKind.OTHER, recipient="someone@example.org", subject="Subject", body="Body.\n")
     # Nothing is past retention: every case is open.
     assert flask(app, "jobs", "run-periodic").output == \
-        "sweep_outbox: 1\nsend_reminders: 0\nanonymise_past_retention: 0\n"
+        "sweep_outbox: 1\nsend_reminders: 0\nanonymise_past_retention: 0\nprune_outbox: 0\n"
     assert flask(app, "jobs", "run-periodic").output == \
-        "sweep_outbox: 0\nsend_reminders: 0\nanonymise_past_retention: 0\n"
+        "sweep_outbox: 0\nsend_reminders: 0\nanonymise_past_retention: 0\nprune_outbox: 0\n"
 
 
 def test_no_worker_is_started_where_jobs_run_at_once(app):
@@ -297,3 +297,25 @@ def test_the_messages_page_is_paged_newest_first(app, browser):
     second = browser.get("/admin/messages?page=2").get_data(as_text=True)
     assert first.count('<tr id="message-') == 50 and second.count('<tr id="message-') == 1
     assert f'id="message-{ids[-1]}"' in first and f'id="message-{ids[0]}"' in second
+
+
+def test_sent_and_failed_emails_leave_the_outbox_after_the_days_it_keeps_them(app):
+    """90 days by default: sent 91 days ago and failed (queued) 91 days ago go; sent 89 days ago,
+    failed 89 days ago and one still waiting since long ago stay."""
+    now = datetime(2026, 11, 2, 3, 0)
+    assert app.config["OUTBOX_KEEP_DAYS"] == 90
+
+    def message(state, days_ago, name):
+        at = now - timedelta(days=days_ago)
+        return OutboxMessage.create(kind=MessageKind.OTHER, recipient=f"{name}@example.org", subject=name, body="B",
+                                    state=state, created_at=at, queued_at=at, next_attempt_at=now + timedelta(hours=1),
+                                    sent_at=at if state == MessageState.SENT else None).id
+
+    message(MessageState.SENT, 91, "old-sent")
+    message(MessageState.FAILED, 91, "old-failed")
+    kept = {message(MessageState.SENT, 89, "sent"), message(MessageState.FAILED, 89, "failed"),
+            message(MessageState.WAITING, 200, "waiting")}
+    with app.app_context():
+        assert outbox.prune(now, app.config["OUTBOX_KEEP_DAYS"]) == 2
+        assert outbox.prune(now, app.config["OUTBOX_KEEP_DAYS"]) == 0
+    assert {m.id for m in OutboxMessage.select()} == kept
