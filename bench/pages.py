@@ -207,11 +207,13 @@ def sign_in(port, email):
     from portal import demo
     if email in demo.staff_emails():
         # Staff then give the code from their app: the demo secret's, as a person would.
-        _, page, _ = _request(port, "GET", "/sign-in/code", signed_in[-1])
+        # The code page may renew the cookie (its form's token lives in the session): carry it.
+        _, page, renewed = _request(port, "GET", "/sign-in/code", signed_in[-1])
+        cookie = (renewed or signed_in)[-1]
         token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
         code = pyotp.TOTP(demo.two_factor_secret(email)).now()
         body = urlencode({"csrf_token": token.group(1).decode(), "code": code})
-        status, _, signed_in = _request(port, "POST", "/sign-in/code", signed_in[-1], body)
+        status, _, signed_in = _request(port, "POST", "/sign-in/code", cookie, body)
         if status not in (302, 303) or not signed_in:
             raise RuntimeError(f"the code step for {email} answered {status}")
     return signed_in[-1]

@@ -187,7 +187,12 @@ def sessions_unrecorded(user: User, rules: QueueRules) -> ModelSelect[CaseSessio
                    CaseSession.starts_at < rules.note_before,
                    (CaseSession.status == SessionStatus.SCHEDULED)
                    | ((CaseSession.status == SessionStatus.HELD) & ~fn.EXISTS(noted)))
-            .order_by(CaseSession.starts_at, CaseSession.id))
+            # Ordered by an expression of the time, not the column: read in the index's order,
+            # the database walked every session since the service began, most of them on
+            # closed cases, to find a page (330 ms at 100k cases, on both back ends). Made to
+            # sort, it starts from the open cases and their sessions (80 ms on PostgreSQL, 36 on
+            # SQLite). Same order: a session always has its time.
+            .order_by(fn.COALESCE(CaseSession.starts_at, CaseSession.starts_at), CaseSession.id))
 
 
 def action_points_overdue(user: User, rules: QueueRules) -> ModelSelect[ActionPoint]:
