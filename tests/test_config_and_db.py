@@ -269,3 +269,21 @@ def test_postgresql_without_a_pool_opens_a_connection_per_request(tmp_path, monk
         assert not isinstance(database.obj, PooledDatabase)
         (pid, _), (again, _) = request_connections(app)
         assert again != pid
+
+
+def test_postgresql_options_are_added_to_those_the_url_sets():
+    from portal.db import with_postgresql_options
+    assert with_postgresql_options("postgresql://u@h:5432/d") == "postgresql://u@h:5432/d?options=-c%20jit%3Doff"
+    assert with_postgresql_options("postgresql://u@h/d?sslmode=require&options=-c%20search_path%3Ds1") == \
+        "postgresql://u@h/d?sslmode=require&options=-c%20search_path%3Ds1%20-c%20jit%3Doff"
+
+
+@pytest.mark.skipif(not dbutil.POSTGRES_URL, reason="TEST_DATABASE_URL is not set")
+@pytest.mark.parametrize("pool_size", ["0", "2"])
+def test_postgresql_connections_run_without_jit_and_keep_the_urls_search_path(tmp_path, monkeypatch, pool_size):
+    monkeypatch.setenv("DATABASE_POOL_SIZE", pool_size)
+    with new_database_url(tmp_path) as url:
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=url)
+        with app.app_context(), database.connection_context():
+            assert database.execute_sql("SHOW jit").fetchone() == ("off",)
+            assert f"search_path%3D{database.execute_sql('SELECT current_schema()').fetchone()[0]}" in url
