@@ -41,6 +41,7 @@ from portal.vocab import (
     DisputeType,
     Funding,
     ReferralSource,
+    ReferralStatus,
     Role,
     ServiceList,
     SessionKind,
@@ -230,3 +231,13 @@ def _referrals():
         urgency=Urgency.ROUTINE, description="A long disagreement with a colleague about shared work.")
     ReferralPerson.create(referral=routine, name="Max Quinn", email="max@example.org",
                           unsafe_routes=UnsafeRoute.PHONE)
+    # Declined a fortnight short of the retention period ago: the Retention page lists it among
+    # what will be anonymised in the next 30 days.
+    declined_at = utcnow() - timedelta(days=max(current_app.config["RETENTION_DAYS"] - 14, 0))
+    declined = Referral.create(
+        reference=Referral.next_reference(declined_at.year), source=ReferralSource.SELF,
+        dispute_type=DisputeType.NEIGHBOUR, urgency=Urgency.ROUTINE,
+        description="A shared driveway blocked most mornings, before the service covered this area.",
+        status=ReferralStatus.DECLINED, decline_reason="Outside the area the service covered then.",
+        created_at=declined_at - timedelta(days=3), triaged_at=declined_at)
+    ReferralPerson.create(referral=declined, name="Pat Rowe", email="pat.rowe@example.org")

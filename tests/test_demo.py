@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from peewee import DateTimeField
 
-from portal import demo, queries, storage, times
+from portal import demo, queries, retention, storage, times
 from portal.agreements import pdf
 from portal.agreements import service as agreements
 from portal.models import (
@@ -164,6 +164,16 @@ class TestTheStory:
         # A week holds five working days: past the promise for urgent (2) and routine (5) alike.
         late = [r for r in waiting if r.urgency == Urgency.URGENT and r.created_at < utcnow() - timedelta(days=7)]
         assert [r.people.count() for r in late] == [2]
+
+    def test_a_declined_referral_is_due_to_be_anonymised_within_30_days(self):
+        days, safeguarding_days = retention.periods()
+        coordinator = User.get(User.email == "coordinator@example.org")
+        due = list(queries.referrals_due_for_anonymising(coordinator, utcnow() + timedelta(days=30), days,
+                                                         safeguarding_days))
+        assert [(Referral.get_by_id(d.id).status, bool(d.told_of_safety_worry)) for d in due] == [
+            (ReferralStatus.DECLINED, False)]
+        # Due in a fortnight, not today: a retention run now leaves it.
+        assert not queries.referrals_past_retention(utcnow(), days, safeguarding_days).exists()
 
     def test_notes_of_every_audience_a_consent_request_and_a_summary_file(self):
         assert {n.audience for n in Note.select(Note.audience)} == set(Audience)
