@@ -34,6 +34,11 @@ def _bool(value):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _none_or_text(value):
+    """"none" (any capitals) as no value at all; any other text as it is."""
+    return "" if value.strip().lower() == "none" else value.strip()
+
+
 def _list(value):
     """A ';'-separated list."""
     return [item.strip() for item in value.split(";") if item.strip()]
@@ -52,6 +57,10 @@ class Config:
     # and how long one is used before it is replaced by a new one.
     DATABASE_POOL_SIZE = FromEnv("DATABASE_POOL_SIZE", 20, int)
     DATABASE_POOL_MAX_AGE_SECONDS = FromEnv("DATABASE_POOL_MAX_AGE_SECONDS", 300, int)
+    # PostgreSQL only: the settings every connection starts with (libpq's `options`), added to
+    # any the URL gives: no JIT compiling (portal/db.py says why). `none` sends none, for a pooler
+    # that refuses startup options (then `ALTER ROLE ... SET jit = off` does the same).
+    DATABASE_OPTIONS = FromEnv("DATABASE_OPTIONS", "-c jit=off", _none_or_text)
     SECRET_KEY = FromEnv("SECRET_KEY")
 
     # How many reverse proxies (TLS terminators, load balancers) stand in front of the app. Their

@@ -21,7 +21,8 @@ def create_app(config=None):
 
     from portal import auth, db, errors, htmx, jobs, labels, security, times, vocab
     db.init_database(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"],
-                     pool_max_age_seconds=app.config["DATABASE_POOL_MAX_AGE_SECONDS"])
+                     pool_max_age_seconds=app.config["DATABASE_POOL_MAX_AGE_SECONDS"],
+                     options=app.config["DATABASE_OPTIONS"])
     db.register_request_hooks(app)
     htmx.init_app(app)
     security.init_app(app)

@@ -363,7 +363,7 @@ def _anchor_daily():
     _anchored_on[str(path)] = today  # a failure is logged once a day, not on every row
 
     def take():
-        own = open_database(current_app.config["DATABASE_URL"])
+        own = open_database(current_app.config["DATABASE_URL"], current_app.config["DATABASE_OPTIONS"])
         try:
             return anchor_of(own)
         finally:

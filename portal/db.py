@@ -24,51 +24,54 @@ SQLITE_PRAGMAS = {
 }
 
 
-# Every connection to PostgreSQL runs without JIT compilation. Accord's statements are short (a
-# page's lists in one batch, a report's aggregates), but the planner turns JIT on by estimated
-# cost, which a batched page or a report section passes at 100k cases: compiling then took 100
-# to 170 ms of a 500 ms coordinator's home and of a 400 ms report section, and saved nothing.
+# What every connection to PostgreSQL starts with, unless DATABASE_OPTIONS says otherwise: no JIT
+# compilation. Accord's statements are short (a page's lists in one batch, a report's
+# aggregates), but the planner turns JIT on by estimated cost, which a batched page or a report
+# section passes at 100k cases: compiling then took 100 to 170 ms of a 500 ms coordinator's home
+# and of a 400 ms report section, and saved nothing.
 POSTGRESQL_OPTIONS = "-c jit=off"
 
 
-def with_postgresql_options(url):
-    """`url` with `POSTGRESQL_OPTIONS` added to the connection's `options` (any the URL sets,
-    such as a search_path, are kept)."""
+def with_postgresql_options(url, options=POSTGRESQL_OPTIONS):
+    """`url` with `options` (libpq's startup settings) added to any the URL sets, such as a
+    search_path; `url` itself when `options` is empty."""
+    if not options:
+        return url
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
-    options = [value for key, value in query if key == "options"]
+    given = [value for key, value in query if key == "options"]
     rest = [(key, value) for key, value in query if key != "options"]
-    merged = " ".join([*options, POSTGRESQL_OPTIONS])
+    merged = " ".join([*given, options])
     return urlunsplit(parts._replace(query=urlencode([*rest, ("options", merged)], quote_via=quote)))
 
 
-def open_database(url):
+def open_database(url, options=POSTGRESQL_OPTIONS):
     """A peewee database for `url` (sqlite:/// or postgresql://), with the SQLite pragmas set,
-    or PostgreSQL's `POSTGRESQL_OPTIONS`."""
+    or PostgreSQL's startup `options`."""
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS)
-    return connect(with_postgresql_options(url))
+    return connect(with_postgresql_options(url, options))
 
 
-def open_pool(url, size, max_age_seconds):
+def open_pool(url, size, max_age_seconds, options=POSTGRESQL_OPTIONS):
     """A pool of at most `size` connections to the PostgreSQL database at `url`. A connection
     goes back to the pool when it is closed, with any transaction left open rolled back; one
     older than `max_age_seconds` is closed instead and a new one made. Connection settings in
     the URL (`?options=-c search_path=...`) apply to every connection the pool makes."""
-    scheme, rest = with_postgresql_options(url).split("://", 1)
+    scheme, rest = with_postgresql_options(url, options).split("://", 1)
     return connect(f"{scheme}+pool://{rest}", max_connections=size, stale_timeout=max_age_seconds,
                    timeout=POOL_WAIT_SECONDS)
 
 
-def init_database(url, pool_size=0, pool_max_age_seconds=300):
+def init_database(url, pool_size=0, pool_max_age_seconds=300, options=POSTGRESQL_OPTIONS):
     """Point the shared proxy at the database for `url` and return it: a pool of `pool_size`
     connections for a postgresql:// URL (0: a new connection each time), SQLite as it is. The
     pool the proxy held before, if any (an app built again in the same process), closes its
-    idle connections."""
+    idle connections. `options`: PostgreSQL's startup settings (DATABASE_OPTIONS)."""
     if pool_size > 0 and urlsplit(url).scheme in POSTGRESQL_SCHEMES:
-        db = open_pool(url, pool_size, pool_max_age_seconds)
+        db = open_pool(url, pool_size, pool_max_age_seconds, options)
     else:
-        db = open_database(url)
+        db = open_database(url, options)
     previous = database.obj
     database.initialize(db)
     if isinstance(previous, PooledDatabase):

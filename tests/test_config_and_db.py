@@ -285,5 +285,33 @@ def test_postgresql_connections_run_without_jit_and_keep_the_urls_search_path(tm
     with new_database_url(tmp_path) as url:
         app = build_app(TestConfig, tmp_path, DATABASE_URL=url)
         with app.app_context(), database.connection_context():
-            assert database.execute_sql("SHOW jit").fetchone() == ("off",)
+            assert database.execute_sql("SELECT setting, source FROM pg_settings WHERE name = 'jit'").fetchone() == \
+                ("off", "client")
             assert f"search_path%3D{database.execute_sql('SELECT current_schema()').fetchone()[0]}" in url
+
+
+@pytest.mark.parametrize(("value", "options"), [(None, "-c jit=off"), ("none", ""), ("NONE", ""),
+                                                ("-c jit=off -c work_mem=16MB", "-c jit=off -c work_mem=16MB")])
+def test_database_options_come_from_the_environment(monkeypatch, value, options):
+    if value is None:
+        monkeypatch.delenv("DATABASE_OPTIONS", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_OPTIONS", value)
+    assert ProductionConfig.DATABASE_OPTIONS == options
+
+
+def test_no_database_options_leave_the_url_as_it_is():
+    from portal.db import with_postgresql_options
+    assert with_postgresql_options("postgresql://u@h/d?options=-c%20search_path%3Ds1", "") == \
+        "postgresql://u@h/d?options=-c%20search_path%3Ds1"
+
+
+@pytest.mark.skipif(not dbutil.POSTGRES_URL, reason="TEST_DATABASE_URL is not set")
+def test_postgresql_connections_keep_the_servers_jit_when_told_none(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "2")
+    monkeypatch.setenv("DATABASE_OPTIONS", "none")
+    with new_database_url(tmp_path) as url:
+        app = build_app(TestConfig, tmp_path, DATABASE_URL=url)
+        with app.app_context(), database.connection_context():
+            # Set by the server's defaults or its configuration, not by this client.
+            assert database.execute_sql("SELECT source FROM pg_settings WHERE name = 'jit'").fetchone()[0] != "client"
