@@ -199,11 +199,15 @@ def _forget_emails(emails: set[str]) -> None:
     address, lose the address and their words; one still waiting is never sent (failed, with
     the reason `NOT_SENT`, and never offered to send again: its address is gone), since a person
     whose record is anonymised, perhaps at their own request, is not written to again."""
+    if not emails:
+        return
+    # Only these addresses are looked for, not every address the service holds.
+    asked = sorted(emails)
     still_held = {e.lower() for (e,) in CaseParty.select(CaseParty.email).join(Case)
-                  .where(Case.anonymised_at.is_null(), CaseParty.email.is_null(False)).tuples()}
+                  .where(Case.anonymised_at.is_null(), fn.LOWER(CaseParty.email).in_(asked)).tuples()}
     # ...or a referral not yet anonymised (an anonymised one's people have no address left).
     still_held |= {e.lower() for (e,) in ReferralPerson.select(ReferralPerson.email)
-                   .where(ReferralPerson.email.is_null(False)).tuples()}
+                   .where(fn.LOWER(ReferralPerson.email).in_(asked)).tuples()}
     gone = sorted(e for e in emails if e not in still_held)
     if gone:
         addressed = fn.LOWER(OutboxMessage.recipient).in_(gone)
